@@ -1,0 +1,61 @@
+"""Jitted checks over CSR connectivity used by `netaval.Network` validation."""
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _first_unsorted_row(indptr, indices):
+    """Return the first row whose column indices are not strictly increasing, or -1.
+
+    Parameters
+    ----------
+    indptr : ndarray of int64, shape (n_nodes + 1,)
+    indices : ndarray of int32, shape (n_edges,)
+
+    Returns
+    -------
+    int
+        Row index, or -1 when every row is sorted without duplicates.
+
+    Notes
+    -----
+    Jitted with numba; O(n_edges).
+    """
+    n = indptr.shape[0] - 1
+    for row in range(n):
+        for e in range(indptr[row] + 1, indptr[row + 1]):
+            if indices[e] <= indices[e - 1]:
+                return row
+    return -1
+
+
+@njit(cache=True)
+def _first_asymmetric_edge(indptr, indices, weights):
+    """Return the first edge id (i, j) whose mirror (j, i) is missing or weighs differently.
+
+    Parameters
+    ----------
+    indptr : ndarray of int64, shape (n_nodes + 1,)
+    indices : ndarray of int32, shape (n_edges,), sorted within each row
+    weights : ndarray of float64, shape (n_edges,)
+
+    Returns
+    -------
+    int
+        Edge position in ``indices``, or -1 when the matrix is symmetric.
+
+    Notes
+    -----
+    Jitted with numba; O(n_edges log max_degree) by binary search in the mirror row.
+    """
+    n = indptr.shape[0] - 1
+    for row in range(n):
+        for e in range(indptr[row], indptr[row + 1]):
+            col = indices[e]
+            lo = indptr[col]
+            hi = indptr[col + 1]
+            pos = lo + np.searchsorted(indices[lo:hi], row)
+            if pos >= hi or indices[pos] != row or weights[pos] != weights[e]:
+                return e
+    return -1

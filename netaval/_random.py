@@ -1,0 +1,53 @@
+"""Seed handling shared by every public entry point (see README, section Randomness)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from netaval.errors import InvalidParameterError
+
+__all__ = ["SeedLike", "as_generator", "as_seed_sequence"]
+
+SeedLike = None | int | np.integer | np.random.Generator | np.random.SeedSequence
+
+
+def as_seed_sequence(seed: SeedLike, *, name: str = "seed") -> np.random.SeedSequence:
+    """Turn ``None``, a non-negative int or a `SeedSequence` into a `SeedSequence`.
+
+    ``None`` draws fresh entropy from the operating system; the returned sequence records
+    it (``.entropy``), so a run started with ``seed=None`` can still be repeated.
+    """
+    if seed is None:
+        return np.random.SeedSequence()
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise InvalidParameterError(
+            f"The '{name}' parameter must be None, a non-negative int, a numpy "
+            f"SeedSequence or a numpy Generator. Got {seed!r} instead."
+        )
+    if seed < 0:
+        raise InvalidParameterError(
+            f"The '{name}' parameter must be a non-negative int. Got {seed!r} instead."
+        )
+    return np.random.SeedSequence(int(seed))
+
+
+def as_generator(seed: SeedLike, *, name: str = "seed") -> np.random.Generator:
+    """Return a `numpy.random.Generator` for ``seed`` (None, int, SeedSequence or Generator).
+
+    A Generator is returned as is (its stream is shared with the caller). ``bool``,
+    floats, negative ints and legacy ``RandomState`` objects are refused, because
+    ``numpy.random.default_rng`` would silently accept some of them.
+
+    Examples
+    --------
+    >>> from netaval._random import as_generator
+    >>> as_generator(42).integers(10) == as_generator(42).integers(10)
+    True
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(as_seed_sequence(seed, name=name))

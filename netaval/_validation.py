@@ -1,0 +1,169 @@
+"""Small shared validators: parameter constraints checked once at the public boundary.
+
+Constraints are declarative (scikit-learn's ``_param_validation`` idea) so that a contract
+test can generate one invalid value per constraint and check that it is refused with a
+message naming the parameter.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from netaval.errors import InvalidParameterError
+
+__all__ = [
+    "Interval",
+    "Options",
+    "Boolean",
+    "check_param",
+    "check_params",
+    "invalid_values",
+    "as_float_array",
+]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A real or integer number in a range; ``closed`` is "both", "left", "right" or "neither"."""
+
+    kind: type  # numbers.Integral or numbers.Real
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"
+    allow_none: bool = False
+
+    def describe(self) -> str:
+        what = "an int" if self.kind is numbers.Integral else "a float"
+        lo = "-inf" if self.low is None else repr(self.low)
+        hi = "inf" if self.high is None else repr(self.high)
+        left = "[" if self.closed in ("both", "left") and self.low is not None else "("
+        right = "]" if self.closed in ("both", "right") and self.high is not None else ")"
+        text = f"{what} in the range {left}{lo}, {hi}{right}"
+        return text + " or None" if self.allow_none else text
+
+    def accepts(self, value: Any) -> bool:
+        if value is None:
+            return self.allow_none
+        if isinstance(value, bool) or not isinstance(value, self.kind):
+            return False
+        if isinstance(value, numbers.Real) and math.isnan(float(value)):
+            return False
+        if self.low is not None:
+            if value < self.low or (value == self.low and self.closed in ("right", "neither")):
+                return False
+        if self.high is not None:
+            if value > self.high or (value == self.high and self.closed in ("left", "neither")):
+                return False
+        if self.kind is numbers.Real and not math.isfinite(float(value)) and self.high is None:
+            return value > 0 and self.low is not None  # +inf allowed only for open-ended ranges
+        return True
+
+
+@dataclass(frozen=True)
+class Options:
+    """One of a fixed set of values (usually strings)."""
+
+    values: tuple
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+    def accepts(self, value: Any) -> bool:
+        return any(value == v and type(value) is type(v) for v in self.values)
+
+
+@dataclass(frozen=True)
+class Boolean:
+    """A Python or numpy bool."""
+
+    def describe(self) -> str:
+        return "a bool"
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, bool | np.bool_)
+
+
+Constraint = Interval | Options | Boolean
+
+
+def check_param(owner: str, name: str, value: Any, constraint: Constraint) -> Any:
+    """Raise `InvalidParameterError` if ``value`` violates ``constraint``; return it otherwise.
+
+    Examples
+    --------
+    >>> import numbers
+    >>> from netaval._validation import Interval, check_param
+    >>> check_param("f", "p", 0.5, Interval(numbers.Real, 0, 1))
+    0.5
+    >>> check_param("f", "p", 1.5, Interval(numbers.Real, 0, 1))
+    Traceback (most recent call last):
+    ...
+    netaval.errors.InvalidParameterError: The 'p' parameter of f must be a float in the range [0, 1]. Got 1.5 instead.
+    """
+    if not constraint.accepts(value):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be {constraint.describe()}. "
+            f"Got {value!r} instead."
+        )
+    return value
+
+
+def check_params(owner: str, values: dict[str, Any], constraints: dict[str, Constraint]) -> None:
+    """Check every ``values[name]`` against ``constraints[name]``; unknown names are refused."""
+    unknown = sorted(set(values) - set(constraints))
+    if unknown:
+        raise InvalidParameterError(
+            f"{owner} got unexpected parameter(s) {unknown}; "
+            f"expected some of {sorted(constraints)}."
+        )
+    for name, value in values.items():
+        check_param(owner, name, value, constraints[name])
+
+
+def invalid_values(constraint: Constraint) -> list[Any]:
+    """Values that violate ``constraint`` (for contract tests)."""
+    if isinstance(constraint, Boolean):
+        return ["yes", 1.5]
+    if isinstance(constraint, Options):
+        return ["__not_an_option__", None]
+    bad: list[Any] = ["text", float("nan")]
+    if constraint.kind is numbers.Integral:
+        bad.append(1.5)
+    if constraint.low is not None:
+        bad.append(constraint.low - 1)
+    if constraint.high is not None:
+        bad.append(constraint.high + 1)
+    if not constraint.allow_none:
+        bad.append(None)
+    return bad
+
+
+def as_float_array(owner: str, name: str, values: Any, *, ndim: int = 1,
+                   allow_empty: bool = True, finite: bool = True) -> np.ndarray:
+    """Convert ``values`` to a float64 array, refusing wrong shapes, NaN/inf and non-numbers."""
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be array-like of numbers. "
+            f"Got {type(values).__name__} that cannot be converted ({exc})."
+        ) from None
+    if array.ndim != ndim:
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be {ndim}-dimensional. "
+            f"Got shape {array.shape} instead."
+        )
+    if not allow_empty and array.size == 0:
+        raise InvalidParameterError(f"The {name!r} parameter of {owner} must not be empty.")
+    if finite and not np.all(np.isfinite(array)):
+        bad = int(np.flatnonzero(~np.isfinite(array.ravel()))[0])
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must contain only finite values. "
+            f"Got {array.ravel()[bad]!r} at position {bad}."
+        )
+    return array

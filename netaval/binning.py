@@ -1,0 +1,3 @@
+"""Placeholder until time-binned avalanches land (issue 5)."""
+
+__all__ = []

@@ -1,0 +1,210 @@
+"""`Events`: one row per firing, in causal order, with the firing(s) that caused it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from netaval.errors import InvariantError, MalformedNetworkError
+from netaval.network import Network
+
+__all__ = ["Events", "MAX_EVENTS_IN_MEMORY"]
+
+#: Event ids are stored as int32, so one in-memory run holds at most this many events
+#: (2**31 - 1 events take 64 GiB at 32 bytes each, beyond any machine we target).
+MAX_EVENTS_IN_MEMORY = int(np.iinfo(np.int32).max)
+
+
+@dataclass(frozen=True, eq=False)
+class Events:
+    """Struct of arrays, one row per firing event; the row number is the event id.
+
+    Events are sorted by ``(time, neuron)``, so every cause has a smaller id than its
+    effect. Causes are stored as CSR: the parents of event ``e`` are
+    ``parent_ids[parent_indptr[e]:parent_indptr[e + 1]]``, the first of them being the
+    *primary* parent, which decides the avalanche and the generation. Roots (firings
+    caused by external drive or by the protocol's seeding) have no parent, generation 0
+    and a new avalanche id; avalanche ids are numbered 0, 1, ... in order of their root.
+
+    Memory: 8 (time) + 4 (neuron) + 4 (avalanche) + 4 (generation) + 8 (parent_indptr)
+    bytes per event, plus 4 bytes per causal link: 32 bytes per event with one parent.
+
+    Parameters
+    ----------
+    time : ndarray of int64 (time steps) or float64 (continuous time), shape (n_events,)
+    neuron : ndarray of int32, shape (n_events,)
+    avalanche : ndarray of int32, shape (n_events,)
+    generation : ndarray of int32, shape (n_events,)
+    parent_indptr : ndarray of int64, shape (n_events + 1,)
+    parent_ids : ndarray of int32, shape (n_links,)
+    time_step : float or None
+        Duration of one step for discrete-time models (1.0: times are step numbers);
+        None for continuous-time models.
+
+    Examples
+    --------
+    >>> net = netaval.Network.from_edges([0], [1], n_nodes=2)
+    >>> ev = netaval.Events(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
+    ...                     avalanche=np.array([0, 0], np.int32),
+    ...                     generation=np.array([0, 1], np.int32),
+    ...                     parent_indptr=np.array([0, 0, 1]), parent_ids=np.array([0], np.int32))
+    >>> ev.check_invariants(net)
+    >>> ev.n_events, ev.primary_parent.tolist()
+    (2, [-1, 0])
+    """
+
+    time: NDArray
+    neuron: NDArray[np.int32]
+    avalanche: NDArray[np.int32]
+    generation: NDArray[np.int32]
+    parent_indptr: NDArray[np.int64]
+    parent_ids: NDArray[np.int32]
+    time_step: float | None = 1.0
+
+    def __post_init__(self) -> None:
+        time = np.asarray(self.time)
+        time = time.astype(np.float64 if time.dtype.kind == "f" else np.int64, copy=False)
+        object.__setattr__(self, "time", np.ascontiguousarray(time))
+        for name, dtype in (("neuron", np.int32), ("avalanche", np.int32),
+                            ("generation", np.int32), ("parent_indptr", np.int64),
+                            ("parent_ids", np.int32)):
+            object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), dtype=dtype))
+        n = len(self.time)
+        for name in ("neuron", "avalanche", "generation"):
+            if len(getattr(self, name)) != n:
+                raise InvariantError(f"Events.{name} has {len(getattr(self, name))} rows, "
+                                     f"time has {n}.")
+        if len(self.parent_indptr) != n + 1:
+            raise InvariantError(f"Events.parent_indptr must have n_events + 1 = {n + 1} "
+                                 f"entries. Got {len(self.parent_indptr)}.")
+
+    # ------------------------------------------------------------------ derived arrays
+    @property
+    def n_events(self) -> int:
+        """Number of firing events."""
+        return int(len(self.time))
+
+    @property
+    def n_avalanches(self) -> int:
+        """Number of avalanches (roots)."""
+        return int(self.avalanche.max()) + 1 if self.n_events else 0
+
+    @property
+    def n_parents(self) -> NDArray[np.int64]:
+        """Number of recorded causes of each event (0 for roots)."""
+        return np.diff(self.parent_indptr)
+
+    @property
+    def is_root(self) -> NDArray[np.bool_]:
+        """True for events without a parent (externally triggered or seeded)."""
+        return self.n_parents == 0
+
+    @property
+    def primary_parent(self) -> NDArray[np.int64]:
+        """Id of each event's primary parent, -1 for roots."""
+        primary = np.full(self.n_events, -1, dtype=np.int64)
+        has = ~self.is_root
+        primary[has] = self.parent_ids[self.parent_indptr[:-1][has]]
+        return primary
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays, in bytes."""
+        return sum(getattr(self, name).nbytes for name in
+                   ("time", "neuron", "avalanche", "generation", "parent_indptr", "parent_ids"))
+
+    @classmethod
+    def empty(cls, *, continuous: bool = False) -> Events:
+        """An empty event record (a silent run)."""
+        dtype = np.float64 if continuous else np.int64
+        return cls(np.zeros(0, dtype), np.zeros(0, np.int32), np.zeros(0, np.int32),
+                   np.zeros(0, np.int32), np.zeros(1, np.int64), np.zeros(0, np.int32),
+                   time_step=None if continuous else 1.0)
+
+    # ------------------------------------------------------------------ invariants
+    def check_invariants(self, network: Network, *, delay: float | None = None) -> None:
+        """Verify the causal record against ``network``; raise `InvariantError` if broken.
+
+        Checks, all vectorised: events sorted by (time, neuron) without a neuron firing
+        twice at one time; neurons in range; every parent id smaller than its child's and
+        its time earlier (exactly ``delay`` earlier when given); a synapse from the
+        parent's neuron to the child's neuron exists; generation is 0 for roots and
+        1 + the primary parent's otherwise; the avalanche of a non-root is its primary
+        parent's, and roots open avalanches 0, 1, 2, ... in order.
+
+        Parameters
+        ----------
+        network : Network
+            The network the events were simulated on.
+        delay : float, optional
+            Exact parent-to-child delay for models with a fixed transmission delay (1 step
+            for `Branching`). Default: only require the parent to be earlier.
+        """
+        n = self.n_events
+        if not isinstance(network, Network):
+            raise MalformedNetworkError(f"check_invariants needs a Network. Got {network!r}.")
+        indptr, ids = self.parent_indptr, self.parent_ids
+        if indptr[0] != 0 or indptr[-1] != len(ids) or np.any(np.diff(indptr) < 0):
+            raise InvariantError("parent_indptr must rise from 0 to len(parent_ids).")
+        if n == 0:
+            return
+        time, neuron = self.time, self.neuron.astype(np.int64)
+        if neuron.min() < 0 or neuron.max() >= network.n_nodes:
+            raise InvariantError(f"Neuron ids must lie in [0, {network.n_nodes}). "
+                                 f"Got range [{neuron.min()}, {neuron.max()}].")
+        later = time[1:] > time[:-1]
+        same = time[1:] == time[:-1]
+        order_ok = later | (same & (neuron[1:] > neuron[:-1]))
+        if not np.all(order_ok):
+            e = int(np.flatnonzero(~order_ok)[0]) + 1
+            raise InvariantError(f"Events are not sorted by (time, neuron) without repeats "
+                                 f"at event {e}: ({time[e - 1]}, {neuron[e - 1]}) then "
+                                 f"({time[e]}, {neuron[e]}).")
+        child = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+        parent = ids.astype(np.int64)
+        self._fail_where((parent < 0) | (parent >= child), child, parent,
+                         "a parent id must be smaller than its child's id")
+        gap = time[child] - time[parent]
+        wrong_time = gap <= 0 if delay is None else gap != delay
+        self._fail_where(wrong_time, child, parent,
+                         "a parent must fire earlier" + ("" if delay is None
+                                                         else f", exactly {delay} earlier"))
+        network_keys = (np.repeat(np.arange(network.n_nodes, dtype=np.int64), network.out_degree)
+                        * network.n_nodes + network.indices)
+        link_keys = neuron[parent] * network.n_nodes + neuron[child]
+        pos = np.searchsorted(network_keys, link_keys)
+        pos = np.minimum(pos, max(len(network_keys) - 1, 0))
+        missing = (network_keys[pos] != link_keys) if len(network_keys) else np.ones_like(
+            link_keys, dtype=bool)
+        self._fail_where(missing, child, parent,
+                         "the parent's neuron must have a synapse onto the child's neuron")
+        primary = self.primary_parent
+        root = primary < 0
+        expected_generation = np.where(root, 0, self.generation[np.maximum(primary, 0)] + 1)
+        bad = self.generation != expected_generation
+        if np.any(bad):
+            e = int(np.flatnonzero(bad)[0])
+            raise InvariantError(f"Event {e} has generation {self.generation[e]}, expected "
+                                 f"{expected_generation[e]} (0 for a root, else 1 + primary "
+                                 "parent's).")
+        expected_avalanche = np.empty(n, dtype=np.int64)
+        expected_avalanche[root] = np.arange(np.count_nonzero(root))
+        expected_avalanche[~root] = self.avalanche[primary[~root]]
+        bad = self.avalanche != expected_avalanche
+        if np.any(bad):
+            e = int(np.flatnonzero(bad)[0])
+            raise InvariantError(f"Event {e} is in avalanche {self.avalanche[e]}, expected "
+                                 f"{expected_avalanche[e]} (roots number avalanches in "
+                                 "order; others inherit the primary parent's).")
+
+    @staticmethod
+    def _fail_where(bad: NDArray[np.bool_], child: NDArray, parent: NDArray, rule: str) -> None:
+        if np.any(bad):
+            k = int(np.flatnonzero(bad)[0])
+            raise InvariantError(f"Causal link {parent[k]} -> {child[k]} breaks the rule: {rule}.")
+
+    def __repr__(self) -> str:
+        clock = "steps" if self.time_step is not None else "continuous time"
+        return f"Events(n_events={self.n_events}, n_avalanches={self.n_avalanches}, {clock})"

@@ -1,0 +1,78 @@
+"""`Run`: the result of `netaval.simulate`, events plus everything needed to repeat it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from os import PathLike
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from netaval.events import Events
+
+if TYPE_CHECKING:
+    from netaval.avalanches import Avalanches
+
+__all__ = ["Run"]
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """Events of one simulation with its metadata.
+
+    Attributes
+    ----------
+    events : Events
+        Every firing with its causes, in causal order.
+    activity : ndarray of int64, shape (n_steps,)
+        Firings per time step (discrete time) or per unit time bin (continuous time).
+    model : object
+        The model dataclass that was simulated (its parameters are its fields).
+    network : dict
+        Provenance of the network (`Network.provenance`): generator, parameters, seed,
+        size.
+    seed : int or None
+        Entropy of the `numpy.random.SeedSequence` the run was seeded with; passing it
+        back as ``seed=`` repeats the run bit for bit. None when the caller passed a
+        `numpy.random.Generator`; then `rng_state` holds its state at the start.
+    protocol : str
+        "driven", "spreading" or "isolated".
+    protocol_params : dict
+        The protocol's arguments (n_steps, duration, initial, n_avalanches, max_events).
+    wall_time : float
+        Seconds spent simulating.
+    truncated : bool
+        True when the run stopped at ``max_events`` before its natural end.
+    rng_state : dict or None
+        ``bit_generator.state`` at the start when a Generator was passed as seed.
+    """
+
+    events: Events
+    activity: NDArray[np.int64]
+    model: Any
+    network: dict[str, Any]
+    seed: int | None
+    protocol: str
+    protocol_params: dict[str, Any] = field(default_factory=dict)
+    wall_time: float = 0.0
+    truncated: bool = False
+    rng_state: dict[str, Any] | None = None
+
+    @cached_property
+    def avalanches(self) -> Avalanches:
+        """Causal avalanches of this run (computed once, then cached)."""
+        from netaval.avalanches import Avalanches
+
+        return Avalanches.from_run(self)
+
+    def save(self, path: str | PathLike) -> None:
+        """Write the run to ``path`` atomically (see `netaval.load`)."""
+        from netaval.io import save_run
+
+        save_run(self, path)
+
+    def __repr__(self) -> str:
+        return (f"Run(protocol={self.protocol!r}, model={self.model!r}, "
+                f"n_events={self.events.n_events}, truncated={self.truncated})")

@@ -1,0 +1,42 @@
+"""Shared test configuration: Hypothesis profiles, the seed fixture, doctest namespace."""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+import netaval
+
+# First calls compile numba kernels, so no deadline. CI runs derandomized so a CI run is
+# reproducible; developers get random exploration with the example database.
+settings.register_profile("dev", deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def _seeds_from_env():
+    """Seeds for the ``seed`` fixture: NETAVAL_TESTS_SEED = "42", "0-9" or "all" (0-99)."""
+    value = os.environ.get("NETAVAL_TESTS_SEED", "42")
+    if value == "all":
+        return list(range(100))
+    if "-" in value:
+        low, high = (int(part) for part in value.split("-"))
+        return list(range(low, high + 1))
+    return [int(value)]
+
+
+@pytest.fixture(params=_seeds_from_env())
+def seed(request):
+    """A fixed seed (42); set NETAVAL_TESTS_SEED to a value, range or 'all' to rotate it.
+
+    A test that takes this fixture promises to pass for any seed in 0-99.
+    """
+    return request.param
+
+
+def pytest_report_header(config):
+    return (f"netaval seed fixture: NETAVAL_TESTS_SEED={os.environ.get('NETAVAL_TESTS_SEED', '42')}"
+            " (set to a value, a range like 0-9, or 'all')")

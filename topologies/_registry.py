@@ -1,0 +1,199 @@
+"""The topology registry: generators by name, built-ins and third-party plug-ins.
+
+Third-party packages plug in through the ``netaval.topologies`` entry-point group; each
+entry point names a module or object whose import registers generators with
+`topologies.register`. Entry points are loaded lazily on the first lookup; a plug-in
+that fails to import, or that reuses a taken name, is skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any
+
+from netaval._validation import Constraint, Interval, check_param, check_params
+from netaval.errors import InvalidParameterError, NetavalWarning
+from netaval.network import Network
+
+__all__ = ["TopologySpec", "register", "unregister", "available", "get", "generate", "validate_call"]
+
+ENTRY_POINT_GROUP = "netaval.topologies"
+
+_REGISTRY: dict[str, TopologySpec] = {}
+_entry_points_loaded = False
+
+
+@dataclass(frozen=True)
+class TopologySpec:
+    """What the registry knows about one generator.
+
+    Attributes
+    ----------
+    name : str
+        Registry name, used by `generate`, studies and the command line.
+    function : callable
+        ``function(n_nodes, *, **params, seed=None) -> Network``.
+    constraints : dict of str to constraint
+        One constraint per keyword parameter (checked by `validate_call`).
+    n_nodes : Interval
+        Constraint on ``n_nodes``.
+    example : dict
+        Valid parameters for a small graph (used by the contract tests and ``--help``).
+    description : str
+        One line: what the generator builds.
+    reference : str
+        The model it follows.
+    random : bool
+        False for deterministic generators (which take no seed).
+    """
+
+    name: str
+    function: Callable[..., Network]
+    constraints: dict[str, Constraint]
+    example: dict[str, Any]
+    description: str
+    reference: str = ""
+    n_nodes: Interval = field(default_factory=lambda: Interval(numbers.Integral, 1, None))
+    random: bool = True
+
+
+def register(name: str, *, constraints: dict[str, Constraint], example: dict[str, Any],
+             description: str, reference: str = "",
+             n_nodes: Interval | None = None, random: bool = True) -> Callable:
+    """Decorator registering a generator function under ``name``.
+
+    Raises
+    ------
+    InvalidParameterError
+        If ``name`` is already registered.
+
+    Examples
+    --------
+    >>> import numbers, topologies
+    >>> from netaval._validation import Interval
+    >>> @topologies.register("doc_ring", constraints={}, example={},
+    ...                      description="Directed ring.", random=False)
+    ... def doc_ring(n_nodes):
+    ...     return netaval.Network.from_edges(np.arange(n_nodes), (np.arange(n_nodes) + 1) % n_nodes,
+    ...                                       n_nodes)
+    >>> topologies.generate("doc_ring", 4).n_edges
+    4
+    >>> topologies.unregister("doc_ring")
+    """
+
+    def decorator(function: Callable[..., Network]) -> Callable[..., Network]:
+        if name in _REGISTRY:
+            raise InvalidParameterError(
+                f"A topology named {name!r} is already registered "
+                f"(by {_REGISTRY[name].function.__module__}); choose a unique name."
+            )
+        _REGISTRY[name] = TopologySpec(
+            name=name, function=function, constraints=dict(constraints), example=dict(example),
+            description=description, reference=reference,
+            n_nodes=n_nodes or Interval(numbers.Integral, 1, None), random=random,
+        )
+        return function
+
+    return decorator
+
+
+def unregister(name: str) -> None:
+    """Remove ``name`` from the registry (for plug-in authors' tests)."""
+    _REGISTRY.pop(name, None)
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        if point.name in _REGISTRY:
+            warnings.warn(f"Topology plug-in {point.value!r} reuses the taken name "
+                          f"{point.name!r}; skipped.", NetavalWarning, stacklevel=3)
+            continue
+        try:
+            loaded = point.load()
+        except Exception as exc:  # a broken plug-in must not break netaval
+            warnings.warn(f"Topology plug-in {point.name!r} ({point.value}) failed to load: "
+                          f"{exc!r}; skipped.", NetavalWarning, stacklevel=3)
+            continue
+        if isinstance(loaded, TopologySpec) and loaded.name not in _REGISTRY:
+            _REGISTRY[loaded.name] = loaded
+        if point.name not in _REGISTRY:
+            warnings.warn(f"Topology plug-in {point.name!r} ({point.value}) did not register a "
+                          f"topology of that name; skipped.", NetavalWarning, stacklevel=3)
+
+
+def available() -> list[str]:
+    """Sorted names of every registered topology, plug-ins included.
+
+    Examples
+    --------
+    >>> import topologies
+    >>> {"random", "small_world", "scale_free", "lattice"} <= set(topologies.available())
+    True
+    """
+    _load_entry_points()
+    return sorted(_REGISTRY)
+
+
+def get(name: str) -> TopologySpec:
+    """Return the `TopologySpec` registered under ``name``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Listing the known names when ``name`` is unknown.
+    """
+    _load_entry_points()
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise InvalidParameterError(
+            f"Unknown topology {name!r}; known topologies are {sorted(_REGISTRY)}."
+        ) from None
+
+
+def validate_call(name: str, n_nodes: Any, params: dict[str, Any]) -> None:
+    """Check ``n_nodes`` and keyword ``params`` of generator ``name`` against its spec."""
+    spec = _REGISTRY[name]
+    check_param(f"topologies.{name}", "n_nodes", n_nodes, spec.n_nodes)
+    check_params(f"topologies.{name}", params, spec.constraints)
+
+
+def generate(name: str, n_nodes: int, *, seed: Any = None, **params: Any) -> Network:
+    """Build a network with the generator registered as ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A name from `available`.
+    n_nodes : int
+        Number of neurons.
+    seed : None, int or numpy.random.Generator
+        See the README's Randomness section; ignored by deterministic generators.
+    **params
+        The generator's keyword parameters.
+
+    Examples
+    --------
+    >>> import topologies
+    >>> net = topologies.generate("random", 100, k=5, seed=1)
+    >>> net.n_nodes, net.topology
+    (100, 'random')
+    """
+    spec = get(name)
+    unknown = sorted(set(params) - set(spec.constraints))
+    if unknown:
+        raise InvalidParameterError(
+            f"topologies.{name} got unexpected parameter(s) {unknown}; "
+            f"expected some of {sorted(spec.constraints)}."
+        )
+    if spec.random:
+        return spec.function(n_nodes, seed=seed, **params)
+    return spec.function(n_nodes, **params)
