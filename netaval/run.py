@@ -45,6 +45,13 @@ class Run:
         Seconds spent simulating.
     truncated : bool
         True when the run stopped at ``max_events`` before its natural end.
+    end_time : float
+        Time at which the run stopped: the number of simulated steps for discrete-time
+        models (events have times 0 .. end_time - 1), the simulated duration otherwise.
+    alive_avalanches : ndarray of int32
+        Ids of the avalanches that could still produce events when the run stopped
+        (a member is still active, or an event of the last step may still have
+        children). `Avalanches` flags them as truncated.
     rng_state : dict or None
         ``bit_generator.state`` at the start when a Generator was passed as seed.
     """
@@ -58,6 +65,8 @@ class Run:
     protocol_params: dict[str, Any] = field(default_factory=dict)
     wall_time: float = 0.0
     truncated: bool = False
+    end_time: float = 0.0
+    alive_avalanches: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     rng_state: dict[str, Any] | None = None
 
     @cached_property
