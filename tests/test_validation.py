@@ -1,0 +1,95 @@
+"""Tests of the shared validators and seed handling."""
+
+import numbers
+
+import numpy as np
+import pytest
+
+from netaval import InvalidParameterError
+from netaval._random import as_generator, as_seed_sequence
+from netaval._validation import (
+    Boolean,
+    Interval,
+    Options,
+    as_float_array,
+    check_param,
+    check_params,
+    invalid_values,
+)
+
+CONSTRAINTS = [
+    Interval(numbers.Real, 0, 1),
+    Interval(numbers.Real, 0, None, closed="neither"),
+    Interval(numbers.Integral, 1, None),
+    Interval(numbers.Integral, 0, 10, allow_none=True),
+    Options(("a", "b")),
+    Boolean(),
+]
+
+
+@pytest.mark.parametrize("constraint", CONSTRAINTS, ids=repr)
+def test_invalid_values_are_refused(constraint):
+    """Every generated invalid value is refused, with the parameter and value in the message."""
+    for value in invalid_values(constraint):
+        with pytest.raises(InvalidParameterError, match="The 'x' parameter of f must be") as info:
+            check_param("f", "x", value, constraint)
+        assert repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("constraint", "value"),
+    [(Interval(numbers.Real, 0, 1), 0), (Interval(numbers.Real, 0, 1), 1.0),
+     (Interval(numbers.Real, 0, 1), np.float32(0.5)), (Interval(numbers.Integral, 1, None), 10**12),
+     (Interval(numbers.Integral, 0, 10, allow_none=True), None), (Options(("a", "b")), "b"),
+     (Boolean(), np.True_)],
+    ids=["low-edge", "high-edge", "numpy-float", "big-int", "none-allowed", "option", "np-bool"],
+)
+def test_valid_values_pass(constraint, value):
+    """Valid values, including numpy scalars and closed edges, pass unchanged."""
+    assert check_param("f", "x", value, constraint) is value
+
+
+def test_open_interval_edges():
+    """'neither' excludes both ends; booleans are not ints."""
+    positive = Interval(numbers.Real, 0, None, closed="neither")
+    with pytest.raises(InvalidParameterError, match=r"range \(0, inf\)"):
+        check_param("f", "x", 0.0, positive)
+    with pytest.raises(InvalidParameterError):
+        check_param("f", "x", True, Interval(numbers.Integral, 0, None))
+
+
+def test_check_params_refuses_unknown_names():
+    """Unknown keyword parameters are listed with the expected ones."""
+    with pytest.raises(InvalidParameterError, match=r"\['bogus'\].*\['k'\]"):
+        check_params("f", {"bogus": 1}, {"k": Interval(numbers.Real)})
+
+
+def test_as_float_array_checks_shape_and_finiteness():
+    """NaN, wrong dimension and non-numbers are refused naming the parameter."""
+    assert as_float_array("f", "x", [1, 2]).dtype == np.float64
+    with pytest.raises(InvalidParameterError, match="'x'.*position 1"):
+        as_float_array("f", "x", [1.0, np.nan])
+    with pytest.raises(InvalidParameterError, match="1-dimensional"):
+        as_float_array("f", "x", [[1.0]])
+    with pytest.raises(InvalidParameterError, match="must not be empty"):
+        as_float_array("f", "x", [], allow_empty=False)
+    with pytest.raises(InvalidParameterError, match="array-like of numbers"):
+        as_float_array("f", "x", ["a"])
+
+
+@pytest.mark.parametrize("bad", [True, -1, 1.5, "1", np.random.RandomState(0)],
+                         ids=["bool", "negative", "float", "str", "RandomState"])
+def test_as_generator_refuses_ambiguous_seeds(bad):
+    """Seeds numpy would silently accept or that are ambiguous raise InvalidParameterError."""
+    with pytest.raises(InvalidParameterError, match="'seed'"):
+        as_generator(bad)
+
+
+def test_as_generator_is_reproducible_and_passes_generators_through():
+    """Same int gives the same stream; a Generator is returned as is."""
+    assert as_generator(3).random() == as_generator(np.int64(3)).random()
+    rng = np.random.default_rng(0)
+    assert as_generator(rng) is rng
+    sequence = as_seed_sequence(None)
+    assert isinstance(sequence.entropy, int)
+    assert as_generator(sequence.entropy).random() == np.random.default_rng(sequence).random()
