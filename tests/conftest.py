@@ -2,11 +2,8 @@
 
 import os
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
-
-import netaval
 
 # First calls compile numba kernels, so no deadline. CI runs derandomized so a CI run is
 # reproducible; developers get random exploration with the example database.
