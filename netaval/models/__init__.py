@@ -1,11 +1,11 @@
-"""Placeholder until the dynamics engine lands (issue 3)."""
+"""Models of neural dynamics, frozen dataclasses of parameters validated on construction.
 
-__all__ = ["Branching", "ContactProcess"]
+Each model is registered by name (`available`, `get`) so studies and the command line can
+name it with a string: ``netaval.models.get("branching")(sigma=1.0)``.
+"""
 
+from netaval.models._registry import available, get, register
+from netaval.models.branching import Branching
+from netaval.models.contact_process import ContactProcess
 
-class Branching:  # pragma: no cover - replaced by issue 3
-    pass
-
-
-class ContactProcess:  # pragma: no cover - replaced by issue 3
-    pass
+__all__ = ["Branching", "ContactProcess", "available", "get", "register"]

@@ -1,0 +1,338 @@
+"""Jitted kernel of the discrete-time branching (Kinouchi-Copelli) dynamics.
+
+One call advances the simulation step by step until a status is reached. All state lives
+in arrays owned by the driver (`netaval.simulate`), so the driver can grow buffers, show
+progress and resume; the random stream is the inline SplitMix64 of `rng.py`, whose state
+is carried across calls, so results do not depend on where the driver splits the run.
+
+Order of random draws in step t (the pure-Python reference in tests/reference.py
+consumes them identically):
+
+1. for each firing of step t - 1 in event order, for each synapse of its neuron's row in
+   CSR order: one draw per synapse (Bernoulli ``u < p``), or, for rows flagged geometric,
+   one draw per success plus one ending the row (gap to the next success ~ Geometric(p));
+   a success on a neuron already fired in step t by an earlier transmitter draws once more
+   (reservoir choice of the primary parent, probability 1/k for the k-th transmitter);
+2. the drive (driven protocol): gaps between driven neurons ~ Geometric(drive) over
+   neurons 0 .. n-1, one draw per driven neuron plus one ending the pass;
+3. the seed (isolated protocol): one draw for the uniformly chosen neuron.
+"""
+
+import numpy as np
+from numba import njit
+
+from netaval._kernels.rng import bounded, next_u64, uniform_open
+
+__all__ = [
+    "OK", "DONE", "LIMIT", "BUFFER_FULL", "MAX_EVENTS",
+    "DRIVEN", "SPREADING", "ISOLATED",
+    "S_T", "S_N_EVENTS", "S_N_LINKS", "S_FRONTIER", "S_NEXT_AV", "S_STARTED",
+    "S_COMPLETED", "S_NEXT_SEED", "S_NEED_EVENTS", "S_NEED_LINKS", "S_NEED_WORK",
+    "S_TOUCH", "STATE_SIZE", "NEVER", "_run_branching",
+]
+
+# status codes
+OK = 0           # chunk budget used up; call again
+DONE = 1         # activity ended naturally (spreading: silence; isolated: n_avalanches done)
+LIMIT = 2        # n_steps reached
+BUFFER_FULL = 3  # an output or work buffer is too small for the next step (sizes in state)
+MAX_EVENTS = 4   # the number of events reached max_events
+
+# protocols
+DRIVEN = 0
+SPREADING = 1
+ISOLATED = 2
+
+# slots of the int64 state array
+S_T = 0            # next step to simulate (= number of steps simulated so far)
+S_N_EVENTS = 1
+S_N_LINKS = 2
+S_FRONTIER = 3     # id of the first event of step S_T - 1
+S_NEXT_AV = 4      # next avalanche id
+S_STARTED = 5      # isolated: avalanches seeded
+S_COMPLETED = 6    # isolated: avalanches that died out
+S_NEXT_SEED = 7    # isolated: earliest step of the next seed
+S_NEED_EVENTS = 8  # on BUFFER_FULL: capacities needed
+S_NEED_LINKS = 9
+S_NEED_WORK = 10
+S_TOUCH = 11       # checksum of the prefetch pass (keeps it from being optimised away)
+STATE_SIZE = 12
+
+NEVER = -(2**62)   # last-firing time of a neuron that never fired
+
+_DEBRUIJN = np.array([
+    0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4,
+    62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
+    63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
+    46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6], dtype=np.int64)
+_DEBRUIJN_MAGIC = np.uint64(0x03F79D71B4CB0A89)
+_S58 = np.uint64(58)
+_S6 = np.uint64(6)
+_ONE = np.uint64(1)
+_INV53 = 1.0 / 9007199254740992.0
+
+
+@njit(cache=True, inline="always")
+def _hit(i, e, t, refractory, record, last_fire, slot, ch_neuron, ch_prim, ch_cnt,
+         sec_child, sec_parent, m, nsec, rng):
+    """Register a successful transmission from event e onto neuron i at step t."""
+    lf = last_fire[i]
+    if lf == t:
+        if record:
+            c = slot[i]
+            k = ch_cnt[c] + 1
+            ch_cnt[c] = k
+            rng, z = next_u64(rng)
+            sec_child[nsec] = c
+            if bounded(z, k) == 0:
+                sec_parent[nsec] = ch_prim[c]
+                ch_prim[c] = e
+            else:
+                sec_parent[nsec] = e
+            nsec += 1
+    elif t - lf > refractory:
+        last_fire[i] = t
+        slot[i] = m
+        ch_neuron[m] = i
+        ch_prim[m] = e
+        ch_cnt[m] = 1
+        m += 1
+    return m, nsec, rng
+
+
+@njit(cache=True)
+def _run_branching(indptr, indices, weights, p_row, inv_log_q, per_synapse, weight_scale,
+                   refractory, drive_inv_log_q, protocol, n_steps, n_avalanches, max_events,
+                   chunk_end_step, chunk_max_events, record,
+                   last_fire, slot, ch_neuron, ch_prim, ch_cnt, sec_child, sec_parent,
+                   bitmap, time, neuron, avalanche, generation, parent_indptr, parent_ids,
+                   state, rng_state):
+    """Advance the branching dynamics until a status code is reached.
+
+    Parameters
+    ----------
+    indptr, indices, weights : int64 (n+1,), int32 (n_edges,), float64 (n_edges,)
+        CSR network, row = presynaptic neuron.
+    p_row : float64 (n,)
+        Transmission probability of every synapse of a row (ignored if ``per_synapse``).
+    inv_log_q : float64 (n,)
+        ``1 / log(1 - p_row)`` for rows drawn by geometric skipping, 0.0 for rows drawn
+        one Bernoulli per synapse.
+    per_synapse : bool
+        True: synapse s transmits with probability ``weight_scale * weights[s]``.
+    weight_scale : float
+    refractory : int
+        Steps after a firing during which the neuron cannot fire.
+    drive_inv_log_q : float
+        ``1 / log(1 - drive)`` (driven protocol), 0.0 for no drive.
+    protocol : int
+        DRIVEN, SPREADING or ISOLATED.
+    n_steps, n_avalanches, max_events : int
+        Limits (-1: none).
+    chunk_end_step, chunk_max_events : int
+        Return OK when this step is reached or this many events were added.
+    record : bool
+        False skips the causes (avalanche, generation, parents): benchmark only.
+    last_fire, slot, ch_neuron, ch_prim, ch_cnt : int64 / int32 (n,)
+        Per-neuron state and per-step work arrays.
+    sec_child, sec_parent : int32 (work,)
+        Secondary parents of the step being built.
+    bitmap : uint64 (n // 64 + 1,)
+        Zeroed scratch for ordering a step's firings by neuron.
+    time, neuron, avalanche, generation, parent_indptr, parent_ids : output buffers
+    state : int64 (STATE_SIZE,)
+    rng_state : uint64 (1,)
+
+    Returns
+    -------
+    status : int
+
+    Notes
+    -----
+    Jit-compiled with numba.
+    """
+    n = len(indptr) - 1
+    rng = rng_state[0]
+    t = state[S_T]
+    n_ev = state[S_N_EVENTS]
+    n_ln = state[S_N_LINKS]
+    fs = state[S_FRONTIER]
+    next_av = state[S_NEXT_AV]
+    started = state[S_STARTED]
+    completed = state[S_COMPLETED]
+    next_seed = state[S_NEXT_SEED]
+    touch = state[S_TOUCH]
+    cap_ev = len(time)
+    cap_ln = len(parent_ids)
+    cap_work = len(sec_child)
+    chunk_start = n_ev
+    status = OK
+    while True:
+        if n_steps >= 0 and t >= n_steps:
+            status = LIMIT
+            break
+        if t >= chunk_end_step or n_ev - chunk_start >= chunk_max_events:
+            status = OK
+            break
+        fe = n_ev
+        # bound the step's output; the same pass touches the rows (prefetch)
+        sumdeg = 0
+        for e in range(fs, fe):
+            j = neuron[e]
+            a = indptr[j]
+            b = indptr[j + 1]
+            sumdeg += b - a
+            if b > a:
+                touch += indices[a]
+        extra = 0
+        if drive_inv_log_q != 0.0:
+            extra = n
+        elif protocol == ISOLATED:
+            extra = 1
+        need_ev = min(n, sumdeg + extra)
+        if n_ev + need_ev > cap_ev or n_ln + sumdeg > cap_ln or sumdeg > cap_work:
+            state[S_NEED_EVENTS] = n_ev + need_ev
+            state[S_NEED_LINKS] = n_ln + sumdeg
+            state[S_NEED_WORK] = sumdeg
+            status = BUFFER_FULL
+            break
+        # 1. transmissions
+        m = 0
+        nsec = 0
+        for e in range(fs, fe):
+            j = neuron[e]
+            a = indptr[j]
+            b = indptr[j + 1]
+            if per_synapse:
+                for s in range(a, b):
+                    rng, z = next_u64(rng)
+                    if np.float64(z >> np.uint64(11)) * _INV53 < weight_scale * weights[s]:
+                        m, nsec, rng = _hit(indices[s], e, t, refractory, record, last_fire,
+                                            slot, ch_neuron, ch_prim, ch_cnt, sec_child,
+                                            sec_parent, m, nsec, rng)
+            else:
+                p = p_row[j]
+                if p <= 0.0:
+                    continue
+                il = inv_log_q[j]
+                if il == 0.0:
+                    for s in range(a, b):
+                        rng, z = next_u64(rng)
+                        if np.float64(z >> np.uint64(11)) * _INV53 < p:
+                            m, nsec, rng = _hit(indices[s], e, t, refractory, record,
+                                                last_fire, slot, ch_neuron, ch_prim, ch_cnt,
+                                                sec_child, sec_parent, m, nsec, rng)
+                else:
+                    s = a - 1
+                    while True:
+                        rng, z = next_u64(rng)
+                        g = np.floor(np.log(uniform_open(z)) * il)
+                        if g >= b - s - 1:
+                            break
+                        s += 1 + np.int64(g)
+                        m, nsec, rng = _hit(indices[s], e, t, refractory, record, last_fire,
+                                            slot, ch_neuron, ch_prim, ch_cnt, sec_child,
+                                            sec_parent, m, nsec, rng)
+        # isolated: an avalanche ends when its last step has no children
+        if protocol == ISOLATED and fe > fs and m == 0:
+            completed += 1
+            next_seed = t + refractory
+            if completed >= n_avalanches:
+                status = DONE
+                break
+        # 2. drive: transmission takes precedence (driven neurons already fired by a
+        #    transmission in this step stay internal firings)
+        if drive_inv_log_q != 0.0:
+            pos = -1
+            while True:
+                rng, z = next_u64(rng)
+                g = np.floor(np.log(uniform_open(z)) * drive_inv_log_q)
+                if g >= n - pos - 1:
+                    break
+                pos += 1 + np.int64(g)
+                lf = last_fire[pos]
+                if lf != t and t - lf > refractory:
+                    last_fire[pos] = t
+                    slot[pos] = m
+                    ch_neuron[m] = pos
+                    ch_prim[m] = -1
+                    ch_cnt[m] = 0
+                    m += 1
+        # 3. isolated: seed one uniformly chosen neuron on a silent, fully rested network
+        if (protocol == ISOLATED and m == 0 and fe == fs and t >= next_seed
+                and started < n_avalanches and n > 0):
+            rng, z = next_u64(rng)
+            i = bounded(z, n)
+            last_fire[i] = t
+            slot[i] = 0
+            ch_neuron[0] = i
+            ch_prim[0] = -1
+            ch_cnt[0] = 0
+            m = 1
+            started += 1
+        # 4. write the step's firings sorted by neuron
+        if m > 0:
+            if m * 512 < n:
+                order = np.sort(ch_neuron[:m])
+            else:
+                for c in range(m):
+                    i = ch_neuron[c]
+                    bitmap[i >> 6] |= _ONE << np.uint64(i & 63)
+                order = np.empty(m, np.int32)
+                f = 0
+                for w in range(len(bitmap)):
+                    word = bitmap[w]
+                    if word != 0:
+                        bitmap[w] = 0
+                        while word != 0:
+                            low = word & (~word + _ONE)
+                            order[f] = (w << 6) + _DEBRUIJN[(low * _DEBRUIJN_MAGIC) >> _S58]
+                            f += 1
+                            word ^= low
+            for f in range(m):
+                i = order[f]
+                e = n_ev + f
+                time[e] = t
+                neuron[e] = i
+                if record:
+                    c = slot[i]
+                    prim = ch_prim[c]
+                    k = ch_cnt[c]
+                    start = parent_indptr[e]
+                    parent_indptr[e + 1] = start + k
+                    if prim < 0:
+                        avalanche[e] = next_av
+                        next_av += 1
+                        generation[e] = 0
+                    else:
+                        parent_ids[start] = prim
+                        avalanche[e] = avalanche[prim]
+                        generation[e] = generation[prim] + 1
+                        ch_cnt[c] = start + 1  # cursor for the secondary parents
+            if record:
+                for q in range(nsec):
+                    c = sec_child[q]
+                    parent_ids[ch_cnt[c]] = sec_parent[q]
+                    ch_cnt[c] += 1
+                n_ln = parent_indptr[n_ev + m]
+        fs = n_ev
+        n_ev += m
+        t += 1
+        if n_ev >= max_events >= 0:
+            status = MAX_EVENTS
+            break
+        if protocol == SPREADING and m == 0:
+            t -= 1  # the silent step does not count
+            status = DONE
+            break
+    state[S_T] = t
+    state[S_N_EVENTS] = n_ev
+    state[S_N_LINKS] = n_ln
+    state[S_FRONTIER] = fs
+    state[S_NEXT_AV] = next_av
+    state[S_STARTED] = started
+    state[S_COMPLETED] = completed
+    state[S_NEXT_SEED] = next_seed
+    state[S_TOUCH] = touch
+    rng_state[0] = rng
+    return status
