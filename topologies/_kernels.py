@@ -12,6 +12,30 @@ from numba import njit
 
 
 @njit(cache=True)
+def _randint(rng, high):
+    """Uniform integer in ``[0, high)`` from one double (``floor(U high)``).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    high : int, 1 <= high < 2**31
+
+    Returns
+    -------
+    int64
+
+    Notes
+    -----
+    Jitted with numba. ``U`` has 53-bit resolution, so the probabilities of the values
+    differ from ``1 / high`` by less than ``high / 2**53`` relative (< 3e-7 at the
+    int32 limit, 1e-10 for a million nodes); about 5x faster than ``rng.integers``
+    inside numba, which matters for the samplers that draw once per edge.
+    """
+    value = np.int64(rng.random() * high)
+    return value if value < high else high - 1
+
+
+@njit(cache=True)
 def _grow(array, size):
     """Return a copy of ``array`` with capacity ``size`` (first ``len(array)`` entries kept).
 
@@ -308,16 +332,23 @@ def _fixed_indegree(n, k, rng):
     targets are visited in increasing order every row comes out sorted. O(n k).
     """
     sources = np.empty(n * k, dtype=np.int32)
-    mark = np.full(max(n - 1, 1), -1, dtype=np.int64)
     m = n - 1
+    scan = k <= 48  # short lists: check membership by a scan (no cache misses)
+    mark = np.full(1 if scan else max(m, 1), -1, dtype=np.int64)
     for j in range(n):
         base = j * k
         idx = 0
         for t in range(m - k, m):
-            v = rng.integers(0, t + 1)
-            if mark[v] == j:
+            v = _randint(rng, t + 1)
+            if scan:
+                for q in range(base, base + idx):
+                    if sources[q] == (v + 1 if v >= j else v):
+                        v = t
+                        break
+            elif mark[v] == j:
                 v = t
-            mark[v] = j
+            if not scan:
+                mark[v] = j
             sources[base + idx] = v + 1 if v >= j else v
             idx += 1
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -443,9 +474,9 @@ def _watts_strogatz_undirected(n, h, rewire, rng):
         for u in range(n):
             if not rewire[d, u] or degree[u] >= n - 1:
                 continue
-            w = rng.integers(0, n)
+            w = _randint(rng, n)
             while w == u or _ws_has_edge(u, w, n, h, present, table, mask):
-                w = rng.integers(0, n)
+                w = _randint(rng, n)
             v = (u + d + 1) % n
             present[d, u] = False
             degree[v] -= 1
@@ -512,7 +543,7 @@ def _watts_strogatz_directed(n, h, rewire, rng):
             if not rewire[u, s]:
                 continue
             while True:
-                w = rng.integers(0, n)
+                w = _randint(rng, n)
                 if w == u:
                     continue
                 clash = False
@@ -555,19 +586,21 @@ def _barabasi_albert_pairs(n, m, rng):
     n_pairs = m * (n - m)
     lo = np.empty(n_pairs, dtype=np.int32)
     hi = np.empty(n_pairs, dtype=np.int32)
-    repeated = np.empty(2 * n_pairs, dtype=np.int32)
     for i in range(m):  # star: hub 0 linked to 1..m
         lo[i] = 0
         hi[i] = i + 1
-        repeated[i] = 0
-        repeated[m + i] = i + 1
-    n_rep = 2 * m
     e = m
     targets = np.empty(m, dtype=np.int32)
     for s in range(m + 1, n):
+        n_ends = 2 * e  # the list of edge ends is (lo[0], hi[0], lo[1], hi[1], ...)
         for t in range(m):
             while True:
-                x = repeated[rng.integers(0, n_rep)]
+                end = _randint(rng, n_ends)
+                f = end >> 1
+                if end & 1:  # the newer end of edge f is known without a memory read
+                    x = f + 1 if f < m else m + 1 + (f - m) // m
+                else:
+                    x = lo[f]
                 clash = False
                 for q in range(t):
                     if targets[q] == x:
@@ -581,9 +614,6 @@ def _barabasi_albert_pairs(n, m, rng):
             lo[e] = targets[t]
             hi[e] = s
             e += 1
-            repeated[n_rep] = targets[t]
-            repeated[n_rep + 1] = s
-            n_rep += 2
     return lo, hi
 
 
