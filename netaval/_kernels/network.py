@@ -31,7 +31,7 @@ def _first_unsorted_row(indptr, indices):
 
 
 @njit(cache=True)
-def _first_asymmetric_edge(indptr, indices, weights):
+def _first_asymmetric_edge_by_search(indptr, indices, weights):
     """Return the first edge id (i, j) whose mirror (j, i) is missing or weighs differently.
 
     Parameters
@@ -48,6 +48,8 @@ def _first_asymmetric_edge(indptr, indices, weights):
     Notes
     -----
     Jitted with numba; O(n_edges log max_degree) by binary search in the mirror row.
+    Random access into the mirror rows makes it slow on large graphs, so
+    `_first_asymmetric_edge` uses it only to locate the offending edge.
     """
     n = indptr.shape[0] - 1
     for row in range(n):
@@ -58,4 +60,50 @@ def _first_asymmetric_edge(indptr, indices, weights):
             pos = lo + np.searchsorted(indices[lo:hi], row)
             if pos >= hi or indices[pos] != row or weights[pos] != weights[e]:
                 return e
+    return -1
+
+
+@njit(cache=True)
+def _first_asymmetric_edge(indptr, indices, weights):
+    """Return the first edge id (i, j) whose mirror (j, i) is missing or weighs differently.
+
+    Parameters
+    ----------
+    indptr : ndarray of int64, shape (n_nodes + 1,)
+    indices : ndarray of int32, shape (n_edges,), sorted within each row
+    weights : ndarray of float64, shape (n_edges,)
+
+    Returns
+    -------
+    int
+        Edge position in ``indices``, or -1 when the matrix is symmetric.
+
+    Notes
+    -----
+    Jitted with numba; O(n_nodes + n_edges). Builds the transpose by a counting sort
+    (rows visited in order, so its rows come out sorted) and compares it with the
+    matrix entry by entry; a symmetric matrix equals its transpose. Only when they
+    differ does it fall back to the binary-search scan to name the first offending edge.
+    """
+    n = indptr.shape[0] - 1
+    m = indices.shape[0]
+    tptr = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        tptr[indices[e] + 1] += 1
+    for r in range(n):
+        tptr[r + 1] += tptr[r]
+        if tptr[r + 1] != indptr[r + 1]:
+            return _first_asymmetric_edge_by_search(indptr, indices, weights)
+    cursor = tptr[:n].copy()
+    t_indices = np.empty(m, dtype=indices.dtype)
+    t_weights = np.empty(m, dtype=weights.dtype)
+    for row in range(n):
+        for e in range(indptr[row], indptr[row + 1]):
+            col = indices[e]
+            t_indices[cursor[col]] = row
+            t_weights[cursor[col]] = weights[e]
+            cursor[col] += 1
+    for e in range(m):
+        if t_indices[e] != indices[e] or t_weights[e] != weights[e]:
+            return _first_asymmetric_edge_by_search(indptr, indices, weights)
     return -1
