@@ -1,3 +1,17 @@
-"""Placeholder until power-law and branching statistics land (issue 5)."""
+"""Statistics of avalanches: power-law fits, branching-ratio estimators, scaling relations."""
 
-__all__ = []
+from netaval.stats.power_law import (
+    LikelihoodRatio,
+    PowerLawFit,
+    fit_power_law,
+    fit_truncated_power_law,
+    sample_power_law,
+)
+
+__all__ = [
+    "LikelihoodRatio",
+    "PowerLawFit",
+    "fit_power_law",
+    "fit_truncated_power_law",
+    "sample_power_law",
+]

@@ -1,0 +1,334 @@
+"""Tests for netaval.stats power-law fits: exact samplers, MLE recovery, xmin, GoF, LR, peers."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy import special, stats
+
+from netaval._kernels.stats import _powsum, _powsum0
+from netaval.errors import InvalidParameterError
+from netaval.stats import fit_power_law, fit_truncated_power_law, sample_power_law
+from tests.stats import (
+    assert_mean_within_z,
+    assert_stderr_matches_spread,
+    assert_uniform,
+    assert_within_z,
+)
+
+Z = 4.0
+
+
+# ---------------------------------------------------------------- power sums
+@pytest.mark.parametrize("s", [1.01, 1.5, 2.5, 4.0, 7.0], ids=lambda s: f"s={s}")
+@pytest.mark.parametrize("a", [1, 3, 15, 16, 17, 250, 1e6], ids=lambda a: f"a={a:g}")
+def test_powsum_matches_hurwitz_zeta(s, a):
+    """Infinite power sums equal scipy.special.zeta(s, a) to 1e-13."""
+    ref = special.zeta(s, a)
+    assert _powsum(s, float(a), -1.0)[0] == pytest.approx(ref, rel=1e-13)
+    assert _powsum0(s, float(a), -1.0) == pytest.approx(ref, rel=1e-13)
+
+
+@pytest.mark.parametrize("s", [-1.0, 0.0, 0.999, 1.0, 1.5, 3.0], ids=lambda s: f"s={s}")
+@pytest.mark.parametrize("a, b", [(1, 10), (3, 1000), (20, 5000), (7, 77777)],
+                         ids=["1-10", "3-1000", "20-5000", "7-77777"])
+def test_powsum_finite_and_derivatives_match_direct_sum(s, a, b):
+    """Finite sums and both s-derivatives equal the direct sums (also at s = 1)."""
+    k = np.arange(a, b + 1, dtype=float)
+    ref = [np.sum(k ** -s), -np.sum(np.log(k) * k ** -s), np.sum(np.log(k) ** 2 * k ** -s)]
+    got = _powsum(s, float(a), float(b))
+    for g, r in zip(got, ref, strict=True):
+        assert g == pytest.approx(r, rel=1e-12)
+    assert _powsum0(s, float(a), float(b)) == pytest.approx(ref[0], rel=1e-12)
+
+
+# ---------------------------------------------------------------- exact samplers
+@pytest.mark.parametrize("alpha, xmin, xmax", [(2.5, 1, None), (1.5, 2, 30), (0.5, 1, 8),
+                                               (3.2, 5, None)],
+                         ids=["inf-2.5", "trunc-1.5", "trunc-0.5", "inf-xmin5"])
+def test_discrete_sampler_is_exact(alpha, xmin, xmax):
+    """Chi-square goodness of fit of 20000 draws against the exact pmf (p > 0.001)."""
+    n = 20000
+    x = sample_power_law(n, alpha=alpha, xmin=xmin, xmax=xmax, seed=11)
+    assert np.all(x >= xmin) and np.all(x == np.round(x))
+    if xmax is not None:
+        assert np.all(x <= xmax)
+    b = -1.0 if xmax is None else float(xmax)
+    z = _powsum0(alpha, float(xmin), b)
+    # cells: each value until the expected count drops below 20, then one tail cell
+    edges, expected = [], []
+    v = xmin
+    while xmax is None or v <= xmax:
+        e = n * v ** -alpha / z
+        if e < 20 or (xmax is not None and v == xmax):
+            break
+        edges.append(v)
+        expected.append(e)
+        v += 1
+    observed = [np.count_nonzero(x == e) for e in edges]
+    observed.append(np.count_nonzero(x >= v))
+    expected.append(n - sum(expected))
+    p = stats.chisquare(observed, expected).pvalue
+    assert p > 1e-3, f"chi-square p = {p:.3g}"
+
+
+def test_sampler_seeded():
+    """Same seed, same samples; different seeds differ."""
+    a = sample_power_law(50, alpha=2.0, seed=3)
+    assert np.array_equal(a, sample_power_law(50, alpha=2.0, seed=3))
+    assert not np.array_equal(a, sample_power_law(50, alpha=2.0, seed=4))
+
+
+# ---------------------------------------------------------------- MLE recovery
+@pytest.mark.parametrize("alpha, xmin, xmax, discrete", [
+    (2.5, 1, None, True), (1.7, 3, None, True), (1.5, 1, 100, True), (0.8, 2, 50, True),
+    (2.2, 1.0, None, False), (1.5, 1.0, 30.0, False)],
+    ids=["disc-2.5", "disc-1.7-xmin3", "trunc-1.5", "trunc-0.8", "cont-2.2", "cont-trunc-1.5"])
+def test_alpha_recovered_within_stderr(alpha, xmin, xmax, discrete, seed):
+    """Fixed-support MLE is within z = 4 reported standard errors of the true exponent."""
+    x = sample_power_law(4000, alpha=alpha, xmin=xmin, xmax=xmax, discrete=discrete, seed=seed)
+    fit = fit_power_law(x, discrete=discrete, xmin=xmin, xmax=xmax)
+    assert fit.n_tail == 4000 and fit.xmin == xmin
+    assert_within_z(fit.alpha, alpha, fit.alpha_stderr, z=Z, what="alpha")
+
+
+def test_discrete_stderr_is_fisher_information():
+    """Discrete stderr = 1/sqrt(n Var[ln X]) computed with scipy's zeta by differences."""
+    x = sample_power_law(1000, alpha=2.0, xmin=2, seed=5)
+    fit = fit_power_law(x, xmin=2)
+    h = 1e-4
+    lz = lambda s: math.log(special.zeta(s, 2))  # noqa: E731
+    var = (lz(fit.alpha + h) - 2 * lz(fit.alpha) + lz(fit.alpha - h)) / h ** 2
+    assert fit.alpha_stderr == pytest.approx(1 / math.sqrt(1000 * var), rel=1e-4)
+
+
+def test_mle_is_the_likelihood_maximum():
+    """The fitted alpha maximises the exact Hurwitz-zeta log-likelihood (scipy)."""
+    x = sample_power_law(500, alpha=1.8, xmin=1, seed=9)
+    fit = fit_power_law(x, xmin=1)
+    ll = lambda a: -len(x) * math.log(special.zeta(a, 1)) - a * np.log(x).sum()  # noqa: E731
+    assert ll(fit.alpha) == pytest.approx(fit.loglik, rel=1e-12)
+    assert ll(fit.alpha) >= max(ll(fit.alpha - 1e-5), ll(fit.alpha + 1e-5))
+
+
+def _brute_ks(x, alpha, xmin):
+    """sup over integers x >= xmin of |S(x) - P(X <= x)|, by scipy's zeta on a grid."""
+    tail = np.sort(x[x >= xmin])
+    grid = np.arange(xmin, tail.max() + 1)
+    emp = np.searchsorted(tail, grid, side="right") / len(tail)
+    model = 1 - special.zeta(alpha, grid + 1) / special.zeta(alpha, xmin)
+    return np.max(np.abs(emp - model))
+
+
+def test_ks_matches_brute_force_and_xmin_is_the_argmin():
+    """KS per candidate equals the brute-force supremum; the chosen xmin minimises it."""
+    rng = np.random.default_rng(2)
+    x = np.concatenate([sample_power_law(400, alpha=2.3, xmin=6, seed=2),
+                        rng.integers(1, 6, 200).astype(float)])
+    fit = fit_power_law(x)
+    brute = [_brute_ks(x, a, m) for m, a in zip(fit.scan["xmin"], fit.scan["alpha"],
+                                                 strict=True)]
+    assert fit.ks == pytest.approx(_brute_ks(x, fit.alpha, fit.xmin), abs=1e-12)
+    assert fit.xmin == fit.scan["xmin"][int(np.argmin(brute))]
+    exact = np.isclose(fit.scan["ks"], brute, atol=1e-12)
+    assert np.all(exact | (fit.scan["ks"] <= np.array(brute) + 1e-12))  # pruned: lower bounds
+
+
+@pytest.mark.parametrize("seed_", [0, 1, 2], ids=["s0", "s1", "s2"])
+def test_xmin_search_recovers_tail_exponent(seed_):
+    """Uniform body below 10, power law above: alpha within z stderr, xmin near 10."""
+    tail = sample_power_law(3000, alpha=2.5, xmin=10, seed=seed_)
+    body = np.random.default_rng(seed_).integers(1, 10, 2000).astype(float)
+    fit = fit_power_law(np.concatenate([tail, body]))
+    assert fit.xmin >= 10
+    assert_within_z(fit.alpha, 2.5, fit.alpha_stderr, z=Z, what="alpha")
+
+
+# ---------------------------------------------------------------- peers
+@pytest.fixture(scope="module")
+def powerlaw_module():
+    return pytest.importorskip("powerlaw")
+
+
+@pytest.mark.parametrize("alpha, xmin", [(2.5, 1), (1.8, 4), (3.0, 2)],
+                         ids=["2.5", "1.8-xmin4", "3.0-xmin2"])
+def test_discrete_alpha_matches_powerlaw_package(powerlaw_module, alpha, xmin):
+    """Same data, same xmin: exponent equals powerlaw's exact discrete MLE to 1e-3."""
+    x = sample_power_law(3000, alpha=alpha, xmin=xmin, seed=21)
+    ours = fit_power_law(x, xmin=xmin)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peer = powerlaw_module.Fit(x, discrete=True, xmin=xmin, estimate_discrete=False,
+                                   verbose=0)
+        peer_alpha = peer.power_law.alpha
+    assert abs(ours.alpha - peer_alpha) < 1e-3
+
+
+def test_continuous_alpha_and_xmin_match_powerlaw_package(powerlaw_module):
+    """Continuous data: same xmin search result and exponent as powerlaw."""
+    x = sample_power_law(800, alpha=2.2, xmin=1.0, discrete=False, seed=4)
+    ours = fit_power_law(x, discrete=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peer = powerlaw_module.Fit(x, discrete=False, verbose=0)
+    assert ours.xmin == pytest.approx(peer.xmin)
+    assert abs(ours.alpha - peer.power_law.alpha) < 1e-3
+
+
+@pytest.mark.parametrize("alternative", ["exponential", "lognormal"])
+def test_likelihood_ratio_matches_powerlaw_package(powerlaw_module, alternative):
+    """R and Vuong p equal powerlaw's distribution_compare on the same tail."""
+    x = sample_power_law(3000, alpha=2.2, xmin=1, seed=8)
+    ours = fit_power_law(x, xmin=1).compare(alternative)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peer = powerlaw_module.Fit(x, discrete=True, xmin=1, estimate_discrete=False, verbose=0)
+        r, p = peer.distribution_compare("power_law", alternative, normalized_ratio=False)
+    assert ours.R == pytest.approx(r, rel=2e-3, abs=0.05)
+    assert ours.p == pytest.approx(p, rel=2e-2, abs=1e-3)
+
+
+# ---------------------------------------------------------------- comparisons, GoF
+def test_compare_favours_the_true_model():
+    """Power-law data beat the exponential; log-normal data beat the power law."""
+    pl = fit_power_law(sample_power_law(3000, alpha=2.0, xmin=1, seed=1), xmin=1)
+    lr = pl.compare("exponential")
+    assert lr.R > 0 and lr.p < 1e-3 and not lr.nested
+    rng = np.random.default_rng(3)
+    ln = np.floor(np.exp(rng.normal(2.0, 0.8, 4000))) + 1
+    lr = fit_power_law(ln, xmin=1).compare("lognormal")
+    assert lr.R < 0 and lr.p < 1e-3
+    cut = fit_power_law(ln, xmin=1).compare("truncated_power_law")
+    assert cut.nested and cut.R < 0 and cut.p < 1e-3
+    assert "lognormal" in str(lr)
+
+
+def test_gof_pvalue_small_for_lognormal_and_seeded():
+    """Log-normal data: GoF p-value is 0 over 30 bootstraps; same seed, same p."""
+    rng = np.random.default_rng(1)
+    x = np.floor(np.exp(rng.normal(2.0, 1.0, 2000))) + 1
+    fit = fit_power_law(x, xmin=1)
+    assert fit.gof_pvalue(30, seed=1) == 0.0
+    searched = fit_power_law(x)
+    assert searched.gof_pvalue(20, seed=2) == searched.gof_pvalue(20, seed=2)
+
+
+def test_gof_pvalue_not_small_for_power_law():
+    """Power-law data with searched xmin: p above 0.1 (the Clauset rejection level)."""
+    x = sample_power_law(1000, alpha=2.5, xmin=1, seed=7)
+    assert fit_power_law(x).gof_pvalue(40, seed=0) > 0.1
+
+
+# ---------------------------------------------------------------- NCC search
+def test_truncated_support_search_finds_wide_support():
+    """Truncated power-law data: an accepted support covering most of the data."""
+    x = sample_power_law(400, alpha=1.5, xmin=1, xmax=60, seed=3)
+    fit = fit_truncated_power_law(x, n_samples=40, seed=0)
+    assert fit.xmax is not None and fit.support_pvalue >= 0.2
+    assert_within_z(fit.alpha, 1.5, fit.alpha_stderr, z=Z, what="alpha")
+    assert fit.n_tail >= 0.5 * len(x)
+
+
+def test_truncated_support_search_errors():
+    """Too few distinct values or no acceptable support raise InvalidParameterError."""
+    with pytest.raises(InvalidParameterError, match="three"):
+        fit_truncated_power_law([1, 2, 2, 1])
+    with pytest.raises(InvalidParameterError, match="p_crit"):
+        fit_truncated_power_law([1, 2, 3, 4], p_crit=1.5)
+
+
+# ---------------------------------------------------------------- API, errors, output
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(data=[1, 2, np.nan]), "finite"),
+    (dict(data=[1, 0, 3]), "positive"),
+    (dict(data=[1, 2.5, 3]), "integers"),
+    (dict(data=[1, 2, 3], xmin=3, xmax=2), "xmax"),
+    (dict(data=[1, 2, 3], xmin=1.5), "integer"),
+    (dict(data=[2, 2, 2]), "two distinct"),
+    (dict(data=[1, 2, 3], xmin=10), "no data"),
+    (dict(data=[], xmin=1), "empty"),
+    (dict(data=[1, 2, 3], discrete="yes"), "discrete"),
+], ids=["nan", "zero", "non-integer", "xmax-below", "xmin-fraction", "one-value",
+        "empty-tail", "empty", "discrete-type"])
+def test_invalid_input_raises(kwargs, match):
+    """Bad data or parameters raise InvalidParameterError with a useful message."""
+    data = kwargs.pop("data")
+    with pytest.raises(InvalidParameterError, match=match):
+        fit_power_law(data, **kwargs)
+
+
+def test_summary_repr_and_plot():
+    """The summary is readable and plot draws data and fit on a given axis."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fit = fit_power_law(sample_power_law(500, alpha=2.0, seed=1))
+    text = str(fit)
+    assert "alpha" in text and "xmin" in text and "searched" in text
+    assert "PowerLawFit(alpha=" in repr(fit)
+    fig, ax = plt.subplots()
+    assert fit.plot(ax=ax) is ax
+    assert len(ax.lines) == 2 and ax.get_xscale() == "log"
+    plt.close(fig)
+
+
+def test_ccdf_and_logpdf_normalised():
+    """Discrete pmf sums to 1 over a truncated support; ccdf(xmin) = 1."""
+    fit = fit_power_law(sample_power_law(300, alpha=1.2, xmin=2, xmax=40, seed=0),
+                        xmin=2, xmax=40)
+    k = np.arange(2, 41)
+    assert np.exp(fit.logpdf(k)).sum() == pytest.approx(1.0, rel=1e-12)
+    assert fit.ccdf(2)[0] == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------- slow statistical checks
+@pytest.mark.slow
+@pytest.mark.parametrize("alpha, xmax", [(2.5, None), (1.5, 200)], ids=["inf", "trunc"])
+def test_reported_stderr_matches_replicate_spread(alpha, xmax):
+    """Over 200 replicates the spread of alpha matches the reported stderr (z = 4)."""
+    fits = [fit_power_law(sample_power_law(500, alpha=alpha, xmax=xmax, seed=s), xmin=1,
+                          xmax=xmax) for s in range(200)]
+    alphas = [f.alpha for f in fits]
+    assert_stderr_matches_spread(alphas, [f.alpha_stderr for f in fits], z=Z)
+    assert_mean_within_z(alphas, alpha, z=Z, what="mean alpha")
+
+
+@pytest.mark.slow
+def test_gof_pvalues_roughly_uniform_under_the_null():
+    """Fixed-xmin GoF p-values of exact power-law samples are uniform (KS p > 0.01)."""
+    pvalues = [fit_power_law(sample_power_law(300, alpha=2.2, seed=s), xmin=1)
+               .gof_pvalue(100, seed=1000 + s) for s in range(100)]
+    assert_uniform(pvalues, level=0.01)
+
+
+# ---------------------------------------------------------------- helpers fail when wrong
+def test_helper_within_z_fails_on_wrong_value():
+    """assert_within_z rejects an expected value 5 stderr away."""
+    with pytest.raises(AssertionError):
+        assert_within_z(2.5, 2.55, 0.01, z=4)
+
+
+def test_helper_mean_fails_on_wrong_value():
+    """assert_mean_within_z rejects a wrong mean."""
+    x = np.random.default_rng(0).normal(0.0, 1.0, 1000)
+    with pytest.raises(AssertionError):
+        assert_mean_within_z(x, 0.3)
+
+
+def test_helper_stderr_spread_fails_on_wrong_stderr():
+    """assert_stderr_matches_spread rejects a stderr half the true spread."""
+    x = np.random.default_rng(0).normal(0.0, 1.0, 400)
+    assert_stderr_matches_spread(x, np.full(400, 1.0))
+    with pytest.raises(AssertionError):
+        assert_stderr_matches_spread(x, np.full(400, 0.5))
+
+
+def test_helper_uniform_fails_on_skewed_pvalues():
+    """assert_uniform rejects p-values piled up near zero."""
+    p = np.random.default_rng(0).uniform(size=300)
+    assert_uniform(p)
+    with pytest.raises(AssertionError):
+        assert_uniform(p ** 3)
