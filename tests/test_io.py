@@ -1,0 +1,380 @@
+"""Tests for netaval.io: exact save/load round trips, atomic writes, corrupt files, GraphML."""
+
+import errno
+import io
+import json
+import os
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+import igraph
+import networkx as nx
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_avalanches import example_run, random_network, random_run
+
+import netaval
+import topologies
+from netaval.errors import CorruptFileError, InvalidParameterError, NetavalWarning
+from netaval.io import load, save_run, write_graphml
+
+EVENT_FIELDS = ("time", "neuron", "avalanche", "generation", "parent_indptr", "parent_ids")
+
+
+def assert_runs_equal(a, b):
+    """Every array (values and dtype) and every metadata field are identical."""
+    for name in EVENT_FIELDS:
+        x, y = getattr(a.events, name), getattr(b.events, name)
+        assert x.dtype == y.dtype, name
+        assert np.array_equal(x, y), name
+    assert a.events.time_step == b.events.time_step
+    assert a.activity.dtype == b.activity.dtype and np.array_equal(a.activity, b.activity)
+    assert a.alive_avalanches.dtype == b.alive_avalanches.dtype
+    assert np.array_equal(a.alive_avalanches, b.alive_avalanches)
+    for name in ("model", "network", "seed", "protocol", "wall_time", "truncated", "end_time",
+                 "rng_state"):
+        assert _same(getattr(a, name), getattr(b, name)), name
+        assert type(getattr(a, name)) is type(getattr(b, name)), name
+    assert _same(a.protocol_params, b.protocol_params)
+
+
+def _same(x, y):
+    """Deep equality that compares arrays by dtype and value and NaN equal to NaN."""
+    if isinstance(x, np.ndarray):
+        return (isinstance(y, np.ndarray) and x.dtype == y.dtype
+                and np.array_equal(x, y, equal_nan=x.dtype.kind == "f"))
+    if isinstance(x, dict):
+        return isinstance(y, dict) and x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
+    if isinstance(x, list | tuple):
+        return (type(x) is type(y) and len(x) == len(y)
+                and all(_same(u, v) for u, v in zip(x, y, strict=True)))
+    if isinstance(x, float) and np.isnan(x):
+        return isinstance(y, float) and np.isnan(y)
+    return type(x) is type(y) and x == y
+
+
+def with_metadata(run, **changes):
+    """A copy of ``run`` with some fields replaced."""
+    return netaval.Run(**{**run.__dict__, **{k: v for k, v in changes.items()}})
+
+
+# ---------------------------------------------------------------------- saved runs
+@pytest.mark.parametrize("continuous", [False, True], ids=["discrete", "continuous"])
+def test_round_trip_exact(tmp_path, continuous):
+    """A saved run loads back identical: arrays, dtypes and metadata."""
+    _, run = example_run(1, continuous=continuous)
+    run = with_metadata(run, seed=2**100 + 7, wall_time=0.125, end_time=80.0 if continuous
+                        else 80, protocol_params={"n_steps": 80, "initial": None,
+                                                  "nested": {"a": (1, 2.5), "b": [True]}},
+                        rng_state={"bit_generator": "PCG64", "state": {"state": 2**127 + 1}})
+    path = tmp_path / "run.parquet"
+    run.save(path)
+    assert_runs_equal(run, load(path))
+    assert sorted(os.listdir(tmp_path)) == ["run.parquet"]
+
+
+def test_round_trip_with_simulate(tmp_path):
+    """A simulated run round-trips with its model rebuilt through the registry."""
+    net = topologies.random(200, k=5, seed=1)
+    run = netaval.simulate(net, netaval.Branching(sigma=0.9, drive=0.01), n_steps=100, seed=3)
+    run.save(tmp_path / "run.parquet")
+    back = load(tmp_path / "run.parquet")
+    assert_runs_equal(run, back)
+    assert isinstance(back.model, netaval.Branching) and back.model == run.model
+    assert np.array_equal(back.avalanches.depth, run.avalanches.depth)
+    cp = netaval.simulate(net, netaval.ContactProcess(rate=1.5, drive=0.01), duration=20.0,
+                          seed=4)
+    cp.save(tmp_path / "cp.parquet")
+    assert_runs_equal(cp, load(tmp_path / "cp.parquet"))
+
+
+@dataclass(frozen=True)
+class UnregisteredModel:
+    """A model class the registry does not know."""
+
+    rate: float = 1.0
+    weights: tuple = (1, 2)
+
+
+def test_unknown_model_is_kept_as_dict(tmp_path):
+    """A model the registry cannot rebuild comes back as a dict, with a warning."""
+    _, run = example_run(2)
+    run = with_metadata(run, model=UnregisteredModel(rate=2.5))
+    run.save(tmp_path / "run.parquet")
+    with pytest.warns(NetavalWarning, match="could not be rebuilt"):
+        back = load(tmp_path / "run.parquet")
+    assert back.model["class"] == "UnregisteredModel"
+    assert back.model["params"] == {"rate": 2.5, "weights": (1, 2)}
+    back.save(tmp_path / "again.parquet")  # a dict model saves back unchanged
+    with pytest.warns(NetavalWarning):
+        assert load(tmp_path / "again.parquet").model == back.model
+
+
+def test_file_is_plain_parquet(tmp_path):
+    """Other tools read the events table: columns, types and the list of parents."""
+    _, run = example_run(3)
+    run.save(tmp_path / "run.parquet")
+    table = pq.read_table(tmp_path / "run.parquet")
+    assert table.column_names == ["time", "neuron", "avalanche", "generation", "parents"]
+    assert table.schema.field("parents").type == pa.large_list(pa.int32())
+    parents = table.column("parents").to_pylist()
+    e = int(np.flatnonzero(run.events.n_parents > 1)[0])
+    ids = run.events.parent_ids[run.events.parent_indptr[e]:run.events.parent_indptr[e + 1]]
+    assert parents[e] == ids.tolist()
+    meta = json.loads(table.schema.metadata[b"netaval"])
+    assert meta["format"] == "netaval.run" and meta["version"] == 1
+
+
+def test_overwrite_is_atomic_and_full_disk_leaves_nothing(tmp_path, monkeypatch):
+    """A failing write (disk full) re-raises, leaves no temporary file, keeps the old file."""
+    _, run = example_run(4)
+    path = tmp_path / "run.parquet"
+    run.save(path)
+    before = path.read_bytes()
+
+    def full_disk(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left on device.*Nothing was written") as info:
+        with_metadata(run, seed=99).save(path)
+    assert info.value.errno == errno.ENOSPC
+    assert os.listdir(tmp_path) == ["run.parquet"] and path.read_bytes() == before
+    with pytest.raises(OSError):
+        run.save(tmp_path / "new.parquet")
+    assert os.listdir(tmp_path) == ["run.parquet"]
+
+
+def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch):
+    """An exception half-way through writing leaves no file that could be loaded."""
+    _, run = example_run(5)
+
+    def half_write(table, handle, **kwargs):
+        handle.write(b"PAR1" + b"\0" * 100)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pq, "write_table", half_write)
+    with pytest.raises(KeyboardInterrupt):
+        run.save(tmp_path / "run.parquet")
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_refuses_non_runs_and_unsaveable_values(tmp_path):
+    """Saving something else, or metadata JSON cannot hold, raises InvalidParameterError."""
+    with pytest.raises(InvalidParameterError, match="'run' parameter of save_run"):
+        save_run({"events": 1}, tmp_path / "x.parquet")
+    _, run = example_run(6)
+    with pytest.raises(InvalidParameterError, match="Cannot save"):
+        with_metadata(run, protocol_params={"f": object()}).save(tmp_path / "x.parquet")
+    assert os.listdir(tmp_path) == []
+
+
+def test_corrupt_and_foreign_files(tmp_path):
+    """Truncated, corrupted, foreign and newer files raise CorruptFileError; missing files not."""
+    _, run = example_run(7)
+    good = tmp_path / "run.parquet"
+    run.save(good)
+    data = good.read_bytes()
+    cases = {
+        "empty": b"",
+        "text": b"hello, this is not parquet at all",
+        "truncated": data[: len(data) // 2],
+        "no_tail": data[:-4],
+    }
+    for name, content in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(CorruptFileError, match="Cannot load a run from"):
+            load(tmp_path / name)
+    # flip bytes inside the column data: the checksum or the decoder catches it
+    flipped = bytearray(data)
+    for offset in range(8, 400, 7):
+        flipped[offset] ^= 0xFF
+    (tmp_path / "flipped").write_bytes(bytes(flipped))
+    with pytest.raises(CorruptFileError):
+        load(tmp_path / "flipped")
+    pq.write_table(pa.table({"x": [1, 2, 3]}), tmp_path / "foreign.parquet")
+    with pytest.raises(CorruptFileError, match="netaval did not write"):
+        load(tmp_path / "foreign.parquet")
+    table = pq.read_table(good)
+    meta = json.loads(table.schema.metadata[b"netaval"])
+    for key, value, message in (("version", 99, "newer"), ("format", "other", "unknown format"),
+                                ("n_events", 3, "events, the metadata says"),
+                                ("activity", {"x": 1}, "malformed")):
+        bad = table.replace_schema_metadata({b"netaval": json.dumps({**meta, key: value})})
+        pq.write_table(bad, tmp_path / f"bad_{key}.parquet")
+        with pytest.raises(CorruptFileError, match=message):
+            load(tmp_path / f"bad_{key}.parquet")
+    checks = {**meta, "checksums": {**meta["checksums"], "neuron": 0}}
+    pq.write_table(table.replace_schema_metadata({b"netaval": json.dumps(checks)}),
+                   tmp_path / "bad_crc.parquet")
+    with pytest.raises(CorruptFileError, match="checksum of 'neuron'"):
+        load(tmp_path / "bad_crc.parquet")
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.parquet")
+
+
+json_scalars = (st.none() | st.booleans() | st.integers(-2**70, 2**70)
+                | st.floats(allow_nan=True) | st.text(max_size=5))
+json_values = st.recursive(
+    json_scalars, lambda inner: st.lists(inner, max_size=3)
+    | st.tuples(inner, inner) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8)
+
+
+@given(seed=st.integers(0, 2**32 - 1), continuous=st.booleans(), n_steps=st.integers(0, 15),
+       params=st.dictionaries(st.text(max_size=6), json_values, max_size=4),
+       run_seed=st.none() | st.integers(0, 2**128), wall=st.floats(0, 1e9))
+def test_property_save_load_round_trip(tmp_path_factory, seed, continuous, n_steps, params,
+                                       run_seed, wall):
+    """Random runs and metadata survive save/load exactly."""
+    rng = np.random.default_rng(seed)
+    network = random_network(int(rng.integers(2, 10)), 3, rng)
+    run = random_run(network, n_steps, 0.3, 0.2, rng, continuous=continuous)
+    run = with_metadata(run, protocol_params=params, seed=run_seed, wall_time=wall,
+                        activity=rng.integers(-5, 5, n_steps).astype(np.int64))
+    path = tmp_path_factory.mktemp("rt") / "run.parquet"
+    run.save(path)
+    assert_runs_equal(run, load(path))
+
+
+# ---------------------------------------------------------------------- GraphML
+def graphml_bytes(obj):
+    buffer = io.BytesIO()
+    write_graphml(obj, buffer)
+    return buffer.getvalue()
+
+
+def assert_portable(content):
+    """Keys declared once per (name, scope) with explicit types; booleans in lower case."""
+    root = ET.fromstring(content)
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    keys = root.findall("g:key", ns)
+    declared = [(k.get("attr.name"), k.get("for")) for k in keys]
+    assert len(declared) == len(set(declared))
+    assert all(k.get("attr.type") in {"boolean", "int", "long", "float", "double", "string"}
+               for k in keys)
+    booleans = {k.get("id") for k in keys if k.get("attr.type") == "boolean"}
+    values = {d.text for d in root.iter("{http://graphml.graphdrawing.org/xmlns}data")
+              if d.get("key") in booleans}
+    assert values <= {"true", "false"}
+    ids = [n.get("id") for n in root.iter("{http://graphml.graphdrawing.org/xmlns}node")]
+    assert all(i.isdigit() for i in ids)
+
+
+def read_igraph(content, tmp_path):
+    path = tmp_path / "graph.graphml"
+    path.write_bytes(content)
+    return igraph.Graph.Read_GraphML(str(path))
+
+
+def check_dag_file(content, expected, tmp_path, *, with_avalanche):
+    """networkx and igraph read back the same nodes, edges and attributes as ``expected``."""
+    assert_portable(content)
+    back = nx.read_graphml(io.BytesIO(content), node_type=int)
+    assert back.is_directed()
+    assert dict(back.nodes(data=True)) == dict(expected.nodes(data=True))
+    assert {(u, v): d for u, v, d in back.edges(data=True)} == \
+        {(u, v): d for u, v, d in expected.edges(data=True)}
+    for key, value in expected.graph.items():
+        assert back.graph[key] == value and type(back.graph[key]) is type(value), key
+    g = read_igraph(content, tmp_path)
+    assert g.is_directed() and g.vcount() == expected.number_of_nodes()
+    node_of = [int(i) for i in g.vs["id"]]
+    names = ["neuron", "time", "generation"] + (["avalanche"] if with_avalanche else [])
+    for name in names if node_of else ():  # igraph declares no attribute of an empty graph
+        assert [expected.nodes[n][name] for n in node_of] == g.vs[name], name
+    edges = {(node_of[e.source], node_of[e.target]): e["primary"] for e in g.es}
+    assert edges == {(u, v): d["primary"] for u, v, d in expected.edges(data=True)}
+    for key, value in expected.graph.items():
+        assert g[key] == value, key
+
+
+@pytest.mark.parametrize("continuous", [False, True], ids=["discrete", "continuous"])
+def test_graphml_one_avalanche(tmp_path, continuous):
+    """One DAG: nodes, edges, attributes and summary read back exactly in networkx and igraph."""
+    _, run = example_run(8, continuous=continuous)
+    av = run.avalanches
+    dag = av[int(np.argmax(av.size))]
+    content = graphml_bytes(dag)
+    check_dag_file(content, dag.to_networkx(), tmp_path, with_avalanche=False)
+    back = nx.read_graphml(io.BytesIO(content), node_type=int)
+    assert nx.dag_longest_path_length(back) == dag.depth
+    assert back.graph["truncated"] is dag.truncated
+
+
+def test_graphml_selection_and_path(tmp_path):
+    """A selection writes one graph of all its DAGs with an avalanche attribute, to a path."""
+    _, run = example_run(9)
+    top = run.avalanches.largest(5)
+    path = tmp_path / "top.graphml"
+    write_graphml(top, path)
+    content = path.read_bytes()
+    expected = top.to_networkx()
+    expected.graph["n_avalanches"] = 5
+    check_dag_file(content, expected, tmp_path, with_avalanche=True)
+    back = nx.read_graphml(path, node_type=int)
+    for k in range(len(top)):
+        nodes = [n for n, d in back.nodes(data=True) if d["avalanche"] == top.ids[k]]
+        assert len(nodes) == top.size[k]
+        assert nx.dag_longest_path_length(back.subgraph(nodes)) == top.depth[k]
+    top[0].write_graphml(tmp_path / "one.graphml")
+    top.write_graphml(tmp_path / "all.graphml")
+    assert (tmp_path / "all.graphml").read_bytes() == content
+
+
+@pytest.mark.parametrize("directed", [True, False], ids=["directed", "undirected"])
+def test_graphml_network(tmp_path, directed):
+    """A Network exports with weights, positions and provenance; igraph agrees."""
+    rng = np.random.default_rng(0)
+    net = topologies.random(30, k=4, directed=directed, seed=2)
+    net = netaval.Network(net.indptr, net.indices, rng.random(net.n_edges) if directed
+                          else net.weights, n_nodes=net.n_nodes, directed=directed,
+                          positions=rng.random((30, 2)), topology=net.topology,
+                          params=net.params, seed_entropy=net.seed_entropy)
+    content = graphml_bytes(net)
+    assert_portable(content)
+    back = nx.read_graphml(io.BytesIO(content), node_type=int)
+    assert back.is_directed() == directed
+    assert sorted(back.nodes) == list(range(30))
+    expected = {(int(u), int(v)): w for u, v, w in zip(
+        np.repeat(np.arange(30), net.out_degree), net.indices, net.weights, strict=True)}
+    got = {(u, v): d["weight"] for u, v, d in back.edges(data=True)}
+    if directed:
+        assert got == expected
+    else:
+        assert {(min(u, v), max(u, v)): w for (u, v), w in got.items()} == \
+            {k: w for k, w in expected.items() if k[0] <= k[1]}
+    assert [back.nodes[i]["x"] for i in range(30)] == net.positions[:, 0].tolist()
+    assert back.graph["topology"] == "random" and back.graph["directed"] is directed
+    assert json.loads(back.graph["params"]) == json.loads(json.dumps(net.params))
+    assert back.graph["seed_entropy"] == str(net.seed_entropy)
+    g = read_igraph(content, tmp_path)
+    assert g.is_directed() == directed and g.vcount() == 30 and g.ecount() == len(got)
+    assert g.vs["y"] == net.positions[:, 1].tolist()
+
+
+def test_graphml_refuses_other_objects():
+    """Anything but a DAG view, a collection or a Network is refused by name."""
+    with pytest.raises(InvalidParameterError, match="'obj' parameter of write_graphml"):
+        write_graphml([1, 2], io.BytesIO())
+
+
+@given(seed=st.integers(0, 2**32 - 1), continuous=st.booleans())
+def test_property_graphml_round_trip(tmp_path_factory, seed, continuous):
+    """Random DAGs and selections write and read back identically in networkx and igraph."""
+    rng = np.random.default_rng(seed)
+    network = random_network(int(rng.integers(2, 10)), 3, rng)
+    run = random_run(network, int(rng.integers(1, 10)), 0.3, 0.2, rng, continuous=continuous)
+    av = run.avalanches
+    tmp_path = tmp_path_factory.mktemp("g")
+    selection = av[rng.random(len(av)) < 0.5]
+    expected = selection.to_networkx()
+    expected.graph["n_avalanches"] = len(selection)
+    check_dag_file(graphml_bytes(selection), expected, tmp_path, with_avalanche=True)
+    if len(av):
+        dag = av[int(rng.integers(len(av)))]
+        check_dag_file(graphml_bytes(dag), dag.to_networkx(), tmp_path, with_avalanche=False)
