@@ -1,0 +1,295 @@
+"""The ``netaval`` command: simulate, summarise saved runs, export avalanches as GraphML.
+
+Examples (shell)::
+
+    netaval run --topology random --param k=10 --model branching --param sigma=1.0 \\
+        --param drive=0.001 --n-nodes 10000 --n-steps 10000 --seed 1 --out run.parquet
+    netaval info run.parquet
+    netaval export run.parquet --largest 10 -o largest/      # one file per avalanche
+    netaval export run.parquet --avalanche 42 -o a42.graphml
+    netaval topologies
+    netaval models
+
+Errors print one line ``netaval: error: ...`` on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["main", "parse_value", "summary"]
+
+PROG = "netaval"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{PROG}: error: {message} (see '{self.prog} --help')\n")
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``key=value`` value: bool, None, int, float, or else the string itself.
+
+    Examples
+    --------
+    >>> from netaval.cli import parse_value
+    >>> [parse_value(v) for v in ["3", "0.5", "1e-3", "true", "False", "none", "out_degree"]]
+    [3, 0.5, 0.001, True, False, None, 'out_degree']
+    """
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+class _OwnerAction(argparse.Action):
+    """``--topology`` / ``--model``: store the name and make it the owner of later --param."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        namespace._param_owner = self.dest
+
+
+class _ParamAction(argparse.Action):
+    """``--param key=value``: a parameter of the preceding --topology or --model."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        owner = getattr(namespace, "_param_owner", None)
+        if owner is None:
+            parser.error(f"--param {values} must follow --topology NAME or --model NAME")
+        key, sep, value = values.partition("=")
+        if not sep or not key.strip():
+            parser.error(f"--param expects key=value, got {values!r}")
+        params = getattr(namespace, f"{owner}_params")
+        if key.strip() in params:
+            parser.error(f"--param {key.strip()} given twice for the {owner}")
+        params[key.strip()] = parse_value(value)
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Simulate and analyse neural avalanches on "
+                     "networks, with the causal truth of every spike.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    run = sub.add_parser(
+        "run", help="simulate a model on a generated network and save the run",
+        description="Build a network, simulate a model on it, save the run (Parquet) and "
+                    "print a summary. --param key=value after --topology belongs to the "
+                    "topology, after --model to the model; values parse as int, float, "
+                    "true/false, none, or text.")
+    run.set_defaults(topology_params={}, model_params={}, _param_owner=None)
+    run.add_argument("--topology", required=True, action=_OwnerAction, metavar="NAME",
+                     help="topology generator (see 'netaval topologies')")
+    run.add_argument("--model", required=True, action=_OwnerAction, metavar="NAME",
+                     help="model (see 'netaval models')")
+    run.add_argument("--param", action=_ParamAction, metavar="KEY=VALUE",
+                     help="a parameter of the preceding --topology or --model (repeatable)")
+    run.add_argument("--n-nodes", type=int, required=True, metavar="N", help="network size")
+    run.add_argument("--protocol", default="driven", choices=["driven", "spreading", "isolated"],
+                     help="simulation protocol (default: driven)")
+    run.add_argument("--n-steps", type=int, metavar="N", help="time steps (discrete models)")
+    run.add_argument("--duration", type=float, metavar="T", help="duration (continuous models)")
+    run.add_argument("--n-avalanches", type=int, metavar="N",
+                     help="avalanches to complete (protocol isolated)")
+    run.add_argument("--initial", metavar="I,J,...",
+                     help="neurons active at time 0 (protocol spreading)")
+    run.add_argument("--max-events", type=int, metavar="N", help="runaway cap on events")
+    run.add_argument("--seed", type=int, metavar="S",
+                     help="root seed; the network and the dynamics get independent seeds "
+                          "derived from it (default: fresh entropy, printed)")
+    run.add_argument("--out", "-o", required=True, metavar="PATH", help="output run file")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    info = sub.add_parser("info", help="summarise a saved run",
+                          description="Print the summary of a run saved by 'netaval run'.")
+    info.add_argument("run", metavar="RUN", help="saved run (.parquet)")
+
+    export = sub.add_parser(
+        "export", help="export avalanche DAGs as GraphML",
+        description="Write causal avalanche DAGs of a saved run as GraphML (portable to "
+                    "Gephi, yEd, Cytoscape, igraph). With --largest N and -o naming a "
+                    "directory (existing, or ending in '/'), one file per avalanche; "
+                    "otherwise one file holding every selected DAG.")
+    export.add_argument("run", metavar="RUN", help="saved run (.parquet)")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--avalanche", type=int, metavar="K", help="avalanche id")
+    which.add_argument("--largest", type=int, metavar="N", help="the N largest avalanches")
+    export.add_argument("-o", "--out", required=True, metavar="PATH",
+                        help="output .graphml file or directory")
+
+    sub.add_parser("topologies", help="list topology generators and their parameters",
+                   description="List the registered topology generators.")
+    sub.add_parser("models", help="list models and their parameters",
+                   description="List the registered models.")
+    return parser
+
+
+def summary(run: Any) -> str:
+    """Human-readable summary of a run: events, avalanches, branching ratio, largest one.
+
+    Examples
+    --------
+    >>> from netaval.cli import summary
+    >>> ev = netaval.Events(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
+    ...                     avalanche=np.array([0, 0], np.int32),
+    ...                     generation=np.array([0, 1], np.int32),
+    ...                     parent_indptr=np.array([0, 0, 1]),
+    ...                     parent_ids=np.array([0], np.int32))
+    >>> run = netaval.Run(ev, np.array([1, 1, 0]), None, {"topology": "random"}, 1,
+    ...                   "driven", end_time=3)
+    >>> print(summary(run).splitlines()[2])
+    events: 2
+    """
+    av = run.avalanches
+    net = run.network or {}
+    clock = "steps" if run.events.time_step is not None else "time units"
+    lines = [
+        f"model: {run.model!r}",
+        f"network: {net.get('topology')} {net.get('params', {})} "
+        f"(n_nodes={net.get('n_nodes')}, n_edges={net.get('n_edges')})",
+        f"events: {run.events.n_events}",
+        f"protocol: {run.protocol}, ran {run.end_time:g} {clock} in {run.wall_time:.3g} s, "
+        f"seed {run.seed}" + (" (stopped at max_events)" if run.truncated else ""),
+        f"avalanches: {len(av)} ({int(av.truncated.sum())} truncated)",
+    ]
+    complete = int((~av.truncated).sum())
+    ratio = av.branching_ratio()
+    lines.append(f"branching ratio: {ratio:.4f} over {complete} complete avalanches"
+                 if complete else "branching ratio: n/a (no complete avalanche)")
+    if len(av):
+        k = int(np.lexsort((av.ids, -av.size))[0])
+        big = av[k]
+        lines.append(f"largest avalanche: id {big.id}, size {big.size}, duration "
+                     f"{big.duration:g}, depth {big.depth}, neurons {big.n_neurons}"
+                     + (" (truncated)" if big.truncated else ""))
+    else:
+        lines.append("largest avalanche: none")
+    return "\n".join(lines)
+
+
+def _command_run(args: argparse.Namespace) -> None:
+    import netaval
+    import topologies
+
+    seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy
+                                                        % 2**63)
+    topology_seed, dynamics_seed = (int(s) for s in
+                                    np.random.SeedSequence(seed).generate_state(2))
+    network = topologies.generate(args.topology, args.n_nodes, seed=topology_seed,
+                                  **args.topology_params)
+    model = netaval.models.get(args.model)(**args.model_params)
+    options = {name: getattr(args, name) for name in
+               ("n_steps", "duration", "n_avalanches", "max_events")
+               if getattr(args, name) is not None}
+    if args.initial is not None:
+        try:
+            options["initial"] = [int(i) for i in args.initial.split(",") if i.strip()]
+        except ValueError:
+            raise netaval.InvalidParameterError(
+                f"--initial must be comma-separated neuron ids. Got {args.initial!r}.") from None
+    run = netaval.simulate(network, model, protocol=args.protocol, seed=dynamics_seed,
+                           progress=not args.no_progress, **options)
+    run.save(args.out)
+    print(summary(run))
+    print(f"seed: {seed} (network seed {topology_seed}, dynamics seed {dynamics_seed})")
+    print(f"saved: {args.out}")
+
+
+def _command_info(args: argparse.Namespace) -> None:
+    import netaval
+
+    print(summary(netaval.load(args.run)))
+
+
+def _command_export(args: argparse.Namespace) -> None:
+    import netaval
+    from netaval.io import write_graphml
+
+    av = netaval.load(args.run).avalanches
+    if args.avalanche is not None:
+        if not 0 <= args.avalanche < len(av):
+            raise netaval.InvalidParameterError(
+                f"--avalanche must be an avalanche id in [0, {len(av)}). "
+                f"Got {args.avalanche}.")
+        write_graphml(av[args.avalanche], args.out)
+        print(f"wrote avalanche {args.avalanche} (size {av.size[args.avalanche]}) "
+              f"to {args.out}")
+        return
+    if args.largest < 1:
+        raise netaval.InvalidParameterError(f"--largest must be at least 1. Got {args.largest}.")
+    top = av.largest(args.largest)
+    if os.path.isdir(args.out) or args.out.endswith(("/", os.sep)):
+        os.makedirs(args.out, exist_ok=True)
+        for k in range(len(top)):  # one file per avalanche: at most N files
+            write_graphml(top[k], os.path.join(args.out, f"avalanche_{top.ids[k]}.graphml"))
+        print(f"wrote {len(top)} avalanches (sizes {top.size.tolist()}) to {args.out}")
+    else:
+        write_graphml(top, args.out)
+        print(f"wrote {len(top)} avalanches (sizes {top.size.tolist()}) to {args.out}")
+
+
+def _command_topologies(args: argparse.Namespace) -> None:
+    import topologies
+
+    for name in topologies.available():
+        spec = topologies.get(name)
+        params = ", ".join(f"{k}={v!r}" for k, v in spec.example.items())
+        print(f"{name}: {spec.description} (e.g. {params or 'no parameters'})")
+
+
+def _command_models(args: argparse.Namespace) -> None:
+    import netaval
+
+    for name in netaval.models.available():
+        cls = netaval.models.get(name)
+        fields = ", ".join(
+            f.name + ("" if f.default is dataclasses.MISSING else f"={f.default!r}")
+            for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ""
+        doc = (cls.__doc__ or "").strip().splitlines()
+        print(f"{name}: {doc[0] if doc else cls.__name__} ({fields})")
+
+
+_COMMANDS = {"run": _command_run, "info": _command_info, "export": _command_export,
+             "topologies": _command_topologies, "models": _command_models}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``netaval`` command; returns the exit status.
+
+    Examples
+    --------
+    >>> from netaval.cli import main
+    >>> main(["models"])  # doctest: +ELLIPSIS
+    branching: ...
+    0
+    """
+    from netaval.errors import NetavalError
+
+    args = _build_parser().parse_args(argv)
+    try:
+        _COMMANDS[args.command](args)
+    except (NetavalError, OSError, ValueError, TypeError) as exc:
+        message = " ".join(str(exc).split())
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    return 0
