@@ -23,6 +23,7 @@ __all__ = [
     "_sample_continuous_power_law",
     "_unique_counts",
     "_truncated_support_pvalue",
+    "_regression_slopes",
 ]
 
 # B_{2j} / (2j)!, j = 1..8
@@ -532,7 +533,7 @@ def _truncated_support_pvalue(rng, n, alpha, a, b, d_emp, n_samples, p_crit, lo,
     s2 = 0.0
     drawn = 0
     status = 0
-    for k in range(n_samples):
+    for _ in range(n_samples):
         x = np.sort(_sample_discrete_power_law(rng, n, alpha, a, b))
         values, counts = _unique_counts(x)
         if values.shape[0] < 2 or values[0] != a:
@@ -576,3 +577,51 @@ def _truncated_support_pvalue(rng, n, alpha, a, b, d_emp, n_samples, p_crit, lo,
     mean = s1 / drawn
     sd = math.sqrt(max(s2 / drawn - mean * mean, 0.0))
     return exceed / drawn, drawn, sd, status
+
+
+@njit(cache=True)
+def _regression_slopes(x, k_max):
+    """Slopes r_k of x[t + k] on x[t] for k = 1..k_max, one row per trial.
+
+    r_k = sum((x_t - mean_front)(x_{t+k} - mean_back)) / sum((x_t - mean_front)^2) over
+    t = 0..T-k-1 (front = x[:-k], back = x[k:]), the "trial-separated" definition of
+    Wilting & Priesemann and mrestimator.
+
+    Parameters
+    ----------
+    x : ndarray of float64, shape (n_trials, T)
+    k_max : int
+
+    Returns
+    -------
+    ndarray of float64, shape (n_trials, k_max)
+        nan where the front has zero variance.
+
+    Notes
+    -----
+    O(n_trials * T * k_max). Jitted with numba.
+    """
+    n_trials, t_len = x.shape
+    out = np.full((n_trials, k_max), np.nan)
+    for r in range(n_trials):
+        total = 0.0
+        for t in range(t_len):
+            total += x[r, t]
+        for k in range(1, k_max + 1):
+            m = t_len - k
+            front = 0.0
+            back = 0.0
+            for t in range(m):
+                front += x[r, t]
+                back += x[r, t + k]
+            front /= m
+            back /= m
+            sxy = 0.0
+            sxx = 0.0
+            for t in range(m):
+                dx = x[r, t] - front
+                sxy += dx * (x[r, t + k] - back)
+                sxx += dx * dx
+            if sxx > 0.0:
+                out[r, k - 1] = sxy / sxx
+    return out

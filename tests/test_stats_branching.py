@@ -1,0 +1,167 @@
+"""Tests for branching-ratio estimators: MR under 5% subsampling, conventional bias, peers."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import netaval
+from netaval.errors import InvalidParameterError
+from netaval.stats import (
+    branching_ratio_avalanches,
+    branching_ratio_conventional,
+    branching_ratio_mr,
+    branching_ratio_naive,
+    regression_slopes,
+)
+from tests.stats import assert_mean_within_z, assert_stderr_matches_spread, assert_within_z
+
+Z = 4.0
+M, H, ALPHA = 0.9, 10.0, 0.05
+
+
+def driven_branching(rng, n_steps, m=M, h=H, alpha=ALPHA):
+    """A_{t+1} ~ Poisson(m A_t + h), started at the mean; a_t ~ Binomial(A_t, alpha)."""
+    big = np.empty(n_steps, np.int64)
+    big[0] = round(h / (1 - m))
+    for t in range(1, n_steps):
+        big[t] = rng.poisson(m * big[t - 1] + h)
+    return big, rng.binomial(big, alpha)
+
+
+def b_theory(m=M, alpha=ALPHA):
+    """SCIENCE.md 5.3: b = 1 / (1 + (1 - alpha)(1 - m^2) / alpha)."""
+    return 1.0 / (1.0 + (1.0 - alpha) * (1.0 - m * m) / alpha)
+
+
+@pytest.fixture(scope="module")
+def replicates():
+    """Ten subsampled driven branching series of 20000 steps (fixed seed)."""
+    rng = np.random.default_rng(2018)
+    return [driven_branching(rng, 20000)[1] for _ in range(10)]
+
+
+def test_mr_recovers_m_under_subsampling(replicates):
+    """MR: mean m over replicates within z = 4 standard errors of the true m = 0.9."""
+    ms = [branching_ratio_mr(a, k_max=40).m for a in replicates]
+    assert_mean_within_z(ms, M, z=Z, what="MR m")
+
+
+def test_conventional_biased_as_predicted(replicates):
+    """r_1 estimates b m with b from the binomial-thinning formula (z = 4), far from m."""
+    r1 = [branching_ratio_conventional(a) for a in replicates]
+    assert_mean_within_z(r1, b_theory() * M, z=Z, what="r_1")
+    assert np.mean(r1) < 0.5 * M
+
+
+def test_mr_b_matches_thinning_formula(replicates):
+    """The fitted prefactor b matches 1 / (1 + (1 - alpha)(1 - m^2) / alpha) (z = 4)."""
+    bs = [branching_ratio_mr(a, k_max=40).b for a in replicates]
+    assert_mean_within_z(bs, b_theory(), z=Z, what="b")
+
+
+def test_mr_single_series_within_its_stderr(seed):
+    """One series: m within z = 4 of its jackknife standard error; tau = -1/ln m."""
+    _, a = driven_branching(np.random.default_rng(seed), 20000)
+    res = branching_ratio_mr(a, k_max=40, dt=4.0)
+    assert_within_z(res.m, M, res.m_stderr, z=Z, what="m")
+    assert res.tau == pytest.approx(-4.0 / math.log(res.m))
+    assert res.r_k.shape == (40,) and res.k[0] == 1
+    assert res.conventional == pytest.approx(res.r_k[0])
+    assert "m =" in str(res)
+
+
+def test_full_observation_conventional_unbiased(seed):
+    """Without subsampling r_1 estimates m itself (b = 1), within z stderr (jackknife)."""
+    big, _ = driven_branching(np.random.default_rng(seed), 20000)
+    res = branching_ratio_mr(big, k_max=20)
+    assert_within_z(res.m, M, res.m_stderr, z=Z, what="m")
+    assert_within_z(res.b, 1.0, res.b_stderr, z=Z, what="b")
+
+
+def test_mr_matches_mrestimator(replicates):
+    """Same series: same r_k (1e-10) and same m as mrestimator's exponential fit."""
+    mre = pytest.importorskip("mrestimator")
+    a = replicates[0].astype(float)
+    ours = branching_ratio_mr(a, k_max=40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import logging
+
+        logging.getLogger("mrestimator").setLevel(logging.ERROR)
+        rk = mre.coefficients(a[None, :], method="ts", steps=(1, 40), numboot=0, desc="t")
+        fit = mre.fit(rk, fitfunc="exponential", numboot=0)
+    assert np.allclose(rk.coefficients, ours.r_k, atol=1e-10)
+    assert abs(fit.mre - ours.m) < ours.m_stderr
+    assert fit.mre == pytest.approx(ours.m, abs=1e-6)
+
+
+def test_regression_slopes_hand_computed():
+    """Slopes of a[t+1] on a[t] for a small series equal numpy's polyfit."""
+    a = np.array([3.0, 5.0, 2.0, 7.0, 4.0, 6.0, 1.0, 8.0])
+    r = regression_slopes(a, k_max=2)
+    for k in (1, 2):
+        assert r[k - 1] == pytest.approx(np.polyfit(a[:-k], a[k:], 1)[0], rel=1e-12)
+
+
+def test_trials_are_averaged():
+    """Two trials: slopes are the average of the per-trial slopes."""
+    a = np.array([[3.0, 5.0, 2.0, 7.0, 4.0, 6.0], [1.0, 2.0, 4.0, 3.0, 5.0, 4.0]])
+    r = regression_slopes(a, k_max=1)
+    assert r[0] == pytest.approx(np.mean([regression_slopes(t, k_max=1)[0] for t in a]))
+
+
+def test_naive_ratio_hand_computed():
+    """Mean of a[t+1]/a[t] over bins with a[t] > 0."""
+    assert branching_ratio_naive([2, 4, 0, 1, 3, 0]) == pytest.approx((2 + 0 + 3 + 0) / 4)
+
+
+def test_beggs_plenz_hand_computed():
+    """n_desc/n_anc averaged over uncensored avalanches; one-bin avalanches count 0."""
+    av = netaval.binning.detect_binned_avalanches([0, 3, 3, 4, 6, 9, 9, 9, 10, 10],
+                                                  bin_width=1, start=0, end=15)
+    # avalanches: {0} censored, {3,3,4}: 1/2, {6}: 0, {9,9,9,10,10}: 2/3
+    assert branching_ratio_avalanches(av) == pytest.approx((0.5 + 0 + 2 / 3) / 3)
+    assert branching_ratio_avalanches(av, include_truncated=True) == pytest.approx(
+        (0 + 0.5 + 0 + 2 / 3) / 4)
+
+
+def _run_with_activity(activity):
+    ev = netaval.Events.empty()
+    return netaval.Run(events=ev, activity=np.asarray(activity, np.int64), model=None,
+                       network={}, seed=0, protocol="driven", end_time=len(activity))
+
+
+def test_run_adapter(replicates):
+    """A Run's activity gives the same estimates as the array."""
+    a = replicates[1]
+    run = _run_with_activity(a)
+    assert branching_ratio_mr(run, k_max=10).m == branching_ratio_mr(a, k_max=10).m
+    assert branching_ratio_conventional(run) == branching_ratio_conventional(a)
+    assert branching_ratio_naive(run) == branching_ratio_naive(a)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: branching_ratio_mr([1.0, 2.0, 3.0], k_max=5), "k_max"),
+    (lambda: branching_ratio_mr(np.arange(50.0), k_max=1), "k_max"),
+    (lambda: branching_ratio_conventional([1.0, np.nan, 2.0, 3.0]), "finite"),
+    (lambda: branching_ratio_conventional(np.ones(10)), "constant"),
+    (lambda: branching_ratio_naive([0, 0, 0]), "no bin"),
+    (lambda: branching_ratio_mr(np.arange(50.0), k_max=3, dt=0), "dt"),
+], ids=["kmax-too-big", "kmax-1", "nan", "constant", "silent", "dt"])
+def test_invalid_input_raises(call, match):
+    """Bad input raises InvalidParameterError naming the problem."""
+    with pytest.raises(InvalidParameterError, match=match):
+        call()
+
+
+@pytest.mark.slow
+def test_mr_stderr_matches_replicate_spread():
+    """Over 60 replicates the jackknife stderr of m matches the spread of m (z = 4)."""
+    rng = np.random.default_rng(7)
+    results = [branching_ratio_mr(driven_branching(rng, 20000)[1], k_max=40)
+               for _ in range(60)]
+    ms = [r.m for r in results]
+    assert_stderr_matches_spread(ms, [r.m_stderr for r in results], z=Z)
+    assert_mean_within_z(ms, M, z=Z, what="MR m")
