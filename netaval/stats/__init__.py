@@ -15,9 +15,23 @@ from netaval.stats.power_law import (
     fit_truncated_power_law,
     sample_power_law,
 )
+from netaval.stats.scaling import (
+    CracklingNoiseCheck,
+    MeanSizeScaling,
+    ShapeCollapse,
+    check_crackling_noise,
+    fit_mean_size_scaling,
+    shape_collapse,
+)
 
 __all__ = [
+    "CracklingNoiseCheck",
     "LikelihoodRatio",
+    "MeanSizeScaling",
+    "ShapeCollapse",
+    "check_crackling_noise",
+    "fit_mean_size_scaling",
+    "shape_collapse",
     "MultistepRegression",
     "branching_ratio_avalanches",
     "branching_ratio_conventional",
