@@ -72,15 +72,14 @@ def driven_branching(rng, n_steps, m=0.98, h=2.0, alpha=0.05):
     from numba import njit
 
     @njit(cache=False)
-    def run(seed, n_steps, m, h):
-        np.random.seed(seed)
+    def run(rng, n_steps, m, h):
         a = np.empty(n_steps, np.int64)
         a[0] = int(h / (1 - m))
         for t in range(1, n_steps):
-            a[t] = np.random.poisson(m * a[t - 1] + h)
+            a[t] = rng.poisson(m * a[t - 1] + h)
         return a
 
-    big = run(int(rng.integers(2**31)), n_steps, m, h)
+    big = run(rng, n_steps, m, h)
     return rng.binomial(big, alpha).astype(np.float64)
 
 
