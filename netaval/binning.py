@@ -178,7 +178,13 @@ class BinnedAvalanches:
         return self.n_avalanches
 
     def profile_of(self, k: int) -> NDArray[np.int64]:
-        """Events per bin of avalanche ``k``."""
+        """Events per bin of avalanche ``k``.
+
+        Parameters
+        ----------
+        k : int
+            Avalanche index.
+        """
         return self.profile[self.profile_indptr[k]:self.profile_indptr[k + 1]]
 
     @property

@@ -105,7 +105,13 @@ class MultistepRegression:
     conventional: float
 
     def fitted(self, k=None) -> NDArray[np.float64]:
-        """b * m^k at the given lags (default: the fitted ones)."""
+        """b * m^k at the given lags.
+
+        Parameters
+        ----------
+        k : array-like of int, optional
+            Lags; default: the fitted ones.
+        """
         k = self.k if k is None else np.asarray(k)
         return self.b * self.m ** k
 
@@ -115,7 +121,13 @@ class MultistepRegression:
                 f"b = {self.b:.4g}; conventional r_1 = {self.conventional:.4f}")
 
     def plot(self, ax=None):
-        """Plot r_k and the fitted b m^k on a matplotlib axis; returns the axis."""
+        """Plot r_k and the fitted b m^k on a matplotlib axis; returns the axis.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axis to draw on; default: a new figure's axis.
+        """
         if ax is None:
             import matplotlib.pyplot as plt
 

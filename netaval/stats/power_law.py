@@ -169,12 +169,24 @@ class PowerLawFit:
         return math.log((self.xmax ** c - a ** c) / c)
 
     def logpdf(self, x) -> NDArray[np.float64]:
-        """Log of the pmf (discrete) or density (continuous) at ``x`` (inside the support)."""
+        """Log of the pmf (discrete) or density (continuous) at ``x``.
+
+        Parameters
+        ----------
+        x : array-like of float
+            Points inside the support.
+        """
         x = np.asarray(x, dtype=np.float64)
         return -self.alpha * np.log(x) - self._log_norm()
 
     def ccdf(self, x) -> NDArray[np.float64]:
-        """P(X >= x) under the fit, for x in the support."""
+        """P(X >= x) under the fit.
+
+        Parameters
+        ----------
+        x : array-like of float
+            Points inside the support.
+        """
         x = np.atleast_1d(np.asarray(x, dtype=np.float64))
         if self.discrete:
             z = _powsum0(self.alpha, float(self.xmin), self._b())

@@ -268,7 +268,13 @@ class ShapeCollapse:
                 f"{len(self.durations)} durations (spread {self.spread:.3g})")
 
     def plot(self, ax=None):
-        """Plot the scaled profiles and the collapsed shape; returns the axis."""
+        """Plot the scaled profiles and the collapsed shape; returns the axis.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Axis to draw on; default: a new figure's axis.
+        """
         if ax is None:
             import matplotlib.pyplot as plt
 
