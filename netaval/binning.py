@@ -93,12 +93,14 @@ def _as_recording(owner: str, source, neurons) -> Recording:
     if isinstance(source, Recording):
         return source
     start = end = None
+    n_nodes = 0
     if isinstance(source, Run):
         start, end = 0, source.end_time
+        n_nodes = int((source.network or {}).get("n_nodes", 0) or 0)
         source = source.events
     if isinstance(source, Events):
         times, units = source.time, source.neuron.astype(np.int64)
-        n_units = int(units.max()) + 1 if len(units) else 0
+        n_units = max(int(units.max()) + 1 if len(units) else 0, n_nodes)
         if start is None and len(times) and source.time_step is not None:
             start = 0
         return Recording(times, units, n_units, start, end)
@@ -393,7 +395,8 @@ def sample_neurons(times, *, n_sampled, neurons=None, n_neurons=None, seed=None)
     neurons : array-like of int, optional
         Neuron of every event (required with plain arrays).
     n_neurons : int, optional
-        Size of the population to draw from; default: largest id + 1.
+        Size of the population to draw from; default: the Run's network size, else the
+        largest id + 1.
     seed : None, int or numpy.random.Generator
         Which neurons are recorded.
 

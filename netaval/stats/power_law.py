@@ -611,11 +611,17 @@ def fit_truncated_power_law(data, *, p_crit=0.2, n_samples=500, max_supports=Non
     u = len(values)
     if u < 3:
         raise InvalidParameterError(f"{owner} needs at least three distinct values. Got {u}.")
+    if u > 5000:
+        raise InvalidParameterError(
+            f"{owner}: {u} distinct values give {u * (u - 1) // 2} candidate supports (at "
+            "most 5000 distinct values are supported); coarsen the data or fit a fixed "
+            "support with fit_power_law(data, xmin=..., xmax=...).")
     i, j = np.triu_indices(u, k=2)
     width = np.log(values[j] / values[i])
+    if max_supports is not None and max_supports < len(width):
+        top = np.argpartition(-width, max_supports - 1)[:max_supports]
+        i, j, width = i[top], j[top], width[top]
     order = np.lexsort((i, -width))
-    if max_supports is not None:
-        order = order[:max_supports]
     cum = np.concatenate([[0], np.cumsum(counts)])
     for k in order:
         a, b = values[i[k]], values[j[k]]
