@@ -258,3 +258,14 @@ def test_end_to_end_with_simulate():
     fit = fit_power_law(run.avalanches.size)
     assert fit.n_tail >= 1
     assert 0 <= branching_ratio_avalanches(run, include_truncated=True)
+
+
+def test_sample_neurons_population_is_the_network():
+    """A Run's population is its network size, silent neurons included."""
+    run = _tiny_run()
+    run = netaval.Run(events=run.events, activity=run.activity, model=None,
+                      network={"n_nodes": 100}, seed=0, protocol="driven", end_time=10)
+    rec = sample_neurons(run, n_sampled=60, seed=0)
+    assert rec.n_units == 100
+    with pytest.raises(InvalidParameterError, match="n_sampled"):
+        sample_neurons(run, n_sampled=101)
