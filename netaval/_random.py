@@ -18,6 +18,23 @@ def as_seed_sequence(seed: SeedLike, *, name: str = "seed") -> np.random.SeedSeq
 
     ``None`` draws fresh entropy from the operating system; the returned sequence records
     it (``.entropy``), so a run started with ``seed=None`` can still be repeated.
+
+    Parameters
+    ----------
+    seed : None, int or numpy.random.SeedSequence
+        The seed (a Generator is refused here: it has no recoverable entropy).
+    name : str, default "seed"
+        Parameter name used in the error message.
+
+    Returns
+    -------
+    numpy.random.SeedSequence
+
+    Examples
+    --------
+    >>> from netaval._random import as_seed_sequence
+    >>> as_seed_sequence(7).entropy
+    7
     """
     if seed is None:
         return np.random.SeedSequence()
@@ -42,10 +59,21 @@ def as_generator(seed: SeedLike, *, name: str = "seed") -> np.random.Generator:
     floats, negative ints and legacy ``RandomState`` objects are refused, because
     ``numpy.random.default_rng`` would silently accept some of them.
 
+    Parameters
+    ----------
+    seed : None, int, numpy.random.SeedSequence or numpy.random.Generator
+        See the README's Randomness section.
+    name : str, default "seed"
+        Parameter name used in the error message.
+
+    Returns
+    -------
+    numpy.random.Generator
+
     Examples
     --------
     >>> from netaval._random import as_generator
-    >>> as_generator(42).integers(10) == as_generator(42).integers(10)
+    >>> bool(as_generator(42).integers(10) == as_generator(42).integers(10))
     True
     """
     if isinstance(seed, np.random.Generator):

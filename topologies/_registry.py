@@ -66,6 +66,28 @@ def register(name: str, *, constraints: dict[str, Constraint], example: dict[str
              n_nodes: Interval | None = None, random: bool = True) -> Callable:
     """Decorator registering a generator function under ``name``.
 
+    Parameters
+    ----------
+    name : str
+        Registry name (unique).
+    constraints : dict of str to constraint
+        One `netaval._validation` constraint per keyword parameter of the generator.
+    example : dict
+        Valid parameters for a small graph (used by contract tests).
+    description : str
+        One line: what the generator builds.
+    reference : str, optional
+        The model or paper it follows.
+    n_nodes : Interval, optional
+        Constraint on ``n_nodes``; default an int >= 1.
+    random : bool, default True
+        False for deterministic generators, which take no ``seed``.
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the generator unchanged.
+
     Raises
     ------
     InvalidParameterError
@@ -102,7 +124,13 @@ def register(name: str, *, constraints: dict[str, Constraint], example: dict[str
 
 
 def unregister(name: str) -> None:
-    """Remove ``name`` from the registry (for plug-in authors' tests)."""
+    """Remove ``name`` from the registry (for plug-in authors' tests).
+
+    Parameters
+    ----------
+    name : str
+        A registered name; unknown names are ignored.
+    """
     _REGISTRY.pop(name, None)
 
 
@@ -145,6 +173,15 @@ def available() -> list[str]:
 def get(name: str) -> TopologySpec:
     """Return the `TopologySpec` registered under ``name``.
 
+    Parameters
+    ----------
+    name : str
+        A name from `available`.
+
+    Returns
+    -------
+    TopologySpec
+
     Raises
     ------
     InvalidParameterError
@@ -160,7 +197,22 @@ def get(name: str) -> TopologySpec:
 
 
 def validate_call(name: str, n_nodes: Any, params: dict[str, Any]) -> None:
-    """Check ``n_nodes`` and keyword ``params`` of generator ``name`` against its spec."""
+    """Check ``n_nodes`` and keyword ``params`` of generator ``name`` against its spec.
+
+    Parameters
+    ----------
+    name : str
+        A registered generator.
+    n_nodes : int
+        The requested number of nodes.
+    params : dict
+        The generator's keyword parameters.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the first parameter that violates its constraint.
+    """
     spec = _REGISTRY[name]
     check_param(f"topologies.{name}", "n_nodes", n_nodes, spec.n_nodes)
     check_params(f"topologies.{name}", params, spec.constraints)
