@@ -165,9 +165,12 @@ class Avalanches:
         check_param(owner, "end_time", end_time, Interval(numbers.Real, allow_none=True))
         check_param(owner, "burn_in", burn_in, Interval(numbers.Real, allow_none=True))
         n_avalanches = events.n_avalanches
-        size, root, start, end, depth, offspring, max_generation = _avalanche_pass(
-            events.time, events.avalanche, events.generation, events.parent_indptr,
-            events.parent_ids, n_avalanches)
+        for depth_dtype in (np.int16, np.int32):  # int16 first: see _avalanche_pass
+            size, root, start, end, depth, offspring, max_generation, status = _avalanche_pass(
+                events.time, events.avalanche, events.generation, events.parent_indptr,
+                events.parent_ids, n_avalanches, np.empty(events.n_events, depth_dtype))
+            if status == 0:
+                break
         discrete = events.time.dtype.kind == "i"
         duration = end - start + 1 if discrete else end - start
         event_indptr = np.zeros(n_avalanches + 1, np.int64)
