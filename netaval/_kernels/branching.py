@@ -216,9 +216,12 @@ def _run_branching(indptr, indices, weights, p_row, inv_log_q, per_synapse, weig
                     continue
                 il = inv_log_q[j]
                 if il == 0.0:
+                    # u < p with u = (z >> 11) 2**-53 is, for the integer z >> 11, the same
+                    # as z >> 11 < ceil(p 2**53): an integer compare, no conversion
+                    thr = np.int64(np.ceil(p * 9007199254740992.0))
                     for s in range(a, b):
                         rng, z = next_u64(rng)
-                        if np.float64(z >> np.uint64(11)) * _INV53 < p:
+                        if np.int64(z >> np.uint64(11)) < thr:
                             m, nsec, rng = _hit(indices[s], e, t, refractory, record,
                                                 last_fire, slot, ch_neuron, ch_prim, ch_cnt,
                                                 sec_child, sec_parent, m, nsec, rng)

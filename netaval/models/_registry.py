@@ -12,6 +12,11 @@ _MODELS: dict[str, type] = {}
 def register(name: str):
     """Class decorator registering a model class under ``name``; a name is taken once.
 
+    Parameters
+    ----------
+    name : str
+        Name under which `get` finds the class (also set as its ``name`` attribute).
+
     Examples
     --------
     >>> "branching" in netaval.models.available()
@@ -44,6 +49,11 @@ def available() -> list[str]:
 
 def get(name: str) -> type:
     """The model class registered under ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A name from `available`.
 
     Raises
     ------
