@@ -165,3 +165,13 @@ def test_mr_stderr_matches_replicate_spread():
     ms = [r.m for r in results]
     assert_stderr_matches_spread(ms, [r.m_stderr for r in results], z=Z)
     assert_mean_within_z(ms, M, z=Z, what="MR m")
+
+
+@pytest.mark.parametrize("k_max", [17, 60], ids=["17", "60"])
+def test_fft_slopes_equal_direct_kernel(replicates, k_max):
+    """The FFT path (k_max > 16) gives the direct jitted sums to 1e-10."""
+    from netaval._kernels.stats import _regression_slopes
+    from netaval.stats.branching import _slopes_fft
+
+    x = np.stack([replicates[2], replicates[3]]).astype(float)
+    assert np.allclose(_slopes_fft(x, k_max), _regression_slopes(x, k_max), rtol=0, atol=1e-10)
