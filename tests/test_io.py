@@ -242,10 +242,29 @@ def test_property_save_load_round_trip(tmp_path_factory, seed, continuous, n_ste
 
 
 # ---------------------------------------------------------------------- GraphML
-def graphml_bytes(obj):
+def graphml_bytes(obj, engine="fast"):
     buffer = io.BytesIO()
-    write_graphml(obj, buffer)
+    write_graphml(obj, buffer, engine=engine)
     return buffer.getvalue()
+
+
+def keys_of(content):
+    """(name, scope) -> type of every declared key."""
+    root = ET.fromstring(content)
+    return {(k.get("attr.name"), k.get("for")): k.get("attr.type")
+            for k in root.findall("{http://graphml.graphdrawing.org/xmlns}key")}
+
+
+def same_graph(a, b):
+    """Two networkx graphs with identical nodes, edges and attributes (with their types)."""
+    def typed(d):
+        return {k: (type(v), v) for k, v in d.items()}
+    assert a.is_directed() == b.is_directed()
+    assert {n: typed(d) for n, d in a.nodes(data=True)} == \
+        {n: typed(d) for n, d in b.nodes(data=True)}
+    assert {(u, v): typed(d) for u, v, d in a.edges(data=True)} == \
+        {(u, v): typed(d) for u, v, d in b.edges(data=True)}
+    assert typed(a.graph) == typed(b.graph)
 
 
 def assert_portable(content):
@@ -357,10 +376,28 @@ def test_graphml_network(tmp_path, directed):
     assert g.vs["y"] == net.positions[:, 1].tolist()
 
 
+def test_graphml_engines_agree(tmp_path):
+    """The fast writer and networkx's writer give the same graphs, keys and types."""
+    _, run = example_run(11, continuous=True)
+    av = run.avalanches
+    net = topologies.random(40, k=3, seed=5)
+    for obj in (av[int(np.argmax(av.size))], av.largest(4), net, av[np.zeros(len(av), bool)]):
+        fast, slow = graphml_bytes(obj), graphml_bytes(obj, engine="networkx")
+        if keys_of(fast) != keys_of(slow):  # networkx declares no key of an empty graph
+            assert set(keys_of(slow)) < set(keys_of(fast)) and b"<node" not in fast
+        same_graph(nx.read_graphml(io.BytesIO(fast), node_type=int),
+                   nx.read_graphml(io.BytesIO(slow), node_type=int))
+        assert_portable(slow)
+    with pytest.raises(InvalidParameterError, match="'engine' parameter"):
+        write_graphml(net, io.BytesIO(), engine="xml")
+
+
 def test_graphml_refuses_other_objects():
     """Anything but a DAG view, a collection or a Network is refused by name."""
     with pytest.raises(InvalidParameterError, match="'obj' parameter of write_graphml"):
         write_graphml([1, 2], io.BytesIO())
+    with pytest.raises(InvalidParameterError, match="'obj' parameter of write_graphml"):
+        write_graphml([1, 2], io.BytesIO(), engine="networkx")
 
 
 @given(seed=st.integers(0, 2**32 - 1), continuous=st.booleans())
