@@ -526,17 +526,23 @@ def test_power_law_fit_recovers_and_rejects(seed):
 
 @pytest.mark.slow
 def test_critical_branching_exponents():
-    """sigma = 1: sizes ~ s^-3/2 on [10, 1000], durations ~ t^-2 on [4, 40] (discrete MLE).
+    """sigma = 1: sizes ~ s^-3/2, durations ~ t^-2 (discrete MLE on stated windows).
 
-    Isolated avalanches on a random network with out-degree 10, N = 1e6. The reference is
+    Isolated avalanches on a random network with out-degree 10, N = 1e6 (the sum of sizes
+    is heavy-tailed, so the run is capped at 2e7 events and an avalanche left unfinished by
+    the cap is dropped: one out of more than 1e4). The reference is
     the exact Galton-Watson law with Binomial(10, 1/10) offspring: P(S = s) = P(Bin(10 s,
     1/10) = s - 1) / s and P(T <= t) = f^t(0) (f the offspring generating function); the
-    test compares the fitted exponent with the value the MLE converges to on that law
-    (the pseudo-true exponent, within 0.05 of 3/2 and 2), z = 4 from the Fisher information.
+    test compares the exponent fitted on each window (sizes [10, 1000]; durations [4, 40]
+    and [20, 200]) with the value the MLE converges to on that law (the pseudo-true
+    exponent; z = 4, standard error from the Fisher information), and checks that the
+    exact laws reach 3/2 and 2 (within 0.02) on the windows [2000, 20000] and [200, 2000].
+    Duration corrections to scaling are large: the local exponent is 1.69 on [4, 40].
     """
     net = random_network(1_000_000, 10, seed=1)
     run = simulate(net, netaval.Branching(sigma=1.0), protocol="isolated",
-                   n_avalanches=100_000, seed=1)
+                   n_avalanches=30_000, max_events=20_000_000, on_max_events="truncate",
+                   seed=1)
     ev = run.events
     sizes = np.bincount(ev.avalanche)
     first = np.full(ev.n_avalanches, np.iinfo(np.int64).max)
@@ -544,15 +550,23 @@ def test_critical_branching_exponents():
     last = np.zeros(ev.n_avalanches, np.int64)
     np.maximum.at(last, ev.avalanche, ev.time)
     durations = last - first + 1
-    s = np.arange(1, 1002)
+    complete = np.ones(ev.n_avalanches, bool)
+    complete[run.alive_avalanches] = False  # a run cut by max_events leaves one unfinished
+    assert ev.n_avalanches > 10_000
+    sizes, durations = sizes[complete], durations[complete]
+    s = np.arange(1, 20_001)
     size_pmf = np.concatenate([[0.0], sps.binom.pmf(s - 1, 10 * s, 0.1) / s])
     q = [0.0]
-    for _ in range(41):
+    for _ in range(2001):
         q.append((0.9 + 0.1 * q[-1]) ** 10)
     duration_pmf = np.concatenate([[0.0], np.diff(q)])
-    for data, pmf, low, high, exponent in ((sizes, size_pmf, 10, 1000, 1.5),
-                                           (durations, duration_pmf, 4, 40, 2.0)):
+    # the exact laws have the mean-field exponents asymptotically (slowly for durations:
+    # the local exponent on [4, 40] is 1.69, on [20, 200] 1.90, on [200, 2000] 1.99)
+    assert abs(pseudo_true_exponent(size_pmf, 2000, 20_000) - 1.5) < 0.02
+    assert abs(pseudo_true_exponent(duration_pmf, 200, 2000) - 2.0) < 0.02
+    for data, pmf, low, high in ((sizes, size_pmf, 10, 1000), (durations, duration_pmf, 4, 40),
+                                 (durations, duration_pmf, 20, 200)):
         target = pseudo_true_exponent(pmf, low, high)
-        assert abs(target - exponent) < 0.05
         alpha, se = fit_discrete_power_law(data, low, high)
+        print(f"[{low}, {high}]: alpha = {alpha:.4f} +- {se:.4f}, pseudo-true {target:.4f}")
         assert_within_z(alpha, target, se, z=Z, what=f"exponent on [{low}, {high}]")
