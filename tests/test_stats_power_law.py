@@ -176,9 +176,9 @@ def test_continuous_alpha_and_xmin_match_powerlaw_package(powerlaw_module):
     assert abs(ours.alpha - peer.power_law.alpha) < 1e-3
 
 
-@pytest.mark.parametrize("alternative", ["exponential", "lognormal"])
+@pytest.mark.parametrize("alternative", ["exponential", "lognormal", "truncated_power_law"])
 def test_likelihood_ratio_matches_powerlaw_package(powerlaw_module, alternative):
-    """R and Vuong p equal powerlaw's distribution_compare on the same tail."""
+    """R and p (Vuong, or chi2 for the nested cut-off) equal powerlaw's distribution_compare."""
     x = sample_power_law(3000, alpha=2.2, xmin=1, seed=8)
     ours = fit_power_law(x, xmin=1).compare(alternative)
     with warnings.catch_warnings():
