@@ -19,9 +19,13 @@ Saved runs
 
 GraphML
     `write_graphml` writes one avalanche DAG, a collection of avalanches (one graph holding
-    all their DAGs, with an ``avalanche`` node attribute), or a `Network`, through
-    networkx's writer with only Python scalars (so each attribute key is declared once
-    with one explicit type), integer node ids, booleans as ``true``/``false``.
+    all their DAGs, with an ``avalanche`` node attribute), or a `Network`: each attribute
+    key declared once with one explicit type, scalar attributes only, integer node ids,
+    booleans as ``true``/``false``. By default the XML is formatted straight from the
+    arrays, because networkx's writer took about 85% of the export time (measured in
+    benchmarks/avalanches.py); ``engine="networkx"`` builds a networkx graph of Python
+    scalars and uses networkx's writer instead, and the tests check both give the same
+    graphs.
 """
 
 from __future__ import annotations
