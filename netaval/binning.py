@@ -210,7 +210,8 @@ def detect_binned_avalanches(times, *, neurons=None, bin_width=None, start=None,
     ----------
     times : array-like of int or float, shape (n_events,), or Run, Events, Recording
         Event times of the pooled train. A `netaval.Run` uses ``run.events.time`` and
-        ``run.events.neuron`` with the window ``[0, run.end_time)``.
+        ``run.events.neuron`` with the window ``[0, run.end_time)``; discrete-time
+        `netaval.Events` alone start at step 0 and end at their last event.
     neurons : array-like of int, shape (n_events,), optional
         Unit of every event (for `BinnedAvalanches.n_active_units`); default: one unit.
     bin_width : float, optional
