@@ -398,3 +398,31 @@ def test_property_depth_and_conservation(run):
         nodes = av[k].events.tolist()
         assert nx.dag_longest_path_length(graph.subgraph(nodes)) == av.depth[k]
         assert av.n_neurons[k] == len(set(run.events.neuron[nodes].tolist()))
+
+
+# ---------------------------------------------------------------------- with simulate
+@pytest.mark.parametrize("model, options", [
+    (netaval.Branching(sigma=1.0, drive=0.01, refractory=1), {"n_steps": 60}),
+    (netaval.Branching(sigma=1.0, drive=0.02, refractory=0), {"n_steps": 25}),
+    (netaval.ContactProcess(rate=1.5, drive=0.05), {"duration": 8.0}),
+], ids=["branching", "branching-no-refractory", "contact-process"])
+def test_simulated_runs_match_networkx(seed, model, options):
+    """On simulated runs depth, size, neurons and generations equal the networkx route."""
+    import topologies
+
+    network = topologies.random(60, k=4, seed=seed)
+    run = netaval.simulate(network, model, seed=seed, max_events=100_000, **options)
+    events, av = run.events, run.avalanches
+    assert av.size.sum() == events.n_events
+    assert np.array_equal(np.flatnonzero(av.truncated), np.sort(run.alive_avalanches))
+    reference = reference_avalanches(events)
+    assert av.depth.tolist() == [ref["depth"] for ref in reference]
+    assert av.size.tolist() == [ref["size"] for ref in reference]
+    assert av.n_neurons.tolist() == [ref["n_neurons"] for ref in reference]
+    assert av.offspring.tolist() == [ref["offspring"] for ref in reference]
+    sums = np.add.reduceat(av.generation_counts, av.generation_indptr[:-1]) if len(av) else []
+    assert np.array_equal(sums, av.size)
+    graph = av.to_networkx()
+    for k in np.flatnonzero(av.size > 1)[:20].tolist():
+        nodes = av[k].events.tolist()
+        assert nx.dag_longest_path_length(graph.subgraph(nodes)) == av.depth[k]
