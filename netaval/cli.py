@@ -39,6 +39,14 @@ class _Parser(argparse.ArgumentParser):
 def parse_value(text: str) -> Any:
     """Parse a ``key=value`` value: bool, None, int, float, or else the string itself.
 
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    bool, None, int, float or str
+
     Examples
     --------
     >>> from netaval.cli import parse_value
@@ -143,6 +151,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def summary(run: Any) -> str:
     """Human-readable summary of a run: events, avalanches, branching ratio, largest one.
+
+    Parameters
+    ----------
+    run : Run
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -272,6 +288,16 @@ _COMMANDS = {"run": _command_run, "info": _command_info, "export": _command_expo
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``netaval`` command; returns the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 on an error (one line on stderr), 130 when interrupted.
 
     Examples
     --------
