@@ -37,7 +37,14 @@ _PROTOCOLS = {"driven": _kb.DRIVEN, "spreading": _kb.SPREADING, "isolated": _kb.
 
 
 def _grow(array: np.ndarray, size: int, keep: int) -> np.ndarray:
-    """A copy of ``array[:keep]`` in a buffer of ``size`` entries."""
+    """``array`` resized to ``size`` entries, the first ``keep`` kept.
+
+    Resizes in place (``realloc``, which moves large buffers by remapping pages, not by
+    copying) when the buffer is private; copies otherwise.
+    """
+    if array.flags.owndata and array.base is None:
+        array.resize(size, refcheck=False)
+        return array
     out = np.empty(size, dtype=array.dtype)
     out[:keep] = array[:keep]
     return out
@@ -46,7 +53,7 @@ def _grow(array: np.ndarray, size: int, keep: int) -> np.ndarray:
 def _trim(array: np.ndarray, size: int) -> np.ndarray:
     """``array[:size]`` without keeping a much larger buffer alive."""
     if len(array) > size + (size >> 3) + 64:
-        return array[:size].copy()
+        return _grow(array, size, size)
     return array[:size]
 
 

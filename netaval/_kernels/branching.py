@@ -275,13 +275,18 @@ def _run_branching(indptr, indices, weights, p_row, inv_log_q, per_synapse, weig
             started += 1
         # 4. write the step's firings sorted by neuron
         if m > 0:
-            if m * 512 < n:
-                order = np.sort(ch_neuron[:m])
+            # order[f] = temporary index of the f-th firing in neuron order
+            order = np.empty(m, np.int64)
+            if m * 8 < n:
+                for c in range(m):
+                    order[c] = (np.int64(ch_neuron[c]) << 32) | c
+                order.sort()
+                for f in range(m):
+                    order[f] &= 0xFFFFFFFF
             else:
                 for c in range(m):
                     i = ch_neuron[c]
                     bitmap[i >> 6] |= _ONE << np.uint64(i & 63)
-                order = np.empty(m, np.int32)
                 f = 0
                 for w in range(len(bitmap)):
                     word = bitmap[w]
@@ -289,16 +294,17 @@ def _run_branching(indptr, indices, weights, p_row, inv_log_q, per_synapse, weig
                         bitmap[w] = 0
                         while word != 0:
                             low = word & (~word + _ONE)
-                            order[f] = (w << 6) + _DEBRUIJN[(low * _DEBRUIJN_MAGIC) >> _S58]
+                            i = (w << 6) + _DEBRUIJN[(low * _DEBRUIJN_MAGIC) >> _S58]
+                            order[f] = slot[i]
                             f += 1
                             word ^= low
             for f in range(m):
-                i = order[f]
+                c = order[f]
+                i = ch_neuron[c]
                 e = n_ev + f
                 time[e] = t
                 neuron[e] = i
                 if record:
-                    c = slot[i]
                     prim = ch_prim[c]
                     k = ch_cnt[c]
                     start = parent_indptr[e]
