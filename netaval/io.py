@@ -61,6 +61,12 @@ _EVENT_COLUMNS = ("time", "neuron", "avalanche", "generation")
 
 # ---------------------------------------------------------------------- atomic writes
 def _umask() -> int:
+    """The process umask, read without changing it where /proc allows (thread safety)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
     mask = os.umask(0)
     os.umask(mask)
     return mask

@@ -415,3 +415,21 @@ def test_property_graphml_round_trip(tmp_path_factory, seed, continuous):
     if len(av):
         dag = av[int(rng.integers(len(av)))]
         check_dag_file(graphml_bytes(dag), dag.to_networkx(), tmp_path, with_avalanche=False)
+
+
+def test_saved_file_permissions_follow_umask(tmp_path):
+    """The renamed file gets the usual permissions (0o666 minus the umask), not mkstemp's."""
+    _, run = example_run(12)
+    old = os.umask(0o027)
+    try:
+        run.save(tmp_path / "run.parquet")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "run.parquet").stat().st_mode & 0o777 == 0o640
+
+
+def test_missing_directory_is_a_clear_oserror(tmp_path):
+    """Saving into a folder that does not exist raises FileNotFoundError naming the path."""
+    _, run = example_run(13)
+    with pytest.raises(FileNotFoundError):
+        run.save(tmp_path / "nowhere" / "run.parquet")
