@@ -277,7 +277,7 @@ def _run_branching(indptr, indices, weights, p_row, inv_log_q, per_synapse, weig
         if m > 0:
             # order[f] = temporary index of the f-th firing in neuron order
             order = np.empty(m, np.int64)
-            if m * 8 < n:
+            if m * 2048 < n:
                 for c in range(m):
                     order[c] = (np.int64(ch_neuron[c]) << 32) | c
                 order.sort()
