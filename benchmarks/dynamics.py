@@ -4,12 +4,15 @@ Run ``python benchmarks/dynamics.py`` (about 3-5 minutes, < 4 GB of memory; ``--
 a smaller run). Random networks in which every neuron has k distinct targets drawn
 uniformly (duplicates merged), N = 1e5 and 1e6, k = 10 and 100; `Branching` with sigma = 1
 (out-degree normalisation, refractory = 1) driven so that about 1e-3 of the neurons fire
-per step. Reported per configuration, all in the same run, single thread:
+per step ("fired" column: measured fraction per step). Reported per configuration, all in
+the same run, single thread:
 
 - transmission attempts per second: synapses of firing neurons whose transmission was
   decided (k per firing; with geometric skipping not every synapse costs a draw),
 - recorded events per second and bytes per event (with all causes recorded),
-- the same without recording causes (time and neuron only), to show what recording costs,
+- the same without recording causes (time and neuron only; it also skips the draw that
+  picks the primary among several transmitters, so its run differs slightly), to show
+  what recording costs ("rec cost" = recorded wall time / unrecorded wall time - 1),
 - a vectorised numpy active-list implementation of the same model (the best a numpy user
   would write; it records only the primary parent, chosen as the first transmitter),
 - EoN's ``fast_SIS`` on a small graph (N = 1e4, k = 10), against netaval's

@@ -570,3 +570,32 @@ def test_critical_branching_exponents():
         alpha, se = fit_discrete_power_law(data, low, high)
         print(f"[{low}, {high}]: alpha = {alpha:.4f} +- {se:.4f}, pseudo-true {target:.4f}")
         assert_within_z(alpha, target, se, z=Z, what=f"exponent on [{low}, {high}]")
+
+
+TOPOLOGY_PARAMS = {"lattice": {"dim": 2}, "random": {"k": 4.0},
+                   "random_fixed_indegree": {"k": 4}, "scale_free": {"m": 2},
+                   "scale_free_chung_lu": {"gamma": 2.5, "k_min": 2.0},
+                   "small_world": {"k": 4, "p": 0.1}}
+
+
+@pytest.mark.parametrize("protocol", ["driven", "spreading", "isolated"])
+@pytest.mark.parametrize("name", sorted(TOPOLOGY_PARAMS))
+def test_every_protocol_and_model_on_every_topology(name, protocol):
+    """Both models run all three protocols on each registered topology; invariants hold."""
+    topologies = pytest.importorskip("topologies")
+    if name not in topologies.available():
+        pytest.skip(f"topology {name!r} is not registered")
+    generator = topologies.get(name)
+    function = getattr(generator, "function", generator)
+    kwargs = dict(TOPOLOGY_PARAMS[name])
+    if "seed" in function.__code__.co_varnames:
+        kwargs["seed"] = 1
+    net = function(64, **kwargs)
+    k_min = int(net.out_degree[net.out_degree > 0].min())
+    for model in (netaval.Branching(sigma=min(1.0, k_min), drive=0.01),
+                  netaval.ContactProcess(rate=1.5, drive=0.01)):
+        limit = {"duration": 20.0} if model.continuous_time else {"n_steps": 50}
+        extra = {"driven": limit, "spreading": dict(limit, initial=[0, 5]),
+                 "isolated": dict(limit, n_avalanches=5)}[protocol]
+        run = quiet_simulate(net, model, protocol=protocol, seed=2, **extra)
+        run.events.check_invariants(net, delay=None if model.continuous_time else 1)
