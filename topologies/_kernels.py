@@ -532,23 +532,29 @@ def _watts_strogatz_undirected(n, h, rewire, rng):
             new_u[n_new] = u
             new_w[n_new] = w
             n_new += 1
-    n_ring = 0
-    for d in range(h):
-        for u in range(n):
-            if present[d, u]:
-                n_ring += 1
-    eu = np.empty(n_ring + n_new, dtype=np.int32)
-    ev = np.empty(n_ring + n_new, dtype=np.int32)
-    e = 0
-    for d in range(h):
-        for u in range(n):
-            if present[d, u]:
-                eu[e] = u
-                ev[e] = (u + d + 1) % n
+    # assemble: degrees are known, ring neighbours are written row by row (streaming),
+    # rewired edges are scattered in both directions, then the short rows are sorted
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for u in range(n):
+        indptr[u + 1] = indptr[u] + degree[u]
+    indices = np.empty(indptr[n], dtype=np.int32)
+    cursor = np.empty(n, dtype=np.int64)
+    for u in range(n):
+        e = indptr[u]
+        for d in range(h, 0, -1):
+            x = u - d if u >= d else u - d + n
+            if present[d - 1, x]:
+                indices[e] = x
                 e += 1
-    eu[e:] = new_u[:n_new]
-    ev[e:] = new_w[:n_new]
-    return _symmetric_csr_from_pairs(eu, ev, n)
+        for d in range(1, h + 1):
+            if present[d - 1, u]:
+                indices[e] = u + d if u + d < n else u + d - n
+                e += 1
+        cursor[u] = e
+    _scatter_rows(new_u[:n_new], new_w[:n_new], cursor, indices, indptr)
+    _scatter_rows(new_w[:n_new], new_u[:n_new], cursor, indices, indptr)
+    _sort_rows(indptr, indices)
+    return indptr, indices
 
 
 @njit(cache=True)
