@@ -334,6 +334,7 @@ def _simulate_branching(network: Network, model: Branching, protocol: int,
     """Drive `_run_branching` in chunks; return (events, end_time, status, alive)."""
     n = network.n_nodes
     p_row, inv_log_q, per_synapse, weight_scale = model.transmission(network)
+    row_params = np.ascontiguousarray(np.column_stack([p_row, inv_log_q]))
     drive = model.drive if protocol == _kb.DRIVEN else 0.0
     if drive == 0.0:
         drive_inv_log_q = 0.0
@@ -379,11 +380,11 @@ def _simulate_branching(network: Network, model: Branching, protocol: int,
             while True:
                 chunk_end = int(state[_kb.S_T]) + _CHUNK_STEPS
                 status = _kb._run_branching(
-                    network.indptr, network.indices, network.weights, p_row, inv_log_q,
-                    per_synapse, weight_scale, model.refractory, drive_inv_log_q, protocol,
-                    steps, -1 if n_avalanches is None else n_avalanches, max_events,
-                    chunk_end, _CHUNK_EVENTS, record, last_fire, slot, ch_neuron, ch_prim,
-                    ch_cnt, sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
+                    network.indptr, network.indices, network.weights, row_params, per_synapse,
+                    weight_scale, model.refractory, drive_inv_log_q, protocol, steps,
+                    -1 if n_avalanches is None else n_avalanches, max_events, chunk_end,
+                    _CHUNK_EVENTS, record, last_fire, slot, ch_neuron, ch_prim, ch_cnt,
+                    sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
                     buf.generation, buf.parent_indptr, buf.parent_ids, state, rng)
                 if bar is not None:
                     done = int(state[_kb.S_COMPLETED if protocol == _kb.ISOLATED else _kb.S_T])

@@ -101,7 +101,7 @@ def _hit(i, e, t, refractory, record, last_fire, slot, ch_neuron, ch_prim, ch_cn
 
 
 @njit(cache=True)
-def _run_branching(indptr, indices, weights, p_row, inv_log_q, per_synapse, weight_scale,
+def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_scale,
                    refractory, drive_inv_log_q, protocol, n_steps, n_avalanches, max_events,
                    chunk_end_step, chunk_max_events, record,
                    last_fire, slot, ch_neuron, ch_prim, ch_cnt, sec_child, sec_parent,
@@ -113,11 +113,10 @@ def _run_branching(indptr, indices, weights, p_row, inv_log_q, per_synapse, weig
     ----------
     indptr, indices, weights : int64 (n+1,), int32 (n_edges,), float64 (n_edges,)
         CSR network, row = presynaptic neuron.
-    p_row : float64 (n,)
-        Transmission probability of every synapse of a row (ignored if ``per_synapse``).
-    inv_log_q : float64 (n,)
-        ``1 / log(1 - p_row)`` for rows drawn by geometric skipping, 0.0 for rows drawn
-        one Bernoulli per synapse.
+    row_params : float64 (n, 2)
+        Per row: the transmission probability p of every synapse of the row (ignored if
+        ``per_synapse``), and ``1 / log(1 - p)`` for rows drawn by geometric skipping or
+        0.0 for rows drawn one Bernoulli per synapse (one cache line per row).
     per_synapse : bool
         True: synapse s transmits with probability ``weight_scale * weights[s]``.
     weight_scale : float
@@ -184,6 +183,8 @@ def _run_branching(indptr, indices, weights, p_row, inv_log_q, per_synapse, weig
             sumdeg += b - a
             if b > a:
                 touch += indices[a]
+            if row_params[j, 0] > 2.0:  # touch the row's parameters too (never true)
+                touch += 1
         extra = 0
         if drive_inv_log_q != 0.0:
             extra = n
@@ -211,10 +212,10 @@ def _run_branching(indptr, indices, weights, p_row, inv_log_q, per_synapse, weig
                                             slot, ch_neuron, ch_prim, ch_cnt, sec_child,
                                             sec_parent, m, nsec, rng)
             else:
-                p = p_row[j]
+                p = row_params[j, 0]
                 if p <= 0.0:
                     continue
-                il = inv_log_q[j]
+                il = row_params[j, 1]
                 if il == 0.0:
                     # u < p with u = (z >> 11) 2**-53 is, for the integer z >> 11, the same
                     # as z >> 11 < ceil(p 2**53): an integer compare, no conversion
