@@ -191,7 +191,8 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     check_param(_OWNER, "protocol", protocol, Options(tuple(_PROTOCOLS)))
     check_param(_OWNER, "on_max_events", on_max_events, Options(("raise", "truncate")))
     check_param(_OWNER, "progress", progress, Boolean())
-    check_param(_OWNER, "n_steps", n_steps, Interval(numbers.Integral, 0, None, allow_none=True))
+    check_param(_OWNER, "n_steps", n_steps,
+                Interval(numbers.Integral, 0, _kb.MAX_STEPS, allow_none=True))
     check_param(_OWNER, "duration", duration,
                 Interval(numbers.Real, 0, None, allow_none=True))
     check_param(_OWNER, "n_avalanches", n_avalanches,
@@ -349,8 +350,7 @@ def _simulate_branching(network: Network, model: Branching, protocol: int,
     work = max(16, min(network.n_edges, _INITIAL_CAPACITY))
     sec_child = np.empty(work, np.int32)
     sec_parent = np.empty(work, np.int32)
-    last_fire = np.full(n, _kb.NEVER, np.int64)
-    slot = np.zeros(n, np.int32)
+    fire = np.full(n, _kb.NEVER, np.int64)
     ch_neuron = np.zeros(n, np.int32)
     ch_prim = np.zeros(n, np.int32)
     ch_cnt = np.zeros(n, np.int64)
@@ -363,11 +363,11 @@ def _simulate_branching(network: Network, model: Branching, protocol: int,
         buf.avalanche[:m0] = np.arange(m0)
         buf.generation[:m0] = 0
         buf.parent_indptr[: m0 + 1] = 0
-        last_fire[initial] = 0
+        fire[initial] = 0  # fired at step 0
         state[_kb.S_T] = 1 if m0 else 0
         state[_kb.S_N_EVENTS] = m0
         state[_kb.S_NEXT_AV] = m0
-    steps = -1 if n_steps is None else int(n_steps)
+    steps = _kb.MAX_STEPS if n_steps is None else int(n_steps)
     bar = _progress_bar(progress, n_avalanches if protocol == _kb.ISOLATED else n_steps,
                         "avalanches" if protocol == _kb.ISOLATED else "steps")
     shown = 0
@@ -381,9 +381,10 @@ def _simulate_branching(network: Network, model: Branching, protocol: int,
                 chunk_end = int(state[_kb.S_T]) + _CHUNK_STEPS
                 status = _kb._run_branching(
                     network.indptr, network.indices, network.weights, row_params, per_synapse,
-                    weight_scale, model.refractory, drive_inv_log_q, protocol, steps,
+                    weight_scale, min(model.refractory, _kb.MAX_STEPS), drive_inv_log_q,
+                    protocol, steps,
                     -1 if n_avalanches is None else n_avalanches, max_events, chunk_end,
-                    _CHUNK_EVENTS, record, last_fire, slot, ch_neuron, ch_prim, ch_cnt,
+                    _CHUNK_EVENTS, record, fire, ch_neuron, ch_prim, ch_cnt,
                     sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
                     buf.generation, buf.parent_indptr, buf.parent_ids, state, rng)
                 if bar is not None:

@@ -86,33 +86,20 @@ def branching(network, model, *, protocol="driven", n_steps=None, initial=None,
     if protocol == "isolated" and n_avalanches == 0:
         return _to_events([], False), 0
     while n_steps is None or t < n_steps:
-        children = {}  # neuron -> [primary, [secondary parents]]
-
-        def hit(i, e, t=t, children=children):
-            if i in children:
-                primary, others = children[i]
-                k = 2 + len(others)
-                if rng.below(k) == 0:
-                    others.append(primary)
-                    children[i][0] = e
-                else:
-                    others.append(e)
-            elif t - last_fire[i] > model.refractory:
-                children[i] = [e, []]
-                last_fire[i] = t
-
+        children = {}  # neuron -> [primary, [secondary parents]], or None for a root
+        hits = []  # successful transmissions (target, transmitting event), in draw order
         for e in frontier:
             j = records[e][1]
             a, b = rows[j]
             if per_synapse:
                 for s in range(a, b):
                     if rng.uniform_half_open() < scale * network.weights[s]:
-                        hit(int(network.indices[s]), e)
+                        hits.append((int(network.indices[s]), e))
             elif p_row[j] > 0:
                 if inv_log_q[j] == 0.0:
                     for s in range(a, b):
                         if rng.uniform_half_open() < p_row[j]:
-                            hit(int(network.indices[s]), e)
+                            hits.append((int(network.indices[s]), e))
                 else:
                     s = a - 1
                     while True:
@@ -120,7 +107,18 @@ def branching(network, model, *, protocol="driven", n_steps=None, initial=None,
                         if gap >= b - s - 1:
                             break
                         s += 1 + gap
-                        hit(int(network.indices[s]), e)
+                        hits.append((int(network.indices[s]), e))
+        for i, e in hits:
+            if i in children:  # k-th transmitter becomes primary with probability 1/k
+                primary, others = children[i]
+                if rng.below(2 + len(others)) == 0:
+                    others.append(primary)
+                    children[i][0] = e
+                else:
+                    others.append(e)
+            elif t - last_fire[i] > model.refractory:
+                children[i] = [e, []]
+                last_fire[i] = t
         if protocol == "isolated" and frontier and not children:
             completed += 1
             next_seed = t + model.refractory

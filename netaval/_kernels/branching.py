@@ -11,11 +11,13 @@ consumes them identically):
 1. for each firing of step t - 1 in event order, for each synapse of its neuron's row in
    CSR order: one draw per synapse (Bernoulli ``u < p``), or, for rows flagged geometric,
    one draw per success plus one ending the row (gap to the next success ~ Geometric(p));
-   a success on a neuron already fired in step t by an earlier transmitter draws once more
-   (reservoir choice of the primary parent, probability 1/k for the k-th transmitter);
-2. the drive (driven protocol): gaps between driven neurons ~ Geometric(drive) over
+   the successful transmissions are listed in that order;
+2. the listed transmissions are applied in order; one onto a neuron already fired in step
+   t by an earlier transmitter draws once (reservoir choice of the primary parent,
+   probability 1/k for the k-th transmitter);
+3. the drive (driven protocol): gaps between driven neurons ~ Geometric(drive) over
    neurons 0 .. n-1, one draw per driven neuron plus one ending the pass;
-3. the seed (isolated protocol): one draw for the uniformly chosen neuron.
+4. the seed (isolated protocol): one draw for the uniformly chosen neuron.
 """
 
 import numpy as np
@@ -28,7 +30,7 @@ __all__ = [
     "DRIVEN", "SPREADING", "ISOLATED",
     "S_T", "S_N_EVENTS", "S_N_LINKS", "S_FRONTIER", "S_NEXT_AV", "S_STARTED",
     "S_COMPLETED", "S_NEXT_SEED", "S_NEED_EVENTS", "S_NEED_LINKS", "S_NEED_WORK",
-    "S_TOUCH", "STATE_SIZE", "NEVER", "_run_branching",
+    "S_TOUCH", "STATE_SIZE", "NEVER", "MAX_STEPS", "_run_branching",
 ]
 
 # status codes
@@ -58,7 +60,12 @@ S_NEED_WORK = 10
 S_TOUCH = 11       # checksum of the prefetch pass (keeps it from being optimised away)
 STATE_SIZE = 12
 
-NEVER = -(2**62)   # last-firing time of a neuron that never fired
+# Per-neuron state ``fire[i] = (t << 32) | c``: the step t of the neuron's last firing
+# (high 32 bits, signed) and its temporary index c in that step (low 32 bits). Steps are
+# below 2**31 (the driver stops there) and refractory periods are clamped to 2**31 - 1.
+NEVER = np.iinfo(np.int64).min  # t = -2**31: never fired
+MAX_STEPS = 2**31 - 1
+_LOW32 = 0xFFFFFFFF
 
 _DEBRUIJN = np.array([
     0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4,
@@ -72,39 +79,11 @@ _ONE = np.uint64(1)
 _INV53 = 1.0 / 9007199254740992.0
 
 
-@njit(cache=True, inline="always")
-def _hit(i, e, t, refractory, record, last_fire, slot, ch_neuron, ch_prim, ch_cnt,
-         sec_child, sec_parent, m, nsec, rng):
-    """Register a successful transmission from event e onto neuron i at step t."""
-    lf = last_fire[i]
-    if lf == t:
-        if record:
-            c = slot[i]
-            k = ch_cnt[c] + 1
-            ch_cnt[c] = k
-            rng, z = next_u64(rng)
-            sec_child[nsec] = c
-            if bounded(z, k) == 0:
-                sec_parent[nsec] = ch_prim[c]
-                ch_prim[c] = e
-            else:
-                sec_parent[nsec] = e
-            nsec += 1
-    elif t - lf > refractory:
-        last_fire[i] = t
-        slot[i] = m
-        ch_neuron[m] = i
-        ch_prim[m] = e
-        ch_cnt[m] = 1
-        m += 1
-    return m, nsec, rng
-
-
 @njit(cache=True)
 def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_scale,
                    refractory, drive_inv_log_q, protocol, n_steps, n_avalanches, max_events,
                    chunk_end_step, chunk_max_events, record,
-                   last_fire, slot, ch_neuron, ch_prim, ch_cnt, sec_child, sec_parent,
+                   fire, ch_neuron, ch_prim, ch_cnt, sec_child, sec_parent,
                    bitmap, time, neuron, avalanche, generation, parent_indptr, parent_ids,
                    state, rng_state):
     """Advance the branching dynamics until a status code is reached.
@@ -132,10 +111,13 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         Return OK when this step is reached or this many events were added.
     record : bool
         False skips the causes (avalanche, generation, parents): benchmark only.
-    last_fire, slot, ch_neuron, ch_prim, ch_cnt : int64 / int32 (n,)
-        Per-neuron state and per-step work arrays.
+    fire : int64 (n,)
+        Per-neuron state ``(last firing step << 32) | index in that step``.
+    ch_neuron, ch_prim, ch_cnt : int32, int32, int64 (n,)
+        The step's firings (neuron, primary parent or -1, parent count / cursor).
     sec_child, sec_parent : int32 (work,)
-        Secondary parents of the step being built.
+        The step's successful transmissions (target, transmitting event), then, in place,
+        its secondary parents (firing index, parent event).
     bitmap : uint64 (n // 64 + 1,)
         Zeroed scratch for ordering a step's firings by neuron.
     time, neuron, avalanche, generation, parent_indptr, parent_ids : output buffers
@@ -197,9 +179,8 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
             state[S_NEED_WORK] = sumdeg
             status = BUFFER_FULL
             break
-        # 1. transmissions
-        m = 0
-        nsec = 0
+        # 1. transmissions: list the successes (target, transmitter)
+        nh = 0
         for e in range(fs, fe):
             j = neuron[e]
             a = indptr[j]
@@ -208,9 +189,9 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 for s in range(a, b):
                     rng, z = next_u64(rng)
                     if np.float64(z >> np.uint64(11)) * _INV53 < weight_scale * weights[s]:
-                        m, nsec, rng = _hit(indices[s], e, t, refractory, record, last_fire,
-                                            slot, ch_neuron, ch_prim, ch_cnt, sec_child,
-                                            sec_parent, m, nsec, rng)
+                        sec_child[nh] = indices[s]
+                        sec_parent[nh] = e
+                        nh += 1
             else:
                 p = row_params[j, 0]
                 if p <= 0.0:
@@ -223,9 +204,9 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     for s in range(a, b):
                         rng, z = next_u64(rng)
                         if np.int64(z >> np.uint64(11)) < thr:
-                            m, nsec, rng = _hit(indices[s], e, t, refractory, record,
-                                                last_fire, slot, ch_neuron, ch_prim, ch_cnt,
-                                                sec_child, sec_parent, m, nsec, rng)
+                            sec_child[nh] = indices[s]
+                            sec_parent[nh] = e
+                            nh += 1
                 else:
                     s = a - 1
                     while True:
@@ -234,9 +215,39 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                         if g >= b - s - 1:
                             break
                         s += 1 + np.int64(g)
-                        m, nsec, rng = _hit(indices[s], e, t, refractory, record, last_fire,
-                                            slot, ch_neuron, ch_prim, ch_cnt, sec_child,
-                                            sec_parent, m, nsec, rng)
+                        sec_child[nh] = indices[s]
+                        sec_parent[nh] = e
+                        nh += 1
+        # prefetch pass: touch the targets' state (independent loads, overlapped misses)
+        for q in range(nh):
+            touch += fire[sec_child[q]] & 1
+        # 2. apply them; secondary parents overwrite the list in place (nsec <= q)
+        m = 0
+        nsec = 0
+        for q in range(nh):
+            i = sec_child[q]
+            e = sec_parent[q]
+            v = fire[i]
+            lf = v >> 32
+            if lf == t:
+                if record:
+                    c = v & _LOW32
+                    k = ch_cnt[c] + 1
+                    ch_cnt[c] = k
+                    rng, z = next_u64(rng)
+                    sec_child[nsec] = c
+                    if bounded(z, k) == 0:
+                        sec_parent[nsec] = ch_prim[c]
+                        ch_prim[c] = e
+                    else:
+                        sec_parent[nsec] = e
+                    nsec += 1
+            elif t - lf > refractory:
+                fire[i] = (t << 32) | m
+                ch_neuron[m] = i
+                ch_prim[m] = e
+                ch_cnt[m] = 1
+                m += 1
         # isolated: an avalanche ends when its last step has no children
         if protocol == ISOLATED and fe > fs and m == 0:
             completed += 1
@@ -254,10 +265,9 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 if g >= n - pos - 1:
                     break
                 pos += 1 + np.int64(g)
-                lf = last_fire[pos]
+                lf = fire[pos] >> 32
                 if lf != t and t - lf > refractory:
-                    last_fire[pos] = t
-                    slot[pos] = m
+                    fire[pos] = (t << 32) | m
                     ch_neuron[m] = pos
                     ch_prim[m] = -1
                     ch_cnt[m] = 0
@@ -267,8 +277,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 and started < n_avalanches and n > 0):
             rng, z = next_u64(rng)
             i = bounded(z, n)
-            last_fire[i] = t
-            slot[i] = 0
+            fire[i] = t << 32
             ch_neuron[0] = i
             ch_prim[0] = -1
             ch_cnt[0] = 0
@@ -296,7 +305,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                         while word != 0:
                             low = word & (~word + _ONE)
                             i = (w << 6) + _DEBRUIJN[(low * _DEBRUIJN_MAGIC) >> _S58]
-                            order[f] = slot[i]
+                            order[f] = fire[i] & _LOW32
                             f += 1
                             word ^= low
             for f in range(m):
