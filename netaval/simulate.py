@@ -37,12 +37,13 @@ _PROTOCOLS = {"driven": _kb.DRIVEN, "spreading": _kb.SPREADING, "isolated": _kb.
 
 
 def _grow(array: np.ndarray, size: int, keep: int) -> np.ndarray:
-    """``array`` resized to ``size`` entries, the first ``keep`` kept.
+    """A buffer of ``size`` entries holding ``array[:keep]``.
 
-    Resizes in place (``realloc``, which moves large buffers by remapping pages, not by
-    copying) when the buffer is private; copies otherwise.
+    Growing allocates afresh and copies (numpy advises huge pages for large fresh arrays,
+    which makes the first writes much cheaper than after an in-place ``realloc``);
+    shrinking resizes in place when the buffer is private.
     """
-    if array.flags.owndata and array.base is None:
+    if size <= len(array) and array.flags.owndata and array.base is None:
         array.resize(size, refcheck=False)
         return array
     out = np.empty(size, dtype=array.dtype)
