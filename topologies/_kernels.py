@@ -791,6 +791,8 @@ def _lattice(side, dim, offsets, periodic):
             buffer[e + c] = row[c]
         e += count
         indptr[s + 1] = e
+    if e == buffer.shape[0]:  # every neighbour distinct and inside: no trimming copy
+        return indptr, buffer
     return indptr, buffer[:e].copy()
 
 
