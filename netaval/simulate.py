@@ -292,29 +292,46 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
 
 
 class _Buffers:
-    """Growable event buffers shared by the drivers."""
+    """Growable event buffers shared by the drivers.
 
-    def __init__(self, capacity: int, continuous: bool) -> None:
+    Buffers grow fourfold (fresh `numpy.empty` pages cost nothing until written, and the
+    final trim gives the unused tail back without copying), up to ``limit`` entries
+    unless more are needed. With ``record=False`` only times and neurons are kept.
+    """
+
+    def __init__(self, capacity: int, continuous: bool, limit: int,
+                 record: bool = True) -> None:
+        self.limit = limit
+        self.record = record
         self.time = np.empty(capacity, np.float64 if continuous else np.int64)
         self.neuron = np.empty(capacity, np.int32)
-        self.avalanche = np.empty(capacity, np.int32)
-        self.generation = np.empty(capacity, np.int32)
-        self.parent_indptr = np.zeros(capacity + 1, np.int64)
-        self.parent_ids = np.empty(capacity, np.int32)
+        size = capacity if record else 0
+        self.avalanche = np.empty(size, np.int32)
+        self.generation = np.empty(size, np.int32)
+        self.parent_indptr = np.zeros(size + 1, np.int64)
+        self.parent_ids = np.empty(size, np.int32)
+
+    def _size(self, need: int, current: int) -> int:
+        return max(need, min(4 * current, self.limit))
 
     def grow_events(self, need: int, n: int) -> None:
-        size = max(need, 2 * len(self.time))
-        for name in ("time", "neuron", "avalanche", "generation"):
+        size = self._size(need, len(self.time))
+        names = ("time", "neuron", "avalanche", "generation") if self.record else (
+            "time", "neuron")
+        for name in names:
             setattr(self, name, _grow(getattr(self, name), size, n))
-        self.parent_indptr = _grow(self.parent_indptr, size + 1, n + 1)
+        if self.record:
+            self.parent_indptr = _grow(self.parent_indptr, size + 1, n + 1)
 
     def grow_links(self, need: int, n_links: int) -> None:
-        self.parent_ids = _grow(self.parent_ids, max(need, 2 * len(self.parent_ids)), n_links)
+        if self.record:
+            self.parent_ids = _grow(self.parent_ids, self._size(need, len(self.parent_ids)),
+                                    n_links)
 
-    def events(self, n: int, continuous: bool, record: bool = True) -> Events:
-        indptr = _trim(self.parent_indptr, n + 1)
-        if not record:
+    def events(self, n: int, continuous: bool) -> Events:
+        if not self.record:
             return (_trim(self.time, n), _trim(self.neuron, n))
+        indptr = _trim(self.parent_indptr, n + 1)
         return Events(time=_trim(self.time, n), neuron=_trim(self.neuron, n),
                       avalanche=_trim(self.avalanche, n), generation=_trim(self.generation, n),
                       parent_indptr=indptr, parent_ids=_trim(self.parent_ids, int(indptr[n])),
@@ -347,7 +364,7 @@ def _simulate_branching(network: Network, model: Branching, protocol: int,
     if n_steps == 0:
         initial = initial[:0]
     capacity = max(_INITIAL_CAPACITY, len(initial))
-    buf = _Buffers(capacity, continuous=False)
+    buf = _Buffers(capacity, continuous=False, limit=max_events + n + 1, record=record)
     work = max(16, min(network.n_edges, _INITIAL_CAPACITY))
     sec_child = np.empty(work, np.int32)
     sec_parent = np.empty(work, np.int32)
@@ -409,7 +426,7 @@ def _simulate_branching(network: Network, model: Branching, protocol: int,
             bar.close()
     n_ev = int(state[_kb.S_N_EVENTS])
     end_time = int(state[_kb.S_T])
-    events = buf.events(n_ev, continuous=False, record=record)
+    events = buf.events(n_ev, continuous=False)
     if not record:
         return events, end_time, status, None
     if status == _kb.DONE or n_ev == 0:
@@ -428,7 +445,8 @@ def _simulate_contact_process(network: Network, model: ContactProcess, protocol:
     n = network.n_nodes
     if duration == 0:
         initial = initial[:0]
-    buf = _Buffers(max(_INITIAL_CAPACITY, len(initial)), continuous=True)
+    buf = _Buffers(max(_INITIAL_CAPACITY, len(initial)), continuous=True,
+                   limit=max_events + 1)
     perm = np.arange(n, dtype=np.int32)
     pos = np.arange(n, dtype=np.int32)
     cur = np.zeros(n, np.int32)

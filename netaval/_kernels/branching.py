@@ -173,7 +173,8 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         elif protocol == ISOLATED:
             extra = 1
         need_ev = min(n, sumdeg + extra)
-        if n_ev + need_ev > cap_ev or n_ln + sumdeg > cap_ln or sumdeg > cap_work:
+        if (n_ev + need_ev > cap_ev or (record and n_ln + sumdeg > cap_ln)
+                or sumdeg > cap_work):
             state[S_NEED_EVENTS] = n_ev + need_ev
             state[S_NEED_LINKS] = n_ln + sumdeg
             state[S_NEED_WORK] = sumdeg
