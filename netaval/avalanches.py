@@ -26,9 +26,10 @@ from netaval._kernels.avalanches import (
     _group_events,
     _pool_generations,
     _profile_counts,
+    staggered_empty,
 )
 from netaval._validation import Boolean, Interval, check_param
-from netaval.errors import InvalidParameterError, NetavalWarning
+from netaval.errors import InvalidParameterError, InvariantError, NetavalWarning
 from netaval.events import Events
 
 if TYPE_CHECKING:
@@ -165,12 +166,22 @@ class Avalanches:
         check_param(owner, "end_time", end_time, Interval(numbers.Real, allow_none=True))
         check_param(owner, "burn_in", burn_in, Interval(numbers.Real, allow_none=True))
         n_avalanches = events.n_avalanches
+        n_events = events.n_events
+        # every large array comes from numpy (huge-page advised): see _kernels/avalanches.py
+        size, root, last, depth, offspring, max_generation = staggered_empty(n_avalanches, 6,
+                                                                             np.int64)
         for depth_dtype in (np.int16, np.int32):  # int16 first: see _avalanche_pass
-            size, root, start, end, depth, offspring, max_generation, status = _avalanche_pass(
-                events.time, events.avalanche, events.generation, events.parent_indptr,
-                events.parent_ids, n_avalanches, np.empty(events.n_events, depth_dtype))
-            if status == 0:
+            status = _avalanche_pass(events.avalanche, events.generation, events.parent_indptr,
+                                     events.parent_ids, np.empty(n_events, depth_dtype), size,
+                                     root, last, depth, offspring, max_generation)
+            if status != 1:
                 break
+        if status == 2:
+            raise InvariantError(f"{owner}: the events break the avalanche invariants (ids "
+                                 "0, 1, ... first appear at parentless roots, in order; every "
+                                 "other event has a primary parent).")
+        start = events.time[root]
+        end = events.time[last]
         discrete = events.time.dtype.kind == "i"
         duration = end - start + 1 if discrete else end - start
         event_indptr = np.zeros(n_avalanches + 1, np.int64)
@@ -178,10 +189,13 @@ class Avalanches:
         n_generations = max_generation + 1
         generation_indptr = np.zeros(n_avalanches + 1, np.int64)
         np.cumsum(n_generations, out=generation_indptr[1:])
-        n_nodes = int(events.neuron.max()) + 1 if events.n_events else 0
-        event_order, n_neurons, generation_counts = _group_events(
-            events.avalanche, events.neuron, events.generation, event_indptr,
-            generation_indptr, n_nodes)
+        n_nodes = int(events.neuron.max()) + 1 if n_events else 0
+        event_order = np.empty(n_events, np.int32)
+        n_neurons = np.empty(n_avalanches, np.int64)
+        generation_counts = np.zeros(generation_indptr[-1], np.int64)
+        _group_events(events.avalanche, events.neuron, events.generation, event_indptr,
+                      generation_indptr, np.empty(n_avalanches, np.int64), event_order,
+                      np.full(n_nodes, -1, np.int32), n_neurons, generation_counts)
         truncated = np.zeros(n_avalanches, np.bool_)
         if alive is not None:
             alive = np.asarray(alive)

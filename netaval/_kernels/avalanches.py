@@ -9,6 +9,11 @@ of an avalanche is its smallest event id.
 import numpy as np
 from numba import njit
 
+# Every large array is allocated by the caller with numpy and passed in: numpy advises huge
+# pages for large fresh arrays, numba's allocator does not, and first writes to fresh 4 KiB
+# pages cost more here than the passes themselves (measured: first writes to a fresh 40 MB
+# array from numba about 25 ms, to one from numpy about 7 ms).
+#
 # Per-avalanche arrays that a kernel updates together at the same index are cut from one
 # buffer, array j starting j * 192 bytes (modulo 4 KiB) after array 0: separate large
 # allocations are page aligned, so element a of each would sit at the same address modulo
@@ -16,88 +21,98 @@ from numba import njit
 # up to 3x slower).
 
 
-@njit(cache=True)
-def _staggered(n, k, example):
-    """``k`` zeroed contiguous arrays of length ``n`` and ``example``'s dtype, one buffer."""
-    itemsize = example.itemsize
+def staggered_empty(n, k, dtype):
+    """``k`` uninitialised contiguous arrays of length ``n`` and ``dtype``, cut from one
+    numpy buffer with array j starting j * 192 bytes (modulo 4 KiB) after array 0."""
+    itemsize = np.dtype(dtype).itemsize
     per_page = 4096 // itemsize
     stride = (n + per_page - 1) // per_page * per_page + 192 // itemsize
-    buffer = np.zeros(k * stride, example.dtype)
-    out = []
-    for j in range(k):
-        out.append(buffer[j * stride:j * stride + n])
-    return out
+    buffer = np.empty(k * stride, dtype)
+    return [buffer[j * stride:j * stride + n] for j in range(k)]
 
 
 @njit(cache=True)
-def _avalanche_pass(time, avalanche, generation, parent_indptr, parent_ids, n_avalanches,
-                    event_depth):
-    """Per-avalanche size, root, start, end, depth, offspring and highest generation.
+def _avalanche_pass(avalanche, generation, parent_indptr, parent_ids, event_depth, size, root,
+                    last, depth, offspring, max_generation):
+    """Per-avalanche size, root, last event, depth, offspring and highest generation.
 
     Parameters
     ----------
-    time : ndarray of int64 or float64, shape (n_events,)
     avalanche, generation : ndarray of int32, shape (n_events,)
     parent_indptr : ndarray of int64, shape (n_events + 1,)
     parent_ids : ndarray of int32, shape (n_links,)
-    n_avalanches : int
     event_depth : ndarray of int16 or int32, shape (n_events,)
         Scratch buffer for the depth of each event. int16 is about 2.5 times faster on
         x86 (parent and child depths then sit less than 4 KiB apart, avoiding 4K-aliasing
         stalls between the stores and the loads), but overflows past depth 32767.
+    size, root, last, depth, offspring, max_generation : ndarray of int64, shape (n_avalanches,)
+        Outputs, filled completely (they may come uninitialised). ``root`` and ``last``
+        are the first and last event ids. ``depth``: longest path in edges from the root
+        over every causal link whose two ends lie in the avalanche (a forward pass: event
+        depth = 1 + max parent depth). ``offspring``: causal links whose parent lies in the
+        avalanche, whatever the child's avalanche.
 
     Returns
     -------
-    size, root : ndarray of int64, shape (n_avalanches,)
-    start, end : ndarray of time's dtype, shape (n_avalanches,)
-    depth, offspring : ndarray of int64, shape (n_avalanches,)
-        ``depth``: longest path in edges from the root over every causal link whose two
-        ends lie in the avalanche (a forward pass: event depth = 1 + max parent depth).
-        ``offspring``: causal links whose parent lies in the avalanche, whatever the
-        child's avalanche.
-    max_generation : ndarray of int64, shape (n_avalanches,)
     status : int
         0 on success, 1 when a depth did not fit in ``event_depth``'s dtype (rerun with
-        an int32 buffer).
+        an int32 buffer), 2 when the events break the avalanche numbering invariants.
 
     Notes
     -----
-    Jitted with numba; O(n_events + n_links), one pass.
+    Jitted with numba; O(n_events + n_links), one pass. Avalanche ids first appear in
+    increasing order (at their roots), so an avalanche's fields are initialised at its
+    root rather than zeroed beforehand, and the primary parent (first in the CSR) shares
+    the child's avalanche, so only extra parents look up their avalanche.
     """
-    n = time.shape[0]
-    size, root, depth, offspring, max_generation = _staggered(n_avalanches, 5,
-                                                              np.zeros(1, np.int64))
-    start, end = _staggered(n_avalanches, 2, time[:1].copy())
+    n = avalanche.shape[0]
     limit = np.iinfo(event_depth.dtype).max
     status = 0
+    new = 0
     first = parent_indptr[0]
     for e in range(n):
         a = avalanche[e]
-        if size[a] == 0:
+        stop = parent_indptr[e + 1]
+        if a >= new or stop == first:
+            if a != new or stop != first:  # a root must have no parent and the next new id
+                return 2
+            new += 1
             root[a] = e
-            start[a] = time[e]
+            last[a] = e
+            size[a] = 1
+            depth[a] = 0
+            offspring[a] = 0
+            max_generation[a] = generation[e]
+            event_depth[e] = 0
+            continue
         size[a] += 1
-        end[a] = time[e]
-        d = 0
-        last = parent_indptr[e + 1]
-        for j in range(first, last):
+        last[a] = e
+        d = event_depth[parent_ids[first]] + 1
+        offspring[a] += 1
+        for j in range(first + 1, stop):
             p = parent_ids[j]
             pa = avalanche[p]
             offspring[pa] += 1
-            x = event_depth[p] + 1 if pa == a else 0
-            d = max(d, x)
-        first = last
+            if pa == a and event_depth[p] + 1 > d:
+                d = event_depth[p] + 1
+        first = stop
         if d >= limit:
             status = 1
             d = limit
         event_depth[e] = d
-        depth[a] = max(depth[a], d)
-        max_generation[a] = max(max_generation[a], generation[e])
-    return size, root, start, end, depth, offspring, max_generation, status
+        if d > depth[a]:
+            depth[a] = d
+        g = generation[e]
+        if g > max_generation[a]:
+            max_generation[a] = g
+    if new != size.shape[0]:
+        return 2
+    return status
 
 
 @njit(cache=True)
-def _group_events(avalanche, neuron, generation, event_indptr, generation_indptr, n_nodes):
+def _group_events(avalanche, neuron, generation, event_indptr, generation_indptr, fill,
+                  event_order, mark, n_neurons, generation_counts):
     """Events grouped per avalanche (stable), distinct neurons and counts per generation.
 
     Parameters
@@ -107,15 +122,16 @@ def _group_events(avalanche, neuron, generation, event_indptr, generation_indptr
         Cumulative avalanche sizes.
     generation_indptr : ndarray of int64, shape (n_avalanches + 1,)
         Cumulative numbers of generations (highest generation + 1) per avalanche.
-    n_nodes : int
-        One more than the largest neuron id.
-
-    Returns
-    -------
+    fill : ndarray of int64, shape (n_avalanches,)
+        Scratch, overwritten.
     event_order : ndarray of int32, shape (n_events,)
-        Event ids sorted by avalanche, in causal order within each avalanche.
+        Output: event ids sorted by avalanche, in causal order within each avalanche.
+    mark : ndarray of int32, shape (one more than the largest neuron id,)
+        Scratch, all -1 on entry.
     n_neurons : ndarray of int64, shape (n_avalanches,)
+        Output.
     generation_counts : ndarray of int64, shape (generation_indptr[-1],)
+        Output, zeros on entry.
 
     Notes
     -----
@@ -124,28 +140,23 @@ def _group_events(avalanche, neuron, generation, event_indptr, generation_indptr
     """
     n = avalanche.shape[0]
     n_avalanches = event_indptr.shape[0] - 1
-    fill, generation_start = _staggered(n_avalanches, 2, np.zeros(1, np.int64))
     fill[:] = event_indptr[:-1]
-    generation_start[:] = generation_indptr[:-1]
-    event_order = np.empty(n, np.int32)
-    generation_counts = np.zeros(generation_indptr[-1], np.int64)
     for e in range(n):
         a = avalanche[e]
         f = fill[a]
         event_order[f] = e
         fill[a] = f + 1
-        generation_counts[generation_start[a] + generation[e]] += 1
-    n_neurons = np.zeros(n_avalanches, np.int64)
-    mark = np.full(n_nodes, -1, np.int32)
     for a in range(n_avalanches):
         count = 0
+        g0 = generation_indptr[a]
         for i in range(event_indptr[a], event_indptr[a + 1]):
-            j = neuron[event_order[i]]
+            e = event_order[i]
+            j = neuron[e]
+            generation_counts[g0 + generation[e]] += 1
             if mark[j] != a:
                 mark[j] = a
                 count += 1
         n_neurons[a] = count
-    return event_order, n_neurons, generation_counts
 
 
 @njit(cache=True)
