@@ -372,7 +372,7 @@ def _simulate_branching(network: Network, model: Branching, protocol: int,
     ch_neuron = np.zeros(n, np.int32)
     ch_prim = np.zeros(n, np.int32)
     ch_cnt = np.zeros(n, np.int64)
-    bitmap = np.zeros(n // 64 + 1, np.uint64)
+    bitmap = np.zeros(_kb.bitmap_size(n), np.uint64)
     state = np.zeros(_kb.STATE_SIZE, np.int64)
     m0 = len(initial)
     if protocol == _kb.SPREADING:

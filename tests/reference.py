@@ -97,8 +97,18 @@ def branching(network, model, *, protocol="driven", n_steps=None, initial=None,
                         hits.append((int(network.indices[s]), e))
             elif p_row[j] > 0:
                 if inv_log_q[j] == 0.0:
+                    # u < p for a 32-bit uniform u, two per draw (high half first); on a
+                    # tie u == floor(p 2**32) one more draw decides with the remainder
+                    x = p_row[j] * 2.0**32
+                    thr = int(x)
+                    frac = x - thr
                     for s in range(a, b):
-                        if rng.uniform_half_open() < p_row[j]:
+                        if (s - a) % 2 == 0:
+                            z = rng.bits()
+                            u, low = z >> 32, z & 0xFFFFFFFF
+                        else:
+                            u = low
+                        if u < thr or (u == thr and rng.uniform_half_open() < frac):
                             hits.append((int(network.indices[s]), e))
                 else:
                     s = a - 1

@@ -84,6 +84,27 @@ def test_hub_rows_use_geometric_skipping_and_multiple_parents():
     assert run.events.n_parents.max() >= 2
 
 
+@pytest.mark.parametrize("half", ["high", "low"])
+def test_bernoulli_tie_draws_once_more_like_the_reference(half):
+    """A 32-bit draw equal to floor(p 2**32) takes one more draw, in the reference's order."""
+    # p = sigma / 2 on neuron 0's two synapses is chosen so that the run's first draw ties
+    # in its high (first synapse) or low (second synapse) 32 bits, with remainder 1/2;
+    # seed 4 gives a long cascade afterwards (24+ events), so a draw consumed out of
+    # order would change the events
+    seed = 4
+    z = reference._kernel_rng(seed).bits()
+    u = z >> 32 if half == "high" else z & 0xFFFFFFFF
+    net = netaval.Network.from_edges([0, 0, 1, 1, 2, 2, 3, 3, 4, 4],
+                                     [1, 2, 3, 4, 3, 4, 0, 1, 0, 2], n_nodes=5)
+    model = netaval.Branching(sigma=(2 * u + 1) / 2.0**32, refractory=0)
+    assert model.transmission(net)[0][0] * 2.0**32 == u + 0.5
+    run = quiet_simulate(net, model, protocol="spreading", initial=[0], n_steps=8, seed=seed)
+    events, end_time = reference.branching(net, model, protocol="spreading", initial=[0],
+                                           n_steps=8, seed=seed)
+    assert_events_equal(run.events, events)
+    assert run.end_time == end_time and run.events.n_events > 5
+
+
 CP_CASES = [
     ("driven", dict(rate=1.5, drive=0.3), dict(duration=6.0)),
     ("spreading", dict(rate=2.0), dict(protocol="spreading", initial=[0, 5], duration=8.0)),

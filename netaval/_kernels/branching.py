@@ -9,9 +9,14 @@ Order of random draws in step t (the pure-Python reference in tests/reference.py
 consumes them identically):
 
 1. for each firing of step t - 1 in event order, for each synapse of its neuron's row in
-   CSR order: one draw per synapse (Bernoulli ``u < p``), or, for rows flagged geometric,
-   one draw per success plus one ending the row (gap to the next success ~ Geometric(p));
-   the successful transmissions are listed in that order;
+   CSR order: with per-synapse probabilities, one draw per synapse (Bernoulli ``u < p``,
+   u the top 53 bits); for rows with one p drawn trial by trial, one draw per two
+   synapses (the row's 1st, 3rd, ... synapses use its high 32 bits u, the 2nd, 4th, ...
+   its low 32 bits; success iff ``u < floor(p 2**32)``, and on ``u == floor(p 2**32)`` one
+   more draw taken right then decides with probability ``p 2**32 - floor(p 2**32)``; a
+   row with an odd number of synapses leaves its last low half unused); for rows flagged
+   geometric, one draw per success plus one ending the row (gap to the next success ~
+   Geometric(p)); the successful transmissions are listed in that order;
 2. the listed transmissions are applied in order; one onto a neuron already fired in step
    t by an earlier transmitter draws once (reservoir choice of the primary parent,
    probability 1/k for the k-th transmitter);
@@ -22,6 +27,7 @@ consumes them identically):
 
 import numpy as np
 from numba import njit
+from numba.cpython.unsafe.numbers import trailing_zeros
 
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
@@ -30,7 +36,7 @@ __all__ = [
     "DRIVEN", "SPREADING", "ISOLATED",
     "S_T", "S_N_EVENTS", "S_N_LINKS", "S_FRONTIER", "S_NEXT_AV", "S_STARTED",
     "S_COMPLETED", "S_NEXT_SEED", "S_NEED_EVENTS", "S_NEED_LINKS", "S_NEED_WORK",
-    "S_TOUCH", "STATE_SIZE", "NEVER", "MAX_STEPS", "_run_branching",
+    "S_TOUCH", "STATE_SIZE", "NEVER", "MAX_STEPS", "bitmap_size", "_run_branching",
 ]
 
 # status codes
@@ -67,15 +73,17 @@ NEVER = np.iinfo(np.int64).min  # t = -2**31: never fired
 MAX_STEPS = 2**31 - 1
 _LOW32 = 0xFFFFFFFF
 
-_DEBRUIJN = np.array([
-    0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4,
-    62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
-    63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
-    46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6], dtype=np.int64)
-_DEBRUIJN_MAGIC = np.uint64(0x03F79D71B4CB0A89)
-_S58 = np.uint64(58)
-_S6 = np.uint64(6)
 _ONE = np.uint64(1)
+_S32 = np.uint64(32)
+_S11 = np.uint64(11)
+_LOW32U = np.uint64(0xFFFFFFFF)
+
+
+def bitmap_size(n: int) -> int:
+    """Length of the zeroed uint64 ``bitmap`` scratch `_run_branching` needs for n neurons."""
+    n_words = n // 64 + 1
+    return n_words + n_words // 64 + 1
+
 _INV53 = 1.0 / 9007199254740992.0
 
 
@@ -118,8 +126,9 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
     sec_child, sec_parent : int32 (work,)
         The step's successful transmissions (target, transmitting event), then, in place,
         its secondary parents (firing index, parent event).
-    bitmap : uint64 (n // 64 + 1,)
-        Zeroed scratch for ordering a step's firings by neuron.
+    bitmap : uint64 (n_words + n_words // 64 + 1,), n_words = n // 64 + 1
+        Zeroed scratch for ordering a step's firings by neuron: one bit per neuron
+        (``n_words`` words), then one bit per non-zero word (`bitmap_size`).
     time, neuron, avalanche, generation, parent_indptr, parent_ids : output buffers
     state : int64 (STATE_SIZE,)
     rng_state : uint64 (1,)
@@ -147,6 +156,9 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
     cap_ln = len(parent_ids)
     cap_work = len(sec_child)
     chunk_start = n_ev
+    n_words = n // 64 + 1
+    n_summary = len(bitmap) - n_words
+    order = np.empty(1024, np.int64)
     status = OK
     while True:
         if n_steps >= 0 and t >= n_steps:
@@ -199,15 +211,47 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     continue
                 il = row_params[j, 1]
                 if il == 0.0:
-                    # u < p with u = (z >> 11) 2**-53 is, for the integer z >> 11, the same
-                    # as z >> 11 < ceil(p 2**53): an integer compare, no conversion
-                    thr = np.int64(np.ceil(p * 9007199254740992.0))
-                    for s in range(a, b):
+                    # two Bernoulli trials per 64-bit draw: u < p with u a 32-bit uniform
+                    # integer is u < thr = floor(p 2**32), or, when u == thr (probability
+                    # 2**-32), one more draw decides with probability frac = p 2**32 - thr:
+                    # exact, no float conversion per synapse. Successes are appended
+                    # branch-free (the slot is overwritten when the trial fails).
+                    x = p * 4294967296.0
+                    thr = np.uint64(x)
+                    frac = x - np.float64(thr)
+                    e32 = np.int32(e)
+                    nu = np.uint64(nh)  # unsigned index: no negative-index wraparound code
+                    s = a
+                    while s < b:
                         rng, z = next_u64(rng)
-                        if np.int64(z >> np.uint64(11)) < thr:
-                            sec_child[nh] = indices[s]
-                            sec_parent[nh] = e
-                            nh += 1
+                        u = z >> _S32
+                        v = z & _LOW32U
+                        if u == thr or v == thr:  # rare tie: resolve exactly, in order
+                            hit = u < thr
+                            if u == thr:
+                                rng, z = next_u64(rng)
+                                hit = np.float64(z >> _S11) * _INV53 < frac
+                            sec_child[nu] = indices[s]
+                            sec_parent[nu] = e32
+                            nu += np.uint64(hit)
+                            if s + 1 < b:
+                                hit = v < thr
+                                if v == thr:
+                                    rng, z = next_u64(rng)
+                                    hit = np.float64(z >> _S11) * _INV53 < frac
+                                sec_child[nu] = indices[s + 1]
+                                sec_parent[nu] = e32
+                                nu += np.uint64(hit)
+                        else:
+                            sec_child[nu] = indices[s]
+                            sec_parent[nu] = e32
+                            nu += np.uint64(u < thr)
+                            if s + 1 < b:
+                                sec_child[nu] = indices[s + 1]
+                                sec_parent[nu] = e32
+                                nu += np.uint64(v < thr)
+                        s += 2
+                    nh = np.int64(nu)
                 else:
                     s = a - 1
                     while True:
@@ -287,28 +331,39 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         # 4. write the step's firings sorted by neuron
         if m > 0:
             # order[f] = temporary index of the f-th firing in neuron order
-            order = np.empty(m, np.int64)
-            if m * 2048 < n:
+            if m > len(order):
+                order = np.empty(max(m, 2 * len(order)), np.int64)
+            if m * 16 < n_summary:
+                # few firings on a huge network: sort (neuron, index) keys
                 for c in range(m):
                     order[c] = (np.int64(ch_neuron[c]) << 32) | c
-                order.sort()
+                order[:m].sort()
                 for f in range(m):
                     order[f] &= 0xFFFFFFFF
             else:
+                # two-level bitmap: mark the firings, then visit only the marked words
+                # (cost ~ n / 4096 + m per step, not n / 64)
                 for c in range(m):
                     i = ch_neuron[c]
-                    bitmap[i >> 6] |= _ONE << np.uint64(i & 63)
+                    w = i >> 6
+                    bitmap[w] |= _ONE << np.uint64(i & 63)
+                    bitmap[n_words + (w >> 6)] |= _ONE << np.uint64(w & 63)
                 f = 0
-                for w in range(len(bitmap)):
-                    word = bitmap[w]
-                    if word != 0:
+                for sw in range(n_summary):
+                    sword = bitmap[n_words + sw]
+                    if sword == 0:
+                        continue
+                    bitmap[n_words + sw] = 0
+                    while sword != 0:
+                        w = (sw << 6) + np.int64(trailing_zeros(sword))
+                        sword &= sword - _ONE
+                        word = bitmap[w]
                         bitmap[w] = 0
                         while word != 0:
-                            low = word & (~word + _ONE)
-                            i = (w << 6) + _DEBRUIJN[(low * _DEBRUIJN_MAGIC) >> _S58]
+                            i = (w << 6) + np.int64(trailing_zeros(word))
+                            word &= word - _ONE
                             order[f] = fire[i] & _LOW32
                             f += 1
-                            word ^= low
             for f in range(m):
                 c = order[f]
                 i = ch_neuron[c]
