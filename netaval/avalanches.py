@@ -170,10 +170,13 @@ class Avalanches:
         # every large array comes from numpy (huge-page advised): see _kernels/avalanches.py
         size, root, last, depth, offspring, max_generation = staggered_empty(n_avalanches, 6,
                                                                              np.int64)
-        for depth_dtype in (np.int16, np.int32):  # int16 first: see _avalanche_pass
+        # the depth scratch lives in event_order's buffer (overwritten by the grouping);
+        # int16 first: see _avalanche_pass
+        event_order = np.empty(n_events, np.int32)
+        for event_depth in (event_order.view(np.int16)[:n_events], event_order):
             status = _avalanche_pass(events.avalanche, events.generation, events.parent_indptr,
-                                     events.parent_ids, np.empty(n_events, depth_dtype), size,
-                                     root, last, depth, offspring, max_generation)
+                                     events.parent_ids, event_depth, size, root, last, depth,
+                                     offspring, max_generation)
             if status != 1:
                 break
         if status == 2:
@@ -186,16 +189,17 @@ class Avalanches:
         duration = end - start + 1 if discrete else end - start
         event_indptr = np.zeros(n_avalanches + 1, np.int64)
         np.cumsum(size, out=event_indptr[1:])
-        n_generations = max_generation + 1
+        n_generations = max_generation  # in place: no fresh array
+        n_generations += 1
         generation_indptr = np.zeros(n_avalanches + 1, np.int64)
         np.cumsum(n_generations, out=generation_indptr[1:])
         n_nodes = int(events.neuron.max()) + 1 if n_events else 0
-        event_order = np.empty(n_events, np.int32)
         n_neurons = np.empty(n_avalanches, np.int64)
         generation_counts = np.zeros(generation_indptr[-1], np.int64)
+        # `last` is spent: it serves as the grouping's fill pointers
         _group_events(events.avalanche, events.neuron, events.generation, event_indptr,
-                      generation_indptr, np.empty(n_avalanches, np.int64), event_order,
-                      np.full(n_nodes, -1, np.int32), n_neurons, generation_counts)
+                      generation_indptr, last, event_order, np.full(n_nodes, -1, np.int32),
+                      n_neurons, generation_counts)
         truncated = np.zeros(n_avalanches, np.bool_)
         if alive is not None:
             alive = np.asarray(alive)

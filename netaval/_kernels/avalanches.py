@@ -212,14 +212,19 @@ def _pool_generations(generation_indptr, generation_counts, selected):
     """
     n_avalanches = generation_indptr.shape[0] - 1
     longest = 0
+    stop = generation_indptr[0]
     for a in range(n_avalanches):
-        if selected[a] and generation_indptr[a + 1] - generation_indptr[a] > longest:
-            longest = generation_indptr[a + 1] - generation_indptr[a]
+        begin, stop = stop, generation_indptr[a + 1]
+        if selected[a] and stop - begin > longest:
+            longest = stop - begin
     pooled = np.zeros(longest, np.int64)
+    stop = generation_indptr[0]
     for a in range(n_avalanches):
+        begin, stop = stop, generation_indptr[a + 1]
         if selected[a]:
-            for j in range(generation_indptr[a], generation_indptr[a + 1]):
-                pooled[j - generation_indptr[a]] += generation_counts[j]
+            # local bounds: numba cannot prove pooled does not alias generation_indptr
+            for k in range(stop - begin):
+                pooled[k] += generation_counts[begin + k]
     return pooled
 
 
