@@ -186,7 +186,9 @@ class Avalanches:
         start = events.time[root]
         end = events.time[last]
         discrete = events.time.dtype.kind == "i"
-        duration = end - start + 1 if discrete else end - start
+        duration = end - start
+        if discrete:
+            duration += 1  # in place: no fresh array
         event_indptr = np.zeros(n_avalanches + 1, np.int64)
         np.cumsum(size, out=event_indptr[1:])
         n_generations = max_generation  # in place: no fresh array
