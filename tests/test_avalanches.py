@@ -426,3 +426,19 @@ def test_simulated_runs_match_networkx(seed, model, options):
     for k in np.flatnonzero(av.size > 1)[:20].tolist():
         nodes = av[k].events.tolist()
         assert nx.dag_longest_path_length(graph.subgraph(nodes)) == av.depth[k]
+
+
+@pytest.mark.parametrize(
+    ("avalanche", "parent_indptr", "parent_ids"),
+    [([0, 0], [0, 0, 0], []), ([1, 1], [0, 0, 1], [0]), ([0, 1], [0, 0, 1], [0])],
+    ids=["parentless-event-joins-avalanche", "ids-not-from-zero", "child-leaves-parents-avalanche"],
+)
+def test_events_breaking_the_numbering_rules_are_refused(avalanche, parent_indptr, parent_ids):
+    """Event records whose avalanche numbering breaks the Events invariants raise InvariantError."""
+    events = netaval.Events(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
+                            avalanche=np.array(avalanche, np.int32),
+                            generation=np.array([0, len(parent_ids)], np.int32),
+                            parent_indptr=np.array(parent_indptr),
+                            parent_ids=np.array(parent_ids, np.int32))
+    with pytest.raises(netaval.InvariantError):
+        Avalanches.from_events(events)
