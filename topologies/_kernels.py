@@ -183,41 +183,6 @@ def _symmetric_csr_from_sorted_pairs(lo, hi, n):
     return indptr, indices
 
 
-@njit(cache=True)
-def _symmetric_csr_from_pairs(u, v, n):
-    """Symmetric CSR from unordered undirected pairs (no self-loops, no repeated pairs).
-
-    Parameters
-    ----------
-    u, v : ndarray of int, shape (m,)
-        Pair ends, ``u[e] != v[e]``, each unordered pair at most once.
-    n : int
-        Number of nodes.
-
-    Returns
-    -------
-    indptr : ndarray of int64, shape (n + 1,)
-    indices : ndarray of int32, shape (2 m,), sorted per row
-
-    Notes
-    -----
-    Jitted with numba; counting sort by row then a per-row sort, O(n + m log d_max).
-    """
-    m = u.shape[0]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    for e in range(m):
-        indptr[u[e] + 1] += 1
-        indptr[v[e] + 1] += 1
-    for r in range(n):
-        indptr[r + 1] += indptr[r]
-    cursor = indptr[:n].copy()
-    indices = np.empty(2 * m, dtype=np.int32)
-    _scatter_rows(u, v, cursor, indices, indptr)
-    _scatter_rows(v, u, cursor, indices, indptr)
-    _sort_rows(indptr, indices)
-    return indptr, indices
-
-
 # ----------------------------------------------------------------------------- Erdos-Renyi
 
 
@@ -800,32 +765,40 @@ def _lattice(side, dim, offsets, periodic):
 
 
 @njit(cache=True)
-def _csr_from_pairs(src, dst, n):
-    """Directed CSR from edge lists (no repeated pairs), rows sorted.
+def _csr_from_pairs(src, dst, n, symmetric):
+    """CSR from edge lists (no repeated pairs), rows sorted; both directions if ``symmetric``.
 
     Parameters
     ----------
     src, dst : ndarray of int, shape (m,)
+        Edge ends; with ``symmetric``, unordered pairs without self-loops, each at most once.
     n : int
+        Number of nodes.
+    symmetric : bool
+        Store every pair in both directions (an undirected graph).
 
     Returns
     -------
     indptr : ndarray of int64, shape (n + 1,)
-    indices : ndarray of int32, shape (m,)
+    indices : ndarray of int32, shape (m,) or (2 m,) if ``symmetric``, sorted per row
 
     Notes
     -----
-    Jitted with numba; counting sort by source then a per-row sort, O(n + m log d_max).
+    Jitted with numba; counting sort by row then a per-row sort, O(n + m log d_max).
     """
     m = src.shape[0]
     indptr = np.zeros(n + 1, dtype=np.int64)
     for e in range(m):
         indptr[src[e] + 1] += 1
+        if symmetric:
+            indptr[dst[e] + 1] += 1
     for r in range(n):
         indptr[r + 1] += indptr[r]
     cursor = indptr[:n].copy()
-    indices = np.empty(m, dtype=np.int32)
+    indices = np.empty(2 * m if symmetric else m, dtype=np.int32)
     _scatter_rows(src, dst, cursor, indices, indptr)
+    if symmetric:
+        _scatter_rows(dst, src, cursor, indices, indptr)
     _sort_rows(indptr, indices)
     return indptr, indices
 

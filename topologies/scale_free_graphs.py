@@ -15,7 +15,6 @@ from topologies._kernels import (
     _chung_lu_pairs,
     _csr_from_pairs,
     _relabel,
-    _symmetric_csr_from_pairs,
     _symmetric_csr_from_sorted_pairs,
 )
 from topologies._registry import register, validate_call
@@ -197,9 +196,9 @@ def scale_free_chung_lu(n_nodes: int, *, gamma: float, k_min: float, k_max: floa
         lo2, hi2 = _chung_lu_pairs(sorted_weights, rng)
         src = np.concatenate([u, _relabel(hi2, order)])
         dst = np.concatenate([v, _relabel(lo2, order)])
-        indptr, indices = _csr_from_pairs(src, dst, n)
+        indptr, indices = _csr_from_pairs(src, dst, n, False)
     else:
-        indptr, indices = _symmetric_csr_from_pairs(u, v, n)
+        indptr, indices = _csr_from_pairs(u, v, n, True)
     params = {"gamma": float(gamma), "k_min": float(k_min),
               "k_max": None if k_max is None else float(k_max), "directed": bool(directed)}
     return Network(indptr, indices, n_nodes=n, directed=bool(directed),
