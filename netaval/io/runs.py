@@ -1,0 +1,274 @@
+"""Saved runs: one Parquet file per run, exact round trip, checksummed, written atomically.
+
+One Parquet file (pyarrow) per run: Parquet is columnar, compressed, typed, and read by
+pandas, polars, DuckDB, Spark and R's arrow, so the events of a run can be analysed
+without netaval. Table ``events`` has one row per event with columns ``time`` (int64
+steps or float64), ``neuron``, ``avalanche``, ``generation`` (int32) and ``parents``
+(``large_list<int32>``: the causes, primary first; its offsets are exactly
+``Events.parent_indptr``). Everything else (activity, model, network provenance, seed,
+protocol, flags) is JSON in the schema metadata under the key ``netaval``, with a
+format name and version and a CRC-32 of every array, so a corrupted file is detected
+on load. Arrays in the metadata (the activity, arrays among parameters) are stored
+exactly as zlib-compressed little-endian bytes in base64.
+
+Writes are atomic: the file is written to a temporary file in the same directory,
+flushed and fsynced, then renamed over the target; on any error (a full disk
+included) the temporary file is removed, the target is left as it was, and the
+error is re-raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import warnings
+from collections.abc import Callable
+from os import PathLike
+from typing import Any
+
+import numpy as np
+
+from netaval.errors import CorruptFileError, InvalidParameterError, NetavalWarning
+from netaval.events import Events
+from netaval.io._atomic import atomic_write
+from netaval.io._json import crc, decode_array, encode_array, from_json, to_json
+from netaval.run import Run
+
+__all__ = ["load", "save_run", "FORMAT_NAME", "FORMAT_VERSION"]
+
+#: Format name written in the metadata of every saved run.
+FORMAT_NAME = "netaval.run"
+#: Version of the saved-run layout; files with a higher version are refused.
+FORMAT_VERSION = 1
+_META_KEY = b"netaval"
+_EVENT_COLUMNS = ("time", "neuron", "avalanche", "generation")
+
+
+# ---------------------------------------------------------------------- models
+def _model_to_json(model: Any) -> Any:
+    if model is None:
+        return None
+    if isinstance(model, dict) and "class" in model and "params" in model:
+        return to_json(model)  # a model kept as a dict by `load` is saved back unchanged
+    if dataclasses.is_dataclass(model) and not isinstance(model, type):
+        params = {f.name: getattr(model, f.name) for f in dataclasses.fields(model) if f.init}
+    elif hasattr(model, "__dict__"):
+        params = {k: v for k, v in vars(model).items() if not k.startswith("_")}
+    else:
+        raise InvalidParameterError(f"Cannot save the model {model!r}: it is neither a "
+                                    "dataclass nor an object with attributes.")
+    return {"class": type(model).__name__, "module": type(model).__module__,
+            "name": getattr(model, "name", None) if isinstance(getattr(model, "name", None),
+                                                                str) else None,
+            "params": to_json(params)}
+
+
+def _model_from_json(spec: Any) -> Any:
+    """Rebuild the model through the registry; keep a dict (with a warning) if impossible."""
+    if spec is None:
+        return None
+    params = from_json(spec["params"])
+    candidates = [c for c in (spec.get("name"), spec["class"], spec["class"].lower()) if c]
+    try:
+        from netaval import models
+    except ImportError:  # pragma: no cover - models is part of netaval
+        models = None
+    factories = []
+    for candidate in candidates:
+        getter = getattr(models, "get", None)
+        if callable(getter):
+            with contextlib.suppress(Exception):
+                factories.append(getter(candidate))
+        factory = getattr(models, candidate, None)
+        if isinstance(factory, type):
+            factories.append(factory)
+    for factory in factories:
+        try:
+            return factory(**params)
+        except Exception:  # a candidate that refuses the parameters: try the next
+            continue
+    warnings.warn(f"Model {spec['class']!r} could not be rebuilt from the model registry; "
+                  "run.model is kept as a dict {'class': ..., 'params': ...}.",
+                  NetavalWarning, stacklevel=3)
+    return {"class": spec["class"], "module": spec.get("module"), "params": params}
+
+
+# ---------------------------------------------------------------------- saved runs
+def save_run(run: Run, path: str | PathLike) -> None:
+    """Write ``run`` to a Parquet file at ``path`` atomically (see the module docstring).
+
+    Parameters
+    ----------
+    run : Run
+    path : str or path-like
+
+    Raises
+    ------
+    OSError
+        When the file cannot be written (no partial file is left behind).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> ev = netaval.Events(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
+    ...                     avalanche=np.array([0, 0], np.int32),
+    ...                     generation=np.array([0, 1], np.int32),
+    ...                     parent_indptr=np.array([0, 0, 1]),
+    ...                     parent_ids=np.array([0], np.int32))
+    >>> run = netaval.Run(ev, np.array([1, 1]), None, {"topology": "random"}, 7, "driven",
+    ...                   end_time=2)
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.parquet")
+    >>> run.save(path)
+    >>> back = netaval.load(path)
+    >>> back.events.parent_ids.tolist(), back.seed, back.network
+    ([0], 7, {'topology': 'random'})
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not isinstance(run, Run):
+        raise InvalidParameterError(f"The 'run' parameter of save_run must be a Run. "
+                                    f"Got {type(run).__name__} instead.")
+    events = run.events
+    parents = pa.LargeListArray.from_arrays(pa.array(events.parent_indptr, pa.int64()),
+                                            pa.array(events.parent_ids, pa.int32()))
+    columns = {name: pa.array(getattr(events, name)) for name in _EVENT_COLUMNS}
+    columns["parents"] = parents
+    checksums = {name: crc(getattr(events, name)) for name in
+                 (*_EVENT_COLUMNS, "parent_indptr", "parent_ids")}
+    meta = {
+        "format": FORMAT_NAME, "version": FORMAT_VERSION, "netaval_version": _version(),
+        "n_events": events.n_events, "time_step": events.time_step, "checksums": checksums,
+        "activity": encode_array(np.asarray(run.activity)),
+        "model": _model_to_json(run.model), "network": to_json(run.network),
+        "seed": to_json(run.seed), "protocol": run.protocol,
+        "protocol_params": to_json(dict(run.protocol_params or {})),
+        "wall_time": to_json(run.wall_time), "truncated": bool(run.truncated),
+        "end_time": to_json(run.end_time),
+        "alive_avalanches": encode_array(np.asarray(run.alive_avalanches)),
+        "rng_state": to_json(run.rng_state),
+    }
+    table = pa.table(columns).replace_schema_metadata(
+        {_META_KEY: json.dumps(meta, allow_nan=False).encode("utf-8")})
+    atomic_write(path, lambda handle: pq.write_table(table, handle))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("netaval")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def load(path: str | PathLike) -> Run:
+    """Load a run saved by `Run.save`, exactly as it was saved.
+
+    The model is rebuilt through the model registry (``netaval.models``) from its class
+    name and parameters; if that is impossible (a plug-in model that is not installed),
+    ``run.model`` is a dict ``{"class", "module", "params"}`` and a `NetavalWarning` says so.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    Run
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no file at ``path``.
+    CorruptFileError
+        When the file is truncated, corrupted, not Parquet, or not written by netaval.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "foreign.parquet")
+    >>> with open(path, "wb") as f:
+    ...     _ = f.write(b"not a parquet file")
+    >>> netaval.load(path)
+    Traceback (most recent call last):
+    ...
+    netaval.errors.CorruptFileError: Cannot load a run from ...: not a Parquet file (bad magic bytes).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    target = os.fspath(path)
+    with open(target, "rb") as handle:  # FileNotFoundError etc. propagate unchanged
+        head = handle.read(4)
+        handle.seek(0, os.SEEK_END)
+        length = handle.tell()
+        if length >= 8:
+            handle.seek(-4, os.SEEK_END)
+        tail = handle.read(4)
+
+    def corrupt(reason: str) -> CorruptFileError:
+        return CorruptFileError(f"Cannot load a run from {target}: {reason}.")
+
+    if length < 12 or head != b"PAR1" or tail != b"PAR1":
+        raise corrupt("not a Parquet file (bad magic bytes)" if length >= 12 and head != b"PAR1"
+                      else "the file is truncated or not a Parquet file (bad magic bytes)")
+    try:
+        table = pq.read_table(target)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise corrupt(f"the Parquet data cannot be read ({exc})") from exc
+    raw = (table.schema.metadata or {}).get(_META_KEY)
+    if raw is None:
+        raise corrupt("a Parquet file that netaval did not write (no 'netaval' metadata)")
+    try:
+        meta = json.loads(raw)
+        if meta.get("format") != FORMAT_NAME:
+            raise corrupt(f"unknown format {meta.get('format')!r}, expected {FORMAT_NAME!r}")
+        if not isinstance(meta.get("version"), int) or meta["version"] > FORMAT_VERSION:
+            raise corrupt(f"format version {meta.get('version')!r} is newer than this "
+                          f"netaval reads ({FORMAT_VERSION}); upgrade netaval")
+        events = _events_from_table(table, meta, corrupt)
+        activity = decode_array(meta["activity"])
+        alive = decode_array(meta["alive_avalanches"])
+    except CorruptFileError:
+        raise
+    except Exception as exc:  # malformed metadata of any kind
+        raise corrupt(f"its metadata is malformed ({type(exc).__name__}: {exc})") from exc
+    return Run(events=events, activity=activity, model=_model_from_json(meta["model"]),
+               network=from_json(meta["network"]), seed=from_json(meta["seed"]),
+               protocol=meta["protocol"], protocol_params=from_json(meta["protocol_params"]),
+               wall_time=from_json(meta["wall_time"]), truncated=meta["truncated"],
+               end_time=from_json(meta["end_time"]), alive_avalanches=alive,
+               rng_state=from_json(meta["rng_state"]))
+
+
+def _events_from_table(table: Any, meta: dict[str, Any], corrupt: Callable) -> Events:
+    expected = (*_EVENT_COLUMNS, "parents")
+    if tuple(table.column_names) != expected:
+        raise corrupt(f"columns {table.column_names}, expected {list(expected)}")
+    if table.num_rows != meta["n_events"]:
+        raise corrupt(f"{table.num_rows} events, the metadata says {meta['n_events']}")
+    arrays = {}
+    for name in _EVENT_COLUMNS:
+        column = table.column(name)
+        if column.null_count:
+            raise corrupt(f"column {name!r} has missing values")
+        arrays[name] = column.to_numpy()
+    parents = table.column("parents").combine_chunks()
+    if parents.null_count:
+        raise corrupt("column 'parents' has missing values")
+    offsets = parents.offsets.to_numpy()
+    arrays["parent_indptr"] = (offsets - offsets[0]).astype(np.int64)
+    arrays["parent_ids"] = parents.flatten().to_numpy()
+    time_dtype = np.int64 if meta["time_step"] is not None else np.float64
+    dtypes = {"time": time_dtype, "neuron": np.int32, "avalanche": np.int32,
+              "generation": np.int32, "parent_indptr": np.int64, "parent_ids": np.int32}
+    for name, dtype in dtypes.items():
+        if arrays[name].dtype != dtype:
+            raise corrupt(f"column {name!r} has dtype {arrays[name].dtype}, expected "
+                          f"{np.dtype(dtype)}")
+        if crc(arrays[name]) != meta["checksums"][name]:
+            raise corrupt(f"the checksum of {name!r} does not match (corrupted data)")
+    return Events(time_step=meta["time_step"], **arrays)
