@@ -2,27 +2,45 @@
 
 Every firing records the firing(s) that caused it, so the true causal avalanches of a run
 can be compared with what a time-binned analysis would report.
+
+Public names are imported lazily on first access (a module-level ``__getattr__``), so
+``import netaval`` and ``netaval --help`` stay fast: ``netaval.stats`` alone pulls in numba
+and scipy.stats. ``from netaval import X`` and ``netaval.X`` work for every name in
+``__all__``. To add a public name, add it to ``__all__`` and to ``_EXPORTS`` (name ->
+module that defines it) or, for a public submodule, to ``_SUBMODULES``;
+``tests/test_lazy_imports.py`` checks that they agree and that every name resolves.
 """
 
-from netaval import binning, io, stats
-from netaval.avalanches import Avalanches
-from netaval.errors import (
-    CorruptFileError,
-    InvalidParameterError,
-    InvariantError,
-    MalformedNetworkError,
-    NetavalError,
-    NetavalWarning,
-    RunawayActivityError,
-)
-from netaval.events import Events
-from netaval.io import load
-from netaval.models import Branching, ContactProcess
-from netaval.network import Network
-from netaval.run import Run
-from netaval.simulate import simulate
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
 
 __version__ = "0.1.0"
+
+#: Public name -> the module defining it (a submodule maps to its own module path).
+_EXPORTS = {
+    "Avalanches": "netaval.avalanches",
+    "Branching": "netaval.models",
+    "ContactProcess": "netaval.models",
+    "CorruptFileError": "netaval.errors",
+    "Events": "netaval.events",
+    "InvalidParameterError": "netaval.errors",
+    "InvariantError": "netaval.errors",
+    "MalformedNetworkError": "netaval.errors",
+    "NetavalError": "netaval.errors",
+    "NetavalWarning": "netaval.errors",
+    "Network": "netaval.network",
+    "Run": "netaval.run",
+    "RunawayActivityError": "netaval.errors",
+    "load": "netaval.io",
+    "simulate": "netaval.simulate",
+}
+
+#: Public submodules, imported on first access as ``netaval.<name>``.
+_SUBMODULES = {"binning", "io", "stats"}
 
 __all__ = [
     "Avalanches",
@@ -44,3 +62,33 @@ __all__ = [
     "simulate",
     "stats",
 ]
+
+
+def __getattr__(name: str):
+    """Import a public name (or a submodule such as ``netaval.models``) on first access."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _SUBMODULES or (not name.startswith("_")
+                                 and importlib.util.find_spec(f"{__name__}.{name}") is not None):
+        value = importlib.import_module(f"{__name__}.{name}")  # e.g. netaval.models, netaval.events
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """The netaval module's class: importing ``netaval.simulate`` (the module) must not
+    replace the function ``netaval.simulate`` that ``__getattr__`` hands out."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if isinstance(value, types.ModuleType) and name in _EXPORTS:
+            return  # importlib binding a submodule whose name is also a public object
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

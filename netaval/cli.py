@@ -19,10 +19,9 @@ import argparse
 import dataclasses
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
-
-import numpy as np
 
 __all__ = ["main", "parse_value", "summary"]
 
@@ -66,6 +65,21 @@ def parse_value(text: str) -> Any:
     return text
 
 
+def _count(text: str) -> int:
+    """argparse type of counts: an integer, also written as an integral float (``1e4``)."""
+    value = parse_value(text)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise argparse.ArgumentTypeError(f"expected an integer (e.g. 10000 or 1e4), got {text!r}")
+    return value
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings of a command: one line, without the library's source file and line."""
+    print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
 class _OwnerAction(argparse.Action):
     """``--topology`` / ``--model``: store the name and make it the owner of later --param."""
 
@@ -91,8 +105,11 @@ class _ParamAction(argparse.Action):
 
 
 def _build_parser() -> argparse.ArgumentParser:
+    from netaval import __version__
+
     parser = _Parser(prog=PROG, description="Simulate and analyse neural avalanches on "
                      "networks, with the causal truth of every spike.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -109,17 +126,20 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="model (see 'netaval models')")
     run.add_argument("--param", action=_ParamAction, metavar="KEY=VALUE",
                      help="a parameter of the preceding --topology or --model (repeatable)")
-    run.add_argument("--n-nodes", type=int, required=True, metavar="N", help="network size")
+    run.add_argument("--n-nodes", type=_count, required=True, metavar="N", help="network size")
     run.add_argument("--protocol", default="driven", choices=["driven", "spreading", "isolated"],
                      help="simulation protocol (default: driven)")
-    run.add_argument("--n-steps", type=int, metavar="N", help="time steps (discrete models)")
+    run.add_argument("--n-steps", type=_count, metavar="N", help="time steps (discrete models)")
     run.add_argument("--duration", type=float, metavar="T", help="duration (continuous models)")
-    run.add_argument("--n-avalanches", type=int, metavar="N",
+    run.add_argument("--n-avalanches", type=_count, metavar="N",
                      help="avalanches to complete (protocol isolated)")
     run.add_argument("--initial", metavar="I,J,...",
                      help="neurons active at time 0 (protocol spreading)")
-    run.add_argument("--max-events", type=int, metavar="N", help="runaway cap on events")
-    run.add_argument("--seed", type=int, metavar="S",
+    run.add_argument("--max-events", type=_count, metavar="N", help="runaway cap on events")
+    run.add_argument("--on-max-events", choices=["raise", "truncate"], default="raise",
+                     help="at the cap: fail (raise, the default) or keep the run so far with "
+                          "its unfinished avalanches flagged truncated (truncate)")
+    run.add_argument("--seed", type=_count, metavar="S",
                      help="root seed; the network and the dynamics get independent seeds "
                           "derived from it (default: fresh entropy, printed)")
     run.add_argument("--out", "-o", required=True, metavar="PATH", help="output run file")
@@ -173,6 +193,8 @@ def summary(run: Any) -> str:
     >>> print(summary(run).splitlines()[2])
     events: 2
     """
+    import numpy as np
+
     av = run.avalanches
     net = run.network or {}
     clock = "steps" if run.events.time_step is not None else "time units"
@@ -200,28 +222,74 @@ def summary(run: Any) -> str:
     return "\n".join(lines)
 
 
+def _describe_fields(cls: type) -> str:
+    """The parameters of a model class: required ones marked, defaults shown."""
+    return ", ".join(
+        f.name + (" (required)" if f.default is dataclasses.MISSING else f"={f.default!r}")
+        for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else "no parameters"
+
+
+def _make_model(name: str, params: dict[str, Any]) -> Any:
+    """The model ``name`` built from ``--param`` values; wrong names list the valid ones."""
+    import netaval
+    from netaval.errors import InvalidParameterError
+
+    cls = netaval.models.get(name)
+    if dataclasses.is_dataclass(cls):
+        fields = dataclasses.fields(cls)
+        unknown = sorted(set(params) - {f.name for f in fields})
+        missing = [f.name for f in fields if f.default is dataclasses.MISSING
+                   and f.default_factory is dataclasses.MISSING and f.name not in params]
+        if unknown or missing:
+            problem = (f"got unexpected parameter(s) {unknown}" if unknown
+                       else f"is missing required parameter(s) {missing}")
+            raise InvalidParameterError(f"model {name!r} ({cls.__name__}) {problem}; its "
+                                        f"parameters are {_describe_fields(cls)}.")
+    return cls(**params)
+
+
+def _check_output_path(path: str, option: str) -> None:
+    """Fail before any work when ``path`` cannot be written: its folder must exist."""
+    from netaval.errors import InvalidParameterError
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InvalidParameterError(f"{option} {path!r}: the directory {folder!r} does not exist.")
+    if not os.access(folder, os.W_OK):
+        raise InvalidParameterError(f"{option} {path!r}: the directory {folder!r} is not writable.")
+
+
 def _command_run(args: argparse.Namespace) -> None:
+    import numpy as np
+
     import netaval
     import topologies
 
+    _check_output_path(args.out, "--out")
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy
                                                         % 2**63)
     topology_seed, dynamics_seed = (int(s) for s in
                                     np.random.SeedSequence(seed).generate_state(2))
+    topologies.get(args.topology)  # an unknown name fails first, then the model's parameters
+    model = _make_model(args.model, args.model_params)
     network = topologies.generate(args.topology, args.n_nodes, seed=topology_seed,
                                   **args.topology_params)
-    model = netaval.models.get(args.model)(**args.model_params)
     options = {name: getattr(args, name) for name in
                ("n_steps", "duration", "n_avalanches", "max_events")
                if getattr(args, name) is not None}
+    options["on_max_events"] = args.on_max_events
     if args.initial is not None:
         try:
             options["initial"] = [int(i) for i in args.initial.split(",") if i.strip()]
         except ValueError:
             raise netaval.InvalidParameterError(
                 f"--initial must be comma-separated neuron ids. Got {args.initial!r}.") from None
-    run = netaval.simulate(network, model, protocol=args.protocol, seed=dynamics_seed,
-                           progress=not args.no_progress, **options)
+    try:
+        run = netaval.simulate(network, model, protocol=args.protocol, seed=dynamics_seed,
+                               progress=not args.no_progress, **options)
+    except netaval.RunawayActivityError as exc:
+        raise netaval.RunawayActivityError(
+            f"{exc} On the command line: --max-events N or --on-max-events truncate.") from None
     run.save(args.out)
     print(summary(run))
     print(f"seed: {seed} (network seed {topology_seed}, dynamics seed {dynamics_seed})")
@@ -266,8 +334,9 @@ def _command_topologies(args: argparse.Namespace) -> None:
 
     for name in topologies.available():
         spec = topologies.get(name)
-        params = ", ".join(f"{k}={v!r}" for k, v in spec.example.items())
-        print(f"{name}: {spec.description} (e.g. {params or 'no parameters'})")
+        example = " ".join(f"--param {k}={v!r}" for k, v in spec.example.items())
+        print(f"{name}: {spec.description}\n    parameters: {topologies.describe_parameters(spec)}"
+              + (f"\n    e.g. --topology {name} {example}" if example else ""))
 
 
 def _command_models(args: argparse.Namespace) -> None:
@@ -275,11 +344,8 @@ def _command_models(args: argparse.Namespace) -> None:
 
     for name in netaval.models.available():
         cls = netaval.models.get(name)
-        fields = ", ".join(
-            f.name + ("" if f.default is dataclasses.MISSING else f"={f.default!r}")
-            for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else ""
         doc = (cls.__doc__ or "").strip().splitlines()
-        print(f"{name}: {doc[0] if doc else cls.__name__} ({fields})")
+        print(f"{name}: {doc[0] if doc else cls.__name__}\n    parameters: {_describe_fields(cls)}")
 
 
 _COMMANDS = {"run": _command_run, "info": _command_info, "export": _command_export,
@@ -310,7 +376,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = _build_parser().parse_args(argv)
     try:
-        _COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            _COMMANDS[args.command](args)
     except (NetavalError, OSError, ValueError, TypeError) as exc:
         message = " ".join(str(exc).split())
         print(f"{PROG}: error: {message}", file=sys.stderr)

@@ -8,9 +8,11 @@ plug in through the ``netaval.topologies`` entry-point group.
 from topologies._registry import (
     TopologySpec,
     available,
+    describe_parameters,
     generate,
     get,
     register,
+    required_parameters,
     unregister,
 )
 from topologies.lattices import lattice
@@ -25,6 +27,8 @@ __all__ = [
     "get",
     "register",
     "unregister",
+    "required_parameters",
+    "describe_parameters",
     "random",
     "random_fixed_indegree",
     "small_world",

@@ -8,6 +8,7 @@ that fails to import, or that reuses a taken name, is skipped with a warning.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 import warnings
 from collections.abc import Callable
@@ -19,7 +20,8 @@ from netaval._validation import Constraint, Interval, check_param, check_params
 from netaval.errors import InvalidParameterError, NetavalWarning
 from netaval.network import Network
 
-__all__ = ["TopologySpec", "register", "unregister", "available", "get", "generate", "validate_call"]
+__all__ = ["TopologySpec", "register", "unregister", "available", "get", "generate", "validate_call",
+           "required_parameters", "describe_parameters"]
 
 ENTRY_POINT_GROUP = "netaval.topologies"
 
@@ -196,6 +198,55 @@ def get(name: str) -> TopologySpec:
         ) from None
 
 
+def required_parameters(spec: TopologySpec) -> list[str]:
+    """Names of the keyword parameters of ``spec.function`` that have no default.
+
+    Parameters
+    ----------
+    spec : TopologySpec
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> import topologies
+    >>> topologies.required_parameters(topologies.get("small_world"))
+    ['k', 'p']
+    """
+    signature = inspect.signature(spec.function)
+    return [key for key in spec.constraints
+            if key in signature.parameters
+            and signature.parameters[key].default is inspect.Parameter.empty]
+
+
+def describe_parameters(spec: TopologySpec) -> str:
+    """The keyword parameters of ``spec.function``: required ones marked, defaults shown.
+
+    Parameters
+    ----------
+    spec : TopologySpec
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import topologies
+    >>> topologies.describe_parameters(topologies.get("random"))
+    'k (required), directed=True'
+    """
+    signature = inspect.signature(spec.function)
+    parts = []
+    for key in spec.constraints:
+        default = signature.parameters[key].default if key in signature.parameters else None
+        parts.append(f"{key} (required)" if default is inspect.Parameter.empty
+                     else f"{key}={default!r}")
+    return ", ".join(parts) or "no parameters"
+
+
 def validate_call(name: str, n_nodes: Any, params: dict[str, Any]) -> None:
     """Check ``n_nodes`` and keyword ``params`` of generator ``name`` against its spec.
 
@@ -241,10 +292,12 @@ def generate(name: str, n_nodes: int, *, seed: Any = None, **params: Any) -> Net
     """
     spec = get(name)
     unknown = sorted(set(params) - set(spec.constraints))
-    if unknown:
+    missing = [key for key in required_parameters(spec) if key not in params]
+    if unknown or missing:
+        problem = (f"got unexpected parameter(s) {unknown}" if unknown
+                   else f"is missing required parameter(s) {missing}")
         raise InvalidParameterError(
-            f"topologies.{name} got unexpected parameter(s) {unknown}; "
-            f"expected some of {sorted(spec.constraints)}."
+            f"topologies.{name} {problem}; its parameters are {describe_parameters(spec)}."
         )
     if spec.random:
         return spec.function(n_nodes, seed=seed, **params)

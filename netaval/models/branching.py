@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netaval._validation import Interval, Options, check_params
 from netaval.errors import InvalidParameterError
 from netaval.models._registry import register
-from netaval.network import Network
+
+if TYPE_CHECKING:
+    from netaval.network import Network
 
 __all__ = ["Branching"]
 
@@ -137,12 +140,15 @@ class Branching:
                     f"The 'sigma' parameter of Branching gives p = sigma / k_out > 1 on a "
                     f"neuron with out-degree {k_min} (sigma = {self.sigma!r}); with "
                     f"normalization='out_degree' sigma must be <= the smallest non-zero "
-                    f"out-degree ({k_min})."
+                    f"out-degree ({k_min}), or use normalization='spectral' (one uniform p = "
+                    f"sigma / lambda_max, for heterogeneous networks)."
                 )
         else:  # spectral
             if network.n_edges == 0:
                 p = 0.0
             else:
+                from netaval.network import Network  # numba-free import of netaval.models
+
                 binary = Network(network.indptr, network.indices, None, n_nodes=n,
                                  directed=network.directed)
                 radius = binary.spectral_radius()
