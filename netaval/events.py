@@ -17,6 +17,23 @@ __all__ = ["Events", "MAX_EVENTS_IN_MEMORY"]
 MAX_EVENTS_IN_MEMORY = int(np.iinfo(np.int32).max)
 
 
+class _EndTime:
+    """Descriptor of the ``end_time`` field: stored for continuous time (or None when not
+    recorded), derived on access for discrete time (an event lasts one step), so discrete
+    runs pay no memory for it."""
+
+    def __get__(self, events: Events | None, owner: type) -> NDArray[np.float64] | None:
+        if events is None:
+            return None  # the dataclass default
+        stored = events.__dict__["end_time"]
+        if stored is None and events.time_step is not None:
+            return events.time + 1.0
+        return stored
+
+    def __set__(self, events: Events, value: NDArray | None) -> None:
+        events.__dict__["end_time"] = value
+
+
 @dataclass(frozen=True, eq=False)
 class Events:
     """Struct of arrays, one row per firing event; the row number is the event id.
@@ -42,6 +59,11 @@ class Events:
     time_step : float or None
         Duration of one step for discrete-time models (1.0: times are step numbers);
         None for continuous-time models.
+    end_time : ndarray of float64, shape (n_events,), optional
+        When each activation ended (continuous-time models: the unit's deactivation,
+        ``inf`` if it was still active when the run stopped). None when not recorded
+        (runs saved by format version 1). For discrete-time models it is derived, not
+        stored: an event lasts one step, ``end_time = time + 1``.
 
     Examples
     --------
@@ -51,8 +73,8 @@ class Events:
     ...                     generation=np.array([0, 1], np.int32),
     ...                     parent_indptr=np.array([0, 0, 1]), parent_ids=np.array([0], np.int32))
     >>> ev.check_invariants(net)
-    >>> ev.n_events, ev.primary_parent.tolist()
-    (2, [-1, 0])
+    >>> ev.n_events, ev.primary_parent.tolist(), ev.end_time.tolist()
+    (2, [-1, 0], [1.0, 2.0])
     """
 
     time: NDArray
@@ -62,6 +84,7 @@ class Events:
     parent_indptr: NDArray[np.int64]
     parent_ids: NDArray[np.int32]
     time_step: float | None = 1.0
+    end_time: NDArray[np.float64] | None = _EndTime()
 
     def __post_init__(self) -> None:
         time = np.asarray(self.time)
@@ -79,6 +102,15 @@ class Events:
         if len(self.parent_indptr) != n + 1:
             raise InvariantError(f"Events.parent_indptr must have n_events + 1 = {n + 1} "
                                  f"entries. Got {len(self.parent_indptr)}.")
+        end = self.__dict__["end_time"]
+        if end is not None:
+            if self.time_step is not None:
+                raise InvariantError("Events.end_time is derived for discrete time "
+                                     "(time + 1); pass it only with time_step=None.")
+            end = np.ascontiguousarray(end, dtype=np.float64)
+            if len(end) != n:
+                raise InvariantError(f"Events.end_time has {len(end)} rows, time has {n}.")
+            object.__setattr__(self, "end_time", end)
 
     # ------------------------------------------------------------------ derived arrays
     @property
@@ -111,9 +143,11 @@ class Events:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the arrays, in bytes."""
+        """Memory held by the arrays, in bytes (a derived `end_time` holds none)."""
+        stored = self.__dict__["end_time"]
         return sum(getattr(self, name).nbytes for name in
-                   ("time", "neuron", "avalanche", "generation", "parent_indptr", "parent_ids"))
+                   ("time", "neuron", "avalanche", "generation", "parent_indptr",
+                    "parent_ids")) + (0 if stored is None else stored.nbytes)
 
     @classmethod
     def empty(cls, *, continuous: bool = False) -> Events:
@@ -121,7 +155,8 @@ class Events:
         dtype = np.float64 if continuous else np.int64
         return cls(np.zeros(0, dtype), np.zeros(0, np.int32), np.zeros(0, np.int32),
                    np.zeros(0, np.int32), np.zeros(1, np.int64), np.zeros(0, np.int32),
-                   time_step=None if continuous else 1.0)
+                   time_step=None if continuous else 1.0,
+                   end_time=np.zeros(0, np.float64) if continuous else None)
 
     # ------------------------------------------------------------------ invariants
     def check_invariants(self, network: Network, *, delay: float | None = None) -> None:
@@ -132,7 +167,11 @@ class Events:
         its time earlier (exactly ``delay`` earlier when given); a synapse from the
         parent's neuron to the child's neuron exists; generation is 0 for roots and
         1 + the primary parent's otherwise; the avalanche of a non-root is its primary
-        parent's, and roots open avalanches 0, 1, 2, ... in order.
+        parent's, and roots open avalanches 0, 1, 2, ... in order. With lifetimes
+        (continuous time with a recorded `end_time`): every activation ends after it
+        starts, a neuron is not activated again before its previous activation ended, and
+        every parent was still active when its child was activated
+        (``parent.time < child.time < parent.end_time``).
 
         Parameters
         ----------
@@ -180,6 +219,9 @@ class Events:
             link_keys, dtype=bool)
         self._fail_where(missing, child, parent,
                          "the parent's neuron must have a synapse onto the child's neuron")
+        end = self.__dict__["end_time"]
+        if end is not None:
+            self._check_lifetimes(end, child, parent)
         primary = self.primary_parent
         root = primary < 0
         expected_generation = np.where(root, 0, self.generation[np.maximum(primary, 0)] + 1)
@@ -198,6 +240,25 @@ class Events:
             raise InvariantError(f"Event {e} is in avalanche {self.avalanche[e]}, expected "
                                  f"{expected_avalanche[e]} (roots number avalanches in "
                                  "order; others inherit the primary parent's).")
+
+    def _check_lifetimes(self, end: NDArray[np.float64], child: NDArray[np.int64],
+                         parent: NDArray[np.int64]) -> None:
+        """Continuous-time lifetime rules of `check_invariants`."""
+        time = self.time
+        bad = ~(end > time)
+        if np.any(bad):
+            e = int(np.flatnonzero(bad)[0])
+            raise InvariantError(f"Event {e} ends at {end[e]}, not after its start {time[e]}.")
+        order = np.lexsort((time, self.neuron))
+        same = self.neuron[order[1:]] == self.neuron[order[:-1]]
+        overlap = same & (time[order[1:]] < end[order[:-1]])
+        if np.any(overlap):
+            k = int(np.flatnonzero(overlap)[0])
+            raise InvariantError(f"Neuron {self.neuron[order[k]]} is activated again (event "
+                                 f"{order[k + 1]}) before its activation {order[k]} ended.")
+        self._fail_where(~(time[child] < end[parent]), child, parent,
+                         "a parent must still be active when its child is activated "
+                         "(child.time < parent.end_time)")
 
     @staticmethod
     def _fail_where(bad: NDArray[np.bool_], child: NDArray, parent: NDArray, rule: str) -> None:

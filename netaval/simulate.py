@@ -297,13 +297,16 @@ class _Buffers:
     Buffers grow fourfold (fresh `numpy.empty` pages cost nothing until written, and the
     final trim gives the unused tail back without copying), up to ``limit`` entries
     unless more are needed. With ``record=False`` only times and neurons are kept.
+    Continuous-time runs also keep each activation's end time (lifetimes).
     """
 
     def __init__(self, capacity: int, continuous: bool, limit: int,
                  record: bool = True) -> None:
         self.limit = limit
         self.record = record
+        self.continuous = continuous
         self.time = np.empty(capacity, np.float64 if continuous else np.int64)
+        self.end_time = np.empty(capacity if continuous else 0, np.float64)
         self.neuron = np.empty(capacity, np.int32)
         size = capacity if record else 0
         self.avalanche = np.empty(size, np.int32)
@@ -318,6 +321,8 @@ class _Buffers:
         size = self._size(need, len(self.time))
         names = ("time", "neuron", "avalanche", "generation") if self.record else (
             "time", "neuron")
+        if self.continuous:
+            names = (*names, "end_time")
         for name in names:
             setattr(self, name, _grow(getattr(self, name), size, n))
         if self.record:
@@ -335,7 +340,8 @@ class _Buffers:
         return Events(time=_trim(self.time, n), neuron=_trim(self.neuron, n),
                       avalanche=_trim(self.avalanche, n), generation=_trim(self.generation, n),
                       parent_indptr=indptr, parent_ids=_trim(self.parent_ids, int(indptr[n])),
-                      time_step=None if continuous else 1.0)
+                      time_step=None if continuous else 1.0,
+                      end_time=_trim(self.end_time, n) if continuous else None)
 
 
 def _progress_bar(progress: bool, total: int | None, unit: str):
@@ -455,6 +461,7 @@ def _simulate_contact_process(network: Network, model: ContactProcess, protocol:
     m0 = len(initial)
     if m0:
         buf.time[:m0] = 0.0
+        buf.end_time[:m0] = np.inf
         buf.neuron[:m0] = initial
         buf.avalanche[:m0] = np.arange(m0)
         buf.generation[:m0] = 0
@@ -477,8 +484,8 @@ def _simulate_contact_process(network: Network, model: ContactProcess, protocol:
                 status = _kc._run_contact_process(
                     network.indptr, network.indices, model.rate, model.drive, protocol, limit,
                     -1 if n_avalanches is None else n_avalanches, max_events, _CHUNK_EVENTS,
-                    perm, pos, cur, buf.time, buf.neuron, buf.avalanche, buf.generation,
-                    buf.parent_indptr, buf.parent_ids, state, clock, rng)
+                    perm, pos, cur, buf.time, buf.end_time, buf.neuron, buf.avalanche,
+                    buf.generation, buf.parent_indptr, buf.parent_ids, state, clock, rng)
                 if bar is not None:
                     bar.update(int(state[_kc.C_N_EVENTS]) - shown)
                     shown = int(state[_kc.C_N_EVENTS])

@@ -45,9 +45,13 @@ def _kernel_rng(seed):
     return SplitMix64(generator.integers(0, 2**64, dtype=np.uint64))
 
 
-def _to_events(records, continuous):
-    """records: list of (time, neuron, avalanche, generation, parents) in event order."""
+def _to_events(records, continuous, ends=None):
+    """records: list of (time, neuron, avalanche, generation, parents) in event order;
+    ends: event id -> deactivation time (continuous time; absent: still active, inf)."""
     time = np.array([r[0] for r in records], dtype=np.float64 if continuous else np.int64)
+    end_time = None
+    if continuous:
+        end_time = np.array([ends.get(e, math.inf) for e in range(len(records))], np.float64)
     indptr = np.zeros(len(records) + 1, np.int64)
     indptr[1:] = np.cumsum([len(r[4]) for r in records]) if records else []
     parents = [p for r in records for p in r[4]]
@@ -55,7 +59,7 @@ def _to_events(records, continuous):
                           avalanche=np.array([r[2] for r in records], np.int32),
                           generation=np.array([r[3] for r in records], np.int32),
                           parent_indptr=indptr, parent_ids=np.array(parents, np.int32),
-                          time_step=None if continuous else 1.0)
+                          time_step=None if continuous else 1.0, end_time=end_time)
 
 
 def branching(network, model, *, protocol="driven", n_steps=None, initial=None,
@@ -176,6 +180,7 @@ def contact_process(network, model, *, protocol="driven", duration=None, initial
     neighbours = [network.indices[network.indptr[j]:network.indptr[j + 1]].tolist()
                   for j in range(n)]
     records = []
+    ends = {}  # event id -> deactivation time
     perm = list(range(n))  # active nodes first
     current = {}  # active node -> event id of its activation
     if duration == 0:
@@ -202,15 +207,15 @@ def contact_process(network, model, *, protocol="driven", duration=None, initial
         if na == 0:
             if protocol == "isolated":
                 if completed >= n_avalanches or n == 0 or t >= limit:
-                    return _to_events(records, True), t
+                    return _to_events(records, True, ends), t
                 activate(rng.below(n), None, t)
                 continue
             if protocol == "spreading" or h == 0.0:
-                return _to_events(records, True), (limit if protocol == "driven" else t)
+                return _to_events(records, True, ends), (limit if protocol == "driven" else t)
         total = na * (1.0 + model.rate) + h * (n - na)
         t_new = t - math.log(rng.uniform_open()) / total
         if t_new >= limit:
-            return _to_events(records, True), limit
+            return _to_events(records, True, ends), limit
         t = t_new
         x = rng.uniform_open() * total
         if x < na * (1.0 + model.rate):
@@ -218,7 +223,7 @@ def contact_process(network, model, *, protocol="driven", duration=None, initial
             j = perm[k]
             if x - k * (1.0 + model.rate) < 1.0:
                 perm[k], perm[na - 1] = perm[na - 1], perm[k]
-                del current[j]
+                ends[current.pop(j)] = t
                 if protocol == "isolated" and not current:
                     completed += 1
             elif neighbours[j]:

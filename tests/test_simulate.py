@@ -27,7 +27,8 @@ Z = 4.0
 
 def assert_events_equal(a, b):
     """Two Events are identical array by array."""
-    for name in ("time", "neuron", "avalanche", "generation", "parent_indptr", "parent_ids"):
+    for name in ("time", "neuron", "avalanche", "generation", "parent_indptr", "parent_ids",
+                 "end_time"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     assert a.time.dtype == b.time.dtype and a.time_step == b.time_step
 

@@ -12,6 +12,9 @@ waiting time (``-log(u) / R``); one draw ``x = u * R`` choosing the event: if
 remainder decides deactivation (``< 1``) or contact, the contact target costing one more
 draw; otherwise the driven node is ``perm[n_active + floor((x - n_active (1 + rate)) /
 drive)]``. Isolated protocol: one draw for each seeded node.
+
+Lifetimes: an activation's ``end_time`` is ``inf`` while the node is active and is set to
+the time of its deactivation (no draws involved).
 """
 
 import numpy as np
@@ -43,8 +46,8 @@ _ = (OK, DONE, LIMIT, BUFFER_FULL, MAX_EVENTS, DRIVEN, SPREADING)
 
 
 @njit(cache=True, inline="always")
-def _activate(i, parent, t, n_active, n_ev, next_av, perm, pos, cur, time, neuron, avalanche,
-              generation, parent_indptr, parent_ids):
+def _activate(i, parent, t, n_active, n_ev, next_av, perm, pos, cur, time, end_time, neuron,
+              avalanche, generation, parent_indptr, parent_ids):
     """Make inactive node i active at time t as event n_ev (parent -1: a root)."""
     p_i = pos[i]
     other = perm[n_active]
@@ -54,6 +57,7 @@ def _activate(i, parent, t, n_active, n_ev, next_av, perm, pos, cur, time, neuro
     pos[other] = p_i
     n_active += 1
     time[n_ev] = t
+    end_time[n_ev] = np.inf
     neuron[n_ev] = i
     start = parent_indptr[n_ev]
     if parent < 0:
@@ -72,8 +76,9 @@ def _activate(i, parent, t, n_active, n_ev, next_av, perm, pos, cur, time, neuro
 
 @njit(cache=True)
 def _run_contact_process(indptr, indices, rate, drive, protocol, duration, n_avalanches,
-                         max_events, chunk_max_events, perm, pos, cur, time, neuron, avalanche,
-                         generation, parent_indptr, parent_ids, state, clock, rng_state):
+                         max_events, chunk_max_events, perm, pos, cur, time, end_time, neuron,
+                         avalanche, generation, parent_indptr, parent_ids, state, clock,
+                         rng_state):
     """Advance the contact process event by event until a status code is reached.
 
     Parameters
@@ -92,7 +97,8 @@ def _run_contact_process(indptr, indices, rate, drive, protocol, duration, n_ava
         Permutation of the nodes with the active ones first, and its inverse.
     cur : int32 (n,)
         Event id of each active node's current activation.
-    time, neuron, avalanche, generation, parent_indptr, parent_ids : output buffers
+    time, end_time, neuron, avalanche, generation, parent_indptr, parent_ids : output buffers
+        ``end_time`` of an event: inf while its node is active, then the deactivation time.
     state : int64 (C_STATE_SIZE,)
     clock : float64 (1,)
         Current time.
@@ -140,8 +146,8 @@ def _run_contact_process(indptr, indices, rate, drive, protocol, duration, n_ava
                 rng, z = next_u64(rng)
                 i = bounded(z, n)
                 n_active, n_ev, next_av = _activate(
-                    i, -1, t, n_active, n_ev, next_av, perm, pos, cur, time, neuron,
-                    avalanche, generation, parent_indptr, parent_ids)
+                    i, -1, t, n_active, n_ev, next_av, perm, pos, cur, time, end_time,
+                    neuron, avalanche, generation, parent_indptr, parent_ids)
                 started += 1
                 continue
             if protocol == SPREADING:
@@ -170,6 +176,7 @@ def _run_contact_process(indptr, indices, rate, drive, protocol, duration, n_ava
             j = perm[k]
             if x - k * one_rate < 1.0:
                 # deactivation: move j behind the active block
+                end_time[cur[j]] = t
                 last = perm[n_active - 1]
                 perm[k] = last
                 pos[last] = k
@@ -187,14 +194,15 @@ def _run_contact_process(indptr, indices, rate, drive, protocol, duration, n_ava
                     if pos[i] >= n_active:
                         n_active, n_ev, next_av = _activate(
                             i, cur[j], t, n_active, n_ev, next_av, perm, pos, cur, time,
-                            neuron, avalanche, generation, parent_indptr, parent_ids)
+                            end_time, neuron, avalanche, generation, parent_indptr,
+                            parent_ids)
         else:
             k = n_active + np.int64((x - internal) / h)
             if k >= n:
                 k = n - 1
             n_active, n_ev, next_av = _activate(
-                perm[k], -1, t, n_active, n_ev, next_av, perm, pos, cur, time, neuron,
-                avalanche, generation, parent_indptr, parent_ids)
+                perm[k], -1, t, n_active, n_ev, next_av, perm, pos, cur, time, end_time,
+                neuron, avalanche, generation, parent_indptr, parent_ids)
     state[C_N_EVENTS] = n_ev
     state[C_N_ACTIVE] = n_active
     state[C_NEXT_AV] = next_av
