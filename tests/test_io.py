@@ -31,6 +31,7 @@ def assert_runs_equal(a, b):
         x, y = getattr(a.events, name), getattr(b.events, name)
         assert x.dtype == y.dtype, name
         assert np.array_equal(x, y), name
+    assert _same(a.events.end_time, b.events.end_time)
     assert a.events.time_step == b.events.time_step
     assert a.activity.dtype == b.activity.dtype and np.array_equal(a.activity, b.activity)
     assert a.alive_avalanches.dtype == b.alive_avalanches.dtype
@@ -126,7 +127,28 @@ def test_file_is_plain_parquet(tmp_path):
     ids = run.events.parent_ids[run.events.parent_indptr[e]:run.events.parent_indptr[e + 1]]
     assert parents[e] == ids.tolist()
     meta = json.loads(table.schema.metadata[b"netaval"])
-    assert meta["format"] == "netaval.run" and meta["version"] == 1
+    assert meta["format"] == "netaval.run" and meta["version"] == 2
+
+
+def test_continuous_runs_keep_lifetimes_and_version_1_files_load(tmp_path):
+    """A contact-process run saves its end_time column; a version-1 file (no column) loads
+    with end_time None (unknown), and its discrete runs still derive theirs."""
+    net = topologies.random(100, k=4, seed=1)
+    run = netaval.simulate(net, netaval.ContactProcess(rate=1.5, drive=0.05), duration=10.0,
+                           seed=2)
+    still_active = np.isinf(run.events.end_time)
+    assert still_active.any() and not still_active.all()
+    assert np.array_equal(np.unique(run.events.avalanche[still_active]), run.alive_avalanches)
+    run.save(tmp_path / "cp.parquet")
+    table = pq.read_table(tmp_path / "cp.parquet")
+    assert table.column_names[-1] == "end_time"
+    assert table.schema.field("end_time").type == pa.float64()
+    assert np.array_equal(load(tmp_path / "cp.parquet").events.end_time, run.events.end_time)
+    data = os.path.join(os.path.dirname(__file__), "data")
+    old = load(os.path.join(data, "format_v1_contact_driven.parquet"))
+    assert old.events.time_step is None and old.events.end_time is None
+    discrete = load(os.path.join(data, "format_v1_branching_driven.parquet"))
+    assert np.array_equal(discrete.events.end_time, discrete.events.time + 1.0)
 
 
 def test_overwrite_is_atomic_and_full_disk_leaves_nothing(tmp_path, monkeypatch):

@@ -5,7 +5,9 @@ pandas, polars, DuckDB, Spark and R's arrow, so the events of a run can be analy
 without netaval. Table ``events`` has one row per event with columns ``time`` (int64
 steps or float64), ``neuron``, ``avalanche``, ``generation`` (int32) and ``parents``
 (``large_list<int32>``: the causes, primary first; its offsets are exactly
-``Events.parent_indptr``). Everything else (activity, model, network provenance, seed,
+``Events.parent_indptr``), then, for continuous-time runs whose model records lifetimes,
+``end_time`` (float64, ``inf`` for activations still running at the end; since format
+version 2). Everything else (activity, model, network provenance, seed,
 protocol, flags) is JSON in the schema metadata under the key ``netaval``, with a
 format name and version and a CRC-32 of every array, so a corrupted file is detected
 on load. Arrays in the metadata (the activity, arrays among parameters) are stored
@@ -40,8 +42,9 @@ __all__ = ["load", "save_run", "FORMAT_NAME", "FORMAT_VERSION"]
 
 #: Format name written in the metadata of every saved run.
 FORMAT_NAME = "netaval.run"
-#: Version of the saved-run layout; files with a higher version are refused.
-FORMAT_VERSION = 1
+#: Version of the saved-run layout; files with a higher version are refused, older ones
+#: load (version 1: no ``end_time`` column).
+FORMAT_VERSION = 2
 _META_KEY = b"netaval"
 _EVENT_COLUMNS = ("time", "neuron", "avalanche", "generation")
 
@@ -138,6 +141,9 @@ def save_run(run: Run, path: str | PathLike) -> None:
     columns["parents"] = parents
     checksums = {name: crc(getattr(events, name)) for name in
                  (*_EVENT_COLUMNS, "parent_indptr", "parent_ids")}
+    if events.time_step is None and events.end_time is not None:
+        columns["end_time"] = pa.array(events.end_time)
+        checksums["end_time"] = crc(events.end_time)
     meta = {
         "format": FORMAT_NAME, "version": FORMAT_VERSION, "netaval_version": _version(),
         "n_events": events.n_events, "time_step": events.time_step, "checksums": checksums,
@@ -246,12 +252,15 @@ def load(path: str | PathLike) -> Run:
 
 def _events_from_table(table: Any, meta: dict[str, Any], corrupt: Callable) -> Events:
     expected = (*_EVENT_COLUMNS, "parents")
+    with_end = meta["version"] >= 2 and tuple(table.column_names) == (*expected, "end_time")
+    if with_end:
+        expected = (*expected, "end_time")
     if tuple(table.column_names) != expected:
         raise corrupt(f"columns {table.column_names}, expected {list(expected)}")
     if table.num_rows != meta["n_events"]:
         raise corrupt(f"{table.num_rows} events, the metadata says {meta['n_events']}")
     arrays = {}
-    for name in _EVENT_COLUMNS:
+    for name in _EVENT_COLUMNS + (("end_time",) if with_end else ()):
         column = table.column(name)
         if column.null_count:
             raise corrupt(f"column {name!r} has missing values")
@@ -265,6 +274,8 @@ def _events_from_table(table: Any, meta: dict[str, Any], corrupt: Callable) -> E
     time_dtype = np.int64 if meta["time_step"] is not None else np.float64
     dtypes = {"time": time_dtype, "neuron": np.int32, "avalanche": np.int32,
               "generation": np.int32, "parent_indptr": np.int64, "parent_ids": np.int32}
+    if with_end:
+        dtypes["end_time"] = np.float64
     for name, dtype in dtypes.items():
         if arrays[name].dtype != dtype:
             raise corrupt(f"column {name!r} has dtype {arrays[name].dtype}, expected "
