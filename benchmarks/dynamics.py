@@ -29,9 +29,8 @@ import time
 import numpy as np
 
 import netaval
-from netaval._kernels import branching as kb
 from netaval._kernels.rng import seed_from_generator
-from netaval.simulate import _simulate_branching
+from netaval.models import Recorder, Task
 
 REFRACTORY = 1
 #: drive per quiescent neuron per step; mean field at sigma = 1 gives a firing fraction
@@ -124,10 +123,11 @@ def time_netaval(network, model, n_steps, seed, record=True):
         events = run.events
         attempts = int(network.out_degree[events.neuron].sum())
         return events.n_events, attempts, events.nbytes, wall
-    times, neurons = _simulate_branching(network, model, kb.DRIVEN, n_steps,
-                                         np.zeros(0, np.int64), None, 2**31 - 2,
-                                         seed_from_generator(generator), False,
-                                         record=False)[0]
+    recorder = Recorder(1 << 16, continuous=False, limit=2**31 - 1, record=False)
+    task = Task(network=network, protocol="driven", limit=n_steps,
+                initial=np.zeros(0, np.int64), n_avalanches=None, max_events=2**31 - 2,
+                initial_state=None, rng=seed_from_generator(generator))
+    times, neurons = recorder.events(model.engine(task, recorder).n_events)
     wall = time.perf_counter() - started
     attempts = int(network.out_degree[neurons].sum())
     return len(times), attempts, times.nbytes + neurons.nbytes, wall

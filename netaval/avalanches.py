@@ -223,8 +223,9 @@ class Avalanches:
 
     @classmethod
     def from_run(cls, run: Run) -> Avalanches:
-        """Avalanches of a `Run`, flagging ``run.alive_avalanches`` (and any ``burn_in``
-        protocol parameter) as truncated.
+        """Avalanches of a `Run`, flagging ``run.alive_avalanches``, the avalanches carried
+        over from an ``initial_state`` (started before the window) and any ``burn_in``
+        protocol parameter as truncated.
 
         Parameters
         ----------
@@ -245,9 +246,13 @@ class Avalanches:
         >>> run.avalanches.size.tolist(), run.avalanches.truncated.tolist()
         ([2], [False])
         """
-        burn_in = (run.protocol_params or {}).get("burn_in")
-        return cls.from_events(run.events, end_time=run.end_time, alive=run.alive_avalanches,
-                               burn_in=burn_in)
+        params = run.protocol_params or {}
+        alive = run.alive_avalanches
+        n_carried = int(params.get("n_carried") or 0)
+        if n_carried:  # carried events are the first roots: avalanches 0 .. n_carried - 1
+            alive = np.union1d(alive, np.arange(n_carried)).astype(np.int32)
+        return cls.from_events(run.events, end_time=run.end_time, alive=alive,
+                               burn_in=params.get("burn_in"))
 
     # ------------------------------------------------------------------ collection
     def __len__(self) -> int:

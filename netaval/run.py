@@ -14,6 +14,7 @@ from netaval.events import Events
 
 if TYPE_CHECKING:
     from netaval.avalanches import Avalanches
+    from netaval.models._engine import State
 
 __all__ = ["Run"]
 
@@ -54,6 +55,11 @@ class Run:
         children). `Avalanches` flags them as truncated.
     rng_state : dict or None
         ``bit_generator.state`` at the start when a Generator was passed as seed.
+    final_state : State or None
+        The dynamical state when the run stopped (active neurons, refractory clocks, any
+        model state); pass it as ``simulate(..., initial_state=run.final_state)`` to
+        continue the run. None for runs loaded from a file and models that cannot be
+        continued.
     """
 
     events: Events
@@ -68,6 +74,7 @@ class Run:
     end_time: float = 0.0
     alive_avalanches: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     rng_state: dict[str, Any] | None = None
+    final_state: State | None = field(default=None, repr=False)
 
     @cached_property
     def avalanches(self) -> Avalanches:

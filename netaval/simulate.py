@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import time as _time
 import warnings
@@ -10,14 +11,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from netaval._kernels import branching as _kb
-from netaval._kernels import contact_process as _kc
+from netaval._kernels.branching import MAX_STEPS
 from netaval._kernels.rng import seed_from_generator
 from netaval._random import SeedLike, as_seed_sequence
 from netaval._validation import Boolean, Interval, Options, check_param
 from netaval.errors import InvalidParameterError, NetavalWarning, RunawayActivityError
-from netaval.events import MAX_EVENTS_IN_MEMORY, Events
-from netaval.models import Branching, ContactProcess
+from netaval.events import MAX_EVENTS_IN_MEMORY
+from netaval.models._engine import PROTOCOLS, STATUSES, Outcome, Recorder, State, Task
 from netaval.network import Network
 from netaval.run import Run
 
@@ -33,29 +33,6 @@ _CHUNK_EVENTS = 1 << 21
 _INITIAL_CAPACITY = 1 << 16
 
 _OWNER = "simulate"
-_PROTOCOLS = {"driven": _kb.DRIVEN, "spreading": _kb.SPREADING, "isolated": _kb.ISOLATED}
-
-
-def _grow(array: np.ndarray, size: int, keep: int) -> np.ndarray:
-    """A buffer of ``size`` entries holding ``array[:keep]``.
-
-    Growing allocates afresh and copies (numpy advises huge pages for large fresh arrays,
-    which makes the first writes much cheaper than after an in-place ``realloc``);
-    shrinking resizes in place when the buffer is private.
-    """
-    if size <= len(array) and array.flags.owndata and array.base is None:
-        array.resize(size, refcheck=False)
-        return array
-    out = np.empty(size, dtype=array.dtype)
-    out[:keep] = array[:keep]
-    return out
-
-
-def _trim(array: np.ndarray, size: int) -> np.ndarray:
-    """``array[:size]`` without keeping a much larger buffer alive."""
-    if len(array) > size + (size >> 3) + 64:
-        return _grow(array, size, size)
-    return array[:size]
 
 
 def _check_initial(initial: Any, n_nodes: int) -> np.ndarray:
@@ -87,8 +64,8 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
              protocol: str = "driven", n_steps: int | None = None,
              duration: float | None = None, initial: Any = None,
              n_avalanches: int | None = None, max_events: int | None = None,
-             on_max_events: str = "raise", seed: SeedLike = None,
-             progress: bool = False) -> Run:
+             on_max_events: str = "raise", initial_state: State | None = None,
+             seed: SeedLike = None, progress: bool = False) -> Run:
     """Run ``model`` on ``network`` and record every firing with the firing(s) that caused it.
 
     Parameters
@@ -96,8 +73,9 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     network : Network or scipy sparse array/matrix
         Connectivity (row = presynaptic). A scipy matrix is converted with
         `Network.from_scipy`.
-    model : Branching or ContactProcess
-        The dynamics (see `netaval.models.available`).
+    model : model instance
+        The dynamics: `Branching`, `ContactProcess` or any registered model (see
+        `netaval.models.available` and the engine protocol in `netaval.models._engine`).
     protocol : {"driven", "spreading", "isolated"}, default "driven"
         ``"driven"``: run ``n_steps`` steps (`Branching`) or up to time ``duration``
         (`ContactProcess`) with the model's drive on; avalanches overlap in time.
@@ -116,7 +94,8 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     duration : float, optional
         Simulated time (`ContactProcess` only); required for "driven".
     initial : sequence of int, optional
-        Initially active neurons ("spreading" only, required there).
+        Initially active neurons ("spreading" only, required there unless
+        ``initial_state`` is given).
     n_avalanches : int, optional
         Number of avalanches to complete ("isolated" only, required there).
     max_events : int, optional
@@ -127,6 +106,15 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         What reaching ``max_events`` does: raise `RunawayActivityError`, or return the run
         so far with ``Run.truncated = True`` and the unfinished avalanches listed in
         ``Run.alive_avalanches``.
+    initial_state : State, optional
+        Continue from this state (a ``Run.final_state`` of the same model class on the same
+        network; the parameters may differ, e.g. ``dataclasses.replace(model, rate=0.9)``).
+        The window starts at time 0: the state's active neurons are recorded first as
+        *carried* events (roots at their times before 0, one avalanche each), flagged
+        truncated as started before the window and not counted in ``activity``;
+        ``protocol_params["n_carried"]`` says how many. With "spreading" they are the
+        seeds (``initial`` must then be None); with "isolated" they die out before the
+        first seed and do not count among ``n_avalanches``.
     seed : None, int, numpy SeedSequence or Generator
         See the README, section Randomness. The kernels draw from an inline SplitMix64
         stream seeded with one 64-bit draw from the Generator at the start of the run,
@@ -169,6 +157,13 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     ([0, 1, 2, 0, 1], [0, 1, 2, 3, 4])
     >>> run.activity.tolist(), run.alive_avalanches.tolist()
     ([1, 1, 1, 1, 1], [0])
+
+    Continue the same run for three more steps:
+
+    >>> more = netaval.simulate(net, run.model, protocol="spreading", n_steps=3,
+    ...                         initial_state=run.final_state, seed=2)
+    >>> more.events.time.tolist(), more.events.neuron.tolist(), more.activity.tolist()
+    ([-1, 0, 1, 2], [1, 2, 0, 1], [1, 1, 1])
     """
     if isinstance(seed, np.random.Generator):
         generator = seed
@@ -184,16 +179,17 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
             f"The 'network' parameter of {_OWNER} must be a netaval.Network or a scipy sparse "
             f"array. Got {type(network).__name__} instead."
         )
-    if not isinstance(model, Branching | ContactProcess):
+    if not _is_model(model):
         raise InvalidParameterError(
             f"The 'model' parameter of {_OWNER} must be a model instance such as "
-            f"netaval.Branching(sigma=1.0) (see netaval.models.available()). Got {model!r}."
+            f"netaval.Branching(sigma=1.0) (see netaval.models.available(); a model is a "
+            f"dataclass with a bool 'continuous_time' and an 'engine' method). Got {model!r}."
         )
-    check_param(_OWNER, "protocol", protocol, Options(tuple(_PROTOCOLS)))
+    check_param(_OWNER, "protocol", protocol, Options(PROTOCOLS))
     check_param(_OWNER, "on_max_events", on_max_events, Options(("raise", "truncate")))
     check_param(_OWNER, "progress", progress, Boolean())
     check_param(_OWNER, "n_steps", n_steps,
-                Interval(numbers.Integral, 0, _kb.MAX_STEPS, allow_none=True))
+                Interval(numbers.Integral, 0, MAX_STEPS, allow_none=True))
     check_param(_OWNER, "duration", duration,
                 Interval(numbers.Real, 0, None, allow_none=True))
     check_param(_OWNER, "n_avalanches", n_avalanches,
@@ -228,10 +224,6 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
             f"The 'initial' parameter of {_OWNER} is used only by protocol='spreading'. "
             f"Got initial={initial!r} with protocol={protocol!r}."
         )
-    if protocol == "spreading" and initial is None:
-        raise InvalidParameterError(
-            f"The 'initial' parameter of {_OWNER} is required by protocol='spreading'. Got None."
-        )
     if protocol != "isolated" and n_avalanches is not None:
         raise InvalidParameterError(
             f"The 'n_avalanches' parameter of {_OWNER} is used only by protocol='isolated'. "
@@ -247,259 +239,145 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
             f"The 'network' parameter of {_OWNER} has no neurons, so protocol='isolated' "
             f"cannot seed the n_avalanches={n_avalanches} avalanches."
         )
+    if initial_state is not None:
+        _check_state(initial_state, model, network)
+        if initial is not None:
+            raise InvalidParameterError(
+                f"The 'initial' parameter of {_OWNER} cannot be combined with initial_state: "
+                "the state's active neurons start the run. Got both."
+            )
+        if protocol == "spreading":
+            initial = []
+    elif protocol == "spreading" and initial is None:
+        raise InvalidParameterError(
+            f"The 'initial' parameter of {_OWNER} is required by protocol='spreading'. Got None."
+        )
     initial_ids = (_check_initial(initial, network.n_nodes) if initial is not None
                    else np.zeros(0, np.int64))
-    if protocol == "driven" and model.drive == 0.0:
+    drive = getattr(model, "drive", None)
+    drive = drive if isinstance(drive, numbers.Real) else None
+    if protocol == "driven" and drive == 0.0:
         warnings.warn(f"{name} has drive=0, so nothing fires in protocol='driven'; use "
                       "protocol='spreading' or 'isolated', or set drive > 0.",
                       NetavalWarning, stacklevel=2)
-    if protocol != "driven" and model.drive != 0.0:
+    if protocol != "driven" and drive:
         warnings.warn(f"protocol={protocol!r} ignores the model's drive "
-                      f"(drive={model.drive!r}).", NetavalWarning, stacklevel=2)
+                      f"(drive={drive!r}).", NetavalWarning, stacklevel=2)
     budget = DEFAULT_MAX_EVENTS if max_events is None else int(max_events)
     protocol_params = {"n_steps": n_steps, "duration": duration,
                        "initial": None if initial is None else initial_ids.tolist(),
                        "n_avalanches": n_avalanches, "max_events": max_events,
                        "on_max_events": on_max_events}
+    if initial_state is not None:
+        protocol_params["n_carried"] = initial_state.n_active
+    bar = _progress_bar(progress, n_avalanches if protocol == "isolated" else limit,
+                        "avalanches" if protocol == "isolated" else
+                        ("time" if continuous else "steps"))
+    recorder = Recorder(max(_INITIAL_CAPACITY, len(initial_ids)), continuous,
+                        limit=budget + network.n_nodes + 1)
     started = _time.perf_counter()
-    rng = seed_from_generator(generator)
-    if continuous:
-        out = _simulate_contact_process(network, model, _PROTOCOLS[protocol], duration,
-                                        initial_ids, n_avalanches, budget, rng, progress)
-    else:
-        out = _simulate_branching(network, model, _PROTOCOLS[protocol], n_steps, initial_ids,
-                                  n_avalanches, budget, rng, progress)
+    task = Task(network=network, protocol=protocol, limit=limit, initial=initial_ids,
+                n_avalanches=n_avalanches, max_events=budget, initial_state=initial_state,
+                rng=seed_from_generator(generator), chunk_steps=_CHUNK_STEPS,
+                chunk_events=_CHUNK_EVENTS, progress=_Progress(bar))
+    try:
+        outcome = model.engine(task, recorder)
+    finally:
+        if bar is not None:
+            bar.close()
     wall = _time.perf_counter() - started
-    events, end_time, status, alive = out
-    if status == _kb.MAX_EVENTS and on_max_events == "raise":
+    _check_outcome(outcome, model, recorder)
+    events = recorder.events(outcome.n_events)
+    end_time = outcome.end_time
+    if outcome.status == "max_events" and on_max_events == "raise":
         raise RunawayActivityError(
             f"{_OWNER} stopped after {events.n_events} events at time {end_time}: the "
             f"max_events budget ({budget}) was reached, which usually means supercritical "
             f"(runaway) activity. Pass a larger max_events, or on_max_events='truncate' to "
             "get the partial run with its unfinished avalanches flagged."
         )
+    carried = 0 if initial_state is None else initial_state.n_active
     if continuous:
         n_bins = int(np.ceil(end_time))
-        bins = np.floor(events.time).astype(np.int64)
+        bins = np.floor(events.time[carried:]).astype(np.int64)
     else:
         n_bins = int(end_time)
-        bins = events.time
+        bins = events.time[carried:]
     activity = np.bincount(bins, minlength=n_bins).astype(np.int64)
     return Run(events=events, activity=activity, model=model, network=network.provenance,
                seed=run_seed, protocol=protocol, protocol_params=protocol_params,
-               wall_time=wall, truncated=status == _kb.MAX_EVENTS, end_time=end_time,
-               alive_avalanches=alive, rng_state=rng_state)
+               wall_time=wall, truncated=outcome.status == "max_events", end_time=end_time,
+               alive_avalanches=outcome.alive, rng_state=rng_state,
+               final_state=outcome.final_state)
 
 
-class _Buffers:
-    """Growable event buffers shared by the drivers.
-
-    Buffers grow fourfold (fresh `numpy.empty` pages cost nothing until written, and the
-    final trim gives the unused tail back without copying), up to ``limit`` entries
-    unless more are needed. With ``record=False`` only times and neurons are kept.
-    Continuous-time runs also keep each activation's end time (lifetimes).
-    """
-
-    def __init__(self, capacity: int, continuous: bool, limit: int,
-                 record: bool = True) -> None:
-        self.limit = limit
-        self.record = record
-        self.continuous = continuous
-        self.time = np.empty(capacity, np.float64 if continuous else np.int64)
-        self.end_time = np.empty(capacity if continuous else 0, np.float64)
-        self.neuron = np.empty(capacity, np.int32)
-        size = capacity if record else 0
-        self.avalanche = np.empty(size, np.int32)
-        self.generation = np.empty(size, np.int32)
-        self.parent_indptr = np.zeros(size + 1, np.int64)
-        self.parent_ids = np.empty(size, np.int32)
-
-    def _size(self, need: int, current: int) -> int:
-        return max(need, min(4 * current, self.limit))
-
-    def grow_events(self, need: int, n: int) -> None:
-        size = self._size(need, len(self.time))
-        names = ("time", "neuron", "avalanche", "generation") if self.record else (
-            "time", "neuron")
-        if self.continuous:
-            names = (*names, "end_time")
-        for name in names:
-            setattr(self, name, _grow(getattr(self, name), size, n))
-        if self.record:
-            self.parent_indptr = _grow(self.parent_indptr, size + 1, n + 1)
-
-    def grow_links(self, need: int, n_links: int) -> None:
-        if self.record:
-            self.parent_ids = _grow(self.parent_ids, self._size(need, len(self.parent_ids)),
-                                    n_links)
-
-    def events(self, n: int, continuous: bool) -> Events:
-        if not self.record:
-            return (_trim(self.time, n), _trim(self.neuron, n))
-        indptr = _trim(self.parent_indptr, n + 1)
-        return Events(time=_trim(self.time, n), neuron=_trim(self.neuron, n),
-                      avalanche=_trim(self.avalanche, n), generation=_trim(self.generation, n),
-                      parent_indptr=indptr, parent_ids=_trim(self.parent_ids, int(indptr[n])),
-                      time_step=None if continuous else 1.0,
-                      end_time=_trim(self.end_time, n) if continuous else None)
+def _is_model(model: Any) -> bool:
+    """True for an instance following the engine protocol (`netaval.models._engine`)."""
+    return (dataclasses.is_dataclass(model) and not isinstance(model, type)
+            and isinstance(getattr(type(model), "continuous_time", None), bool)
+            and callable(getattr(model, "engine", None)))
 
 
-def _progress_bar(progress: bool, total: int | None, unit: str):
+def _check_state(state: Any, model: Any, network: Network) -> None:
+    """Refuse a state of another model class or network."""
+    if not isinstance(state, State):
+        raise InvalidParameterError(
+            f"The 'initial_state' parameter of {_OWNER} must be a netaval State (a run's "
+            f"final_state). Got {type(state).__name__} instead."
+        )
+    if type(state.model) is not type(model):
+        raise InvalidParameterError(
+            f"The 'initial_state' parameter of {_OWNER} is a state of "
+            f"{type(state.model).__name__}, which cannot start a run of "
+            f"{type(model).__name__}."
+        )
+    other = state.network
+    same = other is network or (
+        isinstance(other, Network) and other.n_nodes == network.n_nodes
+        and np.array_equal(other.indptr, network.indptr)
+        and np.array_equal(other.indices, network.indices)
+        and np.array_equal(other.weights, network.weights))
+    if not same:
+        raise InvalidParameterError(
+            f"The 'initial_state' parameter of {_OWNER} is a state on another network "
+            f"({getattr(other, 'n_nodes', '?')} nodes, {getattr(other, 'n_edges', '?')} "
+            f"edges); this run's network has {network.n_nodes} nodes and "
+            f"{network.n_edges} edges."
+        )
+
+
+def _check_outcome(outcome: Any, model: Any, recorder: Recorder) -> None:
+    """An engine's result must be an `Outcome` that fits the recorder."""
+    name = type(model).__name__
+    if not isinstance(outcome, Outcome):
+        raise TypeError(f"{name}.engine must return a netaval.models.Outcome. "
+                        f"Got {type(outcome).__name__}.")
+    if outcome.status not in STATUSES:
+        raise ValueError(f"{name}.engine returned status {outcome.status!r}; expected one of "
+                         f"{STATUSES}.")
+    if not 0 <= outcome.n_events <= recorder.capacity:
+        raise ValueError(f"{name}.engine returned n_events={outcome.n_events}, but the "
+                         f"recorder holds {recorder.capacity} event slots.")
+    if outcome.final_state is not None and not isinstance(outcome.final_state, State):
+        raise TypeError(f"{name}.engine returned a final_state that is not a netaval State.")
+
+
+class _Progress:
+    """``progress(done)`` callable updating a tqdm bar (nothing without one)."""
+
+    def __init__(self, bar: Any) -> None:
+        self.bar = bar
+        self.shown = 0
+
+    def __call__(self, done: float) -> None:
+        if self.bar is not None and done > self.shown:
+            self.bar.update(done - self.shown)
+            self.shown = done
+
+
+def _progress_bar(progress: bool, total: int | float | None, unit: str):
     if not progress:
         return None
     from tqdm.auto import tqdm
 
     return tqdm(total=total, unit=unit, desc="simulate")
-
-
-def _simulate_branching(network: Network, model: Branching, protocol: int,
-                        n_steps: int | None, initial: np.ndarray, n_avalanches: int | None,
-                        max_events: int, rng: np.ndarray, progress: bool,
-                        record: bool = True):
-    """Drive `_run_branching` in chunks; return (events, end_time, status, alive)."""
-    n = network.n_nodes
-    p_row, inv_log_q, per_synapse, weight_scale = model.transmission(network)
-    row_params = np.ascontiguousarray(np.column_stack([p_row, inv_log_q]))
-    drive = model.drive if protocol == _kb.DRIVEN else 0.0
-    if drive == 0.0:
-        drive_inv_log_q = 0.0
-    elif drive >= 1.0:
-        drive_inv_log_q = -1e-300  # every neuron: the gap floor(log(u) * tiny) is 0
-    else:
-        drive_inv_log_q = 1.0 / np.log1p(-drive)
-    if n_steps == 0:
-        initial = initial[:0]
-    capacity = max(_INITIAL_CAPACITY, len(initial))
-    buf = _Buffers(capacity, continuous=False, limit=max_events + n + 1, record=record)
-    work = max(16, min(network.n_edges, _INITIAL_CAPACITY))
-    sec_child = np.empty(work, np.int32)
-    sec_parent = np.empty(work, np.int32)
-    fire = np.full(n, _kb.NEVER, np.int64)
-    ch_neuron = np.zeros(n, np.int32)
-    ch_prim = np.zeros(n, np.int32)
-    ch_cnt = np.zeros(n, np.int64)
-    bitmap = np.zeros(_kb.bitmap_size(n), np.uint64)
-    state = np.zeros(_kb.STATE_SIZE, np.int64)
-    m0 = len(initial)
-    if protocol == _kb.SPREADING:
-        buf.time[:m0] = 0
-        buf.neuron[:m0] = initial
-        buf.avalanche[:m0] = np.arange(m0)
-        buf.generation[:m0] = 0
-        buf.parent_indptr[: m0 + 1] = 0
-        fire[initial] = 0  # fired at step 0
-        state[_kb.S_T] = 1 if m0 else 0
-        state[_kb.S_N_EVENTS] = m0
-        state[_kb.S_NEXT_AV] = m0
-    steps = _kb.MAX_STEPS if n_steps is None else int(n_steps)
-    bar = _progress_bar(progress, n_avalanches if protocol == _kb.ISOLATED else n_steps,
-                        "avalanches" if protocol == _kb.ISOLATED else "steps")
-    shown = 0
-    try:
-        if protocol == _kb.SPREADING and m0 == 0:
-            status = _kb.DONE
-        elif protocol == _kb.ISOLATED and n_avalanches == 0:
-            status = _kb.DONE
-        else:
-            while True:
-                chunk_end = int(state[_kb.S_T]) + _CHUNK_STEPS
-                status = _kb._run_branching(
-                    network.indptr, network.indices, network.weights, row_params, per_synapse,
-                    weight_scale, min(model.refractory, _kb.MAX_STEPS), drive_inv_log_q,
-                    protocol, steps,
-                    -1 if n_avalanches is None else n_avalanches, max_events, chunk_end,
-                    _CHUNK_EVENTS, record, fire, ch_neuron, ch_prim, ch_cnt,
-                    sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
-                    buf.generation, buf.parent_indptr, buf.parent_ids, state, rng)
-                if bar is not None:
-                    done = int(state[_kb.S_COMPLETED if protocol == _kb.ISOLATED else _kb.S_T])
-                    bar.update(done - shown)
-                    shown = done
-                if status == _kb.BUFFER_FULL:
-                    n_ev, n_ln = int(state[_kb.S_N_EVENTS]), int(state[_kb.S_N_LINKS])
-                    if state[_kb.S_NEED_EVENTS] > len(buf.time):
-                        buf.grow_events(int(state[_kb.S_NEED_EVENTS]), n_ev)
-                    if state[_kb.S_NEED_LINKS] > len(buf.parent_ids):
-                        buf.grow_links(int(state[_kb.S_NEED_LINKS]), n_ln)
-                    if state[_kb.S_NEED_WORK] > len(sec_child):
-                        size = max(int(state[_kb.S_NEED_WORK]), 2 * len(sec_child))
-                        sec_child = np.empty(size, np.int32)
-                        sec_parent = np.empty(size, np.int32)
-                elif status != _kb.OK:
-                    break
-    finally:
-        if bar is not None:
-            bar.close()
-    n_ev = int(state[_kb.S_N_EVENTS])
-    end_time = int(state[_kb.S_T])
-    events = buf.events(n_ev, continuous=False)
-    if not record:
-        return events, end_time, status, None
-    if status == _kb.DONE or n_ev == 0:
-        alive = np.zeros(0, np.int32)
-    else:
-        last = events.time == end_time - 1
-        alive = np.unique(events.avalanche[last]).astype(np.int32)
-    return events, end_time, status, alive
-
-
-def _simulate_contact_process(network: Network, model: ContactProcess, protocol: int,
-                              duration: float | None, initial: np.ndarray,
-                              n_avalanches: int | None, max_events: int, rng: np.ndarray,
-                              progress: bool):
-    """Drive `_run_contact_process` in chunks; return (events, end_time, status, alive)."""
-    n = network.n_nodes
-    if duration == 0:
-        initial = initial[:0]
-    buf = _Buffers(max(_INITIAL_CAPACITY, len(initial)), continuous=True,
-                   limit=max_events + 1)
-    perm = np.arange(n, dtype=np.int32)
-    pos = np.arange(n, dtype=np.int32)
-    cur = np.zeros(n, np.int32)
-    state = np.zeros(_kc.C_STATE_SIZE, np.int64)
-    clock = np.zeros(1, np.float64)
-    m0 = len(initial)
-    if m0:
-        buf.time[:m0] = 0.0
-        buf.end_time[:m0] = np.inf
-        buf.neuron[:m0] = initial
-        buf.avalanche[:m0] = np.arange(m0)
-        buf.generation[:m0] = 0
-        buf.parent_indptr[: m0 + 1] = 0
-        rest = np.setdiff1d(np.arange(n), initial)
-        perm[:] = np.concatenate([initial, rest])
-        pos[perm] = np.arange(n, dtype=np.int32)
-        cur[initial] = np.arange(m0)
-        state[_kc.C_N_EVENTS] = m0
-        state[_kc.C_N_ACTIVE] = m0
-        state[_kc.C_NEXT_AV] = m0
-    limit = np.inf if duration is None else float(duration)
-    bar = _progress_bar(progress, None, "events")
-    shown = 0
-    try:
-        if protocol == _kb.ISOLATED and n_avalanches == 0:
-            status = _kb.DONE
-        else:
-            while True:
-                status = _kc._run_contact_process(
-                    network.indptr, network.indices, model.rate, model.drive, protocol, limit,
-                    -1 if n_avalanches is None else n_avalanches, max_events, _CHUNK_EVENTS,
-                    perm, pos, cur, buf.time, buf.end_time, buf.neuron, buf.avalanche,
-                    buf.generation, buf.parent_indptr, buf.parent_ids, state, clock, rng)
-                if bar is not None:
-                    bar.update(int(state[_kc.C_N_EVENTS]) - shown)
-                    shown = int(state[_kc.C_N_EVENTS])
-                if status == _kb.BUFFER_FULL:
-                    n_ev = int(state[_kc.C_N_EVENTS])
-                    buf.grow_events(n_ev + 1, n_ev)
-                    buf.grow_links(len(buf.time), int(buf.parent_indptr[n_ev]))
-                elif status != _kb.OK:
-                    break
-    finally:
-        if bar is not None:
-            bar.close()
-    n_ev = int(state[_kc.C_N_EVENTS])
-    events = buf.events(n_ev, continuous=True)
-    active = perm[: int(state[_kc.C_N_ACTIVE])]
-    alive = np.unique(events.avalanche[cur[active]]).astype(np.int32)
-    return events, float(clock[0]), status, alive

@@ -4,8 +4,10 @@ Each model is registered by name (`available`, `get`) so studies and the command
 name it with a string: ``netaval.models.get("branching")(sigma=1.0)``.
 """
 
+from netaval.models._engine import Outcome, Recorder, State, Task
 from netaval.models._registry import available, get, register
 from netaval.models.branching import Branching
 from netaval.models.contact_process import ContactProcess
 
-__all__ = ["Branching", "ContactProcess", "available", "get", "register"]
+__all__ = ["Branching", "ContactProcess", "Outcome", "Recorder", "State", "Task", "available",
+           "get", "register"]

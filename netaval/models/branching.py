@@ -11,9 +11,11 @@ import numpy as np
 
 from netaval._validation import Interval, Options, check_params
 from netaval.errors import InvalidParameterError
+from netaval.models._engine import Outcome, State
 from netaval.models._registry import register
 
 if TYPE_CHECKING:
+    from netaval.models._engine import Recorder, Task
     from netaval.network import Network
 
 __all__ = ["Branching"]
@@ -106,6 +108,10 @@ class Branching:
     #: discrete time, one step per transmission
     continuous_time = False
 
+    def engine(self, task: Task, recorder: Recorder) -> Outcome:
+        """Run the dynamics for `netaval.simulate` (see `netaval.models._engine`)."""
+        return _engine(self, task, recorder)
+
     def transmission(self, network: Network) -> tuple[np.ndarray, np.ndarray, bool, float]:
         """Per-row transmission probabilities for ``network`` (used by `netaval.simulate`).
 
@@ -170,3 +176,122 @@ class Branching:
         inv_log_q = np.zeros(n)
         inv_log_q[geometric] = 1.0 / np.log1p(-p_row[geometric])
         return p_row, inv_log_q, False, 0.0
+
+
+#: ``last firing step`` of a neuron that never fired (relative to any window): the
+#: kernel's NEVER >> 32
+_NEVER_STEP = -(2**31)
+
+
+def _check_state(state: State, n: int) -> np.ndarray:
+    """Validate a `Branching` state; return its per-neuron last firing steps (int64)."""
+    last = state.arrays.get("last_fire") if isinstance(state.arrays, dict) else None
+    neuron, time = np.asarray(state.neuron), np.asarray(state.time)
+    if (not isinstance(last, np.ndarray) or last.shape != (n,) or last.dtype != np.int64
+            or neuron.ndim != 1 or neuron.dtype != np.int32 or time.shape != neuron.shape
+            or time.dtype != np.int64 or (len(neuron) and (
+                neuron.min() < 0 or neuron.max() >= n or np.any(time != -1)
+                or np.any(np.diff(neuron) <= 0)))
+            or last.min(initial=-1) < _NEVER_STEP or last.max(initial=-1) > -1
+            or np.any(last[neuron] != -1)):
+        raise InvalidParameterError(
+            "The 'initial_state' parameter of simulate is not a valid Branching state (use "
+            "Run.final_state of a Branching run on this network)."
+        )
+    return last
+
+
+def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
+    """Drive `_run_branching` in chunks (the `Branching` engine)."""
+    from netaval._kernels import branching as _kb  # numba: only when a run starts
+
+    network = task.network
+    protocol = {"driven": _kb.DRIVEN, "spreading": _kb.SPREADING,
+                "isolated": _kb.ISOLATED}[task.protocol]
+    n_steps, n_avalanches, max_events = task.limit, task.n_avalanches, task.max_events
+    record = buf.record
+    n = network.n_nodes
+    p_row, inv_log_q, per_synapse, weight_scale = model.transmission(network)
+    row_params = np.ascontiguousarray(np.column_stack([p_row, inv_log_q]))
+    drive = model.drive if protocol == _kb.DRIVEN else 0.0
+    if drive == 0.0:
+        drive_inv_log_q = 0.0
+    elif drive >= 1.0:
+        drive_inv_log_q = -1e-300  # every neuron: the gap floor(log(u) * tiny) is 0
+    else:
+        drive_inv_log_q = 1.0 / np.log1p(-drive)
+    initial = task.initial if n_steps != 0 else task.initial[:0]
+    work = max(16, min(network.n_edges, 1 << 16))
+    sec_child = np.empty(work, np.int32)
+    sec_parent = np.empty(work, np.int32)
+    fire = np.full(n, _kb.NEVER, np.int64)
+    ch_neuron = np.zeros(n, np.int32)
+    ch_prim = np.zeros(n, np.int32)
+    ch_cnt = np.zeros(n, np.int64)
+    bitmap = np.zeros(_kb.bitmap_size(n), np.uint64)
+    state = np.zeros(_kb.STATE_SIZE, np.int64)
+    refractory = min(model.refractory, _kb.MAX_STEPS)
+    carried = 0
+    if task.initial_state is not None:
+        last = _check_state(task.initial_state, n)
+        fire[:] = last << 32
+        carried = buf.write_roots(0, task.initial_state.time, task.initial_state.neuron)
+        fire[task.initial_state.neuron] = (np.int64(-1) << 32) | np.arange(carried)
+        state[_kb.S_N_EVENTS] = carried
+        state[_kb.S_NEXT_AV] = carried
+        state[_kb.S_NEXT_SEED] = int(last.max(initial=_NEVER_STEP)) + 1 + refractory
+        if carried and protocol == _kb.ISOLATED:
+            state[_kb.S_COMPLETED] = -1  # the carried activity dies out uncounted
+    m0 = len(initial)
+    if protocol == _kb.SPREADING and m0:
+        buf.write_roots(0, np.zeros(m0, np.int64), initial)
+        fire[initial] = np.arange(m0)  # fired at step 0
+        state[_kb.S_T] = 1
+        state[_kb.S_N_EVENTS] = m0
+        state[_kb.S_NEXT_AV] = m0
+    steps = _kb.MAX_STEPS if n_steps is None else int(n_steps)
+    isolated = protocol == _kb.ISOLATED
+    if protocol == _kb.SPREADING and m0 + carried == 0:
+        status = _kb.DONE
+    elif isolated and n_avalanches == 0 and carried == 0:
+        status = _kb.DONE
+    else:
+        while True:
+            chunk_end = int(state[_kb.S_T]) + task.chunk_steps
+            status = _kb._run_branching(
+                network.indptr, network.indices, network.weights, row_params, per_synapse,
+                weight_scale, refractory, drive_inv_log_q, protocol, steps,
+                -1 if n_avalanches is None else n_avalanches, max_events, chunk_end,
+                task.chunk_events, record, fire, ch_neuron, ch_prim, ch_cnt,
+                sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
+                buf.generation, buf.parent_indptr, buf.parent_ids, state, task.rng)
+            task.progress(max(0, int(state[_kb.S_COMPLETED if isolated else _kb.S_T])))
+            if status == _kb.BUFFER_FULL:
+                n_ev, n_ln = int(state[_kb.S_N_EVENTS]), int(state[_kb.S_N_LINKS])
+                if state[_kb.S_NEED_EVENTS] > len(buf.time):
+                    buf.grow_events(int(state[_kb.S_NEED_EVENTS]), n_ev)
+                if state[_kb.S_NEED_LINKS] > len(buf.parent_ids):
+                    buf.grow_links(int(state[_kb.S_NEED_LINKS]), n_ln)
+                if state[_kb.S_NEED_WORK] > len(sec_child):
+                    size = max(int(state[_kb.S_NEED_WORK]), 2 * len(sec_child))
+                    sec_child = np.empty(size, np.int32)
+                    sec_parent = np.empty(size, np.int32)
+            elif status != _kb.OK:
+                break
+    n_ev = int(state[_kb.S_N_EVENTS])
+    end_time = int(state[_kb.S_T])
+    # the frontier: events of the last simulated step (they transmit at the next step)
+    frontier = int(state[_kb.S_FRONTIER]) if status != _kb.DONE else n_ev
+    if n_ev and frontier < n_ev and buf.time[frontier] != end_time - 1:
+        frontier = n_ev
+    if record and frontier < n_ev:
+        alive = np.unique(buf.avalanche[frontier:n_ev]).astype(np.int32)
+    else:
+        alive = np.zeros(0, np.int32)
+    last = np.maximum((fire >> 32) - end_time, _NEVER_STEP)
+    final = State(model=model, network=network,
+                  neuron=np.sort(buf.neuron[frontier:n_ev]).astype(np.int32),
+                  time=np.full(n_ev - frontier, -1, np.int64), arrays={"last_fire": last})
+    status = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events"}[status]
+    return Outcome(n_events=n_ev, end_time=end_time, status=status,
+                   alive=alive, final_state=final)

@@ -1,0 +1,331 @@
+"""The model engine protocol: what a model brings, what `netaval.simulate` hands it.
+
+A model is a frozen dataclass of parameters, validated in ``__post_init__``, registered
+by name with `netaval.models.register`, with two more members:
+
+``continuous_time`` : bool (class attribute)
+    False: event times are int64 step numbers and ``n_steps`` limits a run; True: event
+    times are float64 and ``duration`` limits it.
+``engine(self, task: Task, recorder: Recorder) -> Outcome``
+    The code that turns (network, protocol, limits, random stream, optional initial
+    state) into events. It may raise `InvalidParameterError` for parameters that do not
+    fit the network (naming the parameter).
+
+An optional ``drive`` field is the rate or probability of spontaneous (root) firings;
+`simulate` warns when the protocol makes it useless.
+
+`simulate` keeps the shared work: it validates every argument and the protocol rules,
+checks ``initial_state`` against the model class and the network, seeds the random stream,
+owns the `Recorder` (growable event buffers) and the progress bar, enforces
+``on_max_events``, bins ``activity`` and assembles the `Run`. It never names a model.
+
+What the engine receives
+------------------------
+``task`` (`Task`, read only): the network (validated CSR), the protocol name, the time
+limit (``n_steps`` or ``duration``, None for none), the spreading seeds, ``n_avalanches``,
+the ``max_events`` budget, the ``initial_state`` (a `State` of this model class on this
+network, or None), the random stream ``rng`` (a uint64 array of shape (1,), the SplitMix64
+state of `netaval._kernels.rng`, advanced in place), the chunk sizes and a ``progress``
+callable taking the current progress count (completed avalanches for "isolated", else the
+current time).
+
+``recorder`` (`Recorder`): the event buffers ``time``, ``neuron``, ``avalanche``,
+``generation``, ``parent_indptr``, ``parent_ids`` (plus columns the engine adds with
+`Recorder.add_column`), grown on request with `Recorder.grow_events` and
+`Recorder.grow_links`. Growing replaces the arrays, so re-read them after growing. When
+``recorder.record`` is False only ``time`` and ``neuron`` are kept.
+
+What the engine must do
+-----------------------
+Write events 0 .. n_events - 1 in causal order (sorted by (time, neuron), parents before
+children, roots opening avalanches 0, 1, 2, ... in order), stop at the time limit, at
+``max_events`` events, or when the protocol says the activity is over, and return an
+`Outcome`: the number of events, the time reached, the status ("done", "limit" or
+"max_events"), the avalanches still alive, and the final `State` (None if the model
+cannot be continued). Draw all randomness from ``task.rng`` so a run depends only on its
+seed.
+
+Protocols: "driven" runs until the limit with the model's drive on; "spreading" fires
+``task.initial`` at time 0 (roots, in neuron order) and runs without drive until silent
+or the limit; "isolated" seeds one uniformly chosen neuron whenever the network is silent
+until ``n_avalanches`` avalanches died out. `Recorder.write_roots` writes such roots.
+
+Continuation
+------------
+A `State` is the dynamical state when a run stopped, with times relative to that moment:
+the activations that can still cause firings (``neuron``, ``time`` < 0) and model arrays
+(refractory clocks, per-edge state, ...). An engine given ``task.initial_state`` first
+writes those activations as *carried* events: the first events of the run, roots at their
+(negative) times, one avalanche each. Their avalanches started before the window, so
+`Avalanches` flags them truncated (never dropped), and ``activity`` does not count them
+(``Run.protocol_params["n_carried"]`` says how many there are).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # netaval.models imports no numba or scipy (netaval models, --help)
+    from netaval.events import Events
+    from netaval.network import Network
+
+__all__ = ["Task", "Recorder", "Outcome", "State", "STATUSES", "PROTOCOLS"]
+
+#: values of `Outcome.status`
+STATUSES = ("done", "limit", "max_events")
+#: protocol names, as `Task.protocol`
+PROTOCOLS = ("driven", "spreading", "isolated")
+
+
+@dataclass(frozen=True, eq=False)
+class State:
+    """Dynamical state of a model on a network when a run stopped (see `Run.final_state`).
+
+    Times are relative to the stopping moment, so a `State` starts the next window at 0.
+
+    Attributes
+    ----------
+    model : object
+        The model instance that produced the state; a state continues only runs of the
+        same model class (parameters may differ).
+    network : Network
+        The network the state lives on; a state continues only runs on a network with the
+        same connectivity.
+    neuron : ndarray of int32
+        Neurons whose activation can still cause firings: active units (continuous time)
+        or the neurons that fired in the last step (discrete time), sorted by (time,
+        neuron).
+    time : ndarray of int64 or float64
+        Their activation times relative to the stopping moment (<= 0; 0 only for an
+        activation at the very moment a run stopped at ``max_events``).
+    arrays : dict of str to ndarray
+        Model state beyond the active set (refractory clocks, per-edge state, ...), owned
+        by the model's engine.
+    """
+
+    model: Any
+    network: Network
+    neuron: NDArray[np.int32]
+    time: NDArray
+    arrays: Mapping[str, NDArray] = field(default_factory=dict)
+
+    @property
+    def n_active(self) -> int:
+        """Number of carried activations."""
+        return int(len(self.neuron))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, State):
+            return NotImplemented
+        return (type(self.model) is type(other.model) and self.network is other.network
+                and np.array_equal(self.neuron, other.neuron)
+                and np.array_equal(self.time, other.time)
+                and self.time.dtype == other.time.dtype
+                and sorted(self.arrays) == sorted(other.arrays)
+                and all(np.array_equal(self.arrays[k], other.arrays[k]) for k in self.arrays))
+
+    __hash__ = None  # mutable arrays inside
+
+    def __repr__(self) -> str:
+        return (f"State(model={self.model!r}, n_nodes={self.network.n_nodes}, "
+                f"n_active={self.n_active}, arrays={sorted(self.arrays)})")
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """What `netaval.simulate` asks an engine to do (see the module docstring).
+
+    Attributes
+    ----------
+    network : Network
+    protocol : str
+        One of `PROTOCOLS`.
+    limit : int, float or None
+        ``n_steps`` (discrete time) or ``duration`` (continuous time); None: no limit.
+    initial : ndarray of int64
+        Sorted, distinct neurons firing at time 0 ("spreading"); empty otherwise.
+    n_avalanches : int or None
+        Avalanches to complete ("isolated").
+    max_events : int
+        Event budget: stop with status "max_events" once this many events are recorded
+        (discrete-time engines may finish the step).
+    initial_state : State or None
+        Already checked to be of this model class and network.
+    rng : ndarray of uint64, shape (1,)
+        SplitMix64 stream state, advanced in place.
+    chunk_steps, chunk_events : int
+        Bound on the work of one kernel call, so progress can be shown.
+    progress : callable
+        ``progress(done)``: completed avalanches ("isolated") or the current time.
+    """
+
+    network: Network
+    protocol: str
+    limit: int | float | None
+    initial: NDArray[np.int64]
+    n_avalanches: int | None
+    max_events: int
+    initial_state: State | None
+    rng: NDArray[np.uint64]
+    chunk_steps: int = 4096
+    chunk_events: int = 1 << 21
+    progress: Callable[[float], None] = lambda done: None
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """What an engine returns.
+
+    Attributes
+    ----------
+    n_events : int
+        Events written to the recorder.
+    end_time : int or float
+        Time reached: steps simulated (events have times < end_time) or simulated time.
+    status : str
+        "done" (the protocol's activity ended), "limit" (time limit reached) or
+        "max_events".
+    alive : ndarray of int32
+        Avalanches that could still produce events.
+    final_state : State or None
+        State to continue from (None: the model cannot be continued).
+    """
+
+    n_events: int
+    end_time: float
+    status: str
+    alive: NDArray[np.int32]
+    final_state: State | None = None
+
+
+def _grow(array: np.ndarray, size: int, keep: int) -> np.ndarray:
+    """A buffer of ``size`` entries holding ``array[:keep]``.
+
+    Growing allocates afresh and copies (numpy advises huge pages for large fresh arrays,
+    which makes the first writes much cheaper than after an in-place ``realloc``);
+    shrinking resizes in place when the buffer is private.
+    """
+    if size <= len(array) and array.flags.owndata and array.base is None:
+        array.resize(size, refcheck=False)
+        return array
+    out = np.empty(size, dtype=array.dtype)
+    out[:keep] = array[:keep]
+    return out
+
+
+def _trim(array: np.ndarray, size: int) -> np.ndarray:
+    """``array[:size]`` without keeping a much larger buffer alive."""
+    if len(array) > size + (size >> 3) + 64:
+        return _grow(array, size, size)
+    return array[:size]
+
+
+class Recorder:
+    """Growable event buffers, owned by `netaval.simulate` and filled by an engine.
+
+    Buffers grow fourfold (fresh `numpy.empty` pages cost nothing until written, and the
+    final trim gives the unused tail back without copying), up to ``limit`` entries
+    unless more are needed. With ``record=False`` only times and neurons are kept.
+
+    Parameters
+    ----------
+    capacity : int
+        Initial number of event slots.
+    continuous : bool
+        float64 times (True) or int64 steps.
+    limit : int
+        Soft cap on the buffer size (``max_events`` plus what one step may overshoot).
+    record : bool, default True
+        Record the causes (avalanche, generation, parents).
+    """
+
+    def __init__(self, capacity: int, continuous: bool, limit: int,
+                 record: bool = True) -> None:
+        self.limit = limit
+        self.record = record
+        self.continuous = continuous
+        self.time = np.empty(capacity, np.float64 if continuous else np.int64)
+        self.neuron = np.empty(capacity, np.int32)
+        size = capacity if record else 0
+        self.avalanche = np.empty(size, np.int32)
+        self.generation = np.empty(size, np.int32)
+        self.parent_indptr = np.zeros(size + 1, np.int64)
+        self.parent_ids = np.empty(size, np.int32)
+        self.columns: dict[str, np.ndarray] = {}
+        self._fill: dict[str, Any] = {}
+
+    @property
+    def capacity(self) -> int:
+        """Event slots available."""
+        return len(self.time)
+
+    def add_column(self, name: str, dtype: Any, fill: Any = 0) -> np.ndarray:
+        """Add a per-event column (e.g. ``end_time``) grown with the others; return it.
+
+        ``fill`` is its value for the events `write_roots` writes (slots added by growing
+        are uninitialised: the engine writes every event's value).
+        """
+        column = np.full(len(self.time), fill, dtype=dtype)
+        self.columns[name] = column
+        self._fill[name] = fill
+        return column
+
+    def _size(self, need: int, current: int) -> int:
+        return max(need, min(4 * current, self.limit))
+
+    def grow_events(self, need: int, n: int) -> None:
+        """Make room for at least ``need`` events, keeping the first ``n``."""
+        size = self._size(need, len(self.time))
+        names = ("time", "neuron", "avalanche", "generation") if self.record else (
+            "time", "neuron")
+        for name in names:
+            setattr(self, name, _grow(getattr(self, name), size, n))
+        for name, column in self.columns.items():
+            self.columns[name] = _grow(column, size, n)
+        if self.record:
+            self.parent_indptr = _grow(self.parent_indptr, size + 1, n + 1)
+
+    def grow_links(self, need: int, n_links: int) -> None:
+        """Make room for at least ``need`` causal links, keeping the first ``n_links``."""
+        if self.record:
+            self.parent_ids = _grow(self.parent_ids, self._size(need, len(self.parent_ids)),
+                                    n_links)
+
+    def write_roots(self, start: int, time: NDArray, neuron: NDArray) -> int:
+        """Write roots (no parent, generation 0, new avalanches) as events ``start ..``.
+
+        The events must come first in the run (avalanche ids ``start, start + 1, ...``),
+        sorted by (time, neuron); added columns get their ``fill`` value. Returns the
+        number of events after them.
+        """
+        m = len(neuron)
+        end = start + m
+        if end > len(self.time):
+            self.grow_events(end, start)
+        self.time[start:end] = time
+        self.neuron[start:end] = neuron
+        for name, column in self.columns.items():
+            column[start:end] = self._fill[name]
+        if self.record:
+            self.avalanche[start:end] = np.arange(start, end)
+            self.generation[start:end] = 0
+            self.parent_indptr[start + 1: end + 1] = self.parent_indptr[start]
+        return end
+
+    def events(self, n: int) -> Events | tuple[np.ndarray, np.ndarray]:
+        """The first ``n`` events (``(time, neuron)`` when causes are not recorded)."""
+        from netaval.events import Events
+
+        if not self.record:
+            return (_trim(self.time, n), _trim(self.neuron, n))
+        indptr = _trim(self.parent_indptr, n + 1)
+        extra = {name: _trim(column, n) for name, column in self.columns.items()}
+        return Events(time=_trim(self.time, n), neuron=_trim(self.neuron, n),
+                      avalanche=_trim(self.avalanche, n), generation=_trim(self.generation, n),
+                      parent_indptr=indptr, parent_ids=_trim(self.parent_ids, int(indptr[n])),
+                      time_step=None if self.continuous else 1.0, **extra)
