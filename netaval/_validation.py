@@ -24,6 +24,7 @@ __all__ = [
     "check_params",
     "invalid_values",
     "as_float_array",
+    "sealed",
 ]
 
 
@@ -167,3 +168,28 @@ def as_float_array(owner: str, name: str, values: Any, *, ndim: int = 1,
             f"Got {array.ravel()[bad]!r} at position {bad}."
         )
     return array
+
+
+def sealed(array: np.ndarray) -> np.ndarray:
+    """A read-only view of ``array`` whose write flag cannot be turned back on.
+
+    The buffer that owns the data is made read-only too, so ``setflags(write=True)`` on
+    the returned view raises. Call it only on arrays nobody else may write to (a private
+    copy, or a buffer netaval allocated): it makes the owner read-only in place.
+
+    Examples
+    --------
+    >>> from netaval._validation import sealed
+    >>> view = sealed(np.arange(3))
+    >>> view.setflags(write=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot set WRITEABLE flag to True of this array
+    """
+    owner = array
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    owner.setflags(write=False)
+    view = array.view()
+    view.setflags(write=False)
+    return view

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import numbers
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from netaval.errors import InvariantError, MalformedNetworkError
+from netaval._kernels import events as _ke
+from netaval._kernels.events import _check_structure
+from netaval._validation import sealed
+from netaval.errors import InvalidParameterError, InvariantError, MalformedNetworkError
 from netaval.network import Network
 
 __all__ = ["Events", "MAX_EVENTS_IN_MEMORY"]
@@ -15,6 +22,119 @@ __all__ = ["Events", "MAX_EVENTS_IN_MEMORY"]
 #: Event ids are stored as int32, so one in-memory run holds at most this many events
 #: (2**31 - 1 events take 64 GiB at 32 bytes each, beyond any machine we target).
 MAX_EVENTS_IN_MEMORY = int(np.iinfo(np.int32).max)
+
+_OWNER = "Events"
+_TIME = "time"  # dtype marker: int64 (steps) or float64 (continuous time), by the input's kind
+#: Every array of an event record: dtype and length ("events": n_events, "indptr":
+#: n_events + 1, "links": parent_indptr[-1]). A new column is one line here.
+_COLUMNS = {
+    "time": (_TIME, "events"),
+    "neuron": (np.int32, "events"),
+    "avalanche": (np.int32, "events"),
+    "generation": (np.int32, "events"),
+    "parent_indptr": (np.int64, "indptr"),
+    "parent_ids": (np.int32, "links"),
+    "end_time": (np.float64, "events"),  # optional: None when not recorded
+}
+#: Columns that may be None.
+_OPTIONAL = ("end_time",)
+#: The arguments of `_check_structure`, in order.
+_STRUCTURE = ("time", "neuron", "avalanche", "generation", "parent_indptr", "parent_ids")
+
+
+def _invalid(name: str, text: str) -> InvalidParameterError:
+    return InvalidParameterError(f"The {name!r} parameter of {_OWNER} {text}.")
+
+
+def _column(name: str, values: Any, dtype: Any, copy: bool) -> NDArray:
+    """``values`` as a contiguous array of ``dtype`` (a fresh one if ``copy``), refusing any
+    lossy conversion."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise _invalid(name, f"must be a 1-dimensional array of numbers ({exc})") from None
+    if array.ndim != 1:
+        raise _invalid(name, f"must be 1-dimensional. Got shape {array.shape} instead")
+    kind = array.dtype.kind
+    if dtype is _TIME:
+        dtype = np.float64 if kind == "f" else np.int64
+        allowed = "iuf"
+    else:
+        allowed = "iu" if array.size else "iuf"  # np.array([]) is float64
+    if kind not in allowed:
+        what = "integers or floats" if allowed == "iuf" else "integers"
+        raise _invalid(name, f"must hold {what}. Got dtype {array.dtype} instead")
+    if kind in "iu" and array.size and array.dtype != dtype:
+        info = np.iinfo(dtype)
+        low, high = array.min(), array.max()
+        if low < info.min or high > info.max:
+            raise _invalid(name, f"must fit in {np.dtype(dtype).name}. Got values in "
+                                 f"[{low}, {high}]")
+    if copy:
+        return np.array(array, dtype=dtype, order="C", copy=True)
+    return np.ascontiguousarray(array, dtype=dtype)
+
+
+def _check_lengths(columns: dict[str, NDArray]) -> None:
+    n = len(columns["time"])
+    if n > MAX_EVENTS_IN_MEMORY:
+        raise _invalid("time", f"holds {n} events, more than MAX_EVENTS_IN_MEMORY = "
+                               f"{MAX_EVENTS_IN_MEMORY}")
+    if len(columns["parent_indptr"]) == 0:
+        raise _invalid("parent_indptr", "must have n_events + 1 entries. Got 0")
+    expected = {"events": n, "indptr": n + 1}  # links: parent_indptr[-1], see _check_structure
+    for name, (_, length) in _COLUMNS.items():
+        if columns[name] is not None and length in expected and len(
+                columns[name]) != expected[length]:
+            rule = {"events": "one entry per event (as time)", "indptr": "n_events + 1 entries"}
+            raise _invalid(name, f"must have {rule[length]}: {expected[length]}. Got "
+                                 f"{len(columns[name])}")
+
+
+def _check_end_time(columns: dict[str, NDArray | None], time_step: float | None) -> None:
+    end = columns["end_time"]
+    if end is None:
+        return
+    if time_step is not None:
+        raise _invalid("end_time", "is derived for discrete time (time + 1); pass it only "
+                                   "with time_step=None")
+    bad = ~(end > columns["time"])  # NaN fails too; inf: still active when the run stopped
+    if np.any(bad):
+        e = int(np.flatnonzero(bad)[0])
+        raise _invalid("end_time", f"must be later than each event's time (inf while still "
+                                   f"active). Got {end[e].item()!r} for time {columns["time"][e].item()!r} "
+                                   f"at event {e}")
+
+
+def _structure_error(code: int, e: int, columns: dict[str, NDArray]) -> InvalidParameterError:
+    indptr = columns["parent_indptr"]
+    if code == _ke.BAD_INDPTR_START:
+        return _invalid("parent_indptr", f"must start at 0. Got {indptr[0]}")
+    if code == _ke.BAD_INDPTR_STEP:
+        return _invalid("parent_indptr", f"must be non-decreasing; it drops after event {e}")
+    if code == _ke.BAD_INDPTR_END:
+        reached = indptr[min(e + 1, len(indptr) - 1)]
+        return _invalid("parent_indptr", f"must end at len(parent_ids) = "
+                                         f"{len(columns['parent_ids'])} without exceeding it. "
+                                         f"Got {reached} after event {e}")
+    if code == _ke.BAD_PARENT:
+        ids = columns["parent_ids"][indptr[e]:indptr[e + 1]].tolist()
+        return _invalid("parent_ids", f"must hold ids of earlier events, in [0, {e}) for "
+                                      f"event {e}. Got {ids}")
+    if code == _ke.BAD_TIME:
+        time = columns["time"]
+        got = f"{time[e - 1].item()!r} then {time[e].item()!r}" if e else repr(time[e].item())
+        return _invalid("time", f"must be finite and non-decreasing (causal order). Got {got} "
+                                f"at event {e}")
+    if code == _ke.BAD_NEURON:
+        return _invalid("neuron", f"must hold non-negative neuron ids. Got "
+                                  f"{columns['neuron'][e]} at event {e}")
+    if code == _ke.BAD_AVALANCHE:
+        return _invalid("avalanche", f"must number roots 0, 1, ... in order and give every "
+                                     f"other event its primary parent's avalanche. Got "
+                                     f"{columns['avalanche'][e]} at event {e}")
+    return _invalid("generation", f"must be 0 for a root and 1 + the primary parent's "
+                                  f"otherwise. Got {columns['generation'][e]} at event {e}")
 
 
 class _EndTime:
@@ -65,6 +185,17 @@ class Events:
         (runs saved by format version 1). For discrete-time models it is derived, not
         stored: an event lasts one step, ``end_time = time + 1``.
 
+    Raises
+    ------
+    InvalidParameterError
+        When the arrays do not form a valid record, naming the column: a lossy dtype
+        conversion, wrong lengths, ``parent_indptr`` not rising from 0 to
+        ``len(parent_ids)``, a parent id outside ``[0, e)``, times not finite and
+        non-decreasing, a negative neuron id, or avalanche / generation numbers breaking
+        the rules above. The check is one O(n) jitted pass; the arrays are copied and
+        stored read-only (their write flag cannot be turned back on). Neuron ids beyond a
+        network are checked where a network meets the events (`check_invariants`).
+
     Examples
     --------
     >>> net = netaval.Network.from_edges([0], [1], n_nodes=2)
@@ -87,30 +218,61 @@ class Events:
     end_time: NDArray[np.float64] | None = _EndTime()
 
     def __post_init__(self) -> None:
-        time = np.asarray(self.time)
-        time = time.astype(np.float64 if time.dtype.kind == "f" else np.int64, copy=False)
-        object.__setattr__(self, "time", np.ascontiguousarray(time))
-        for name, dtype in (("neuron", np.int32), ("avalanche", np.int32),
-                            ("generation", np.int32), ("parent_indptr", np.int64),
-                            ("parent_ids", np.int32)):
-            object.__setattr__(self, name, np.ascontiguousarray(getattr(self, name), dtype=dtype))
-        n = len(self.time)
-        for name in ("neuron", "avalanche", "generation"):
-            if len(getattr(self, name)) != n:
-                raise InvariantError(f"Events.{name} has {len(getattr(self, name))} rows, "
-                                     f"time has {n}.")
-        if len(self.parent_indptr) != n + 1:
-            raise InvariantError(f"Events.parent_indptr must have n_events + 1 = {n + 1} "
-                                 f"entries. Got {len(self.parent_indptr)}.")
-        end = self.__dict__["end_time"]
-        if end is not None:
-            if self.time_step is not None:
-                raise InvariantError("Events.end_time is derived for discrete time "
-                                     "(time + 1); pass it only with time_step=None.")
-            end = np.ascontiguousarray(end, dtype=np.float64)
-            if len(end) != n:
-                raise InvariantError(f"Events.end_time has {len(end)} rows, time has {n}.")
-            object.__setattr__(self, "end_time", end)
+        self._validate(copy=True)
+
+    def _validate(self, *, copy: bool) -> None:
+        """Check every column in O(n) and store sealed (read-only) arrays.
+
+        ``copy=False`` is for arrays nobody else holds (a file just read by `load`).
+        """
+        time_step = self.time_step
+        if time_step is not None and not (isinstance(time_step, numbers.Real)
+                                          and not isinstance(time_step, bool)
+                                          and math.isfinite(time_step) and time_step > 0):
+            raise _invalid("time_step", f"must be a positive finite float or None. Got "
+                                        f"{time_step!r} instead")
+        given = {name: self.__dict__[name] for name in _COLUMNS}
+        columns = {name: None if given[name] is None and name in _OPTIONAL
+                   else _column(name, given[name], dtype, copy)
+                   for name, (dtype, _) in _COLUMNS.items()}
+        _check_lengths(columns)
+        code, index = _check_structure(*(columns[name] for name in _STRUCTURE))
+        if code != _ke.OK:
+            raise _structure_error(code, index, columns)
+        _check_end_time(columns, time_step)
+        for name, array in columns.items():
+            object.__setattr__(self, name, None if array is None else sealed(array))
+        if time_step is not None:
+            object.__setattr__(self, "time_step", float(time_step))
+
+    @classmethod
+    def _from_private(cls, **columns: Any) -> Events:
+        """Validated Events over arrays nobody else holds (no copy): used by `load`."""
+        self = cls._fields_as_given(columns)
+        self._validate(copy=False)
+        return self
+
+    @classmethod
+    def _fields_as_given(cls, columns: dict[str, Any]) -> Events:
+        self = object.__new__(cls)
+        for f in dataclasses.fields(cls):
+            object.__setattr__(self, f.name, columns.pop(f.name, f.default))
+        if columns:
+            raise TypeError(f"Events got unknown columns {sorted(columns)}")
+        return self
+
+    @classmethod
+    def _trusted(cls, **columns: Any) -> Events:
+        """Events from netaval's own kernels, whose output is correct by construction.
+
+        Skips the O(n) validation of the public constructor (nothing is copied); the
+        arrays become read-only views of buffers nobody else holds.
+        """
+        self = cls._fields_as_given(columns)
+        for name in _COLUMNS:
+            if self.__dict__[name] is not None:
+                object.__setattr__(self, name, sealed(self.__dict__[name]))
+        return self
 
     # ------------------------------------------------------------------ derived arrays
     @property
@@ -144,19 +306,19 @@ class Events:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays, in bytes (a derived `end_time` holds none)."""
-        stored = self.__dict__["end_time"]
-        return sum(getattr(self, name).nbytes for name in
-                   ("time", "neuron", "avalanche", "generation", "parent_indptr",
-                    "parent_ids")) + (0 if stored is None else stored.nbytes)
+        return sum(self.__dict__[name].nbytes for name in _COLUMNS
+                   if self.__dict__[name] is not None)
 
     @classmethod
     def empty(cls, *, continuous: bool = False) -> Events:
         """An empty event record (a silent run)."""
         dtype = np.float64 if continuous else np.int64
-        return cls(np.zeros(0, dtype), np.zeros(0, np.int32), np.zeros(0, np.int32),
-                   np.zeros(0, np.int32), np.zeros(1, np.int64), np.zeros(0, np.int32),
-                   time_step=None if continuous else 1.0,
-                   end_time=np.zeros(0, np.float64) if continuous else None)
+        return cls._trusted(time=np.zeros(0, dtype), neuron=np.zeros(0, np.int32),
+                            avalanche=np.zeros(0, np.int32), generation=np.zeros(0, np.int32),
+                            parent_indptr=np.zeros(1, np.int64),
+                            parent_ids=np.zeros(0, np.int32),
+                            time_step=None if continuous else 1.0,
+                            end_time=np.zeros(0, np.float64) if continuous else None)
 
     # ------------------------------------------------------------------ invariants
     def check_invariants(self, network: Network, *, delay: float | None = None) -> None:

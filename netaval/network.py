@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from netaval._kernels.network import _first_asymmetric_edge, _first_unsorted_row
+from netaval._validation import sealed
 from netaval.errors import InvalidParameterError, MalformedNetworkError
 
 __all__ = ["Network"]
@@ -35,12 +36,7 @@ def _as_index_array(name: str, values: ArrayLike, dtype: type) -> NDArray:
         raise MalformedNetworkError(
             f"'{name}' values must fit in {np.dtype(dtype).name}. Got range [{low}, {high}]."
         )
-    return np.ascontiguousarray(array, dtype=dtype)
-
-
-def _readonly(array: NDArray) -> NDArray:
-    array.setflags(write=False)
-    return array
+    return np.array(array, dtype=dtype, order="C", copy=True)  # private: see sealed
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +47,8 @@ class Network:
     ``indices[indptr[i]:indptr[i + 1]]`` with synaptic weights
     ``weights[indptr[i]:indptr[i + 1]]``. Column indices are sorted within each row and
     never repeated. An undirected network stores each edge in both directions (so it
-    counts twice in `n_edges`) and must be symmetric. The arrays are read-only.
+    counts twice in `n_edges`) and must be symmetric. The arrays are private copies,
+    read-only views whose write flag cannot be turned back on.
 
     Parameters
     ----------
@@ -151,9 +148,9 @@ class Network:
                     f"({source}, {indices[edge]}) has no mirror of equal weight."
                 )
         positions = self._checked_positions(self.positions, n_nodes)
-        object.__setattr__(self, "indptr", _readonly(indptr))
-        object.__setattr__(self, "indices", _readonly(indices))
-        object.__setattr__(self, "weights", _readonly(weights))
+        object.__setattr__(self, "indptr", sealed(indptr))
+        object.__setattr__(self, "indices", sealed(indices))
+        object.__setattr__(self, "weights", sealed(weights))
         object.__setattr__(self, "n_nodes", n_nodes)
         object.__setattr__(self, "directed", bool(self.directed))
         object.__setattr__(self, "positions", positions)
@@ -166,7 +163,7 @@ class Network:
         array = np.asarray(weights)
         if array.dtype.kind not in "biuf":
             raise MalformedNetworkError(f"'weights' must be numeric. Got dtype {array.dtype}.")
-        array = np.ascontiguousarray(array, dtype=np.float64)
+        array = np.array(array, dtype=np.float64, order="C", copy=True)
         if array.shape != (n_edges,):
             raise MalformedNetworkError(
                 f"'weights' must have shape ({n_edges},), one per edge. Got {array.shape}."
@@ -193,7 +190,7 @@ class Network:
             )
         if not np.all(np.isfinite(array)):
             raise MalformedNetworkError("'positions' must contain only finite coordinates.")
-        return _readonly(array)
+        return sealed(array)
 
     # ------------------------------------------------------------------ constructors
     @classmethod

@@ -434,11 +434,14 @@ def test_simulated_runs_match_networkx(seed, model, options):
     ids=["parentless-event-joins-avalanche", "ids-not-from-zero", "child-leaves-parents-avalanche"],
 )
 def test_events_breaking_the_numbering_rules_are_refused(avalanche, parent_indptr, parent_ids):
-    """Event records whose avalanche numbering breaks the Events invariants raise InvariantError."""
-    events = netaval.Events(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
-                            avalanche=np.array(avalanche, np.int32),
-                            generation=np.array([0, len(parent_ids)], np.int32),
-                            parent_indptr=np.array(parent_indptr),
-                            parent_ids=np.array(parent_ids, np.int32))
+    """Event records whose avalanche numbering breaks the Events invariants are refused by
+    the constructor (naming 'avalanche'), and the kernel's own check still catches them."""
+    columns = dict(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
+                   avalanche=np.array(avalanche, np.int32),
+                   generation=np.array([0, len(parent_ids)], np.int32),
+                   parent_indptr=np.array(parent_indptr, np.int64),
+                   parent_ids=np.array(parent_ids, np.int32))
+    with pytest.raises(netaval.InvalidParameterError, match="'avalanche' parameter of Events"):
+        netaval.Events(**columns)
     with pytest.raises(netaval.InvariantError):
-        Avalanches.from_events(events)
+        Avalanches.from_events(netaval.Events._trusted(**columns))

@@ -282,4 +282,4 @@ def _events_from_table(table: Any, meta: dict[str, Any], corrupt: Callable) -> E
                           f"{np.dtype(dtype)}")
         if crc(arrays[name]) != meta["checksums"][name]:
             raise corrupt(f"the checksum of {name!r} does not match (corrupted data)")
-    return Events(time_step=meta["time_step"], **arrays)
+    return Events._from_private(time_step=meta["time_step"], **arrays)

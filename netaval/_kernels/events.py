@@ -1,0 +1,80 @@
+"""Jitted O(n) structural check of an event record, run before any kernel reads one."""
+
+from numba import njit
+
+# Codes returned by `_check_structure` (the Python side turns them into messages).
+OK = 0
+BAD_INDPTR_START = 1
+BAD_INDPTR_STEP = 2
+BAD_INDPTR_END = 3
+BAD_PARENT = 4
+BAD_TIME = 5
+BAD_NEURON = 6
+BAD_AVALANCHE = 7
+BAD_GENERATION = 8
+
+
+@njit(cache=True)
+def _check_structure(time, neuron, avalanche, generation, parent_indptr, parent_ids):
+    """Return ``(code, index)`` of the first structural fault of an event record.
+
+    Parameters
+    ----------
+    time : ndarray of int64 or float64, shape (n_events,)
+    neuron, avalanche, generation : ndarray of int32, shape (n_events,)
+    parent_indptr : ndarray of int64, shape (n_events + 1,)
+    parent_ids : ndarray of int32, shape (n_links,)
+
+    Returns
+    -------
+    code : int
+        `OK` or one of the ``BAD_*`` codes of this module.
+    index : int
+        The first offending event (or, for ``BAD_INDPTR_END``, ``n_events``).
+
+    Notes
+    -----
+    Jitted with numba; one pass, O(n_events + n_links), no allocation. Every index is
+    range-checked before it is used, so the check itself never reads out of bounds.
+    Rules: ``parent_indptr`` rises from 0 to ``len(parent_ids)``; every parent id lies in
+    ``[0, e)``; times are finite and non-decreasing; neuron ids are non-negative; a
+    root (no parent) opens the next avalanche id with generation 0; any other event has
+    its primary parent's avalanche and generation + 1.
+    """
+    n = time.shape[0]
+    n_links = parent_ids.shape[0]
+    if parent_indptr[0] != 0:
+        return BAD_INDPTR_START, 0
+    next_avalanche = 0
+    for e in range(n):
+        first = parent_indptr[e]
+        stop = parent_indptr[e + 1]
+        if stop < first:
+            return BAD_INDPTR_STEP, e
+        if stop > n_links:
+            return BAD_INDPTR_END, e
+        if neuron[e] < 0:
+            return BAD_NEURON, e
+        if not time[e] - time[e] == 0:  # NaN or infinite
+            return BAD_TIME, e
+        if e > 0 and time[e] < time[e - 1]:
+            return BAD_TIME, e
+        for j in range(first, stop):
+            p = parent_ids[j]
+            if p < 0 or p >= e:
+                return BAD_PARENT, e
+        if stop == first:
+            if avalanche[e] != next_avalanche:
+                return BAD_AVALANCHE, e
+            next_avalanche += 1
+            if generation[e] != 0:
+                return BAD_GENERATION, e
+        else:
+            p = parent_ids[first]
+            if avalanche[e] != avalanche[p]:
+                return BAD_AVALANCHE, e
+            if generation[e] != generation[p] + 1:
+                return BAD_GENERATION, e
+    if parent_indptr[n] != n_links:
+        return BAD_INDPTR_END, n
+    return OK, 0
