@@ -59,6 +59,8 @@ def _column(name: str, values: Any, dtype: Any, copy: bool) -> NDArray:
     if dtype is _TIME:
         dtype = np.float64 if kind == "f" else np.int64
         allowed = "iuf"
+    elif np.dtype(dtype).kind == "f":
+        allowed = "iuf"
     else:
         allowed = "iu" if array.size else "iuf"  # np.array([]) is float64
     if kind not in allowed:
@@ -98,12 +100,7 @@ def _check_end_time(columns: dict[str, NDArray | None], time_step: float | None)
     if time_step is not None:
         raise _invalid("end_time", "is derived for discrete time (time + 1); pass it only "
                                    "with time_step=None")
-    bad = ~(end > columns["time"])  # NaN fails too; inf: still active when the run stopped
-    if np.any(bad):
-        e = int(np.flatnonzero(bad)[0])
-        raise _invalid("end_time", f"must be later than each event's time (inf while still "
-                                   f"active). Got {end[e].item()!r} for time {columns["time"][e].item()!r} "
-                                   f"at event {e}")
+    # its order against time is semantics (check_invariants): no kernel indexes with it
 
 
 def _structure_error(code: int, e: int, columns: dict[str, NDArray]) -> InvalidParameterError:
