@@ -1,0 +1,117 @@
+"""Online per-avalanche summaries equal the ones computed from the full record, exactly."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_avalanches import example_run
+
+import netaval
+from netaval._summaries import AvalancheAccumulator
+from netaval.errors import InvariantError
+
+FIELDS = ("root", "size", "duration", "depth", "n_neurons", "n_generations", "start", "end",
+          "offspring")
+
+
+def assert_same_summaries(summary, av):
+    """Every summary field equal to the `Avalanches` field (same dtype kind, same values)."""
+    for name in FIELDS:
+        expected = getattr(av, name)
+        got = summary[name]
+        assert got.dtype.kind == expected.dtype.kind, name
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+
+
+def feed_in_chunks(events, cuts, n_nodes, *, alive_sets=None):
+    """Feed ``events`` to an accumulator cut at ``cuts`` (event positions), one buffer.
+
+    At each cut the avalanches with an event after it are declared alive (exactly the ones
+    that may still grow), so the pair table is pruned as an engine would prune it.
+    """
+    acc = AvalancheAccumulator(n_nodes, continuous=events.time.dtype.kind == "f")
+    depth = np.empty(events.n_events, np.int32)
+    bounds = [0, *sorted(cuts), events.n_events]
+    for begin, end in zip(bounds[:-1], bounds[1:], strict=True):
+        acc.feed(events.time, events.neuron, events.avalanche, events.generation,
+                 events.parent_indptr, events.parent_ids, depth, begin, end, 0)
+        later = np.unique(events.avalanche[end:]) if alive_sets is None else alive_sets(end)
+        acc.boundary(later[later < acc.n_avalanches])
+    return acc
+
+
+@pytest.mark.parametrize("continuous", [False, True])
+def test_accumulator_equals_from_events_on_multiparent_records(seed, continuous):
+    network, run = example_run(seed, continuous=continuous)
+    ev = run.events
+    av = netaval.Avalanches.from_events(ev)
+    rng = np.random.default_rng(seed)
+    cuts = rng.choice(np.arange(1, ev.n_events), size=min(7, ev.n_events - 1), replace=False)
+    acc = feed_in_chunks(ev, cuts, network.n_nodes)
+    assert acc.n_events == ev.n_events
+    assert_same_summaries(acc.summaries(), av)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40))
+def test_accumulator_is_independent_of_chunking(seed, n_cuts):
+    """Any cut points, any number of chunks: the same summaries as from_events."""
+    network, run = example_run(seed % 1000, n_nodes=12, n_steps=40, p=0.2, drive=0.08)
+    ev = run.events
+    rng = np.random.default_rng(seed)
+    cuts = np.unique(rng.integers(1, max(ev.n_events, 2), size=n_cuts))
+    acc = feed_in_chunks(ev, cuts[cuts < ev.n_events], network.n_nodes)
+    assert_same_summaries(acc.summaries(), netaval.Avalanches.from_events(ev))
+
+
+def test_neuron_revisiting_an_avalanche_after_another_counts_once():
+    """Neuron 0 fires in avalanche 0, then 1, then 0 again: n_neurons counts it once in 0.
+
+    A marker holding only each neuron's last avalanche would count it twice; the pair
+    table must remember (0, neuron 0) across the pruning at the cut (avalanche 0 alive).
+    """
+    ev = netaval.Events(time=np.array([0, 1, 2, 3]), neuron=np.array([0, 0, 0, 1], np.int32),
+                        avalanche=np.array([0, 1, 0, 0], np.int32),
+                        generation=np.array([0, 0, 1, 2], np.int32),
+                        parent_indptr=np.array([0, 0, 0, 1, 2]),
+                        parent_ids=np.array([0, 2], np.int32))
+    for cuts in ([], [1], [2], [1, 2, 3]):
+        acc = feed_in_chunks(ev, cuts, 2)
+        assert acc.summaries()["n_neurons"].tolist() == [2, 1]
+
+
+def test_pruning_keeps_the_pair_table_small_and_exact():
+    """A tiny table rebuilt (pruned) at nearly every chunk: counts stay exact, and the table
+    holds far fewer pairs than when every avalanche is declared alive (no pruning)."""
+    network, run = example_run(3, n_nodes=10, n_steps=200, p=0.15, drive=0.1)
+    ev = run.events
+    av = netaval.Avalanches.from_events(ev)
+    stored = {}
+    for prune in (True, False):
+        acc = AvalancheAccumulator(network.n_nodes, continuous=False)
+        acc.table = np.full(4, -1, np.int64)  # tiny: feeds rebuild (prune) and grow it
+        depth = np.empty(ev.n_events, np.int32)
+        for begin in range(0, ev.n_events, 5):
+            end = min(begin + 5, ev.n_events)
+            acc.feed(ev.time, ev.neuron, ev.avalanche, ev.generation, ev.parent_indptr,
+                     ev.parent_ids, depth, begin, end, 0)
+            alive = np.unique(ev.avalanche[end:]) if prune else np.arange(acc.n_avalanches)
+            acc.boundary(alive[alive < acc.n_avalanches])
+        assert_same_summaries(acc.summaries(), av)
+        stored[prune] = int(acc.state[1])
+    assert 3 * stored[True] < stored[False]
+
+
+def test_broken_record_raises_invariant_error():
+    ev = netaval.Events(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
+                        avalanche=np.array([1, 1], np.int32),
+                        generation=np.array([0, 1], np.int32),
+                        parent_indptr=np.array([0, 0, 1]), parent_ids=np.array([0], np.int32))
+    with pytest.raises(InvariantError, match="invariants"):
+        feed_in_chunks(ev, [], 2)
+    ev = netaval.Events(time=np.array([0, 1]), neuron=np.array([0, 5], np.int32),
+                        avalanche=np.array([0, 0], np.int32),
+                        generation=np.array([0, 1], np.int32),
+                        parent_indptr=np.array([0, 0, 1]), parent_ids=np.array([0], np.int32))
+    with pytest.raises(InvariantError, match="invariants"):
+        feed_in_chunks(ev, [], 2)
