@@ -29,7 +29,12 @@ from netaval._kernels.avalanches import (
     staggered_empty,
 )
 from netaval._validation import Boolean, Interval, check_param
-from netaval.errors import InvalidParameterError, InvariantError, NetavalWarning
+from netaval.errors import (
+    InvalidParameterError,
+    InvariantError,
+    MissingRecordError,
+    NetavalWarning,
+)
 from netaval.events import Events
 
 if TYPE_CHECKING:
@@ -48,14 +53,19 @@ _PER_AVALANCHE = ("ids", "root", "size", "duration", "depth", "n_neurons", "n_ge
 class Avalanches:
     """Causal avalanches of a run as a struct of arrays, one entry per avalanche.
 
-    Build with `Avalanches.from_events` or `Avalanches.from_run` (``run.avalanches``).
+    Build with `Avalanches.from_events` or `Avalanches.from_run` (``run.avalanches``), or
+    out of core from a streamed run with `Avalanches.from_dataset`. A run simulated with
+    ``record="avalanches"`` (or a streamed one) holds only the per-avalanche arrays:
+    ``events`` and the CSR groupings are then None, and the queries that need them
+    (DAGs, profiles, per-generation counts) raise `MissingRecordError`.
     Index with an int for one causal DAG (`AvalancheDAG`), or with a boolean mask, an
     index array or a slice for a sub-collection (an `Avalanches` again).
 
     Attributes
     ----------
-    events : Events
-        The full event record the avalanches come from (shared, not copied).
+    events : Events or None
+        The full event record the avalanches come from (shared, not copied); None for
+        per-avalanche summaries without a record (``record="avalanches"``).
     ids : ndarray of int64
         Avalanche ids (the values of ``events.avalanche``); ``0 .. n - 1`` before selection.
     root : ndarray of int64
@@ -81,13 +91,16 @@ class Avalanches:
         whose child was attributed to another avalanche by its primary parent).
     truncated : ndarray of bool
         Still alive when the run ended, or started before the burn-in.
-    event_indptr, event_order : ndarray of int64, int32
+    event_indptr, event_order : ndarray of int64, int32, or None
         Events grouped per avalanche as CSR: the events of avalanche ``k`` (position in
         this collection) are ``event_order[event_indptr[k]:event_indptr[k + 1]]``, in
         causal order. Needed because avalanches overlap in time under drive.
-    generation_indptr, generation_counts : ndarray of int64
+    generation_indptr, generation_counts : ndarray of int64, or None
         Events per generation as CSR: ``generation_counts[generation_indptr[k] + g]`` is
         N_g of avalanche ``k``, for g in ``0 .. n_generations[k] - 1``.
+    summary_time_step : float or None
+        The time step when there is no event record (None: continuous time); see
+        `time_step`.
 
     Examples
     --------
@@ -107,7 +120,7 @@ class Avalanches:
     4
     """
 
-    events: Events
+    events: Events | None
     ids: NDArray[np.int64]
     root: NDArray[np.int64]
     size: NDArray[np.int64]
@@ -119,10 +132,11 @@ class Avalanches:
     end: NDArray
     offspring: NDArray[np.int64]
     truncated: NDArray[np.bool_]
-    event_indptr: NDArray[np.int64]
-    event_order: NDArray[np.int32]
-    generation_indptr: NDArray[np.int64]
-    generation_counts: NDArray[np.int64]
+    event_indptr: NDArray[np.int64] | None
+    event_order: NDArray[np.int32] | None
+    generation_indptr: NDArray[np.int64] | None
+    generation_counts: NDArray[np.int64] | None
+    summary_time_step: float | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -247,12 +261,147 @@ class Avalanches:
         ([2], [False])
         """
         params = run.protocol_params or {}
+        if run.events is None:
+            return run.summaries
         alive = run.alive_avalanches
         n_carried = int(params.get("n_carried") or 0)
         if n_carried:  # carried events are the first roots: avalanches 0 .. n_carried - 1
             alive = np.union1d(alive, np.arange(n_carried)).astype(np.int32)
         return cls.from_events(run.events, end_time=run.end_time, alive=alive,
                                burn_in=params.get("burn_in"))
+
+    @classmethod
+    def from_summaries(cls, summaries: dict[str, NDArray], *, time_step: float | None,
+                       burn_in: float | None = None) -> Avalanches:
+        """Avalanches from per-avalanche arrays computed online (no event record).
+
+        Parameters
+        ----------
+        summaries : dict
+            ``root``, ``size``, ``duration``, ``depth``, ``n_neurons``, ``n_generations``,
+            ``start``, ``end``, ``offspring`` and ``alive`` (flagged truncated), one entry
+            per avalanche, as `netaval.simulate` (``record="avalanches"``) and
+            `Avalanches.from_dataset` compute them.
+        time_step : float or None
+            The run's time step (None: continuous time).
+        burn_in : float, optional
+            Avalanches whose root fired before this time are flagged truncated.
+
+        Returns
+        -------
+        Avalanches
+            Without ``events``: queries needing the record raise `MissingRecordError`.
+
+        Examples
+        --------
+        >>> one = np.array([1])
+        >>> av = netaval.Avalanches.from_summaries(
+        ...     {"root": np.array([0]), "size": np.array([2]), "duration": np.array([2]),
+        ...      "depth": one, "n_neurons": np.array([2]), "n_generations": np.array([2]),
+        ...      "start": np.array([0]), "end": one, "offspring": one,
+        ...      "alive": np.array([False])}, time_step=1.0)
+        >>> av.size.tolist(), av.branching_ratio()
+        ([2], 0.5)
+        """
+        owner = "Avalanches.from_summaries"
+        names = ("root", "size", "duration", "depth", "n_neurons", "n_generations", "start",
+                 "end", "offspring", "alive")
+        if not isinstance(summaries, dict) or any(name not in summaries for name in names):
+            raise InvalidParameterError(f"The 'summaries' parameter of {owner} must be a dict "
+                                        f"with keys {list(names)}. Got {summaries!r} instead.")
+        check_param(owner, "time_step", time_step,
+                    Interval(numbers.Real, 0, None, closed="neither", allow_none=True))
+        check_param(owner, "burn_in", burn_in, Interval(numbers.Real, allow_none=True))
+        arrays = {name: np.asarray(summaries[name]) for name in names}
+        n = len(arrays["size"])
+        if any(array.shape != (n,) for array in arrays.values()):
+            raise InvalidParameterError(f"The 'summaries' parameter of {owner} must hold 1-d "
+                                        "arrays of one length.")
+        int_fields = ("root", "size", "depth", "n_neurons", "n_generations", "offspring")
+        fields = {name: arrays[name].astype(np.int64) for name in int_fields}
+        time_dtype = np.int64 if time_step is not None else np.float64
+        for name in ("duration", "start", "end"):
+            fields[name] = arrays[name].astype(time_dtype)
+        truncated = arrays["alive"].astype(np.bool_)
+        if burn_in is not None:
+            truncated |= fields["start"] < burn_in
+        return cls(events=None, ids=np.arange(n, dtype=np.int64), truncated=truncated,
+                   event_indptr=None, event_order=None, generation_indptr=None,
+                   generation_counts=None, summary_time_step=time_step, **fields)
+
+    @classmethod
+    def from_dataset(cls, path: str | PathLike, *, burn_in: float | None = None
+                     ) -> Avalanches:
+        """Avalanches of a streamed run (``simulate(..., out=path)``), computed out of core.
+
+        One pass over the dataset's chunks with memory O(avalanches + nodes + one chunk),
+        whatever the number of events; the result holds the per-avalanche arrays (equal to
+        `from_events` on the same record, field for field) without the events. A dataset
+        whose writer crashed gives the avalanches of its completed chunks, those alive at
+        the last one flagged truncated. To analyse the events themselves, read the
+        dataset with `netaval.io.dataset.read_events` (when they fit in memory) or
+        chunk by chunk with `netaval.io.dataset.iter_chunks`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The dataset directory.
+        burn_in : float, optional
+            Avalanches whose root fired before this time are flagged truncated (default:
+            the run's ``burn_in`` protocol parameter, if any).
+
+        Returns
+        -------
+        Avalanches
+
+        Raises
+        ------
+        FileNotFoundError
+            When ``path`` holds no streamed run.
+        CorruptFileError
+            When a chunk or the manifest is damaged.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from netaval.io.dataset import DatasetWriter
+        >>> path = os.path.join(tempfile.mkdtemp(), "run")
+        >>> writer = DatasetWriter(path, metadata={}, continuous=False, n_nodes=2)
+        >>> writer.write_chunk(np.array([0, 1]), np.array([0, 1], np.int32),
+        ...                    np.array([0, 0]), np.array([0, 1], np.int32),
+        ...                    np.array([0, 0, 1]), np.array([0]), live=np.array([1]),
+        ...                    end_time=2)
+        >>> writer.write_chunk(np.array([2]), np.array([0], np.int32), np.array([0]),
+        ...                    np.array([2], np.int32), np.array([0, 1]), np.array([1]),
+        ...                    live=np.array([], np.int64), end_time=4)
+        >>> writer.close({"end_time": 4})
+        >>> av = netaval.Avalanches.from_dataset(path)
+        >>> av.size.tolist(), av.depth.tolist(), av.n_neurons.tolist()
+        ([3], [2], [2])
+        """
+        from netaval.io.dataset import summarise
+
+        owner = "Avalanches.from_dataset"
+        if not isinstance(path, str | PathLike):
+            raise InvalidParameterError(f"The 'path' parameter of {owner} must be a path. "
+                                        f"Got {path!r} instead.")
+        check_param(owner, "burn_in", burn_in, Interval(numbers.Real, allow_none=True))
+        summary = summarise(path)
+        if burn_in is None:
+            params = summary.manifest["metadata"].get("protocol_params") or {}
+            burn_in = params.get("burn_in") if isinstance(params, dict) else None
+        return cls.from_summaries(summary.summaries,
+                                  time_step=None if summary.manifest["continuous"] else 1.0,
+                                  burn_in=burn_in)
+
+    def _need_events(self, owner: str) -> None:
+        """Raise `MissingRecordError` when there is no event record behind the summaries."""
+        if self.events is None:
+            raise MissingRecordError(
+                f"{owner} needs the full event record, which this run did not keep: "
+                "simulate with record='events' (the default), or stream the record with "
+                "out=PATH and read it back with netaval.io.dataset.read_events(PATH).")
+
 
     # ------------------------------------------------------------------ collection
     def __len__(self) -> int:
@@ -266,7 +415,7 @@ class Avalanches:
     @property
     def time_step(self) -> float | None:
         """The events' time step (None for continuous time)."""
-        return self.events.time_step
+        return self.events.time_step if self.events is not None else self.summary_time_step
 
     def __getitem__(self, key: Any) -> AvalancheDAG | Avalanches:
         """``av[k]``: one causal DAG; ``av[mask]``, ``av[indices]``, ``av[a:b]``: a subset."""
@@ -299,13 +448,18 @@ class Avalanches:
 
     def _subset(self, index: NDArray[np.int64]) -> Avalanches:
         index = np.ascontiguousarray(index, dtype=np.int64)
+        fields = {name: getattr(self, name)[index] for name in _PER_AVALANCHE}
+        if self.events is None:
+            return Avalanches(events=None, event_indptr=None, event_order=None,
+                              generation_indptr=None, generation_counts=None,
+                              summary_time_step=self.summary_time_step, **fields)
         event_indptr, event_order = _gather_segments(self.event_indptr, self.event_order, index)
         generation_indptr, generation_counts = _gather_segments(
             self.generation_indptr, self.generation_counts, index)
-        fields = {name: getattr(self, name)[index] for name in _PER_AVALANCHE}
         return Avalanches(events=self.events, event_indptr=event_indptr,
                           event_order=event_order, generation_indptr=generation_indptr,
-                          generation_counts=generation_counts, **fields)
+                          generation_counts=generation_counts,
+                          summary_time_step=self.summary_time_step, **fields)
 
     def select(self, *, size: tuple | None = None, duration: tuple | None = None,
                include_truncated: bool = False) -> Avalanches:
@@ -433,6 +587,7 @@ class Avalanches:
         [1, 1]
         """
         mask = self._selection(include_truncated, "Avalanches.generation_sizes")
+        self._need_events("Avalanches.generation_sizes")
         return _pool_generations(self.generation_indptr, self.generation_counts, mask)
 
     def branching_ratio_by_generation(self, *,
@@ -474,6 +629,7 @@ class Avalanches:
         0.5
         """
         mask = self._selection(include_truncated, "Avalanches.ancestor_descendant_ratio")
+        self._need_events("Avalanches.ancestor_descendant_ratio")
         return float(_first_generation_ratio(self.generation_indptr, self.generation_counts,
                                              mask))
 
@@ -515,6 +671,7 @@ class Avalanches:
         [1.0, 2.0]
         """
         owner = "Avalanches.mean_profile"
+        self._need_events(owner)
         discrete = self.events.time.dtype.kind == "i"
         check_param(owner, "duration", duration,
                     Interval(numbers.Real, 1 if discrete else 0, None,
@@ -588,6 +745,7 @@ class Avalanches:
         >>> arrays["source"].tolist(), arrays["target"].tolist()
         ([0], [1])
         """
+        self._need_events("Avalanches.dag_arrays")
         ev = self.events
         node = self.event_order.astype(np.int64)
         link_indptr, source = _gather_segments(ev.parent_indptr, ev.parent_ids, node)
@@ -619,12 +777,14 @@ class Avalanches:
         >>> g.number_of_nodes(), g.number_of_edges()
         (3, 1)
         """
+        self._need_events("Avalanches.to_networkx")
         return _dag_to_networkx(self.dag_arrays(), with_avalanche=True)
 
     def write_graphml(self, path: str | PathLike) -> None:
         """Write all causal DAGs to one GraphML file (see `netaval.io.write_graphml`)."""
         from netaval.io import write_graphml
 
+        self._need_events("Avalanches.write_graphml")
         write_graphml(self, path)
 
     def __repr__(self) -> str:
@@ -701,6 +861,7 @@ class AvalancheDAG:
     def events(self) -> NDArray[np.int32]:
         """Event ids of this avalanche, in causal order."""
         av = self._avalanches
+        av._need_events("AvalancheDAG.events")
         return av.event_order[av.event_indptr[self._position]:av.event_indptr[self._position + 1]]
 
     @property
@@ -722,6 +883,7 @@ class AvalancheDAG:
     def generation_counts(self) -> NDArray[np.int64]:
         """N_g for g = 0 .. n_generations - 1."""
         av = self._avalanches
+        av._need_events("AvalancheDAG.generation_counts")
         return av.generation_counts[av.generation_indptr[self._position]:
                                     av.generation_indptr[self._position + 1]]
 

@@ -97,6 +97,12 @@ def _as_recording(owner: str, source, neurons) -> Recording:
     if isinstance(source, Run):
         start, end = 0, source.end_time
         n_nodes = int((source.network or {}).get("n_nodes", 0) or 0)
+        if source.events is None:
+            from netaval.errors import MissingRecordError
+
+            raise MissingRecordError(
+                f"{owner} bins the run's spikes, which it did not keep: simulate with "
+                f"record='events' (this run has record={source.record!r}).")
         source = source.events
     if isinstance(source, Events):
         times, units = source.time, source.neuron.astype(np.int64)

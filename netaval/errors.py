@@ -11,6 +11,7 @@ __all__ = [
     "RunawayActivityError",
     "CorruptFileError",
     "InvariantError",
+    "MissingRecordError",
     "NetavalWarning",
 ]
 
@@ -52,6 +53,15 @@ class InvariantError(NetavalError, AssertionError):
 
     Examples: a parent that fires after its child, a parent on a neuron with no synapse
     onto the child's neuron, a generation that is not one more than the primary parent's.
+    """
+
+
+class MissingRecordError(NetavalError, LookupError):
+    """Raised when a query needs data the run did not keep.
+
+    Example: the causal DAG of an avalanche, or its per-generation counts, of a run
+    simulated with ``record="avalanches"`` (per-avalanche summaries only); the message
+    names the ``record`` level the query needs.
     """
 
 

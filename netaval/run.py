@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from netaval.errors import MissingRecordError
 from netaval.events import Events
 
 if TYPE_CHECKING:
@@ -25,8 +26,9 @@ class Run:
 
     Attributes
     ----------
-    events : Events
-        Every firing with its causes, in causal order.
+    events : Events or None
+        Every firing with its causes, in causal order; None when the run was simulated
+        with ``record="avalanches"`` or ``"activity"`` (or streamed with ``out=``).
     activity : ndarray of int64, shape (n_steps,)
         Firings per time step (discrete time) or per unit time bin (continuous time).
     model : object
@@ -60,9 +62,17 @@ class Run:
         model state); pass it as ``simulate(..., initial_state=run.final_state)`` to
         continue the run. None for runs loaded from a file and models that cannot be
         continued.
+    record : str
+        What the run kept in memory: ``"events"`` (the full record), ``"avalanches"``
+        (per-avalanche summaries computed online, in `summaries`) or ``"activity"``.
+    summaries : Avalanches or None
+        The online per-avalanche summaries (``record="avalanches"``); ``avalanches``
+        returns them.
+    out : str or None
+        The directory the full record was streamed to (``simulate(..., out=...)``).
     """
 
-    events: Events
+    events: Events | None
     activity: NDArray[np.int64]
     model: Any
     network: dict[str, Any]
@@ -75,11 +85,31 @@ class Run:
     alive_avalanches: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     rng_state: dict[str, Any] | None = None
     final_state: State | None = field(default=None, repr=False)
+    record: str = "events"
+    summaries: Avalanches | None = None
+    out: str | None = None
+
+    @property
+    def n_events(self) -> int:
+        """Number of events of the run (also when the events were not kept)."""
+        if self.events is not None:
+            return self.events.n_events
+        return int(np.asarray(self.activity).sum())
 
     @cached_property
     def avalanches(self) -> Avalanches:
-        """Causal avalanches of this run (computed once, then cached)."""
+        """Causal avalanches of this run (computed once, then cached).
+
+        Raises `MissingRecordError` for a run with ``record="activity"``.
+        """
         from netaval.avalanches import Avalanches
+
+        if self.events is None and self.summaries is None:
+            raise MissingRecordError(
+                "Run.avalanches needs record='avalanches' or record='events'; this run was "
+                f"simulated with record={self.record!r}"
+                + (f" (its full record is in {self.out!r}: "
+                   "Avalanches.from_dataset(path) reads it)." if self.out else "."))
 
         return Avalanches.from_run(self)
 
@@ -87,8 +117,15 @@ class Run:
         """Write the run to ``path`` atomically (see `netaval.load`)."""
         from netaval.io import save_run
 
+        if self.events is None:
+            raise MissingRecordError(
+                f"Run.save needs record='events'; this run was simulated with "
+                f"record={self.record!r}"
+                + (f" and its full record is already saved in {self.out!r}." if self.out
+                   else " and kept no events to save."))
         save_run(self, path)
 
     def __repr__(self) -> str:
         return (f"Run(protocol={self.protocol!r}, model={self.model!r}, "
-                f"n_events={self.events.n_events}, truncated={self.truncated})")
+                f"n_events={self.n_events}, record={self.record!r}, "
+                f"truncated={self.truncated})")

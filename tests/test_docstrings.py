@@ -12,8 +12,8 @@ import netaval.models
 import netaval.stats
 import topologies
 
-MODULES = [netaval, netaval.binning, netaval.io, netaval.io.runs, netaval.io.graphml, netaval.models, netaval.stats,
-           topologies]
+MODULES = [netaval, netaval.binning, netaval.io, netaval.io.runs, netaval.io.graphml,
+           netaval.io.dataset, netaval.models, netaval.stats, topologies]
 SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}$", re.MULTILINE)
 
 

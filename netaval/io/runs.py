@@ -171,7 +171,11 @@ def _version() -> str:
 
 
 def load(path: str | PathLike) -> Run:
-    """Load a run saved by `Run.save`, exactly as it was saved.
+    """Load a run saved by `Run.save`, exactly as it was saved, or a streamed run.
+
+    A directory written by ``simulate(..., out=path)`` (`netaval.io.dataset`) loads as a
+    `Run` without events whose avalanches are computed out of core
+    (`netaval.io.dataset.load_dataset`).
 
     The model is rebuilt through the model registry (``netaval.models``) from its class
     name and parameters; if that is impossible (a plug-in model that is not installed),
@@ -207,6 +211,11 @@ def load(path: str | PathLike) -> Run:
     import pyarrow.parquet as pq
 
     target = os.fspath(path)
+    if os.path.isdir(target):
+        from netaval.io.dataset import is_dataset, load_dataset
+
+        if is_dataset(target):
+            return load_dataset(target)
     with open(target, "rb") as handle:  # FileNotFoundError etc. propagate unchanged
         head = handle.read(4)
         handle.seek(0, os.SEEK_END)

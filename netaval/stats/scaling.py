@@ -297,6 +297,7 @@ def _profiles_csr(owner, profiles):
         keep = ~np.asarray(profiles.truncated)
     elif hasattr(profiles, "event_indptr") and hasattr(profiles, "events"):
         av = profiles
+        av._need_events(owner)
         if av.events.time.dtype.kind != "i":
             raise InvalidParameterError(f"{owner} needs discrete-time causal avalanches; bin "
                                         "continuous-time events first.")

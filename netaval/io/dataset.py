@@ -1,0 +1,558 @@
+"""Streamed runs: the full causal record as a Parquet dataset, written chunk by chunk.
+
+`netaval.simulate(..., out=PATH)` writes a directory ``PATH`` while the run proceeds:
+
+- ``part-000000.parquet``, ``part-000001.parquet``, ...: one file per chunk of events, in
+  causal order, columns ``time`` (int64 steps or float64), ``neuron`` (int32),
+  ``avalanche`` (int64), ``generation`` (int32) and ``parents`` (``large_list<int64>``:
+  global event ids, primary first). Event ids are global (row number over the whole
+  dataset), so a dataset may hold more than 2**31 - 1 events. Each file carries, as JSON
+  in its schema metadata under ``netaval.chunk``, its first event id, its number of
+  events, the simulated time at its end, a CRC-32 of every column, and ``live``: the ids
+  of the events that may still be parents of later events (the engine's frontier), which
+  is what lets a reader compute per-avalanche quantities in one pass with memory
+  O(avalanches + nodes + chunk).
+- ``_manifest.json``: format name and version, the run's metadata (model, network
+  provenance, seed, protocol...), and, once the run has finished, ``complete: true`` with
+  its end (end time, truncation, activity).
+
+Every file is written atomically (temporary file, fsync, rename), the manifest first with
+``complete: false``. A writer that crashes therefore leaves the chunks it completed
+readable: readers take the consecutive part files whose first event ids follow each
+other, and flag the avalanches still alive at the last one as truncated. Names starting
+with ``_`` are skipped by `pyarrow.dataset`, so ``pyarrow.dataset.dataset(PATH)`` (or
+polars, DuckDB, Spark) reads the events of every chunk as one table.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from os import PathLike
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from netaval._validation import Interval, check_param
+from netaval.errors import CorruptFileError, InvalidParameterError
+from netaval.events import Events
+from netaval.io._atomic import atomic_write
+from netaval.io._json import crc, decode_array, encode_array, from_json, to_json
+from netaval.run import Run
+
+__all__ = ["DATASET_FORMAT_NAME", "DATASET_FORMAT_VERSION", "DatasetWriter", "EventChunk",
+           "DatasetSummary", "is_dataset", "read_manifest", "iter_chunks", "read_events",
+           "summarise", "load_dataset"]
+
+#: Format name of the manifest of a streamed run.
+DATASET_FORMAT_NAME = "netaval.dataset"
+#: Version of the dataset layout; datasets with a higher version are refused.
+DATASET_FORMAT_VERSION = 1
+MANIFEST = "_manifest.json"
+_CHUNK_KEY = b"netaval.chunk"
+_PART = re.compile(r"^part-(\d{6,})\.parquet$")
+_COLUMNS = ("time", "neuron", "avalanche", "generation")
+
+
+@dataclass(frozen=True)
+class EventChunk:
+    """One chunk of a streamed run, as read back (see the module docstring).
+
+    Attributes
+    ----------
+    index : int
+        Chunk number.
+    first_event : int
+        Global id of the chunk's first event.
+    time, neuron, avalanche, generation : ndarray
+        int64 or float64, int32, int64, int32, one entry per event.
+    parent_indptr : ndarray of int64, shape (n_events + 1,)
+        CSR offsets into ``parent_ids``, starting at 0.
+    parent_ids : ndarray of int64
+        Global ids of the parents.
+    live : ndarray of int64
+        Global ids of the events that may still be parents after this chunk.
+    end_time : float
+        Simulated time when the chunk was written.
+    """
+
+    index: int
+    first_event: int
+    time: NDArray
+    neuron: NDArray[np.int32]
+    avalanche: NDArray[np.int64]
+    generation: NDArray[np.int32]
+    parent_indptr: NDArray[np.int64]
+    parent_ids: NDArray[np.int64]
+    live: NDArray[np.int64]
+    end_time: float
+
+    @property
+    def n_events(self) -> int:
+        """Number of events in the chunk."""
+        return int(len(self.neuron))
+
+
+def _part_name(index: int) -> str:
+    return f"part-{index:06d}.parquet"
+
+
+class DatasetWriter:
+    """Write a streamed run chunk by chunk (used by `netaval.simulate` with ``out=``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A directory that does not exist yet, or an empty one.
+    metadata : dict
+        JSON-able run metadata stored in the manifest (model, network, seed, ...).
+    continuous : bool
+        Float64 times instead of int64 steps.
+    n_nodes : int
+        Number of neurons.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "run")
+    >>> writer = DatasetWriter(path, metadata={}, continuous=False, n_nodes=2)
+    >>> writer.write_chunk(np.array([0, 1]), np.array([0, 1], np.int32),
+    ...                    np.array([0, 0]), np.array([0, 1], np.int32),
+    ...                    np.array([0, 0, 1]), np.array([0]), live=np.array([1]), end_time=2)
+    >>> writer.close({"end_time": 2})
+    >>> [chunk.parent_ids.tolist() for chunk in iter_chunks(path)]
+    [[0]]
+    """
+
+    def __init__(self, path: str | PathLike, *, metadata: dict[str, Any], continuous: bool,
+                 n_nodes: int) -> None:
+        self.path = os.fspath(path)
+        if os.path.exists(self.path) and (not os.path.isdir(self.path)
+                                          or os.listdir(self.path)):
+            raise InvalidParameterError(
+                f"The 'out' parameter of simulate must name a new or empty directory. "
+                f"Got {self.path!r}, which {'is not a directory' if not os.path.isdir(self.path) else 'is not empty'}.")
+        os.makedirs(self.path, exist_ok=True)
+        self.continuous = continuous
+        self.n_events = 0
+        self.n_chunks = 0
+        self._manifest = {"format": DATASET_FORMAT_NAME, "version": DATASET_FORMAT_VERSION,
+                          "continuous": bool(continuous), "n_nodes": int(n_nodes),
+                          "complete": False, "metadata": to_json(metadata)}
+        self._write_manifest()
+
+    def _write_manifest(self) -> None:
+        text = json.dumps(self._manifest, allow_nan=False).encode("utf-8")
+        atomic_write(os.path.join(self.path, MANIFEST), lambda handle: handle.write(text))
+
+    def write_chunk(self, time: NDArray, neuron: NDArray, avalanche: NDArray,
+                    generation: NDArray, parent_indptr: NDArray, parent_ids: NDArray, *,
+                    live: NDArray, end_time: float) -> None:
+        """Append one chunk: events in causal order, parents as global ids.
+
+        ``parent_indptr`` may start at any offset into ``parent_ids``; ``live`` lists the
+        global ids of the events that may still be parents of later events.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        n = len(neuron)
+        indptr = np.asarray(parent_indptr, np.int64)
+        lo, hi = int(indptr[0]), int(indptr[n])
+        arrays = {"time": np.ascontiguousarray(time, np.float64 if self.continuous
+                                               else np.int64),
+                  "neuron": np.ascontiguousarray(neuron, np.int32),
+                  "avalanche": np.ascontiguousarray(avalanche, np.int64),
+                  "generation": np.ascontiguousarray(generation, np.int32),
+                  "parent_indptr": indptr[: n + 1] - lo,
+                  "parent_ids": np.ascontiguousarray(parent_ids[lo:hi], np.int64)}
+        columns = {name: pa.array(arrays[name]) for name in _COLUMNS}
+        columns["parents"] = pa.LargeListArray.from_arrays(
+            pa.array(arrays["parent_indptr"], pa.int64()),
+            pa.array(arrays["parent_ids"], pa.int64()))
+        meta = {"index": self.n_chunks, "first_event": self.n_events, "n_events": n,
+                "end_time": to_json(end_time),
+                "live": encode_array(np.asarray(live, np.int64)),
+                "checksums": {name: crc(array) for name, array in arrays.items()}}
+        table = pa.table(columns).replace_schema_metadata(
+            {_CHUNK_KEY: json.dumps(meta, allow_nan=False).encode("utf-8")})
+        atomic_write(os.path.join(self.path, _part_name(self.n_chunks)),
+                     lambda handle: pq.write_table(table, handle))
+        self.n_chunks += 1
+        self.n_events += n
+
+    def close(self, final: dict[str, Any]) -> None:
+        """Mark the dataset complete, with the run's end (``final``: JSON-able values)."""
+        self._manifest.update(complete=True, n_events=self.n_events, n_chunks=self.n_chunks,
+                              final=to_json(final))
+        self._write_manifest()
+
+
+def is_dataset(path: str | PathLike) -> bool:
+    """True when ``path`` is a directory holding a streamed-run manifest.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> is_dataset(tempfile.mkdtemp())
+    False
+    """
+    return os.path.isfile(os.path.join(os.fspath(path), MANIFEST))
+
+
+def read_manifest(path: str | PathLike) -> dict[str, Any]:
+    """The manifest of the streamed run at ``path``, checked (metadata decoded).
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    dict
+        ``format``, ``version``, ``continuous``, ``n_nodes``, ``complete``, ``metadata``
+        and, once complete, ``n_events``, ``n_chunks`` and ``final``.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` holds no manifest.
+    CorruptFileError
+        When the manifest is malformed, of another format, or of a newer version.
+    """
+    target = os.path.join(os.fspath(path), MANIFEST)
+    with open(target, "rb") as handle:  # FileNotFoundError propagates
+        raw = handle.read()
+    try:
+        manifest = json.loads(raw)
+        if manifest.get("format") != DATASET_FORMAT_NAME:
+            raise CorruptFileError(f"Cannot read the streamed run at {path}: unknown format "
+                                   f"{manifest.get('format')!r}.")
+        version = manifest.get("version")
+        if not isinstance(version, int) or version > DATASET_FORMAT_VERSION:
+            raise CorruptFileError(f"Cannot read the streamed run at {path}: format version "
+                                   f"{version!r} is newer than this netaval reads "
+                                   f"({DATASET_FORMAT_VERSION}); upgrade netaval.")
+        manifest["metadata"] = from_json(manifest["metadata"])
+        manifest["final"] = from_json(manifest.get("final"))
+        int(manifest["n_nodes"])
+        bool(manifest["continuous"])
+    except CorruptFileError:
+        raise
+    except Exception as exc:
+        raise CorruptFileError(f"Cannot read the streamed run at {path}: its manifest is "
+                               f"malformed ({type(exc).__name__}: {exc}).") from exc
+    return manifest
+
+
+def _read_chunk(path: str, index: int, continuous: bool) -> EventChunk:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    target = os.path.join(path, _part_name(index))
+
+    def corrupt(reason: str) -> CorruptFileError:
+        return CorruptFileError(f"Cannot read chunk {target}: {reason}.")
+
+    try:
+        table = pq.read_table(target)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise corrupt(f"the Parquet data cannot be read ({exc})") from exc
+    try:
+        meta = json.loads((table.schema.metadata or {})[_CHUNK_KEY])
+        if tuple(table.column_names) != (*_COLUMNS, "parents"):
+            raise corrupt(f"columns {table.column_names}")
+        if table.num_rows != meta["n_events"] or meta["index"] != index:
+            raise corrupt("its metadata does not match its contents")
+        arrays = {}
+        for name in _COLUMNS:
+            column = table.column(name)
+            if column.null_count:
+                raise corrupt(f"column {name!r} has missing values")
+            arrays[name] = column.to_numpy()
+        parents = table.column("parents").combine_chunks()
+        if parents.null_count:
+            raise corrupt("column 'parents' has missing values")
+        offsets = parents.offsets.to_numpy()
+        arrays["parent_indptr"] = (offsets - offsets[0]).astype(np.int64)
+        arrays["parent_ids"] = parents.flatten().to_numpy()
+        dtypes = {"time": np.float64 if continuous else np.int64, "neuron": np.int32,
+                  "avalanche": np.int64, "generation": np.int32, "parent_indptr": np.int64,
+                  "parent_ids": np.int64}
+        for name, dtype in dtypes.items():
+            if arrays[name].dtype != dtype:
+                raise corrupt(f"column {name!r} has dtype {arrays[name].dtype}")
+            if crc(arrays[name]) != meta["checksums"][name]:
+                raise corrupt(f"the checksum of {name!r} does not match (corrupted data)")
+        live = decode_array(meta["live"]).astype(np.int64)
+        return EventChunk(index=index, first_event=int(meta["first_event"]), live=live,
+                          end_time=from_json(meta["end_time"]), **arrays)
+    except CorruptFileError:
+        raise
+    except Exception as exc:
+        raise corrupt(f"its metadata is malformed ({type(exc).__name__}: {exc})") from exc
+
+
+def _n_parts(path: str) -> int:
+    """Number of consecutive part files 0, 1, ... present (completed chunks)."""
+    present = {int(m.group(1)) for m in map(_PART.match, os.listdir(path)) if m}
+    n = 0
+    while n in present:
+        n += 1
+    return n
+
+
+def iter_chunks(path: str | PathLike, *, start: int = 0) -> Iterator[EventChunk]:
+    """Read the completed chunks of a streamed run in order, from chunk ``start`` on.
+
+    Each chunk is checked (columns, dtypes, checksums, and that its first event id follows
+    the previous chunk's last) before it is yielded. Works on a dataset whose writer
+    crashed: the chunks it completed are read.
+
+    Parameters
+    ----------
+    path : str or path-like
+    start : int, default 0
+        First chunk to read (reading can resume where it stopped).
+
+    Yields
+    ------
+    EventChunk
+
+    Raises
+    ------
+    CorruptFileError
+        When a chunk or the manifest is damaged.
+    """
+    check_param("iter_chunks", "start", start, Interval(numbers.Integral, 0, None))
+    manifest = read_manifest(path)
+    folder = os.fspath(path)
+    n_parts = _n_parts(folder)
+    if manifest["complete"] and manifest.get("n_chunks") != n_parts:
+        raise CorruptFileError(f"Cannot read the streamed run at {folder}: the manifest lists "
+                               f"{manifest.get('n_chunks')} chunks, {n_parts} are present.")
+    expected = None
+    for index in range(start, n_parts):
+        chunk = _read_chunk(folder, index, manifest["continuous"])
+        if expected is not None and chunk.first_event != expected:
+            raise CorruptFileError(f"Cannot read the streamed run at {folder}: chunk {index} "
+                                   f"starts at event {chunk.first_event}, expected {expected}.")
+        expected = chunk.first_event + chunk.n_events
+        yield chunk
+
+
+def read_events(path: str | PathLike) -> Events:
+    """All events of a streamed run as one in-memory `Events` (when they fit).
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    Events
+        Exactly the events that were streamed (ids as in the dataset).
+
+    Raises
+    ------
+    InvalidParameterError
+        When the dataset holds more events (or avalanches) than one in-memory record can
+        (2**31 - 1): use `netaval.Avalanches.from_dataset` or `iter_chunks` instead.
+    """
+    from netaval.events import MAX_EVENTS_IN_MEMORY
+
+    chunks = []
+    n = 0
+    for chunk in iter_chunks(path):
+        n += chunk.n_events
+        if n > MAX_EVENTS_IN_MEMORY or (chunk.n_events
+                                        and chunk.avalanche[-1] >= MAX_EVENTS_IN_MEMORY):
+            raise InvalidParameterError(
+                f"The 'path' parameter of read_events names a streamed run of more than "
+                f"{MAX_EVENTS_IN_MEMORY} events or avalanches, more than one in-memory "
+                "Events holds; compute its avalanches out of core with "
+                "Avalanches.from_dataset(path), or read it chunk by chunk with iter_chunks.")
+        chunks.append(chunk)
+    continuous = read_manifest(path)["continuous"]
+    if not chunks:
+        return Events.empty(continuous=continuous)
+    indptr = np.zeros(n + 1, np.int64)
+    position = 0
+    links = 0
+    for chunk in chunks:
+        indptr[position + 1: position + chunk.n_events + 1] = chunk.parent_indptr[1:] + links
+        position += chunk.n_events
+        links += int(chunk.parent_indptr[-1])
+
+    def join(name):
+        return np.concatenate([getattr(chunk, name) for chunk in chunks])
+
+    return Events(time=join("time"), neuron=join("neuron"),
+                  avalanche=join("avalanche").astype(np.int32),
+                  generation=join("generation"), parent_indptr=indptr,
+                  parent_ids=join("parent_ids").astype(np.int32),
+                  time_step=None if continuous else 1.0)
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """What one out-of-core pass over a streamed run computes (see `summarise`)."""
+
+    manifest: dict[str, Any]
+    summaries: dict[str, NDArray]
+    activity: NDArray[np.int64]
+    n_events: int
+    end_time: float
+    complete: bool
+
+
+def summarise(path: str | PathLike) -> DatasetSummary:
+    """Per-avalanche summaries and activity of a streamed run in one pass over its chunks.
+
+    Memory: O(avalanches + nodes + one chunk), whatever the number of events. Parents from
+    earlier chunks are looked up among the previous chunk's ``live`` events, the only
+    ones that can still be parents. A dataset whose writer crashed is summarised up to
+    its last completed chunk; the avalanches alive there are flagged (``alive``).
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    DatasetSummary
+        ``summaries`` (per-avalanche arrays, see `netaval.Avalanches.from_summaries`),
+        ``activity``, ``n_events``, ``end_time``, ``complete`` and the ``manifest``.
+
+    Raises
+    ------
+    CorruptFileError
+        When a chunk is damaged or a parent is neither in its chunk nor live.
+    """
+    from netaval._summaries import AvalancheAccumulator
+    from netaval.errors import InvariantError
+
+    manifest = read_manifest(path)
+    continuous = manifest["continuous"]
+    time_dtype = np.float64 if continuous else np.int64
+    acc = AvalancheAccumulator(manifest["n_nodes"], continuous=continuous)
+    carry_ids = np.zeros(0, np.int64)
+    carry_av = np.zeros(0, np.int64)
+    carry_depth = np.zeros(0, np.int32)
+    activity = np.zeros(0, np.int64)
+    end_time = 0.0 if continuous else 0
+    for chunk in iter_chunks(path):
+        nc, n = len(carry_ids), chunk.n_events
+        parents = chunk.parent_ids - chunk.first_event
+        earlier = parents < 0
+        parents += nc
+        if earlier.any():
+            wanted = chunk.parent_ids[earlier]
+            found = np.minimum(np.searchsorted(carry_ids, wanted), max(nc - 1, 0))
+            if nc == 0 or np.any(carry_ids[found] != wanted):
+                raise CorruptFileError(
+                    f"Cannot read the streamed run at {os.fspath(path)}: chunk {chunk.index} "
+                    "names a parent that is neither in the chunk nor live at its start.")
+            parents[earlier] = found
+        avalanche = np.concatenate([carry_av, chunk.avalanche])
+        depth = np.empty(nc + n, np.int32)
+        depth[:nc] = carry_depth
+        indptr = np.concatenate([np.zeros(nc, np.int64), chunk.parent_indptr])
+        time = np.concatenate([np.zeros(nc, time_dtype), chunk.time])
+        neuron = np.concatenate([np.zeros(nc, np.int32), chunk.neuron])
+        generation = np.concatenate([np.zeros(nc, np.int32), chunk.generation])
+        try:
+            acc.feed(time, neuron, avalanche, generation, indptr, parents, depth, nc, nc + n,
+                     chunk.first_event - nc)
+        except InvariantError as exc:
+            raise CorruptFileError(f"Cannot read the streamed run at {os.fspath(path)}: "
+                                   f"chunk {chunk.index}: {exc}") from exc
+        live = np.unique(chunk.live)
+        position = live - chunk.first_event + nc
+        old = position < nc
+        if old.any():
+            found = np.minimum(np.searchsorted(carry_ids, live[old]), max(nc - 1, 0))
+            if nc == 0 or np.any(carry_ids[found] != live[old]):
+                raise CorruptFileError(f"Cannot read the streamed run at {os.fspath(path)}: "
+                                       f"chunk {chunk.index} lists a live event it cannot have.")
+            position[old] = found
+        if len(position) and position.max() >= nc + n:
+            raise CorruptFileError(f"Cannot read the streamed run at {os.fspath(path)}: "
+                                   f"chunk {chunk.index} lists a live event after its end.")
+        carry_ids, carry_av, carry_depth = live, avalanche[position], depth[position]
+        acc.boundary(np.unique(carry_av))
+        if n:
+            bins = np.floor(chunk.time).astype(np.int64) if continuous else chunk.time
+            counts = np.bincount(bins - int(bins[0]))
+            top = int(bins[0]) + len(counts)
+            if top > len(activity):
+                activity = np.concatenate([activity, np.zeros(top - len(activity), np.int64)])
+            activity[int(bins[0]):top] += counts
+        end_time = chunk.end_time
+    complete = bool(manifest["complete"])
+    if complete:
+        end_time = manifest["final"]["end_time"]
+    n_bins = int(np.ceil(end_time)) if continuous else int(end_time)
+    if n_bins > len(activity):
+        activity = np.concatenate([activity, np.zeros(n_bins - len(activity), np.int64)])
+    return DatasetSummary(manifest=manifest, summaries=acc.summaries(), activity=activity,
+                          n_events=acc.n_events, end_time=end_time, complete=complete)
+
+
+def load_dataset(path: str | PathLike) -> Run:
+    """A streamed run as a `Run` with its per-avalanche summaries (no events in memory).
+
+    `netaval.load` calls this for a dataset directory. The avalanches and the activity
+    are computed out of core in one pass (`summarise`); ``run.events`` is None and
+    ``run.avalanches`` holds the summaries.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    Run
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "run")
+    >>> writer = DatasetWriter(path, metadata={"protocol": "driven"}, continuous=False,
+    ...                        n_nodes=2)
+    >>> writer.write_chunk(np.array([0, 1]), np.array([0, 1], np.int32),
+    ...                    np.array([0, 0]), np.array([0, 1], np.int32),
+    ...                    np.array([0, 0, 1]), np.array([0]), live=np.array([1]), end_time=2)
+    >>> writer.close({"end_time": 3})
+    >>> run = netaval.load(path)
+    >>> run.events is None, run.n_events, run.activity.tolist(), run.avalanches.size.tolist()
+    (True, 2, [1, 1, 0], [2])
+    """
+    from netaval.avalanches import Avalanches
+    from netaval.io.runs import _model_from_json
+
+    summary = summarise(path)
+    meta = summary.manifest["metadata"]
+    final = summary.manifest["final"] or {}
+    params = meta.get("protocol_params") or {}
+    avalanches = Avalanches.from_summaries(
+        summary.summaries, time_step=None if summary.manifest["continuous"] else 1.0,
+        burn_in=params.get("burn_in") if isinstance(params, dict) else None)
+    alive = np.flatnonzero(summary.summaries["alive"]).astype(np.int32)
+    return Run(events=None, activity=summary.activity, model=_model_from_json(meta.get("model")),
+               network=meta.get("network") or {}, seed=meta.get("seed"),
+               protocol=meta.get("protocol", ""), protocol_params=params,
+               wall_time=final.get("wall_time", 0.0),
+               truncated=bool(final.get("truncated", not summary.complete)),
+               end_time=summary.end_time, alive_avalanches=alive,
+               rng_state=meta.get("rng_state"), record="avalanches", summaries=avalanches,
+               out=os.fspath(path))
