@@ -43,6 +43,32 @@ def test_powsum_finite_and_derivatives_match_direct_sum(s, a, b):
     assert _powsum0(s, float(a), float(b)) == pytest.approx(ref[0], rel=1e-12)
 
 
+@pytest.mark.parametrize("s, a, b", [(2.5, 50.0, -1.0), (1.2, 3.0, 900.0), (7.0, 1e6, -1.0)])
+def test_shifted_powsum_scales_every_term(s, a, b):
+    """A shift multiplies Z and both derivatives by exp(shift), to 1e-12."""
+    plain = _powsum(s, a, b)
+    shifted = _powsum(s, a, b, s * math.log(a))
+    for p, q in zip(plain, shifted, strict=True):
+        assert q == pytest.approx(p * a ** s, rel=1e-12)
+
+
+@pytest.mark.parametrize("s, a", [(12.0, 1e30), (40.0, 1e12), (3.0, 1e200)])
+def test_shifted_powsum_ratios_stay_finite_far_below_the_smallest_float(s, a):
+    """Where Z underflows to 0, the shifted ratio E[ln X] = -Z'/Z still equals its large-a
+    limit ln(a) + 1/(s - 1) (the continuous law), up to O(1/a)."""
+    assert _powsum(s, a, -1.0)[0] == 0.0 or a ** -s > 0.0
+    z0, z1, _ = _powsum(s, a, -1.0, s * math.log(a))
+    assert -z1 / z0 == pytest.approx(math.log(a) + 1.0 / (s - 1.0), rel=1e-9)
+
+
+def test_gof_of_a_heavy_tail_with_astronomical_synthetic_samples():
+    """alpha < 2: bootstrap samples reach 1e30 and beyond; the GoF p-value is a number."""
+    x = sample_power_law(3000, alpha=1.5, xmin=1, seed=5)
+    fit = fit_power_law(x)
+    p = fit.gof_pvalue(20, seed=0)
+    assert 0.0 <= p <= 1.0
+
+
 # ---------------------------------------------------------------- exact samplers
 @pytest.mark.parametrize("alpha, xmin, xmax", [(2.5, 1, None), (1.5, 2, 30), (0.5, 1, 8),
                                                (3.2, 5, None)],

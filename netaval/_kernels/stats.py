@@ -35,11 +35,15 @@ _INF = -1.0
 
 
 @njit(cache=True)
-def _integral_terms(s, u0, u1):
-    """J_k = int_{u0}^{u1} u^k exp((1 - s) u) du for k = 0, 1, 2 (u1 may be +inf when s > 1)."""
+def _integral_terms(s, u0, u1, shift=0.0):
+    """J_k = exp(shift) int_{u0}^{u1} u^k exp((1 - s) u) du, k = 0, 1, 2 (u1 may be +inf when s > 1).
+
+    ``shift`` scales the result inside the exponentials, so that integrals far below the
+    smallest float stay representable. Jitted with numba.
+    """
     c = 1.0 - s
     if math.isinf(u1):
-        e0 = math.exp(c * u0)
+        e0 = math.exp(c * u0 + shift)
         j0 = -e0 / c
         j1 = -e0 * (u0 / c - 1.0 / (c * c))
         j2 = -e0 * (u0 * u0 / c - 2.0 * u0 / (c * c) + 2.0 / (c * c * c))
@@ -62,9 +66,10 @@ def _integral_terms(s, u0, u1):
             p1 *= u1
             if abs(coef) * max(abs(p1), 1.0) * u1 * u1 < 1e-18 * max(abs(j0), 1e-300):
                 break
-        return j0, j1, j2
-    e0 = math.exp(c * u0)
-    e1 = math.exp(c * u1)
+        scale = math.exp(shift)
+        return j0 * scale, j1 * scale, j2 * scale
+    e0 = math.exp(c * u0 + shift)
+    e1 = math.exp(c * u1 + shift)
     j0 = (e1 - e0) / c
     j1 = e1 * (u1 / c - 1.0 / (c * c)) - e0 * (u0 / c - 1.0 / (c * c))
     j2 = (e1 * (u1 * u1 / c - 2.0 * u1 / (c * c) + 2.0 / (c * c * c))
@@ -73,8 +78,11 @@ def _integral_terms(s, u0, u1):
 
 
 @njit(cache=True)
-def _powsum(s, a, b):
-    """Return (Z, dZ/ds, d2Z/ds2) for Z = sum_{k=a}^{b} k^(-s); b < 0 means infinity.
+def _powsum(s, a, b, shift=0.0):
+    """Return exp(shift) (Z, dZ/ds, d2Z/ds2) for Z = sum_{k=a}^{b} k^(-s); b < 0 means infinity.
+
+    With ``shift = s ln(a)`` the sums are relative to the first term, so their ratios stay
+    finite however large ``a`` and ``s`` are (Z itself underflows for a = 1e30, s = 12).
 
     Parameters
     ----------
@@ -95,7 +103,7 @@ def _powsum(s, a, b):
     last = b if not infinite else 1e300
     while k < _DIRECT and k <= last:
         lk = math.log(k)
-        t = math.exp(-s * lk)
+        t = math.exp(-s * lk + shift)
         z0 += t
         z1 -= lk * t
         z2 += lk * lk * t
@@ -105,7 +113,7 @@ def _powsum(s, a, b):
     if not infinite and last - k < 64.0:
         while k <= last:
             lk = math.log(k)
-            t = math.exp(-s * lk)
+            t = math.exp(-s * lk + shift)
             z0 += t
             z1 -= lk * t
             z2 += lk * lk * t
@@ -115,19 +123,19 @@ def _powsum(s, a, b):
     big_a = k
     la = math.log(big_a)
     if infinite:
-        j0, j1, j2 = _integral_terms(s, la, math.inf)
+        j0, j1, j2 = _integral_terms(s, la, math.inf, shift)
     else:
         lb = math.log(last)
-        j0, j1, j2 = _integral_terms(s, la, lb)
+        j0, j1, j2 = _integral_terms(s, la, lb, shift)
     z0 += j0
     z1 -= j1
     z2 += j2
-    ta = math.exp(-s * la)
+    ta = math.exp(-s * la + shift)
     z0 += 0.5 * ta
     z1 -= 0.5 * la * ta
     z2 += 0.5 * la * la * ta
     if not infinite:
-        tb = math.exp(-s * lb)
+        tb = math.exp(-s * lb + shift)
         z0 += 0.5 * tb
         z1 -= 0.5 * lb * tb
         z2 += 0.5 * lb * lb * tb
@@ -142,12 +150,12 @@ def _powsum(s, a, b):
                 dp = dp * (s + i) + p
                 p = p * (s + i)
         expo = -s - 2.0 * j + 1.0
-        ea = math.exp(expo * la)
+        ea = math.exp(expo * la + shift)
         t0 = _BERN[j - 1] * ea * p
         t1 = _BERN[j - 1] * ea * (dp - la * p)
         t2 = _BERN[j - 1] * ea * (d2p - 2.0 * la * dp + la * la * p)
         if not infinite:
-            eb = math.exp(expo * lb)
+            eb = math.exp(expo * lb + shift)
             t0 -= _BERN[j - 1] * eb * p
             t1 -= _BERN[j - 1] * eb * (dp - lb * p)
             t2 -= _BERN[j - 1] * eb * (d2p - 2.0 * lb * dp + lb * lb * p)
@@ -160,45 +168,49 @@ def _powsum(s, a, b):
 
 
 @njit(cache=True)
-def _powsum0(s, a, b):
-    """Z = sum_{k=a}^{b} k^(-s) (b < 0: infinity) without derivatives. Jitted with numba."""
+def _powsum0(s, a, b, shift=0.0):
+    """exp(shift) Z, Z = sum_{k=a}^{b} k^(-s) (b < 0: infinity), without derivatives.
+
+    Ratios of sums taken with one common ``shift`` (e.g. s ln(xmin)) stay finite where Z
+    itself underflows. Jitted with numba.
+    """
     infinite = b < 0
     z0 = 0.0
     k = a
     last = b if not infinite else 1e300
     while k < _DIRECT and k <= last:
-        z0 += math.exp(-s * math.log(k))
+        z0 += math.exp(-s * math.log(k) + shift)
         k += 1.0
     if k > last:
         return z0
     if not infinite and last - k < 64.0:
         while k <= last:
-            z0 += math.exp(-s * math.log(k))
+            z0 += math.exp(-s * math.log(k) + shift)
             k += 1.0
         return z0
     la = math.log(k)
     c = 1.0 - s
     if infinite:
-        z0 += -math.exp(c * la) / c
+        z0 += -math.exp(c * la + shift) / c
     else:
         lb = math.log(last)
         if abs(c) * max(abs(lb), 1.0) <= 2.0:
-            j0, _, _ = _integral_terms(s, la, lb)
+            j0, _, _ = _integral_terms(s, la, lb, shift)
             z0 += j0
         else:
-            z0 += (math.exp(c * lb) - math.exp(c * la)) / c
-    ta = math.exp(-s * la)
+            z0 += (math.exp(c * lb + shift) - math.exp(c * la + shift)) / c
+    ta = math.exp(-s * la + shift)
     z0 += 0.5 * ta
     if not infinite:
-        z0 += 0.5 * math.exp(-s * lb)
+        z0 += 0.5 * math.exp(-s * lb + shift)
     p = s
     for j in range(1, 9):
         if j > 1:
             p = p * (s + 2 * j - 3) * (s + 2 * j - 2)
         expo = -s - 2.0 * j + 1.0
-        t0 = _BERN[j - 1] * math.exp(expo * la) * p
+        t0 = _BERN[j - 1] * math.exp(expo * la + shift) * p
         if not infinite:
-            t0 -= _BERN[j - 1] * math.exp(expo * lb) * p
+            t0 -= _BERN[j - 1] * math.exp(expo * lb + shift) * p
         z0 += t0
         if abs(t0) < 1e-17 * abs(z0):
             break
@@ -225,7 +237,7 @@ def _discrete_mle(mean_log, a, b, lo, hi, start):
     Jitted with numba.
     """
     def score(s):
-        z0, z1, z2 = _powsum(s, a, b)
+        z0, z1, z2 = _powsum(s, a, b, s * math.log(a))  # ratios only: relative to a^-s
         m = -z1 / z0
         return m - mean_log, z2 / z0 - m * m
 
@@ -320,7 +332,8 @@ def _discrete_xmin_scan(values, counts, b, lo, hi, prune, max_candidates):
         alpha[i] = al
         info[i] = inf_
         start = al
-        z = _powsum0(al, a, b)
+        shift = al * math.log(a)  # every tail sum relative to a^-alpha: no underflow
+        z = _powsum0(al, a, b, shift)
         d = 0.0
         cum = 0.0
         complete = True
@@ -328,7 +341,7 @@ def _discrete_xmin_scan(values, counts, b, lo, hi, prune, max_candidates):
             x = values[j]
             # left limit: P(X <= x - 1) vs S just below x
             if j > i:
-                f_left = 1.0 - _powsum0(al, x, b) / z
+                f_left = 1.0 - _powsum0(al, x, b, shift) / z
                 dev = abs(f_left - cum / n)
                 if dev > d:
                     d = dev
@@ -337,7 +350,7 @@ def _discrete_xmin_scan(values, counts, b, lo, hi, prune, max_candidates):
             if b >= 0.0 and x >= b:
                 f_at = 1.0
             else:
-                f_at = 1.0 - _powsum0(al, x + 1.0, b) / z
+                f_at = 1.0 - _powsum0(al, x + 1.0, b, shift) / z
             dev = abs(s_emp - f_at)
             if dev > d:
                 d = dev
@@ -429,7 +442,8 @@ def _sample_discrete_power_law(rng, n, alpha, a, b):
     Jitted with numba.
     """
     out = np.empty(n, np.float64)
-    z = _powsum0(alpha, a, b)
+    shift = alpha * math.log(a)  # tail sums relative to a^-alpha: no underflow
+    z = _powsum0(alpha, a, b, shift)
     upper = b if b >= 0.0 else 1e15
     for i in range(n):
         u = 1.0 - rng.random()  # in (0, 1]
@@ -442,14 +456,14 @@ def _sample_discrete_power_law(rng, n, alpha, a, b):
         # invariant: tail(lo) >= target > tail(hi + 1) ... find bracket [lo, hi]
         lo = guess
         step = 1.0
-        while lo > a and _powsum0(alpha, lo, b) < target:
+        while lo > a and _powsum0(alpha, lo, b, shift) < target:
             lo = max(a, lo - step)
             step *= 2.0
         hi = lo
         step = 1.0
         while hi < upper:
             nxt = min(upper, hi + step)
-            if _powsum0(alpha, nxt, b) >= target:
+            if _powsum0(alpha, nxt, b, shift) >= target:
                 lo = nxt
                 hi = nxt
                 step *= 2.0
@@ -459,7 +473,7 @@ def _sample_discrete_power_law(rng, n, alpha, a, b):
         # now tail(lo) >= target; answer in [lo, hi] where tail(hi + 1) < target
         while hi > lo:
             mid = math.floor(0.5 * (lo + hi + 1.0))
-            if _powsum0(alpha, mid, b) >= target:
+            if _powsum0(alpha, mid, b, shift) >= target:
                 lo = mid
             else:
                 hi = mid - 1.0

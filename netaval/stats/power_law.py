@@ -160,7 +160,8 @@ class PowerLawFit:
 
     def _log_norm(self) -> float:
         if self.discrete:
-            return math.log(_powsum0(self.alpha, float(self.xmin), self._b()))
+            shift = self.alpha * math.log(self.xmin)  # relative to xmin^-alpha: no underflow
+            return math.log(_powsum0(self.alpha, float(self.xmin), self._b(), shift)) - shift
         a, c = self.xmin, 1.0 - self.alpha
         if self.xmax is None:
             return math.log(a) * c - math.log(self.alpha - 1.0)
@@ -189,8 +190,9 @@ class PowerLawFit:
         """
         x = np.atleast_1d(np.asarray(x, dtype=np.float64))
         if self.discrete:
-            z = _powsum0(self.alpha, float(self.xmin), self._b())
-            return np.array([_powsum0(self.alpha, float(v), self._b()) / z for v in x])
+            shift = self.alpha * math.log(self.xmin)
+            z = _powsum0(self.alpha, float(self.xmin), self._b(), shift)
+            return np.array([_powsum0(self.alpha, float(v), self._b(), shift) / z for v in x])
         c = 1.0 - self.alpha
         a = self.xmin
         if self.xmax is None:
@@ -381,7 +383,9 @@ def _fit_discrete(data, x, n, xmin, xmax, owner) -> PowerLawFit:
                       NetavalWarning, stacklevel=3)
     stderr = 1.0 / math.sqrt(n_tail * info[best]) if info[best] > 0 else float("inf")
     tail = x[x >= a]
-    loglik = float(-alpha * np.log(tail).sum() - n_tail * math.log(_powsum0(alpha, a, b)))
+    shift = alpha * math.log(a)
+    log_z = math.log(_powsum0(alpha, a, b, shift)) - shift
+    loglik = float(-alpha * np.log(tail).sum() - n_tail * log_z)
     scan = ({"xmin": values[:len(alphas)].copy(), "alpha": alphas, "ks": ks}
             if searched else {})
     return PowerLawFit(alpha=alpha, alpha_stderr=stderr, xmin=a, xmax=xmax, n_tail=n_tail, n=n,
