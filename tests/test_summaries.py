@@ -1,5 +1,7 @@
 """Online per-avalanche summaries equal the ones computed from the full record, exactly."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -102,16 +104,24 @@ def test_pruning_keeps_the_pair_table_small_and_exact():
     assert 3 * stored[True] < stored[False]
 
 
-def test_broken_record_raises_invariant_error():
-    ev = netaval.Events(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
-                        avalanche=np.array([1, 1], np.int32),
-                        generation=np.array([0, 1], np.int32),
-                        parent_indptr=np.array([0, 0, 1]), parent_ids=np.array([0], np.int32))
-    with pytest.raises(InvariantError, match="invariants"):
-        feed_in_chunks(ev, [], 2)
-    ev = netaval.Events(time=np.array([0, 1]), neuron=np.array([0, 5], np.int32),
-                        avalanche=np.array([0, 0], np.int32),
-                        generation=np.array([0, 1], np.int32),
-                        parent_indptr=np.array([0, 0, 1]), parent_ids=np.array([0], np.int32))
+def raw_events(**arrays):
+    """Event arrays that skip `Events` validation (the accumulator's own checks are tested)."""
+    arrays = {name: np.asarray(value) for name, value in arrays.items()}
+    return SimpleNamespace(n_events=len(arrays["time"]), **arrays)
+
+
+@pytest.mark.parametrize("broken", [
+    {"avalanche": [1, 1]},                # the first root must open avalanche 0
+    {"neuron": [0, 5]},                   # neuron out of range
+    {"avalanche": [0, 1]},                # not in its primary parent's avalanche
+    {"parent_ids": [1]},                  # a parent that is not earlier
+])
+def test_broken_record_raises_invariant_error(broken):
+    arrays = {"time": [0, 1], "neuron": [0, 1], "avalanche": [0, 0], "generation": [0, 1],
+              "parent_indptr": [0, 0, 1], "parent_ids": [0]}
+    arrays.update(broken)
+    dtypes = {"time": np.int64, "neuron": np.int32, "avalanche": np.int32,
+              "generation": np.int32, "parent_indptr": np.int64, "parent_ids": np.int32}
+    ev = raw_events(**{name: np.asarray(value, dtypes[name]) for name, value in arrays.items()})
     with pytest.raises(InvariantError, match="invariants"):
         feed_in_chunks(ev, [], 2)
