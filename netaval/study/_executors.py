@@ -1,0 +1,104 @@
+"""Executors: run tasks serially, in local worker processes, or on a Dask cluster.
+
+Each executor yields ``(index, row, artefacts, error)`` as tasks finish; the calling
+process writes every result (so a remote Dask cluster needs no shared file system). Every
+worker warms numba up once (compiles or loads the cached kernels) before its first task.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+
+from netaval.study._tasks import execute, warm_up
+
+__all__ = ["EXECUTORS", "iterate"]
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+def default_workers() -> int:
+    """One worker per core available to this process."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _serial(tasks, all_tasks) -> Iterator:
+    warm_up(all_tasks)
+    for task in tasks:
+        yield execute(task)
+
+
+_WORKER_TASKS: list = []
+
+
+def _init_worker(all_tasks) -> None:
+    warm_up(all_tasks)
+
+
+def _processes(tasks, all_tasks, workers) -> Iterator:
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    context = multiprocessing.get_context("spawn")
+    warm_set = _warm_set(all_tasks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_init_worker, initargs=(warm_set,)) as pool:
+        pending = {pool.submit(execute, task) for task in tasks}
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _warm_set(tasks) -> list:
+    """One representative task per (model, protocol, analyses) combination."""
+    seen, out = set(), []
+    for task in tasks:
+        key = (task.model["model"], task.model["protocol"],
+               tuple(a["name"] for a in task.analyses))
+        if key not in seen:
+            seen.add(key)
+            out.append(task)
+    return out
+
+
+def _dask(tasks, all_tasks, workers, scheduler) -> Iterator:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        warm_set = _warm_set(all_tasks)
+        client.run(warm_up, warm_set)
+        futures = [client.submit(execute, task, pure=False, key=f"netaval-task-{task.index}")
+                   for task in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+            future.release()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def iterate(tasks, all_tasks, *, executor: str, workers: int | None,
+            scheduler: str | None) -> Iterator:
+    """Results of ``tasks`` as they finish, with the chosen executor."""
+    if executor == "serial":
+        return _serial(tasks, _warm_set(all_tasks))
+    n = workers or default_workers()
+    if executor == "processes":
+        return _processes(tasks, all_tasks, min(n, max(len(tasks), 1)))
+    return _dask(tasks, all_tasks, n, scheduler)

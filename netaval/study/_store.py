@@ -1,0 +1,189 @@
+"""The output folder of a study: manifest, one Parquet file per finished task, failures.
+
+Layout::
+
+    OUT/manifest.json              study hash, netaval version, size, the task list, the spec
+    OUT/study.toml                 copy of the study file (when run from one)
+    OUT/results/task-000012.parquet    one row, written atomically after its artefacts
+    OUT/artefacts/task-000012.npz      distributions kept for figures (optional)
+    OUT/failures/task-000012.json      error of a failed task (removed when it succeeds)
+    OUT/tables/, OUT/figures/          written by the report
+
+A result file exists only complete (temporary file + rename), so a killed run leaves
+finished tasks and nothing half-written; the next run skips every task with a result file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from netaval.errors import InvalidParameterError
+from netaval.io._atomic import atomic_write
+
+__all__ = ["Store"]
+
+MANIFEST = "manifest.json"
+_TASK_FILE = re.compile(r"^task-(\d{6,})\.(parquet|json|npz)$")
+
+
+def _name(index: int, suffix: str) -> str:
+    return f"task-{index:06d}.{suffix}"
+
+
+class Store:
+    """Reads and writes one study's output folder."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+
+    # -------------------------------------------------------------- paths
+    @property
+    def results_dir(self) -> Path:
+        return self.root / "results"
+
+    @property
+    def artefacts_dir(self) -> Path:
+        return self.root / "artefacts"
+
+    @property
+    def failures_dir(self) -> Path:
+        return self.root / "failures"
+
+    def manifest(self) -> dict | None:
+        path = self.root / MANIFEST
+        if not path.is_file():
+            return None
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise InvalidParameterError(f"{path} is not a readable study manifest ({exc}).") \
+                from None
+
+    # -------------------------------------------------------------- checks
+    def check_writable(self) -> None:
+        """Refuse an output folder that cannot be created or written, creating nothing."""
+        existing = self.root
+        while not existing.exists():
+            if existing.parent == existing:
+                break
+            existing = existing.parent
+        if existing.exists() and not existing.is_dir():
+            raise InvalidParameterError(f"Output folder {self.root} cannot be created: "
+                                        f"{existing} is not a folder.")
+        probe_dir = existing
+        try:
+            fd, probe = tempfile.mkstemp(dir=probe_dir, prefix=".netaval-probe-")
+        except OSError as exc:
+            raise InvalidParameterError(f"Output folder {self.root} is not writable "
+                                        f"({exc.strerror or exc}); nothing was written.") \
+                from None
+        os.close(fd)
+        os.unlink(probe)
+
+    # -------------------------------------------------------------- manifest
+    def open(self, study, *, restart: bool) -> None:
+        """Bind the folder to ``study``: create it, or check it holds the same study."""
+        from netaval import __version__
+
+        existing = self.manifest()
+        if existing is not None and existing.get("study_hash") != study.hash:
+            if not restart:
+                raise InvalidParameterError(
+                    f"Output folder {self.root} holds a different study "
+                    f"({existing.get('name')!r}, size {existing.get('size')!r}, hash "
+                    f"{str(existing.get('study_hash'))[:12]}); the study changed. Use another "
+                    "--out, or --restart to delete its results and start over.")
+        if existing is not None and restart:
+            for sub in (self.results_dir, self.artefacts_dir, self.failures_dir,
+                        self.root / "tables", self.root / "figures"):
+                shutil.rmtree(sub, ignore_errors=True)
+            (self.root / MANIFEST).unlink(missing_ok=True)
+            existing = None
+        for sub in (self.results_dir, self.artefacts_dir, self.failures_dir):
+            sub.mkdir(parents=True, exist_ok=True)
+        if existing is None:
+            manifest = {"format": "netaval-study", "format_version": 1, "name": study.name,
+                        "size": study.size, "study_hash": study.hash,
+                        "netaval_version": __version__, "source": study.source,
+                        "n_tasks": len(study.tasks), "spec": study.spec,
+                        "tasks": [{"index": t.index, "topology": t.topology["label"],
+                                   "n_nodes": t.n_nodes, "model": t.model["label"],
+                                   "params": t.model["params"], "replicate": t.replicate}
+                                  for t in study.tasks]}
+            text = json.dumps(manifest, indent=1, sort_keys=True).encode()
+            atomic_write(self.root / MANIFEST, lambda handle: handle.write(text))
+            if study.source:
+                source = Path(study.source).read_bytes()
+                atomic_write(self.root / "study.toml", lambda handle: handle.write(source))
+
+    # -------------------------------------------------------------- tasks
+    def _indices(self, directory: Path, suffix: str) -> set[int]:
+        if not directory.is_dir():
+            return set()
+        found = set()
+        for name in os.listdir(directory):
+            match = _TASK_FILE.match(name)
+            if match and match.group(2) == suffix:
+                found.add(int(match.group(1)))
+        return found
+
+    def done(self) -> set[int]:
+        return self._indices(self.results_dir, "parquet")
+
+    def failed(self) -> set[int]:
+        return self._indices(self.failures_dir, "json") - self.done()
+
+    def write_result(self, index: int, row: dict, artefacts: dict) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if artefacts:
+            def write_npz(handle):
+                buffer = io.BytesIO()
+                np.savez(buffer, **artefacts)
+                handle.write(buffer.getvalue())
+            atomic_write(self.artefacts_dir / _name(index, "npz"), write_npz)
+        table = pa.Table.from_pylist([row])
+        atomic_write(self.results_dir / _name(index, "parquet"),
+                     lambda handle: pq.write_table(table, handle))
+        (self.failures_dir / _name(index, "json")).unlink(missing_ok=True)
+
+    def write_failure(self, index: int, task_columns: dict, error: str) -> None:
+        text = json.dumps({"task": index, **task_columns, "error": error}, indent=1,
+                          default=str).encode()
+        atomic_write(self.failures_dir / _name(index, "json"), lambda handle: handle.write(text))
+
+    def failures(self) -> list[dict]:
+        out = []
+        for index in sorted(self.failed()):
+            out.append(json.loads((self.failures_dir / _name(index, "json")).read_text()))
+        return out
+
+    def results(self) -> Any:
+        """Every stored row as a DataFrame sorted by task index (empty when none)."""
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        indices = sorted(self.done())
+        if not indices:
+            return pd.DataFrame()
+        tables = [pq.read_table(self.results_dir / _name(i, "parquet")) for i in indices]
+        table = pa.concat_tables(tables, promote_options="permissive")
+        return table.to_pandas().sort_values("task", kind="stable").reset_index(drop=True)
+
+    def artefacts(self, index: int) -> dict[str, np.ndarray]:
+        path = self.artefacts_dir / _name(index, "npz")
+        if not path.is_file():
+            return {}
+        with np.load(path) as data:
+            return {name: data[name] for name in data.files}
