@@ -41,7 +41,7 @@ _EXPORTS = {
 }
 
 #: Public submodules, imported on first access as ``netaval.<name>``.
-_SUBMODULES = {"binning", "io", "stats"}
+_SUBMODULES = {"binning", "io", "plot", "stats", "study"}
 
 __all__ = [
     "Avalanches",
@@ -61,8 +61,10 @@ __all__ = [
     "binning",
     "io",
     "load",
+    "plot",
     "simulate",
     "stats",
+    "study",
 ]
 
 

@@ -9,6 +9,9 @@ Examples (shell)::
     netaval export run.parquet --avalanche 42 -o a42.graphml
     netaval topologies
     netaval models
+    netaval study run studies/topology_comparison/study.toml --workers 2
+    netaval study status studies/topology_comparison/results/small
+    netaval study report studies/topology_comparison/results/small
 
 Errors print one line ``netaval: error: ...`` on stderr and exit with status 2.
 """
@@ -164,6 +167,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("topologies", help="list topology generators and their parameters",
                    description="List the registered topology generators.")
+    from netaval.study._cli import add_study_parser
+
+    add_study_parser(sub, _Parser)
     sub.add_parser("models", help="list models and their parameters",
                    description="List the registered models.")
     return parser
@@ -348,8 +354,15 @@ def _command_models(args: argparse.Namespace) -> None:
         print(f"{name}: {doc[0] if doc else cls.__name__}\n    parameters: {_describe_fields(cls)}")
 
 
+def _command_study(args: argparse.Namespace) -> None:
+    from netaval.study._cli import command_study
+
+    command_study(args)
+
+
 _COMMANDS = {"run": _command_run, "info": _command_info, "export": _command_export,
-             "topologies": _command_topologies, "models": _command_models}
+             "topologies": _command_topologies, "models": _command_models,
+             "study": _command_study}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,11 +9,15 @@ import netaval
 import netaval.binning
 import netaval.io
 import netaval.models
+import netaval.plot
 import netaval.stats
+import netaval.study
+import netaval.study.analyses
 import topologies
 
 MODULES = [netaval, netaval.binning, netaval.io, netaval.io.runs, netaval.io.graphml,
-           netaval.io.dataset, netaval.models, netaval.stats, topologies]
+           netaval.io.dataset, netaval.models, netaval.stats, netaval.plot, netaval.study,
+           netaval.study.analyses, topologies]
 SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}$", re.MULTILINE)
 
 

@@ -79,8 +79,8 @@ def run(path_or_spec: Any, *, out: str | os.PathLike | None = None, executor: st
     ...         "analyses": [{"name": "density"}]}
     >>> with tempfile.TemporaryDirectory() as out:
     ...     table = study.run(spec, out=out, executor="serial", progress=False)
-    >>> table[["task", "param.sigma"]].values.tolist()
-    [[0, 0.5], [1, 0.9]]
+    >>> table["task"].tolist(), table["param.sigma"].tolist()
+    ([0, 1], [0.5, 0.9])
     >>> bool(table["density.density"].iloc[1] > table["density.density"].iloc[0])
     True
     """
@@ -135,11 +135,12 @@ def run(path_or_spec: Any, *, out: str | os.PathLike | None = None, executor: st
             bar.close()
     failures = store.failures()
     if progress and failures:
-        print(f"{len(failures)} task(s) failed (see {store.failures_dir}):", file=sys.stderr)
+        lines = [f"{len(failures)} task(s) failed (see {store.failures_dir}):"]
         for failure in failures:
             first = failure["error"].splitlines()[0]
-            print(f"  task {failure['task']} ({failure['topology']}, n={failure['n_nodes']}, "
-                  f"{failure['model']}): {first}", file=sys.stderr)
+            lines.append(f"  task {failure['task']} ({failure['topology']}, "
+                         f"n={failure['n_nodes']}, {failure['model']}): {first}")
+        sys.stderr.write("\n".join(lines) + "\n")
     table = store.results()
     if report and not failures and len(table) == len(study.tasks):
         from netaval.study._report import write_report

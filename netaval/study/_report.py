@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from netaval.errors import InvalidParameterError
+from netaval.errors import InvalidParameterError, NetavalWarning
 
 __all__ = ["FIGURE_KINDS", "dynamic_range", "report", "write_report"]
 
@@ -51,7 +52,7 @@ def dynamic_range(drive, response) -> dict[str, float]:
     >>> from netaval.study._report import dynamic_range
     >>> h = np.geomspace(1e-4, 1, 9)
     >>> round(dynamic_range(h, h / (h + 0.01))["dynamic_range_db"], 1)
-    19.2
+    18.9
     """
     h = np.asarray(drive, dtype=np.float64)
     f = np.asarray(response, dtype=np.float64)
@@ -228,6 +229,10 @@ def write_report(root: str | os.PathLike, *, table=None) -> list[Path]:
             written.append(root / "tables" / f"{entry['name']}.csv")
         elif kind == "topology_comparison":
             metric = entry.get("metric", "tau")
+            if not _analyses(table, entry, metric):
+                warnings.warn(f"report {entry['name']!r}: no '<analysis>.{metric}' column in "
+                              "the results; figure skipped.", NetavalWarning, stacklevel=2)
+                continue
             fig = plot.topology_comparison(table, metric=metric,
                                            analyses=_analyses(table, entry, metric),
                                            x=entry.get("x", "topology"),

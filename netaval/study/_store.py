@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 
 from netaval.errors import InvalidParameterError
-from netaval.io._atomic import atomic_write
 
 __all__ = ["Store"]
 
@@ -37,6 +36,13 @@ _TASK_FILE = re.compile(r"^task-(\d{6,})\.(parquet|json|npz)$")
 
 def _name(index: int, suffix: str) -> str:
     return f"task-{index:06d}.{suffix}"
+
+
+def atomic_write(path, write) -> None:
+    """`netaval.io._atomic.atomic_write`, imported on first use (keeps --help light)."""
+    from netaval.io._atomic import atomic_write as write_atomically
+
+    write_atomically(path, write)
 
 
 class Store:

@@ -1,0 +1,402 @@
+"""The study engine: identical results on every executor, resume after SIGKILL, refusals."""
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from netaval.cli import main
+from netaval.errors import InvalidParameterError
+from netaval.study import analyses, load_results, load_study, report, run, status
+from netaval.study._report import dynamic_range
+
+#: A small study: 2 topologies x 2 sigmas x 2 replicates = 8 tasks of ~0.1 s.
+SPEC = {
+    "study": {"name": "tiny", "seed": 11},
+    "grid": {"n_nodes": [256], "replicates": 2},
+    "limits": {"n_steps": 1500},
+    "topologies": [{"generator": "random", "params": {"k": 6.0}},
+                   {"label": "lattice2d", "generator": "lattice",
+                    "params": {"dim": 2, "radius": 1}}],
+    "models": [{"label": "branching", "model": "branching", "params": {"drive": 2e-3},
+                "sweep": {"sigma": [0.8, 1.0]}}],
+    "analyses": [{"name": "causal_exponents", "label": "causal",
+                  "params": {"n_boot": 5, "min_avalanches": 20}},
+                 {"name": "binned", "label": "binned",
+                  "params": {"subsample": "neurons", "n_sampled": 64, "n_boot": 5,
+                             "min_avalanches": 20}},
+                 {"name": "branching"}, {"name": "density"}],
+    "report": {"figures": [{"kind": "topology_comparison", "name": "tau", "metric": "tau"},
+                           {"kind": "ccdf", "name": "sizes"},
+                           {"kind": "mean_size", "name": "mean_size"},
+                           {"kind": "table", "name": "summary",
+                            "columns": ["topology", "param.sigma", "causal.tau"]}]},
+}
+
+
+def _toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return repr(value)
+
+
+def write_toml(spec, path):
+    """Write a study dict as TOML (tables of scalars, arrays of tables of scalars/inline)."""
+    lines = []
+    for section, body in spec.items():
+        if isinstance(body, list):
+            for entry in body:
+                lines.append(f"[[{section}]]")
+                lines += [f"{k} = {_toml_value(v)}" for k, v in entry.items()]
+        elif section == "report":
+            for entry in body["figures"]:
+                lines.append("[[report.figures]]")
+                lines += [f"{k} = {_toml_value(v)}" for k, v in entry.items()]
+        else:
+            lines.append(f"[{section}]")
+            lines += [f"{k} = {_toml_value(v)}" for k, v in body.items()]
+    Path(path).write_text("\n".join(lines) + "\n")
+    assert tomllib.loads(Path(path).read_text()) == spec
+    return path
+
+
+def netaval_command(*args, cwd=None, **kwargs):
+    return subprocess.run([sys.executable, "-m", "netaval", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def serial_run(tmp_path_factory):
+    """The reference: the tiny study run serially in this process."""
+    out = tmp_path_factory.mktemp("serial")
+    table = run(SPEC, out=out, executor="serial", progress=False)
+    return out, table
+
+
+def test_serial_run_is_complete(serial_run):
+    """Every task has one row with its seed-determining columns and the analyses' columns."""
+    out, table = serial_run
+    assert table["task"].tolist() == list(range(8))
+    assert set(table["topology"]) == {"random", "lattice2d"}
+    assert table["param.sigma"].tolist() == [0.8, 0.8, 1.0, 1.0] * 2
+    for column in ("causal.tau", "causal.tau_gof_p", "causal.tau_verdict",
+                   "causal.tau_lr_lognormal", "binned.bin_width", "branching.sigma_causal",
+                   "density.density"):
+        assert column in table
+    # whole steps for discrete time
+    assert np.all(table["binned.bin_width"] == np.round(table["binned.bin_width"]))
+    assert status(out).done == list(range(8)) and not status(out).failed
+    pd.testing.assert_frame_equal(load_results(out), table, check_exact=True)
+
+
+def test_replicates_differ_and_networks_are_shared(serial_run):
+    """Replicates draw different runs; both models of one replicate share the network."""
+    _, table = serial_run
+    a, b = table.iloc[0], table.iloc[1]
+    assert (a["replicate"], b["replicate"]) == (0, 1)
+    assert a["n_events_total"] != b["n_events_total"]
+    assert table.iloc[0]["n_edges"] == table.iloc[2]["n_edges"]  # sigma 0.8 and 1.0, rep 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_processes_identical_to_serial(serial_run, tmp_path, workers):
+    """Worker processes give the serial table bit for bit, for 1 and 2 workers."""
+    _, reference = serial_run
+    table = run(SPEC, out=tmp_path, executor="processes", workers=workers, progress=False)
+    pd.testing.assert_frame_equal(table, reference, check_exact=True)
+
+
+def test_dask_cluster_end_to_end(serial_run, tmp_path):
+    """A LocalCluster of 2 worker processes on loopback runs the study through the CLI."""
+    distributed = pytest.importorskip("distributed")
+    _, reference = serial_run
+    study_file = write_toml(SPEC, tmp_path / "study.toml")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(Path(__file__).resolve().parents[1])] + sys.path))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        done = netaval_command("study", "run", study_file, "--out", tmp_path / "out",
+                               "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                               "--no-progress", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "8 done, 0 pending, 0 failed" in done.stdout
+    pd.testing.assert_frame_equal(load_results(tmp_path / "out"), reference, check_exact=True)
+
+
+def test_kill_and_resume(serial_run, tmp_path):
+    """SIGKILL mid-study, rerun: no task twice, no row lost or duplicated, same table."""
+    _, reference = serial_run
+    study_file = write_toml(SPEC, tmp_path / "study.toml")
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "netaval", "study", "run", str(study_file),
+                                "--out", str(out), "--executor", "serial", "--no-progress"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results = out / "results"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if results.is_dir() and len(list(results.glob("task-*.parquet"))) >= 2:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
+                for p in results.glob("task-*.parquet")}
+    assert 2 <= len(finished) < 8, "the kill should land mid-study"
+    for path in finished:  # every stored result is complete
+        assert len(pd.read_parquet(results / path)) == 1
+    done = netaval_command("study", "run", study_file, "--out", out, "--executor", "serial",
+                           "--no-progress")
+    assert done.returncode == 0, done.stderr
+    after = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns)
+             for p in results.glob("task-*.parquet")}
+    assert {k: after[k] for k in finished} == finished  # finished tasks were not rerun
+    assert len(after) == 8
+    assert not [p for p in results.iterdir() if not p.name.startswith("task-")]
+    table = load_results(out)
+    assert table["task"].tolist() == list(range(8))
+    pd.testing.assert_frame_equal(table, reference, check_exact=True)  # uninterrupted run
+
+
+def test_report_reproduces_run(serial_run, tmp_path):
+    """`report` rewrites the tables and figures of `run` identically from stored results."""
+    out, _ = serial_run
+    files = sorted(p.relative_to(out) for sub in ("tables", "figures")
+                   for p in (out / sub).iterdir())
+    assert Path("figures/tau.png") in files and Path("figures/tau.csv") in files
+    assert Path("figures/sizes_random.csv") in files
+    before = {f: (out / f).read_bytes() for f in files if f.suffix == ".csv"}
+    for f in files:
+        (out / f).unlink()
+    assert main(["study", "report", str(out)]) == 0
+    for f, content in before.items():
+        assert (out / f).read_bytes() == content
+    assert all((out / f).is_file() for f in files)
+
+
+def test_status_command(serial_run, capsys):
+    """`netaval study status DIR` counts done, pending and failed tasks."""
+    out, _ = serial_run
+    assert main(["study", "status", str(out)]) == 0
+    assert "8 done, 0 pending, 0 failed of 8 tasks" in capsys.readouterr().out
+
+
+def test_failures_are_recorded_and_do_not_stop_others(tmp_path, capsys):
+    """A task that raises is listed with its error; the others finish."""
+    spec = copy.deepcopy(SPEC)
+    spec["grid"] = {"n_nodes": [256], "replicates": 1}
+    spec["topologies"] = [{"generator": "random", "params": {"k": 6.0}}]
+    spec["models"] = [{"model": "branching", "params": {"drive": 2e-3},
+                       "sweep": {"sigma": [0.8, 1.0]}}]
+    spec["analyses"] = [{"name": "binned", "params": {"subsample": "neurons",
+                                                      "n_sampled": 100000}}]
+    table = run(spec, out=tmp_path, executor="serial", progress=True)
+    assert table.empty
+    state = status(tmp_path)
+    assert state.failed == [0, 1] and state.done == [] and state.pending == []
+    assert "n_sampled" in state.failures[0]["error"].splitlines()[0]
+    assert "2 task(s) failed" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ refusals
+def _refused(args, capsys):
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("netaval: error: ")
+    return err
+
+
+def _bad(path, mutate):
+    spec = copy.deepcopy(SPEC)
+    mutate(spec)
+    return write_toml(spec, path)
+
+
+@pytest.mark.parametrize(("mutate", "key"), [
+    (lambda s: s["topologies"][0].update(generator="nope"), "topologies[0].generator"),
+    (lambda s: s["models"][0].update(model="nope"), "models[0].model"),
+    (lambda s: s["analyses"][0].update(name="nope"), "analyses[0].name"),
+    (lambda s: s["models"][0]["params"].update(drive=2.0), "models[0].params"),
+    (lambda s: s["models"][0]["sweep"].update(sigma=[]), "models[0].sweep.sigma"),
+    (lambda s: s["topologies"][0]["params"].update(q=1), "topologies[0].params.q"),
+    (lambda s: s["analyses"][1]["params"].update(bin_multiple=-1.0), "analyses[1].params"),
+    (lambda s: s["grid"].update(n_nodes=[]), "grid.n_nodes"),
+    (lambda s: s["study"].update(seed=-1), "study.seed"),
+    (lambda s: s["study"].update(colour="red"), "study.colour"),
+    (lambda s: s["limits"].pop("n_steps"), "models[0].limits.n_steps"),
+], ids=["topology", "model", "analysis", "model-param", "empty-sweep", "topology-param",
+        "analysis-param", "empty-grid", "seed", "unknown-key", "missing-limit"])
+def test_invalid_study_refused_naming_the_key(tmp_path, capsys, mutate, key):
+    """An invalid study is refused before anything runs, naming the key; nothing written."""
+    study_file = _bad(tmp_path / "study.toml", mutate)
+    err = _refused(["study", "run", str(study_file), "--out", str(tmp_path / "out")], capsys)
+    assert f"'{key}'" in err
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "results").exists()
+
+
+def test_malformed_file_refused(tmp_path, capsys):
+    """A file that is not TOML is refused in one line, nothing written."""
+    study_file = tmp_path / "study.toml"
+    study_file.write_text("[study\nname = 'x'\n")
+    err = _refused(["study", "run", str(study_file), "--out", str(tmp_path / "out")], capsys)
+    assert "not valid TOML" in err
+    assert sorted(os.listdir(tmp_path)) == ["study.toml"]
+
+
+def test_changed_study_refused_then_restart(serial_run, tmp_path, capsys):
+    """A changed study in an existing output folder is refused unless --restart."""
+    out = tmp_path / "out"
+    study_file = write_toml(SPEC, tmp_path / "study.toml")
+    spec = copy.deepcopy(SPEC)
+    spec["grid"]["replicates"] = 1
+    spec["analyses"] = spec["analyses"][2:]
+    run(spec, out=out, executor="serial", progress=False)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    err = _refused(["study", "run", str(study_file), "--out", str(out)], capsys)
+    assert "different study" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert main(["study", "run", str(study_file), "--out", str(out), "--restart",
+                 "--executor", "serial", "--no-progress"]) == 0
+    pd.testing.assert_frame_equal(load_results(out), serial_run[1], check_exact=True)
+
+
+def test_unwritable_output_refused(tmp_path, capsys):
+    """An output folder that cannot be created is refused in one line, nothing written."""
+    study_file = write_toml(SPEC, tmp_path / "study.toml")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    err = _refused(["study", "run", str(study_file), "--out", str(blocker / "out")], capsys)
+    assert "not a folder" in err
+    assert sorted(os.listdir(tmp_path)) == ["file", "study.toml"]
+    if os.geteuid() != 0:  # root writes anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        _refused(["study", "run", str(study_file), "--out", str(locked / "out")], capsys)
+        assert os.listdir(locked) == []
+
+
+def test_public_functions_validate(tmp_path):
+    """Bad arguments to run / load_results / status / report raise InvalidParameterError."""
+    with pytest.raises(InvalidParameterError, match="executor"):
+        run(SPEC, out=tmp_path, executor="threads")
+    with pytest.raises(InvalidParameterError, match="workers"):
+        run(SPEC, out=tmp_path, workers=0)
+    with pytest.raises(InvalidParameterError, match="scheduler"):
+        run(SPEC, out=tmp_path, executor="serial", scheduler="tcp://x:1")
+    for function in (load_results, status, report):
+        with pytest.raises(InvalidParameterError, match="manifest"):
+            function(tmp_path)
+        with pytest.raises(InvalidParameterError, match="out_dir"):
+            function(3)
+    with pytest.raises(InvalidParameterError, match="path_or_spec"):
+        load_study(3.5)
+    assert not os.listdir(tmp_path)
+
+
+# ------------------------------------------------------------------ schema and seeds
+def test_grid_order_and_seeds_do_not_depend_on_execution():
+    """Task i's streams depend only on (root seed, position): the same across expansions."""
+    from netaval.study._tasks import _seed
+
+    study = load_study(SPEC)
+    assert [t.index for t in study.tasks] == list(range(8))
+    assert [(t.topology["label"], t.model["params"]["sigma"], t.replicate)
+            for t in study.tasks[:4]] == [("random", 0.8, 0), ("random", 0.8, 1),
+                                          ("random", 1.0, 0), ("random", 1.0, 1)]
+    again = load_study(copy.deepcopy(SPEC))
+    assert study.hash == again.hash
+    for a, b in zip(study.tasks, again.tasks, strict=True):
+        assert _seed(a, 1, a.index).generate_state(4).tolist() == \
+            _seed(b, 1, b.index).generate_state(4).tolist()
+    states = {tuple(_seed(t, 1, t.index).generate_state(2)) for t in study.tasks}
+    assert len(states) == 8
+
+
+def test_sizes_and_sweep_ranges():
+    """[sizes.NAME] overrides the grid and limits; linspace / geomspace sweeps expand."""
+    spec = copy.deepcopy(SPEC)
+    spec["sizes"] = {"small": {"n_nodes": 100}, "large": {"n_nodes": [400], "n_steps": 9}}
+    spec["models"][0]["sweep"] = {"sigma": {"linspace": [0.5, 1.0, 3]}}
+    spec["models"][0]["params"]["drive"] = 1e-3
+    small = load_study(spec)
+    assert small.size == "small" and {t.n_nodes for t in small.tasks} == {100}
+    assert [t.model["params"]["sigma"] for t in small.tasks[::2]][:3] == [0.5, 0.75, 1.0]
+    large = load_study(spec, size="large")
+    assert {t.n_nodes for t in large.tasks} == {400}
+    assert large.tasks[0].model["limits"]["n_steps"] == 9
+    assert large.hash != small.hash
+    with pytest.raises(InvalidParameterError, match="'sizes'"):
+        load_study(spec, size="huge")
+
+
+# ------------------------------------------------------------------ analyses
+def test_binned_reports_merged_activity_instead_of_nan(tmp_path):
+    """Bins wider than the gaps merge every spike: an explicit outcome, not a NaN row."""
+    spec = copy.deepcopy(SPEC)
+    spec["grid"] = {"n_nodes": [256], "replicates": 1}
+    spec["topologies"] = [{"generator": "random", "params": {"k": 6.0}}]
+    spec["models"] = [{"model": "branching", "params": {"sigma": 1.0, "drive": 0.02}}]
+    spec["analyses"] = [{"name": "binned", "params": {"bin_multiple": 50.0}}]
+    row = run(spec, out=tmp_path, executor="serial", progress=False).iloc[0]
+    assert row["binned.outcome"] == analyses.NO_AVALANCHES_MERGED
+    assert row["binned.n_avalanches"] == 0 and row["binned.n_truncated"] == 1
+    assert row["binned.tau_verdict"].startswith("too few avalanches")
+
+
+def test_verdict_rules():
+    """A bare exponent never passes as a power law: GoF and LR verdicts decide."""
+    from netaval.study.analyses import _verdict
+
+    fine = {"exponential": (5.0, 0.01), "lognormal": (-0.5, 0.6)}
+    assert _verdict(0.5, fine, 0.1, 0.1) == "power law"
+    assert _verdict(0.05, fine, 0.1, 0.1).startswith("not a power law")
+    assert _verdict(0.5, {"lognormal": (-3.0, 0.01)}, 0.1, 0.1) == \
+        "lognormal favoured over power law"
+
+
+def test_registry_refuses_duplicates_and_unknown_params():
+    """Analyses plug in by name; a name is taken once; parameters are checked."""
+    with pytest.raises(InvalidParameterError, match="already registered"):
+        analyses.register("density", constraints={}, defaults={})(lambda context: {})
+    with pytest.raises(InvalidParameterError, match="'bogus'"):
+        analyses.get("density").validate({"bogus": 1})
+    with pytest.raises(InvalidParameterError, match="must be one of"):
+        analyses.get("nope")  # the message lists the known names
+
+
+def test_dynamic_range_against_exact_curve():
+    """Delta of F = h / (h + c) sampled densely matches the closed form."""
+    c = 1e-2
+    h = np.geomspace(1e-6, 1e2, 4001)
+    f = h / (h + c)
+    f0, fmax = f[0], f[-1]
+    exact = {}
+    for x in (0.1, 0.9):
+        target = f0 + x * (fmax - f0)
+        exact[x] = c * target / (1 - target)
+    got = dynamic_range(h, f)
+    # linear interpolation in log h on a grid of ratio r: relative error below log(r)^2
+    tolerance = np.log(h[1] / h[0]) ** 2
+    assert got["h_0.1"] == pytest.approx(exact[0.1], rel=tolerance)
+    assert got["h_0.9"] == pytest.approx(exact[0.9], rel=tolerance)
+    assert got["dynamic_range_db"] == pytest.approx(10 * np.log10(exact[0.9] / exact[0.1]),
+                                                    abs=10 * tolerance)
+    assert np.isnan(dynamic_range([1.0, 2.0], [0.3, 0.3])["dynamic_range_db"])
+    with pytest.raises(InvalidParameterError):
+        dynamic_range([0.0, 1.0], [0.1, 0.2])
