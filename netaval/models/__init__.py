@@ -5,9 +5,9 @@ name it with a string: ``netaval.models.get("branching")(sigma=1.0)``.
 """
 
 from netaval.models._engine import Outcome, Recorder, State, Task
-from netaval.models._registry import available, get, register
+from netaval.models._registry import available, get, register, unregister
 from netaval.models.branching import Branching
 from netaval.models.contact_process import ContactProcess
 
 __all__ = ["Branching", "ContactProcess", "Outcome", "Recorder", "State", "Task", "available",
-           "get", "register"]
+           "get", "register", "unregister"]
