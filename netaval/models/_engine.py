@@ -317,15 +317,20 @@ class Recorder:
             self.parent_indptr[start + 1: end + 1] = self.parent_indptr[start]
         return end
 
-    def events(self, n: int) -> Events | tuple[np.ndarray, np.ndarray]:
-        """The first ``n`` events (``(time, neuron)`` when causes are not recorded)."""
+    def events(self, n: int, *, trusted: bool = False) -> Events | tuple[np.ndarray, np.ndarray]:
+        """The first ``n`` events (``(time, neuron)`` when causes are not recorded).
+
+        ``trusted=True`` (netaval's own engines, correct by construction) skips the O(n)
+        validation and copy of the public `Events` constructor.
+        """
         from netaval.events import Events
 
         if not self.record:
             return (_trim(self.time, n), _trim(self.neuron, n))
         indptr = _trim(self.parent_indptr, n + 1)
         extra = {name: _trim(column, n) for name, column in self.columns.items()}
-        return Events(time=_trim(self.time, n), neuron=_trim(self.neuron, n),
+        build = Events._trusted if trusted else Events
+        return build(time=_trim(self.time, n), neuron=_trim(self.neuron, n),
                       avalanche=_trim(self.avalanche, n), generation=_trim(self.generation, n),
                       parent_indptr=indptr, parent_ids=_trim(self.parent_ids, int(indptr[n])),
                       time_step=None if self.continuous else 1.0, **extra)
