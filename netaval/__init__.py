@@ -38,6 +38,7 @@ _EXPORTS = {
     "RunawayActivityError": "netaval.errors",
     "load": "netaval.io",
     "simulate": "netaval.simulate",
+    "Spikes": "netaval.spikes",
 }
 
 #: Public submodules, imported on first access as ``netaval.<name>``.
@@ -58,6 +59,7 @@ __all__ = [
     "Network",
     "Run",
     "RunawayActivityError",
+    "Spikes",
     "binning",
     "io",
     "load",

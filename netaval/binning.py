@@ -86,12 +86,15 @@ def _check_times(owner: str, times) -> NDArray:
 
 
 def _as_recording(owner: str, source, neurons) -> Recording:
-    """Turn a Run, Events, Recording or an array of times into a `Recording`."""
+    """Turn a Run, Spikes, Events, Recording or an array of times into a `Recording`."""
     from netaval.events import Events
     from netaval.run import Run
+    from netaval.spikes import Spikes
 
     if isinstance(source, Recording):
         return source
+    if isinstance(source, Spikes):
+        return Recording(source.time, source.unit, source.n_units, source.start, source.end)
     start = end = None
     n_nodes = 0
     if isinstance(source, Run):
@@ -214,9 +217,10 @@ def detect_binned_avalanches(times, *, neurons=None, bin_width=None, start=None,
 
     Parameters
     ----------
-    times : array-like of int or float, shape (n_events,), or Run, Events, Recording
+    times : array-like of int or float, shape (n_events,), or Run, Spikes, Events, Recording
         Event times of the pooled train. A `netaval.Run` uses ``run.events.time`` and
-        ``run.events.neuron`` with the window ``[0, run.end_time)``; discrete-time
+        ``run.events.neuron`` with the window ``[0, run.end_time)``; `netaval.Spikes` its
+        times, units and window; discrete-time
         `netaval.Events` alone start at step 0 and end at their last event.
     neurons : array-like of int, shape (n_events,), optional
         Unit of every event (for `BinnedAvalanches.n_active_units`); default: one unit.
@@ -351,8 +355,8 @@ def detect_threshold_avalanches(signal, *, threshold, dt=1.0, size="area"):
 
     Parameters
     ----------
-    signal : array-like of float, shape (n_samples,), or Run
-        Activity sampled every ``dt`` (a Run gives ``run.activity``).
+    signal : array-like of float, shape (n_samples,), or Run or Spikes
+        Activity sampled every ``dt`` (a Run or `netaval.Spikes` gives its ``activity``).
     threshold : float
         An avalanche is a maximal run of samples strictly above it.
     dt : float, default 1.0
@@ -373,9 +377,10 @@ def detect_threshold_avalanches(signal, *, threshold, dt=1.0, size="area"):
     ([4.0, 5.0], [2, 2], [False, True])
     """
     from netaval.run import Run
+    from netaval.spikes import Spikes
 
     owner = "detect_threshold_avalanches"
-    if isinstance(signal, Run):
+    if isinstance(signal, Run | Spikes):
         signal = signal.activity
     x = as_float_array(owner, "signal", signal)
     check_param(owner, "threshold", threshold, Interval(numbers.Real))
@@ -395,8 +400,8 @@ def sample_neurons(times, *, n_sampled, neurons=None, n_neurons=None, seed=None)
 
     Parameters
     ----------
-    times : array-like, Run or Events
-        Event times (with ``neurons``), or a Run / Events.
+    times : array-like, Run, Spikes or Events
+        Event times (with ``neurons``), or a Run / Spikes / Events.
     n_sampled : int
         Number of recorded neurons.
     neurons : array-like of int, optional
@@ -437,8 +442,9 @@ def sample_neurons(times, *, n_sampled, neurons=None, n_neurons=None, seed=None)
 def _is_run_like(source) -> bool:
     from netaval.events import Events
     from netaval.run import Run
+    from netaval.spikes import Spikes
 
-    return isinstance(source, Run | Events | Recording)
+    return isinstance(source, Run | Spikes | Events | Recording)
 
 
 def electrode_grid(positions, *, n_per_side):
@@ -490,7 +496,7 @@ def record_electrodes(times, positions, *, electrodes, radius, neurons=None):
 
     Parameters
     ----------
-    times : array-like, Run or Events
+    times : array-like, Run, Spikes or Events
     positions : array-like of float, shape (n_neurons, n_dims), or Network
     electrodes : array-like of float, shape (n_electrodes, n_dims)
         Electrode coordinates (e.g. from `electrode_grid`).

@@ -45,7 +45,9 @@ class RunawayActivityError(NetavalError, RuntimeError):
 
 
 class CorruptFileError(NetavalError, ValueError):
-    """Raised when a saved file is truncated, corrupted or not written by netaval."""
+    """Raised when a file cannot be read: a saved run that is truncated, corrupted or not
+    written by netaval, or a user's spike or network file with a row that does not parse
+    (the message gives the line and the reason)."""
 
 
 class InvariantError(NetavalError, AssertionError):

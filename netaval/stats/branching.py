@@ -30,10 +30,12 @@ __all__ = [
 
 
 def _activity(owner: str, activity) -> NDArray[np.float64]:
-    """A Run's activity, or a 1-D (one trial) / 2-D (trials x time) array, as 2-D float64."""
+    """A Run's or Spikes' activity, or a 1-D (one trial) / 2-D (trials x time) array, as
+    2-D float64."""
     from netaval.run import Run
+    from netaval.spikes import Spikes
 
-    if isinstance(activity, Run):
+    if isinstance(activity, Run | Spikes):
         activity = activity.activity
     x = np.asarray(activity)
     ndim = 2 if x.ndim == 2 else 1
@@ -83,7 +85,7 @@ def regression_slopes(activity, *, k_max):
 
     Parameters
     ----------
-    activity : array-like, shape (T,) or (n_trials, T), or Run
+    activity : array-like, shape (T,) or (n_trials, T), or Run or Spikes
         Events per bin; several trials are averaged slope by slope ("trial-separated").
     k_max : int
         Largest lag, 1 <= k_max <= T - 2.
@@ -199,8 +201,8 @@ def branching_ratio_mr(activity, *, k_max, dt=1, n_blocks=10):
 
     Parameters
     ----------
-    activity : array-like, shape (T,) or (n_trials, T), or Run
-        Events per bin of the recorded units (a Run gives ``run.activity``).
+    activity : array-like, shape (T,) or (n_trials, T), or Run or Spikes
+        Events per bin of the recorded units (a Run or `netaval.Spikes` gives its ``activity``).
     k_max : int
         Largest lag; choose k_max * dt several times the expected tau.
     dt : float, default 1
@@ -283,7 +285,7 @@ def branching_ratio_conventional(activity):
 
     Parameters
     ----------
-    activity : array-like, shape (T,) or (n_trials, T), or Run
+    activity : array-like, shape (T,) or (n_trials, T), or Run or Spikes
 
     Returns
     -------
@@ -305,7 +307,7 @@ def branching_ratio_naive(activity):
 
     Parameters
     ----------
-    activity : array-like, shape (T,) or (n_trials, T), or Run
+    activity : array-like, shape (T,) or (n_trials, T), or Run or Spikes
 
     Returns
     -------
@@ -335,7 +337,7 @@ def branching_ratio_avalanches(avalanches, *, include_truncated=False):
     Parameters
     ----------
     avalanches : BinnedAvalanches, or anything `detect_binned_avalanches` accepts
-        (times, Run, Events, Recording; then binned with the default bin width).
+        (times, Run, Spikes, Events, Recording; then binned with the default bin width).
     include_truncated : bool, default False
         Include avalanches touching the recording's first or last bin (whose first bin
         may be a cut).
