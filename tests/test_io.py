@@ -5,6 +5,7 @@ import io
 import json
 import os
 import xml.etree.ElementTree as ET
+import zlib
 from dataclasses import dataclass
 
 import igraph
@@ -225,18 +226,24 @@ def test_corrupt_and_foreign_files(tmp_path):
     meta = json.loads(table.schema.metadata[b"netaval"])
     for key, value, message in (("version", 99, "newer"), ("format", "other", "unknown format"),
                                 ("n_events", 3, "events, the metadata says"),
-                                ("activity", {"x": 1}, "malformed")):
-        bad = table.replace_schema_metadata({b"netaval": json.dumps({**meta, key: value})})
+                                ("activity", {"x": 1}, "no .dtype. entry")):
+        bad = table.replace_schema_metadata(signed_metadata({**meta, key: value}))
         pq.write_table(bad, tmp_path / f"bad_{key}.parquet")
         with pytest.raises(CorruptFileError, match=message):
             load(tmp_path / f"bad_{key}.parquet")
     checks = {**meta, "checksums": {**meta["checksums"], "neuron": 0}}
-    pq.write_table(table.replace_schema_metadata({b"netaval": json.dumps(checks)}),
+    pq.write_table(table.replace_schema_metadata(signed_metadata(checks)),
                    tmp_path / "bad_crc.parquet")
     with pytest.raises(CorruptFileError, match="checksum of 'neuron'"):
         load(tmp_path / "bad_crc.parquet")
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "missing.parquet")
+
+
+def signed_metadata(meta):
+    """Schema metadata holding ``meta`` with its (recomputed) format-2 checksum."""
+    raw = json.dumps(meta).encode()
+    return {b"netaval": raw, b"netaval.crc32": str(zlib.crc32(raw)).encode()}
 
 
 json_scalars = (st.none() | st.booleans() | st.integers(-2**70, 2**70)
@@ -256,8 +263,7 @@ def test_property_save_load_round_trip(tmp_path_factory, seed, continuous, n_ste
     rng = np.random.default_rng(seed)
     network = random_network(int(rng.integers(2, 10)), 3, rng)
     run = random_run(network, n_steps, 0.3, 0.2, rng, continuous=continuous)
-    run = with_metadata(run, protocol_params=params, seed=run_seed, wall_time=wall,
-                        activity=rng.integers(-5, 5, n_steps).astype(np.int64))
+    run = with_metadata(run, protocol_params=params, seed=run_seed, wall_time=wall)
     path = tmp_path_factory.mktemp("rt") / "run.parquet"
     run.save(path)
     assert_runs_equal(run, load(path))

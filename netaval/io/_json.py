@@ -22,9 +22,28 @@ def encode_array(array: np.ndarray) -> dict[str, Any]:
             "dtype": little.dtype.str, "shape": list(array.shape)}
 
 
+#: zlib expands data at most about 1032-fold, so a larger claimed size is a forgery (a
+#: "zip bomb") and is refused before anything is decompressed.
+_MAX_ZLIB_RATIO = 1032
+
+
 def decode_array(spec: dict[str, Any]) -> np.ndarray:
-    raw = zlib.decompress(base64.b64decode(spec["__ndarray__"]))
-    return np.frombuffer(raw, dtype=np.dtype(spec["dtype"])).reshape(spec["shape"]).copy()
+    """The array `encode_array` wrote; ValueError for anything malformed (bounded memory)."""
+    dtype = np.dtype(spec["dtype"])
+    shape = spec["shape"]
+    if dtype.hasobject or not isinstance(shape, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise ValueError(f"array of dtype {spec['dtype']!r} and shape {shape!r}")
+    packed = base64.b64decode(spec["__ndarray__"], validate=True)
+    size = dtype.itemsize * int(np.prod(shape, dtype=object))
+    if size > _MAX_ZLIB_RATIO * len(packed) + 64:
+        raise ValueError(f"an array of {size} bytes cannot come from {len(packed)} "
+                         "compressed bytes")
+    inflate = zlib.decompressobj()
+    raw = inflate.decompress(packed, size + 1)
+    if len(raw) != size or not inflate.eof or inflate.unused_data:
+        raise ValueError(f"the array data holds {len(raw)} bytes, its shape needs {size}")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
 def to_json(value: Any) -> Any:

@@ -9,8 +9,11 @@ steps or float64), ``neuron``, ``avalanche``, ``generation`` (int32) and ``paren
 ``end_time`` (float64, ``inf`` for activations still running at the end; since format
 version 2). Everything else (activity, model, network provenance, seed,
 protocol, flags) is JSON in the schema metadata under the key ``netaval``, with a
-format name and version and a CRC-32 of every array, so a corrupted file is detected
-on load. Arrays in the metadata (the activity, arrays among parameters) are stored
+format name and version and a CRC-32 of every array; since format version 2 the key
+``netaval.crc32`` holds the CRC-32 of that JSON, so one checksum chain covers the
+metadata and every column. `load` also checks the columns against the metadata and the
+`Events` rules, so a corrupted or inconsistent file raises `CorruptFileError` naming what
+is wrong instead of loading as something else. Arrays in the metadata (the activity, arrays among parameters) are stored
 exactly as zlib-compressed little-endian bytes in base64.
 
 Writes are atomic: the file is written to a temporary file in the same directory,
@@ -24,8 +27,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import numbers
 import os
 import warnings
+import zlib
 from collections.abc import Callable
 from os import PathLike
 from typing import Any
@@ -46,6 +51,8 @@ FORMAT_NAME = "netaval.run"
 #: load (version 1: no ``end_time`` column).
 FORMAT_VERSION = 2
 _META_KEY = b"netaval"
+_META_CRC_KEY = b"netaval.crc32"
+_PROTOCOLS = ("driven", "spreading", "isolated")
 _EVENT_COLUMNS = ("time", "neuron", "avalanche", "generation")
 
 
@@ -134,6 +141,9 @@ def save_run(run: Run, path: str | PathLike) -> None:
     if not isinstance(run, Run):
         raise InvalidParameterError(f"The 'run' parameter of save_run must be a Run. "
                                     f"Got {type(run).__name__} instead.")
+    _check_run(run, lambda reason: InvalidParameterError(
+        f"The 'run' parameter of save_run holds an inconsistent run, which could not be "
+        f"loaded back: {reason}."))
     events = run.events
     parents = pa.LargeListArray.from_arrays(pa.array(events.parent_indptr, pa.int64()),
                                             pa.array(events.parent_ids, pa.int32()))
@@ -156,8 +166,9 @@ def save_run(run: Run, path: str | PathLike) -> None:
         "alive_avalanches": encode_array(np.asarray(run.alive_avalanches)),
         "rng_state": to_json(run.rng_state),
     }
+    raw = json.dumps(meta, allow_nan=False).encode("utf-8")
     table = pa.table(columns).replace_schema_metadata(
-        {_META_KEY: json.dumps(meta, allow_nan=False).encode("utf-8")})
+        {_META_KEY: raw, _META_CRC_KEY: str(zlib.crc32(raw)).encode("ascii")})
     atomic_write(path, lambda handle: pq.write_table(table, handle))
 
 
@@ -231,32 +242,118 @@ def load(path: str | PathLike) -> Run:
         raise corrupt("not a Parquet file (bad magic bytes)" if length >= 12 and head != b"PAR1"
                       else "the file is truncated or not a Parquet file (bad magic bytes)")
     try:
-        table = pq.read_table(target)
-    except (pa.ArrowException, OSError, ValueError) as exc:
+        with pq.ParquetFile(target) as parquet:
+            footer = parquet.metadata.metadata or {}
+            table = parquet.read()
+    except (pa.ArrowException, OSError, ValueError, MemoryError) as exc:
         raise corrupt(f"the Parquet data cannot be read ({exc})") from exc
-    raw = (table.schema.metadata or {}).get(_META_KEY)
+    metadata = table.schema.metadata or {}
+    raw = metadata.get(_META_KEY)
     if raw is None:
         raise corrupt("a Parquet file that netaval did not write (no 'netaval' metadata)")
+    if any(footer.get(key) != metadata.get(key) for key in (_META_KEY, _META_CRC_KEY)):
+        # pyarrow reads the copy inside the serialised Arrow schema; the footer's own
+        # copy must agree, so no byte of either copy can change unnoticed
+        raise corrupt("the two copies of the metadata (Parquet footer and Arrow schema) differ")
+    stored_crc = metadata.get(_META_CRC_KEY)
+    if stored_crc is not None and stored_crc != str(zlib.crc32(raw)).encode("ascii"):
+        raise corrupt("the checksum of the metadata does not match (corrupted metadata)")
+
+    def missing(key: str) -> CorruptFileError:
+        return corrupt(f"the metadata has no {key!r} entry")
+
     try:
-        meta = json.loads(raw)
-        if meta.get("format") != FORMAT_NAME:
-            raise corrupt(f"unknown format {meta.get('format')!r}, expected {FORMAT_NAME!r}")
-        if not isinstance(meta.get("version"), int) or meta["version"] > FORMAT_VERSION:
-            raise corrupt(f"format version {meta.get('version')!r} is newer than this "
-                          f"netaval reads ({FORMAT_VERSION}); upgrade netaval")
+        meta = json.loads(raw, object_hook=lambda d: _Entries(d, missing))
+        if not isinstance(meta, _Entries) or meta.get("format") != FORMAT_NAME:
+            raise corrupt(f"unknown format {getattr(meta, 'get', dict().get)('format')!r}, "
+                          f"expected {FORMAT_NAME!r}")
+        version = meta["version"]
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            raise corrupt(f"format version {version!r} is not a positive int")
+        if version > FORMAT_VERSION:
+            raise corrupt(f"format version {version!r} is newer than this netaval reads "
+                          f"({FORMAT_VERSION}); upgrade netaval")
+        if version >= 2 and stored_crc is None:
+            raise corrupt("the checksum of the metadata is missing")
         events = _events_from_table(table, meta, corrupt)
-        activity = decode_array(meta["activity"])
-        alive = decode_array(meta["alive_avalanches"])
+        run = Run(events=events, activity=decode_array(meta["activity"]),
+                  model=_model_from_json(meta["model"]), network=from_json(meta["network"]),
+                  seed=from_json(meta["seed"]), protocol=meta["protocol"],
+                  protocol_params=from_json(meta["protocol_params"]),
+                  wall_time=from_json(meta["wall_time"]), truncated=meta["truncated"],
+                  end_time=from_json(meta["end_time"]),
+                  alive_avalanches=decode_array(meta["alive_avalanches"]),
+                  rng_state=from_json(meta["rng_state"]))
+        _check_run(run, lambda reason: corrupt(f"the metadata is inconsistent: {reason}"))
+        object.__setattr__(run, "alive_avalanches", run.alive_avalanches.astype(np.int32))
+        object.__setattr__(run, "activity", run.activity.astype(np.int64))
     except CorruptFileError:
         raise
     except Exception as exc:  # malformed metadata of any kind
         raise corrupt(f"its metadata is malformed ({type(exc).__name__}: {exc})") from exc
-    return Run(events=events, activity=activity, model=_model_from_json(meta["model"]),
-               network=from_json(meta["network"]), seed=from_json(meta["seed"]),
-               protocol=meta["protocol"], protocol_params=from_json(meta["protocol_params"]),
-               wall_time=from_json(meta["wall_time"]), truncated=meta["truncated"],
-               end_time=from_json(meta["end_time"]), alive_avalanches=alive,
-               rng_state=from_json(meta["rng_state"]))
+    return run
+
+
+class _Entries(dict):
+    """A metadata mapping whose missing keys raise `CorruptFileError`, never `KeyError`."""
+
+    def __init__(self, items: dict, missing: Callable[[str], Exception]) -> None:
+        super().__init__(items)
+        self._missing = missing
+
+    def __missing__(self, key: str) -> Any:
+        raise self._missing(key)
+
+
+def _check_run(run: Run, fail: Callable[[str], Exception]) -> None:
+    """The run's metadata agrees with itself and with its events (O(n), vectorised).
+
+    `save_run` refuses a run that breaks these rules, so every saved file loads; `load`
+    refuses a file that breaks them (``fail`` makes the error).
+    """
+    events = run.events
+    activity = np.asarray(run.activity)
+    alive = np.asarray(run.alive_avalanches)
+    if not isinstance(run.truncated, bool | np.bool_):
+        raise fail(f"'truncated' must be a bool. Got {run.truncated!r}")
+    if run.protocol not in _PROTOCOLS:
+        raise fail(f"'protocol' must be one of {_PROTOCOLS}. Got {run.protocol!r}")
+    seed = run.seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)
+                             or seed < 0):
+        raise fail(f"'seed' must be a non-negative int or None. Got {seed!r}")
+    if not isinstance(run.protocol_params, dict):
+        raise fail("'protocol_params' must be a mapping")
+    end = run.end_time
+    if isinstance(end, bool) or not isinstance(end, numbers.Real) or not np.isfinite(end) or \
+            end < 0:
+        raise fail(f"'end_time' must be a finite time >= 0. Got {end!r}")
+    for name, array in (("activity", activity), ("alive_avalanches", alive)):
+        if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
+            raise fail(f"{name!r} must be a 1-dimensional integer array. Got dtype "
+                       f"{array.dtype}, shape {array.shape}")
+    continuous = events.time_step is None
+    n_bins = int(np.ceil(end)) if continuous else int(end)
+    if len(activity) != n_bins:
+        raise fail(f"'activity' has {len(activity)} bins, but end_time {end!r} implies "
+                   f"{n_bins}")
+    carried = run.protocol_params.get("n_carried", 0)
+    if isinstance(carried, bool) or not isinstance(carried, int) or \
+            not 0 <= carried <= events.n_events:
+        raise fail(f"the protocol parameter 'n_carried' must be an int in [0, n_events]. "
+                   f"Got {carried!r}")
+    counted = int(activity.sum()) if len(activity) else 0
+    if (len(activity) and activity.min() < 0) or counted != events.n_events - carried:
+        raise fail(f"'activity' counts {counted} events (every count >= 0), the events "
+                   f"number {events.n_events - carried}")
+    if events.n_events > carried:
+        first, last = events.time[carried], events.time[-1]
+        if first < 0 or (last > end if continuous else last >= end):
+            raise fail(f"event times [{first}, {last}] lie outside the run's window "
+                       f"[0, end_time = {end!r})")
+    if len(alive) and (alive.min() < 0 or alive.max() >= events.n_avalanches):
+        raise fail(f"'alive_avalanches' must hold avalanche ids in "
+                   f"[0, {events.n_avalanches}). Got range [{alive.min()}, {alive.max()}]")
 
 
 def _events_from_table(table: Any, meta: dict[str, Any], corrupt: Callable) -> Events:
@@ -291,4 +388,7 @@ def _events_from_table(table: Any, meta: dict[str, Any], corrupt: Callable) -> E
                           f"{np.dtype(dtype)}")
         if crc(arrays[name]) != meta["checksums"][name]:
             raise corrupt(f"the checksum of {name!r} does not match (corrupted data)")
-    return Events._from_private(time_step=meta["time_step"], **arrays)
+    try:
+        return Events._from_private(time_step=meta["time_step"], **arrays)
+    except InvalidParameterError as exc:
+        raise corrupt(f"its events are inconsistent ({exc})") from None

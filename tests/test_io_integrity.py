@@ -1,0 +1,254 @@
+"""Whole-file integrity of saved runs (issue 11): every outcome of loading a damaged or
+rewritten file is a faithful load or a `CorruptFileError` naming what is wrong."""
+
+import json
+import os
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_hostile_input import run_isolated
+from test_io import assert_runs_equal, signed_metadata
+
+import netaval
+import topologies
+from netaval.errors import CorruptFileError
+from netaval.io import load
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A small saved Branching run (multi-parent events, truncated avalanches)."""
+    net = topologies.random(40, k=4, seed=1)
+    run = netaval.simulate(net, netaval.Branching(sigma=1.0, drive=0.02), n_steps=60, seed=3)
+    assert run.events.n_events > 50 and len(run.alive_avalanches)
+    path = tmp_path_factory.mktemp("saved") / "run.parquet"
+    run.save(path)
+    return run, path
+
+
+def _rewrite(path, target, **changes):
+    """Copy ``path`` to ``target`` with metadata entries changed, checksum recomputed."""
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[b"netaval"])
+    for key, value in changes.items():
+        if value is KeyError:
+            del meta[key]
+        else:
+            meta[key] = value
+    pq.write_table(table.replace_schema_metadata(signed_metadata(meta)), target)
+    return target
+
+
+@pytest.mark.parametrize("key", ["truncated", "end_time", "seed", "protocol", "model",
+                                 "network", "activity", "time_step", "rng_state",
+                                 "alive_avalanches", "protocol_params"])
+def test_metadata_rewritten_without_checksum_is_refused(saved, tmp_path, key):
+    """Rewriting one metadata entry (keeping the old checksum) is detected."""
+    run, path = saved
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[b"netaval"])
+    new = {"truncated": not meta["truncated"], "end_time": 59, "seed": 4,
+           "protocol": "isolated", "network": {"topology": "lattice"}, "time_step": 2.0,
+           "rng_state": {"state": 1}, "protocol_params": {}}.get(key, None)
+    assert new != meta[key]
+    meta[key] = new
+    old = table.schema.metadata[b"netaval.crc32"]
+    bad = table.replace_schema_metadata({b"netaval": json.dumps(meta).encode(),
+                                         b"netaval.crc32": old})
+    pq.write_table(bad, tmp_path / "bad.parquet")
+    with pytest.raises(CorruptFileError, match="checksum of the metadata does not match"):
+        load(tmp_path / "bad.parquet")
+
+
+def test_one_flipped_bit_in_the_metadata_is_refused(saved, tmp_path):
+    """A single bit flip anywhere in the metadata JSON (found in the file's bytes) fails."""
+    _, path = saved
+    data = path.read_bytes()
+    raw = pq.read_table(path).schema.metadata[b"netaval"]
+    start = data.index(raw[:40])
+    for offset in np.linspace(start, start + len(raw) - 1, 25).astype(int):
+        flipped = bytearray(data)
+        flipped[offset] ^= 0x04
+        (tmp_path / "f.parquet").write_bytes(bytes(flipped))
+        with pytest.raises(CorruptFileError):
+            load(tmp_path / "f.parquet")
+
+
+@pytest.mark.parametrize("key", ["model", "activity", "checksums", "n_events", "seed",
+                                 "truncated", "end_time", "version", "rng_state"])
+def test_missing_metadata_key_is_a_corrupt_file_never_a_key_error(saved, tmp_path, key):
+    """A missing key raises CorruptFileError naming it (was a bare KeyError)."""
+    _, path = saved
+    _rewrite(path, tmp_path / "m.parquet", **{key: KeyError})
+    with pytest.raises(CorruptFileError, match=f"no '{key}' entry"):
+        load(tmp_path / "m.parquet")
+
+
+def test_missing_metadata_checksum_is_refused(saved, tmp_path):
+    """A version-2 file without its metadata checksum is refused."""
+    _, path = saved
+    table = pq.read_table(path)
+    raw = table.schema.metadata[b"netaval"]
+    pq.write_table(table.replace_schema_metadata({b"netaval": raw}), tmp_path / "n.parquet")
+    with pytest.raises(CorruptFileError, match="checksum of the metadata is missing"):
+        load(tmp_path / "n.parquet")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    (dict(truncated="yes"), "inconsistent: 'truncated' must be a bool"),
+    (dict(end_time=10**6), "bins, but end_time"),
+    (dict(end_time=float("nan")), "end_time"),
+    (dict(protocol="sideways"), "'protocol' must be one of"),
+    (dict(seed=-3), "'seed' must be"),
+    (dict(time_step=None), "dtype int64, expected float64"),
+    (dict(alive_avalanches={"__ndarray__": "", "dtype": "<i4", "shape": [10**12]}),
+     "malformed"),
+], ids=["truncated", "end-time", "end-time-nan", "protocol", "seed", "time-step", "zip-bomb"])
+def test_inconsistent_metadata_is_refused(saved, tmp_path, changes, message):
+    """Metadata that disagrees with itself or with the events is refused, even with a
+    recomputed checksum."""
+    _, path = saved
+    _rewrite(path, tmp_path / "c.parquet", **changes)
+    with pytest.raises(CorruptFileError, match=message):
+        load(tmp_path / "c.parquet")
+
+
+def test_activity_must_match_the_events(saved, tmp_path):
+    """An activity that does not count the events is refused."""
+    run, path = saved
+    activity = run.activity.copy()
+    activity[0] += 1
+    from netaval.io._json import encode_array
+
+    _rewrite(path, tmp_path / "a.parquet", activity=encode_array(activity))
+    with pytest.raises(CorruptFileError, match="'activity' counts"):
+        load(tmp_path / "a.parquet")
+
+
+def _rewrite_columns(path, target, transform):
+    """Rewrite the event table through ``transform`` and recompute every checksum."""
+    from netaval.io._json import crc
+
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[b"netaval"])
+    columns = transform({name: table.column(name).combine_chunks() for name in
+                         table.column_names})
+    new = pa.table(columns)
+    parents = new.column("parents").combine_chunks()
+    arrays = {name: new.column(name).to_numpy() for name in ("time", "neuron", "avalanche",
+                                                             "generation")}
+    arrays["parent_indptr"] = parents.offsets.to_numpy().astype(np.int64)
+    arrays["parent_ids"] = parents.flatten().to_numpy()
+    meta["checksums"] = {name: crc(a) for name, a in arrays.items()}
+    pq.write_table(new.replace_schema_metadata(signed_metadata(meta)), target)
+
+
+def test_reversed_rows_with_recomputed_checksums_are_refused(saved, tmp_path):
+    """Rows reversed (CRCs recomputed) used to load and fail later: the Events rules catch
+    them on load, in a subprocess in case anything reaches a kernel."""
+    _, path = saved
+    _rewrite_columns(path, tmp_path / "r.parquet",
+                     lambda cols: {k: v.take(pa.array(np.arange(len(v))[::-1]))
+                                   for k, v in cols.items()})
+    with pytest.raises(CorruptFileError, match="events are inconsistent"):
+        load(tmp_path / "r.parquet")
+
+
+def test_out_of_range_parents_never_crash_info_export_or_avalanches(saved, tmp_path):
+    """A file with out-of-range parent ids (consistent CRCs) used to segfault `netaval info`,
+    `netaval export` and ``run.avalanches``: now each refuses it."""
+    _, path = saved
+
+    def scramble(cols):
+        parents = cols["parents"]
+        ids = parents.flatten().to_numpy().copy()
+        ids[-1] = 2**30
+        cols["parents"] = pa.LargeListArray.from_arrays(parents.offsets, pa.array(ids))
+        return cols
+
+    bad = tmp_path / "p.parquet"
+    _rewrite_columns(path, bad, scramble)
+    out = run_isolated(f"""
+        import subprocess, sys, netaval
+        try:
+            netaval.load({str(bad)!r}).avalanches
+        except netaval.CorruptFileError as exc:
+            print("refused", "parent_ids" in str(exc))
+        for args in (["info", {str(bad)!r}], ["export", {str(bad)!r}, "--out",
+                                                 {str(tmp_path / 'x.graphml')!r}]):
+            done = subprocess.run([sys.executable, "-m", "netaval", *args],
+                                  capture_output=True, text=True)
+            print(done.returncode, len(done.stderr.strip().splitlines()),
+                  "Traceback" in done.stderr)
+    """)
+    assert out.split() == ["refused", "True", "2", "1", "False", "2", "1", "False"]
+
+
+@pytest.mark.parametrize("name", ["branching_driven", "branching_truncated", "contact_driven"])
+def test_version_1_files_keep_loading(name):
+    """Files written by format version 1 (committed, never regenerated) load exactly."""
+    with open(os.path.join(DATA, "format_v1_expected.json")) as handle:
+        expected = json.load(handle)[name]
+    run = load(os.path.join(DATA, f"format_v1_{name}.parquet"))
+    ev = run.events
+    assert ev.n_events == expected["n_events"]
+    assert (ev.time_step is None) == expected["continuous"]
+    for column in ("avalanche", "generation", "neuron", "parent_ids"):
+        assert int(getattr(ev, column).astype(np.int64).sum()) == expected[f"{column}_sum"]
+    assert float(ev.time.sum()) == pytest.approx(expected["time_sum"], rel=1e-12)
+    assert int(ev.parent_indptr[-1]) == expected["parent_indptr_last"]
+    assert float(run.activity.sum()) == expected["activity_sum"]
+    assert run.alive_avalanches.tolist() == expected["alive_avalanches"]
+    assert run.end_time == pytest.approx(expected["end_time"], rel=1e-12)
+    assert run.truncated == expected["truncated"] and run.protocol == expected["protocol"]
+    assert repr(run.model) == expected["model"]
+    assert run.avalanches.size.sum() == ev.n_events  # reaches the kernels safely
+
+
+@pytest.fixture(scope="module")
+def fuzz_source(tmp_path_factory):
+    """A tiny run (small file, fast loads) and its bytes."""
+    net = topologies.random(12, k=3, seed=2)
+    run = netaval.simulate(net, netaval.Branching(sigma=1.0, drive=0.05), n_steps=12, seed=5)
+    path = tmp_path_factory.mktemp("fuzz") / "run.parquet"
+    run.save(path)
+    return run, path.read_bytes()
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzz_damaged_files_load_faithfully_or_raise_corrupt(fuzz_source, tmp_path, data):
+    """Truncation or bit flips anywhere in the file (data pages, footer, metadata): every
+    outcome is an exact load or CorruptFileError, nothing else."""
+    run, original = fuzz_source
+    content = bytearray(original)
+    if data.draw(st.booleans(), label="truncate"):
+        content = content[:data.draw(st.integers(0, len(content) - 1), label="length")]
+    else:
+        for _ in range(data.draw(st.integers(1, 4), label="n_flips")):
+            offset = data.draw(st.integers(0, len(content) - 1), label="offset")
+            content[offset] ^= 1 << data.draw(st.integers(0, 7), label="bit")
+    target = tmp_path / "fuzzed.parquet"
+    target.write_bytes(bytes(content))
+    try:
+        back = load(target)
+    except CorruptFileError:
+        return
+    assert_runs_equal(run, back)
+
+
+def test_save_refuses_a_run_it_could_not_load_back(saved, tmp_path):
+    """A Run whose metadata contradicts its events is refused by save (so every saved file
+    loads), naming the inconsistency."""
+    run, _ = saved
+    bad = netaval.Run(**{**run.__dict__, "activity": run.activity[:-1]})
+    with pytest.raises(netaval.InvalidParameterError, match="'run' parameter of save_run.*bins"):
+        bad.save(tmp_path / "never.parquet")
+    assert not os.listdir(tmp_path)
