@@ -1,0 +1,610 @@
+"""Jitted kernel of the Millman et al. (2010) network: LIF neurons, stochastic depressing synapses.
+
+Time runs in steps of ``dt``; step n integrates from ``t_n = n dt`` to ``t_(n+1)`` with the
+exact propagator of ``u = V - e_leak`` and of the synaptic current I (linear between
+events): ``u <- a u + b I``, ``I <- c I`` with ``a = exp(-dt/tau_l)``, ``c = exp(-dt/tau_s)``
+and ``b = g(dt)``, g the PSP of a unit current pulse (``g(s) = tau_l tau_s / (C (tau_l -
+tau_s)) (exp(-s/tau_l) - exp(-s/tau_s))``). A neuron whose u reaches ``gap = threshold -
+e_leak`` at the end of step n fires; the event has time n (Brian2's convention). Inputs
+produced during step n (the vesicles released by its firings, the external Poisson events
+drawn for it) are added to I at ``t_(n+1)``, so they act from step n + 1 on. After a firing
+at step n, u is held at 0 until ``t_e = t_(n + max(R, 1))``, R = refractory in steps, and
+integrated again from step ``n + max(R, 1)`` on; I keeps decaying and summing meanwhile.
+
+Lazy neurons. ``u + g_max I`` bounds u at every later time until the next input (g_max the
+peak of g), so a neuron whose bound is below ``gap`` cannot fire before its next input: it
+is left alone ("lazy", its ``(u, I)`` kept at the time ``tref`` they were last brought up
+to date, advanced in closed form when an input arrives). Only the neurons whose bound
+reaches ``gap`` sit in the active list and are stepped one step at a time, so a quiescent
+neuron costs nothing per step, only per input.
+
+Vesicles. ``loaded[e]`` counts the loaded sites of synapse e (CSR order). Refilling is
+applied lazily when the presynaptic neuron j fires: every empty site refilled since j's
+previous firing, ``elapsed`` steps ago, with probability ``1 - exp(-elapsed dt /
+tau_recovery)`` (independent exponential refill times); then every loaded site releases
+with probability ``p_release``. ``expected_empty`` (float state) is the expectation of
+the number of empty sites now given the state, decayed by ``exp(-dt/tau_recovery)`` per step;
+it gives the mean loaded fraction per step.
+
+Causal attribution. Each neuron keeps up to `MAX_SOURCES` presynaptic sources (the firing
+event, the time its vesicles arrived, the current they brought) and one external slot (its
+own lazy ``(u, I)`` pair). A source's contribution to u at time m is in closed form: ``w
+g(m - t0)`` if it arrived after the neuron's last refractory end ``t_r``, else ``w
+c^(t_r - t0) g(m - t_r)`` (u was reset at the firing, the current carried on). At a
+firing the sources are compared (rule LARGEST, LAST or PROPORTIONAL); a source whose
+bound ``u_s + g_max I_s`` falls below ``FORGET * gap`` is forgotten at the neuron's next
+reset (or when its table is full; then the source with the smallest bound goes).
+
+Order of random draws in step n (chunking does not change it):
+
+1. for every firing of step n in neuron order (the active list is scanned first, the
+   step's firings then sorted): with ``proportional``, one draw choosing the primary
+   parent; then for each of its synapses in CSR order, one draw per two empty sites
+   (refill, skipped when the probability is 0 or 1), then one draw per two loaded sites
+   (release); the high 32 bits decide the first trial, the low 32 bits the second
+   (success iff ``u32 < floor(p 2**32)``);
+2. external events ("driven" protocol only): the gaps between (step, neuron) positions with an external event are
+   Geometric(f_ext dt) over the flattened sequence ``n * n_neurons + i``, one draw per event;
+   the first gap of a run is drawn at its first step;
+3. isolated protocol: when the network is silent at the start of a step, one draw for the
+   seeded neuron (before the step's draws).
+
+Protocols. A forced firing (the ``initial`` neurons at step 0 with "spreading", the seed
+of "isolated") is a root. The network is silent when no neuron is active: without external
+input nothing can fire again, so "spreading" stops (DONE) and "isolated" counts the
+avalanche as finished and seeds the next one at the same step.
+"""
+
+import numpy as np
+from numba import njit
+
+from netaval._kernels.branching import (
+    BUFFER_FULL,
+    DONE,
+    ISOLATED,
+    LIMIT,
+    MAX_EVENTS,
+    OK,
+    SPREADING,
+)
+from netaval._kernels.rng import bounded, next_u64, uniform_open
+
+__all__ = [
+    "LARGEST", "LAST", "PROPORTIONAL", "MAX_SOURCES", "FORGET", "PARENT_FRACTION",
+    "M_T", "M_N_EVENTS", "M_N_LINKS", "M_NEXT_AV", "M_N_ACTIVE", "M_EXT_NEXT",
+    "M_NEED_EVENTS", "M_NEED_LINKS", "M_N_EVICTED", "M_STARTED", "M_COMPLETED", "M_SEEDED",
+    "M_STATE_SIZE",
+    "P_A", "P_B", "P_C", "P_GMAX", "P_GAP", "P_A_SYN", "P_A_EXT", "P_EXT_INV_LOG_Q",
+    "P_DT_OVER_TAU_R", "P_P_RELEASE", "P_G_SCALE", "P_DEGENERATE", "P_SIZE",
+    "FAR_PAST", "propagator", "power_tables", "_run_millman",
+]
+
+# attribution rules
+LARGEST = 0
+LAST = 1
+PROPORTIONAL = 2
+
+#: Presynaptic sources kept per neuron (16 bytes each).
+MAX_SOURCES = 32
+#: A source whose remaining possible contribution to u is below ``FORGET * gap`` is dropped.
+FORGET = 1e-3
+#: Other presynaptic sources are recorded as parents when their contribution at the
+#: crossing is at least ``PARENT_FRACTION * gap``.
+PARENT_FRACTION = 0.01
+
+# slots of the int64 state array
+M_T = 0            # next step to simulate
+M_N_EVENTS = 1
+M_N_LINKS = 2
+M_NEXT_AV = 3
+M_N_ACTIVE = 4
+M_EXT_NEXT = 5     # flat position (step * n + neuron) of the next external event; -1: draw
+M_NEED_EVENTS = 6  # on BUFFER_FULL: capacities needed
+M_NEED_LINKS = 7
+M_N_EVICTED = 8    # sources evicted from a full table while still above FORGET * gap
+M_STARTED = 9      # isolated: avalanches seeded
+M_COMPLETED = 10   # isolated: avalanches that died out
+M_SEEDED = 11      # spreading: 1 once the initial neurons fired
+M_STATE_SIZE = 12
+
+# slots of the float64 parameter array
+P_A = 0
+P_B = 1
+P_C = 2
+P_GMAX = 3
+P_GAP = 4
+P_A_SYN = 5
+P_A_EXT = 6
+P_EXT_INV_LOG_Q = 7   # 1 / log(1 - f_ext dt), 0.0 for no external input
+P_DT_OVER_TAU_R = 8   # dt / tau_recovery (0.0: no refill)
+P_P_RELEASE = 9
+P_G_SCALE = 10        # g(s) = P_G_SCALE (a^k - c^k), or P_G_SCALE k a^k when degenerate
+P_DEGENERATE = 11     # 1.0 when tau_l == tau_s
+P_SIZE = 12
+
+#: "long ago": the last firing / refractory end of a neuron that never fired
+FAR_PAST = -(2**40)
+
+_TWO32 = 4294967296.0
+_LOW32U = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+
+
+def propagator(dt, tau_l, tau_s, capacitance):
+    """``(a, b, c, g_max, g_scale, degenerate)`` of the exact step ``u <- a u + b I``,
+    ``I <- c I``.
+
+    ``b = g(dt)`` and ``g_max = max_s g(s)`` for the PSP of a unit current pulse (mV per
+    pA), ``g(s) = tau_l tau_s / (C (tau_l - tau_s)) (exp(-s/tau_l) - exp(-s/tau_s))``, or
+    ``g(s) = s / C exp(-s/tau)`` when ``tau_l = tau_s`` (``degenerate``). On the grid,
+    ``g(k dt) = g_scale (a**k - c**k)``, or ``g_scale k a**k`` when degenerate.
+    """
+    a = float(np.exp(-dt / tau_l))
+    c = float(np.exp(-dt / tau_s))
+    if abs(tau_l - tau_s) <= 1e-9 * tau_l:
+        tau = 0.5 * (tau_l + tau_s)
+        a = c = float(np.exp(-dt / tau))
+        g_scale = dt / capacitance
+        b = g_scale * a
+        g_max = tau / capacitance / np.e
+        return a, float(b), c, float(g_max), float(g_scale), True
+    g_scale = tau_l * tau_s / (capacitance * (tau_l - tau_s))
+    b = g_scale * (a - c)
+    peak = tau_l * tau_s * np.log(tau_l / tau_s) / (tau_l - tau_s)
+    g_max = g_scale * (np.exp(-peak / tau_l) - np.exp(-peak / tau_s))
+    return a, float(b), c, float(g_max), float(g_scale), False
+
+
+def power_tables(a, c, g_scale, degenerate, size):
+    """float64 (3, size): ``a**k``, ``c**k`` and ``g(k dt)`` for k = 0 .. size - 1."""
+    k = np.arange(size, dtype=np.float64)
+    ak = a ** k
+    ck = c ** k
+    gk = g_scale * k * ak if degenerate else g_scale * (ak - ck)
+    return np.ascontiguousarray(np.stack([ak, ck, gk]))
+
+
+@njit(cache=True, inline="always")
+def _apow(k, tables, a):
+    """a**k for an integer k >= 0 (table, else computed)."""
+    return tables[0, k] if k < tables.shape[1] else a ** np.float64(k)
+
+
+@njit(cache=True, inline="always")
+def _cpow(k, tables, c):
+    """c**k for an integer k >= 0."""
+    return tables[1, k] if k < tables.shape[1] else c ** np.float64(k)
+
+
+@njit(cache=True, inline="always")
+def _gval(k, tables, a, c, g_scale, degenerate):
+    """g(k dt), the PSP of a unit current pulse k steps after it, for k >= 0."""
+    if k < tables.shape[1]:
+        return tables[2, k]
+    if degenerate:
+        return g_scale * k * a ** np.float64(k)
+    return g_scale * (a ** np.float64(k) - c ** np.float64(k))
+
+
+@njit(cache=True, inline="always")
+def _contribution(t0, w, tr, m, tables, a, c, g_scale, degenerate):
+    """Contribution to u at time m of a current w that arrived at t0, for a neuron whose
+    last refractory period ended at tr (u reset to 0 then, the current carried over)."""
+    if t0 >= tr:
+        return w * _gval(m - t0, tables, a, c, g_scale, degenerate)
+    if m <= tr:
+        return 0.0
+    return w * _cpow(tr - t0, tables, c) * _gval(m - tr, tables, a, c, g_scale, degenerate)
+
+
+@njit(cache=True, inline="always")
+def _advance(u, cur, k, tables, a, c, g_scale, degenerate):
+    """(u, I) after k steps without input."""
+    return (u * _apow(k, tables, a) + cur * _gval(k, tables, a, c, g_scale, degenerate),
+            cur * _cpow(k, tables, c))
+
+
+@njit(cache=True)
+def _run_millman(indptr, indices, params, n_sites, refractory, attribution, protocol,
+                 n_steps, n_avalanches, max_events, chunk_end_step, forced, forced_flag,
+                 tables, u, cur, tref, treset, last_fire, ext_u, ext_cur, ext_tref, ext_last,
+                 src_event, src_t0, src_w, src_n, loaded, empty_row, active, active_pos,
+                 spiking, time, neuron, avalanche, generation, parent_indptr, parent_ids,
+                 loaded_trace, state, fstate, rng_state):
+    """Advance the network step by step until a status code is reached.
+
+    Parameters
+    ----------
+    indptr, indices : int64 (n+1,), int32 (n_edges,)
+        CSR network, row = presynaptic neuron.
+    params : float64 (P_SIZE,)
+        See the ``P_*`` slots.
+    n_sites, refractory, attribution, protocol : int
+        Release sites per synapse, refractory steps R, attribution rule, protocol.
+    n_steps, n_avalanches, max_events : int
+        Stop at this step (LIMIT), when ``n_avalanches`` seeded avalanches died out
+        (isolated: DONE), or at the start of the first step with this many events
+        (MAX_EVENTS); -1: no limit.
+    chunk_end_step : int
+        Return OK when this step is reached.
+    forced : int32 (k,)
+        Spreading: the neurons firing at step 0, sorted.
+    forced_flag : uint8 (n,)
+        Zeroed scratch marking a step's forced firings.
+    tables : float64 (3, H)
+        `power_tables` (beyond H the powers are computed).
+    u, cur, tref, treset, last_fire : float64, float64, int64, int64, int64 (n,)
+        Lazy state: ``(u, I)`` at the end of step ``tref - 1`` (time point ``tref``);
+        the last refractory end; the last firing step (`FAR_PAST`: never).
+    ext_u, ext_cur, ext_tref, ext_last : float64, float64, int64, int64 (n,)
+        External slot: its lazy ``(u, I)`` at ``ext_tref``, and its last arrival.
+    src_event, src_t0, src_w : int32, int64, float64 (n, MAX_SOURCES)
+        Presynaptic sources: firing event, arrival time point, current (pA).
+    src_n : int32 (n,)
+        Sources per neuron.
+    loaded : uint8 (n_edges,)
+        Loaded sites per synapse, as of its presynaptic neuron's last firing.
+    empty_row : int64 (n,)
+        Empty sites over each row, as of its last firing.
+    active, active_pos : int32 (n,)
+        Active list (first ``state[M_N_ACTIVE]`` entries) and positions (-1: lazy).
+    spiking : int32 (n,)
+        Scratch for a step's firings.
+    time, neuron, avalanche, generation, parent_indptr, parent_ids : output buffers
+    loaded_trace : float64 (chunk_end_step - state[M_T],)
+        Expected fraction of loaded sites at the end of each simulated step.
+    state : int64 (M_STATE_SIZE,)
+    fstate : float64 (1,)
+        Expected number of empty sites at time point ``state[M_T]``.
+    rng_state : uint64 (1,)
+
+    Returns
+    -------
+    status : int
+
+    Notes
+    -----
+    Jit-compiled with numba.
+    """
+    n = len(indptr) - 1
+    n_edges = len(indices)
+    a = params[P_A]
+    b = params[P_B]
+    c = params[P_C]
+    g_max = params[P_GMAX]
+    gap = params[P_GAP]
+    a_syn = params[P_A_SYN]
+    a_ext = params[P_A_EXT]
+    ext_inv = params[P_EXT_INV_LOG_Q]
+    dt_tau_r = params[P_DT_OVER_TAU_R]
+    g_scale = params[P_G_SCALE]
+    degenerate = params[P_DEGENERATE] != 0.0
+    p_thr = np.uint64(min(params[P_P_RELEASE] * _TWO32, _TWO32))
+    all_refill = np.uint64(4294967296)
+    forget = FORGET * gap
+    parent_min = PARENT_FRACTION * gap
+    r_end = max(refractory, 1)
+    rng = rng_state[0]
+    t = state[M_T]
+    n_ev = state[M_N_EVENTS]
+    n_ln = state[M_N_LINKS]
+    next_av = state[M_NEXT_AV]
+    n_act = state[M_N_ACTIVE]
+    ext_next = state[M_EXT_NEXT]
+    n_evicted = state[M_N_EVICTED]
+    started = state[M_STARTED]
+    completed = state[M_COMPLETED]
+    seeded = state[M_SEEDED]
+    cap_ev = len(time)
+    cap_ln = len(parent_ids)
+    chunk_start = t
+    total_sites = np.float64(n_edges) * n_sites
+    decay_step = np.exp(-dt_tau_r)
+    values = np.empty(MAX_SOURCES, np.float64)
+    expected = fstate[0]
+    if ext_inv != 0.0 and ext_next < 0:
+        rng, z = next_u64(rng)
+        ext_next = t * n + np.int64(min(np.log(uniform_open(z)) * ext_inv, 4.0e18))
+    status = OK
+    while True:
+        if n_steps >= 0 and t >= n_steps:
+            status = LIMIT
+            break
+        if max_events >= 0 and n_ev >= max_events:
+            status = MAX_EVENTS
+            break
+        if t >= chunk_end_step:
+            status = OK
+            break
+        n_force = 0
+        if protocol == SPREADING:
+            if seeded == 0:
+                n_force = len(forced)
+            elif n_act == 0:
+                status = DONE
+                break
+        elif protocol == ISOLATED and n_act == 0:
+            if started > completed:
+                completed += 1
+            if completed >= n_avalanches or n == 0:
+                status = DONE
+                break
+            n_force = 1
+        if cap_ev - n_ev < n_act + n_force or cap_ln - n_ln < n_act * MAX_SOURCES:
+            state[M_NEED_EVENTS] = n_ev + n_act + n_force
+            state[M_NEED_LINKS] = n_ln + n_act * MAX_SOURCES
+            status = BUFFER_FULL
+            break
+        m = t + 1  # the time point step t ends at
+        expected *= decay_step
+        # 1. step the active neurons
+        n_spk = 0
+        k = 0
+        while k < n_act:
+            i = active[k]
+            if tref[i] > t:  # refractory until tref
+                k += 1
+                continue
+            ui = a * u[i] + b * cur[i]
+            ci = c * cur[i]
+            u[i] = ui
+            cur[i] = ci
+            tref[i] = m
+            if ui >= gap:
+                spiking[n_spk] = i
+                n_spk += 1
+                k += 1
+            elif ui + g_max * ci < gap:
+                last = active[n_act - 1]
+                active[k] = last
+                active_pos[last] = k
+                active_pos[i] = -1
+                n_act -= 1
+            else:
+                k += 1
+        # forced firings (roots); a neuron firing anyway this step is only marked
+        if protocol == SPREADING and seeded == 0:
+            for q in range(len(forced)):
+                i = forced[q]
+                if not (tref[i] == m and u[i] >= gap and active_pos[i] >= 0):
+                    spiking[n_spk] = i
+                    n_spk += 1
+                forced_flag[i] = 1
+            seeded = 1
+        elif n_force == 1:
+            rng, z = next_u64(rng)
+            i = bounded(z, n)
+            if not (tref[i] == m and u[i] >= gap and active_pos[i] >= 0):
+                spiking[n_spk] = i
+                n_spk += 1
+            forced_flag[i] = 1
+            started += 1
+        if n_spk > 1:
+            spiking[:n_spk] = np.sort(spiking[:n_spk])
+        # 2. the step's firings in neuron order: attribution, event, reset
+        first_ev = n_ev
+        for q in range(n_spk):
+            i = spiking[q]
+            tr = treset[i]
+            ns = src_n[i]
+            best = -1  # external
+            if forced_flag[i]:
+                forced_flag[i] = 0
+            else:
+                eu, _ = _advance(ext_u[i], ext_cur[i], m - ext_tref[i], tables, a, c,
+                                 g_scale, degenerate)
+                total = eu
+                for s in range(ns):
+                    val = _contribution(src_t0[i, s], src_w[i, s], tr, m, tables, a, c,
+                                        g_scale, degenerate)
+                    values[s] = val
+                    total += val
+                if attribution == LARGEST:
+                    best_val = eu
+                    for s in range(ns):
+                        if values[s] > best_val:
+                            best = s
+                            best_val = values[s]
+                elif attribution == LAST:
+                    best_val = eu
+                    best_t = ext_last[i] if eu > 0.0 else FAR_PAST
+                    for s in range(ns):
+                        t0 = src_t0[i, s]
+                        if t0 > best_t or (t0 == best_t and values[s] > best_val):
+                            best = s
+                            best_val = values[s]
+                            best_t = t0
+                else:
+                    rng, z = next_u64(rng)
+                    x = uniform_open(z) * total
+                    acc = eu
+                    if x >= acc:
+                        for s in range(ns):
+                            acc += values[s]
+                            best = s
+                            if x < acc:
+                                break
+            time[n_ev] = t
+            neuron[n_ev] = i
+            if best < 0:
+                avalanche[n_ev] = next_av
+                next_av += 1
+                generation[n_ev] = 0
+            else:
+                p = src_event[i, best]
+                avalanche[n_ev] = avalanche[p]
+                generation[n_ev] = generation[p] + 1
+                parent_ids[n_ln] = p
+                n_ln += 1
+                for s in range(ns):
+                    if s != best and values[s] >= parent_min:
+                        parent_ids[n_ln] = src_event[i, s]
+                        n_ln += 1
+            parent_indptr[n_ev + 1] = n_ln
+            n_ev += 1
+            # reset: u held at 0 until te; the currents decay on (I does not depend on u,
+            # so this holds for lazy and refractory forced neurons too)
+            te = t + r_end
+            u[i] = 0.0
+            cur[i] = cur[i] * _cpow(te - tref[i], tables, c)
+            tref[i] = te
+            treset[i] = te
+            ext_u[i] = 0.0
+            ext_cur[i] = ext_cur[i] * _cpow(te - ext_tref[i], tables, c)
+            ext_tref[i] = te
+            kept = 0
+            for s in range(ns):
+                w = src_w[i, s]
+                if w * _cpow(te - src_t0[i, s], tables, c) * g_max >= forget:
+                    src_event[i, kept] = src_event[i, s]
+                    src_t0[i, kept] = src_t0[i, s]
+                    src_w[i, kept] = w
+                    kept += 1
+            src_n[i] = kept
+            if active_pos[i] >= 0 and g_max * cur[i] < gap:
+                pos = active_pos[i]
+                last = active[n_act - 1]
+                active[pos] = last
+                active_pos[last] = pos
+                active_pos[i] = -1
+                n_act -= 1
+            elif active_pos[i] < 0 and g_max * cur[i] >= gap:
+                active[n_act] = i
+                active_pos[i] = n_act
+                n_act += 1
+        # 3. vesicles of the step's firings, delivered at m
+        for e in range(first_ev, n_ev):
+            j = neuron[e]
+            keep_p = np.exp(-(t - last_fire[j]) * dt_tau_r)
+            expected -= empty_row[j] * keep_p
+            q_thr = np.uint64(min((1.0 - keep_p) * _TWO32, _TWO32))
+            last_fire[j] = t
+            row_empty = 0
+            for s in range(indptr[j], indptr[j + 1]):
+                nl = np.int64(loaded[s])
+                ne = n_sites - nl
+                if ne > 0 and q_thr > 0:
+                    if q_thr >= all_refill:
+                        nl = n_sites
+                    else:
+                        kk = 0
+                        while kk < ne:
+                            rng, z = next_u64(rng)
+                            if (z >> _S32) < q_thr:
+                                nl += 1
+                            if kk + 1 < ne and (z & _LOW32U) < q_thr:
+                                nl += 1
+                            kk += 2
+                released = 0
+                kk = 0
+                while kk < nl:
+                    rng, z = next_u64(rng)
+                    if (z >> _S32) < p_thr:
+                        released += 1
+                    if kk + 1 < nl and (z & _LOW32U) < p_thr:
+                        released += 1
+                    kk += 2
+                nl -= released
+                loaded[s] = nl
+                row_empty += n_sites - nl
+                if released == 0 or a_syn == 0.0:
+                    continue
+                w = released * a_syn
+                i = indices[s]
+                if tref[i] > m:  # refractory: the current decays until tref
+                    cur[i] += w * _cpow(tref[i] - m, tables, c)
+                else:
+                    if tref[i] < m:  # lazy: bring up to date
+                        u[i], cur[i] = _advance(u[i], cur[i], m - tref[i], tables, a, c,
+                                                g_scale, degenerate)
+                        tref[i] = m
+                    cur[i] += w
+                ns = src_n[i]
+                if ns == MAX_SOURCES:
+                    ns, evicted = _make_room(i, m, src_event, src_t0, src_w, ns, treset[i],
+                                             tables, a, c, g_scale, degenerate, g_max, forget)
+                    n_evicted += evicted
+                src_event[i, ns] = e
+                src_t0[i, ns] = m
+                src_w[i, ns] = w
+                src_n[i] = ns + 1
+                if active_pos[i] < 0 and u[i] + g_max * cur[i] >= gap:
+                    active[n_act] = i
+                    active_pos[i] = n_act
+                    n_act += 1
+            empty_row[j] = row_empty
+            expected += row_empty
+        # 4. external events of step t, delivered at m
+        if ext_inv != 0.0:
+            end = m * n
+            while ext_next < end:
+                i = ext_next - t * n
+                if tref[i] > m:
+                    f = a_ext * _cpow(tref[i] - m, tables, c)
+                    cur[i] += f
+                    ext_cur[i] += f
+                else:
+                    if tref[i] < m:
+                        u[i], cur[i] = _advance(u[i], cur[i], m - tref[i], tables, a, c,
+                                                g_scale, degenerate)
+                        tref[i] = m
+                    cur[i] += a_ext
+                    if ext_tref[i] < m:
+                        ext_u[i], ext_cur[i] = _advance(ext_u[i], ext_cur[i], m - ext_tref[i],
+                                                        tables, a, c, g_scale, degenerate)
+                        ext_tref[i] = m
+                    ext_cur[i] += a_ext
+                ext_last[i] = m
+                if active_pos[i] < 0 and u[i] + g_max * cur[i] >= gap:
+                    active[n_act] = i
+                    active_pos[i] = n_act
+                    n_act += 1
+                rng, z = next_u64(rng)
+                ext_next += 1 + np.int64(min(np.log(uniform_open(z)) * ext_inv, 4.0e18))
+        loaded_trace[t - chunk_start] = (1.0 - expected / total_sites if total_sites > 0
+                                         else 1.0)
+        t = m
+    state[M_T] = t
+    state[M_N_EVENTS] = n_ev
+    state[M_N_LINKS] = n_ln
+    state[M_NEXT_AV] = next_av
+    state[M_N_ACTIVE] = n_act
+    state[M_EXT_NEXT] = ext_next
+    state[M_N_EVICTED] = n_evicted
+    state[M_STARTED] = started
+    state[M_COMPLETED] = completed
+    state[M_SEEDED] = seeded
+    fstate[0] = expected
+    rng_state[0] = rng
+    return status
+
+
+@njit(cache=True)
+def _make_room(i, m, src_event, src_t0, src_w, ns, tr, tables, a, c, g_scale, degenerate,
+               g_max, forget):
+    """Make room in neuron i's full source table at time m: drop the sources whose bound
+    ``u_s + g_max I_s`` is below ``forget``, else the one with the smallest bound (order
+    kept). Return (new count, 1 if a source above ``forget`` had to go, else 0)."""
+    kept = 0
+    smallest = np.inf
+    worst = 0
+    for s in range(ns):
+        t0 = src_t0[i, s]
+        w = src_w[i, s]
+        bound = (_contribution(t0, w, tr, m, tables, a, c, g_scale, degenerate)
+                 + g_max * w * _cpow(m - t0, tables, c))
+        if bound >= forget:
+            src_event[i, kept] = src_event[i, s]
+            src_t0[i, kept] = t0
+            src_w[i, kept] = w
+            if bound < smallest:
+                smallest = bound
+                worst = kept
+            kept += 1
+    if kept < ns:
+        return kept, 0
+    for s in range(worst, ns - 1):
+        src_event[i, s] = src_event[i, s + 1]
+        src_t0[i, s] = src_t0[i, s + 1]
+        src_w[i, s] = src_w[i, s + 1]
+    return ns - 1, 1

@@ -1,0 +1,234 @@
+"""The `Millman` engine: arrays of the kernel, chunked driving, continuation state.
+
+The kernel (`netaval._kernels.millman`) keeps every time as an absolute step number; a
+saved `State` keeps them relative to the moment the run stopped (so a continued run starts
+at step 0), with the presynaptic sources still remembered by some neuron carried as the
+first events of the next run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from netaval._kernels import branching as _kb
+from netaval._kernels import millman as _km
+from netaval.errors import InvalidParameterError
+
+__all__ = ["MillmanArrays", "kernel_inputs", "advance", "membrane", "TABLE_MAX"]
+
+#: Longest power table (entries per row); longer delays compute their powers.
+TABLE_MAX = 1 << 14
+
+_NEURON_ARRAYS = {"u": np.float64, "cur": np.float64, "tref": np.int64,
+                  "treset": np.int64, "last_fire": np.int64, "ext_u": np.float64,
+                  "ext_cur": np.float64, "ext_tref": np.int64, "ext_last": np.int64,
+                  "src_n": np.int32, "empty_row": np.int64, "active": np.int32,
+                  "active_pos": np.int32}
+_TIMES = ("tref", "treset", "last_fire", "ext_tref", "ext_last")
+
+
+class MillmanArrays:
+    """Everything the kernel carries from one step to the next (see `_run_millman`).
+
+    Parameters
+    ----------
+    n, n_edges : int
+        Neurons and synapses.
+    n_sites : int
+        Release sites per synapse (all loaded at the start).
+    """
+
+    def __init__(self, n: int, n_edges: int, n_sites: int) -> None:
+        self.u = np.zeros(n)
+        self.cur = np.zeros(n)
+        self.tref = np.zeros(n, np.int64)
+        self.treset = np.full(n, _km.FAR_PAST, np.int64)
+        self.last_fire = np.full(n, _km.FAR_PAST, np.int64)
+        self.ext_u = np.zeros(n)
+        self.ext_cur = np.zeros(n)
+        self.ext_tref = np.zeros(n, np.int64)
+        self.ext_last = np.full(n, _km.FAR_PAST, np.int64)
+        self.src_event = np.zeros((n, _km.MAX_SOURCES), np.int32)
+        self.src_t0 = np.zeros((n, _km.MAX_SOURCES), np.int64)
+        self.src_w = np.zeros((n, _km.MAX_SOURCES))
+        self.src_n = np.zeros(n, np.int32)
+        self.loaded = np.full(n_edges, n_sites, np.uint8)
+        self.empty_row = np.zeros(n, np.int64)
+        self.active = np.zeros(n, np.int32)
+        self.active_pos = np.full(n, -1, np.int32)
+        self.spiking = np.zeros(n, np.int32)
+        self.forced_flag = np.zeros(n, np.uint8)
+        self.state = np.zeros(_km.M_STATE_SIZE, np.int64)
+        self.state[_km.M_EXT_NEXT] = -1
+        self.fstate = np.zeros(1)  # expected empty sites now
+
+    @property
+    def n_active(self) -> int:
+        """Neurons in the active list (those that may reach threshold without input)."""
+        return int(self.state[_km.M_N_ACTIVE])
+
+    def sources(self) -> tuple[np.ndarray, np.ndarray]:
+        """(neuron, event) of every remembered presynaptic source."""
+        n = len(self.src_n)
+        mask = np.arange(_km.MAX_SOURCES)[None, :] < self.src_n[:, None]
+        return np.repeat(np.arange(n), self.src_n), self.src_event[mask]
+
+    def to_arrays(self, shift: int, event_map: np.ndarray) -> dict[str, np.ndarray]:
+        """The arrays of a saved state: times minus ``shift``, source events renumbered
+        through ``event_map`` (old id -> carried id)."""
+        out = {name: getattr(self, name).copy() for name in _NEURON_ARRAYS}
+        for name in _TIMES:
+            out[name] -= shift
+        mask = np.arange(_km.MAX_SOURCES)[None, :] < self.src_n[:, None]
+        src_event = np.zeros_like(self.src_event)
+        src_event[mask] = event_map[self.src_event[mask]]
+        src_t0 = np.where(mask, self.src_t0 - shift, 0)
+        out.update(src_event=src_event, src_t0=src_t0,
+                   src_w=np.where(mask, self.src_w, 0.0), loaded=self.loaded.copy(),
+                   n_active=np.array([self.n_active], np.int64),
+                   expected_empty=self.fstate.copy())
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: dict, n: int, n_edges: int, n_sites: int,
+                    n_carried: int) -> MillmanArrays:
+        """Arrays of a saved state, validated (raises `InvalidParameterError`)."""
+        self = cls(n, n_edges, n_sites)
+        bad = "The 'initial_state' parameter of simulate is not a valid Millman state"
+        try:
+            for name, dtype in _NEURON_ARRAYS.items():
+                value = np.asarray(arrays[name])
+                if value.shape != (n,) or value.dtype != dtype:
+                    raise InvalidParameterError(f"{bad} (array {name!r}).")
+                setattr(self, name, value.copy())
+            for name, dtype in (("src_event", np.int32), ("src_t0", np.int64),
+                                ("src_w", np.float64)):
+                value = np.asarray(arrays[name])
+                if value.shape != (n, _km.MAX_SOURCES) or value.dtype != dtype:
+                    raise InvalidParameterError(f"{bad} (array {name!r}).")
+                setattr(self, name, value.copy())
+            loaded = np.asarray(arrays["loaded"])
+            n_active = int(np.asarray(arrays["n_active"])[0])
+        except (KeyError, IndexError, TypeError) as exc:
+            raise InvalidParameterError(f"{bad} ({exc!r}).") from None
+        if loaded.shape != (n_edges,) or loaded.dtype != np.uint8:
+            raise InvalidParameterError(f"{bad} (array 'loaded').")
+        if n_edges and int(loaded.max()) > n_sites:
+            raise InvalidParameterError(
+                f"{bad}: its synapses hold up to {int(loaded.max())} loaded sites, more than "
+                f"n_sites={n_sites}; continue with the n_sites the state was made with.")
+        self.loaded = loaded.copy()
+        mask = np.arange(_km.MAX_SOURCES)[None, :] < self.src_n[:, None]
+        ok = (0 <= n_active <= n and np.all((self.src_n >= 0)
+                                              & (self.src_n <= _km.MAX_SOURCES))
+              and np.all(self.src_event[mask] >= 0) and np.all(self.src_event[mask] < n_carried)
+              and np.all(self.src_t0[mask] <= 0) and np.all(np.isfinite(self.src_w))
+              and np.all(np.isfinite(self.u)) and np.all(np.isfinite(self.cur))
+              and np.all(np.isfinite(self.ext_u)) and np.all(np.isfinite(self.ext_cur))
+              and np.all(self.empty_row >= 0))
+        if ok and n_active:
+            listed = self.active[:n_active]
+            ok = (np.all((listed >= 0) & (listed < n))
+                  and np.array_equal(self.active_pos[listed], np.arange(n_active))
+                  and int(np.count_nonzero(self.active_pos >= 0)) == n_active)
+        elif ok:
+            ok = bool(np.all(self.active_pos == -1))
+        if not ok:
+            raise InvalidParameterError(f"{bad} (inconsistent arrays).")
+        self.state[_km.M_N_ACTIVE] = n_active
+        self.fstate[0] = float(np.asarray(arrays["expected_empty"])[0])
+        return self
+
+
+def kernel_inputs(model) -> tuple[np.ndarray, np.ndarray]:
+    """``(params, tables)`` of the kernel for a `Millman` model."""
+    a, b, c, g_max, g_scale, degenerate = _km.propagator(
+        model.dt, model.tau_l, model.tau_s, model.capacitance)
+    params = np.zeros(_km.P_SIZE)
+    params[_km.P_A] = a
+    params[_km.P_B] = b
+    params[_km.P_C] = c
+    params[_km.P_GMAX] = g_max
+    params[_km.P_GAP] = model.threshold - model.e_leak
+    params[_km.P_A_SYN] = model.a_syn
+    params[_km.P_A_EXT] = model.a_ext
+    p_ext = model.f_ext * model.dt * 1e-3
+    params[_km.P_EXT_INV_LOG_Q] = 1.0 / math.log1p(-p_ext) if p_ext > 0 else 0.0
+    params[_km.P_DT_OVER_TAU_R] = model.dt / model.tau_recovery
+    params[_km.P_P_RELEASE] = model.p_release
+    params[_km.P_G_SCALE] = g_scale
+    params[_km.P_DEGENERATE] = 1.0 if degenerate else 0.0
+    size = int(min(TABLE_MAX, max(64, math.ceil(10 * max(model.tau_l, model.tau_s)
+                                                / model.dt))))
+    return params, _km.power_tables(a, c, g_scale, degenerate, size)
+
+
+_PROTOCOL = {"driven": _kb.DRIVEN, "spreading": _kb.SPREADING, "isolated": _kb.ISOLATED}
+
+
+def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = "driven",
+            n_steps: int | None, n_avalanches: int | None = None, max_events: int = -1,
+            initial: np.ndarray | None = None, rng: np.ndarray, chunk_steps: int = 4096,
+            progress=None) -> tuple[int, np.ndarray]:
+    """Run the kernel in chunks until a status; return (status, loaded fraction per step).
+
+    ``recorder`` holds the event buffers (``time``, ``neuron``, ``avalanche``,
+    ``generation``, ``parent_indptr``, ``parent_ids``) and grows them on request
+    (``grow_events``, ``grow_links``), as `netaval.simulate`'s recorder does.
+    """
+    params, tables = kernel_inputs(model)
+    if protocol != "driven":
+        params[_km.P_EXT_INV_LOG_Q] = 0.0
+    code = _PROTOCOL[protocol]
+    forced = np.zeros(0, np.int32) if initial is None else np.asarray(initial, np.int32)
+    steps = _kb.MAX_STEPS if n_steps is None else int(n_steps)
+    attribution = ("largest", "last", "proportional").index(model.attribution)
+    state = arrays.state
+    traces = []
+    while True:
+        t = int(state[_km.M_T])
+        chunk_end = min(t + chunk_steps, steps)
+        trace = np.empty(max(chunk_end - t, 0))
+        status = _km._run_millman(
+            network.indptr, network.indices, params, model.n_sites,
+            model.refractory_steps, attribution, code, steps,
+            -1 if n_avalanches is None else int(n_avalanches), max_events, chunk_end,
+            forced, arrays.forced_flag, tables, arrays.u, arrays.cur, arrays.tref,
+            arrays.treset, arrays.last_fire, arrays.ext_u, arrays.ext_cur, arrays.ext_tref,
+            arrays.ext_last, arrays.src_event, arrays.src_t0, arrays.src_w, arrays.src_n,
+            arrays.loaded, arrays.empty_row, arrays.active, arrays.active_pos,
+            arrays.spiking, recorder.time, recorder.neuron, recorder.avalanche,
+            recorder.generation, recorder.parent_indptr, recorder.parent_ids, trace, state,
+            arrays.fstate, rng)
+        traces.append(trace[: int(state[_km.M_T]) - t])
+        if progress is not None:
+            progress(int(state[_km.M_COMPLETED]) if protocol == "isolated"
+                     else int(state[_km.M_T]))
+        if status == _kb.BUFFER_FULL:
+            n_ev, n_ln = int(state[_km.M_N_EVENTS]), int(state[_km.M_N_LINKS])
+            if state[_km.M_NEED_EVENTS] > len(recorder.time):
+                recorder.grow_events(int(state[_km.M_NEED_EVENTS]), n_ev)
+            if state[_km.M_NEED_LINKS] > len(recorder.parent_ids):
+                recorder.grow_links(int(state[_km.M_NEED_LINKS]), n_ln)
+        elif status != _kb.OK:
+            break
+    return status, np.concatenate(traces) if traces else np.zeros(0)
+
+
+def membrane(model, arrays: MillmanArrays) -> np.ndarray:
+    """Membrane potential (mV) of every neuron at the current time point of ``arrays``."""
+    params, tables = kernel_inputs(model)
+    t = int(arrays.state[_km.M_T])
+    k = t - arrays.tref
+    u = arrays.u.copy()
+    lazy = k > 0
+    kk = k[lazy].astype(np.float64)
+    a, c = params[_km.P_A], params[_km.P_C]
+    g_scale = params[_km.P_G_SCALE]
+    ak = a ** kk
+    gk = g_scale * kk * ak if params[_km.P_DEGENERATE] else g_scale * (ak - c ** kk)
+    u[lazy] = u[lazy] * ak + arrays.cur[lazy] * gk
+    u[k < 0] = 0.0  # refractory
+    return model.e_leak + u

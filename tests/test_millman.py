@@ -1,0 +1,321 @@
+"""Tests for the Millman LIF network: exact single-neuron theory, vesicles, attribution."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+from stats import assert_chisquare_fits, assert_within_z
+
+import netaval
+from netaval._kernels import millman as _km
+from netaval.models import _millman_engine as engine
+from netaval.models.millman import Millman
+
+QUIET = {"f_ext": 0.0}
+
+
+def _recorder():
+    from netaval.models._engine import Recorder
+
+    return Recorder(1 << 10, False, limit=1 << 40)
+
+
+class _Net:
+    """A network as CSR, built from (pre, post) pairs."""
+
+    def __new__(cls, pre, post, n):
+        return netaval.Network.from_edges(np.asarray(pre), np.asarray(post), n_nodes=n)
+
+
+def _prime(model, arrays, neuron, *, u=0.0, cur=0.0, ext_cur=0.0):
+    """Give a neuron a membrane offset u (mV above e_leak) and currents at time point 0."""
+    _, _, _, g_max, _, _ = _km.propagator(model.dt, model.tau_l, model.tau_s,
+                                          model.capacitance)
+    arrays.u[neuron] = u
+    arrays.cur[neuron] = cur + ext_cur
+    arrays.ext_cur[neuron] = ext_cur
+    arrays.ext_last[neuron] = 0 if ext_cur else arrays.ext_last[neuron]
+    gap = model.threshold - model.e_leak
+    if arrays.active_pos[neuron] < 0 and u + g_max * (cur + ext_cur) >= gap:
+        k = arrays.n_active
+        arrays.active[k] = neuron
+        arrays.active_pos[neuron] = k
+        arrays.state[_km.M_N_ACTIVE] = k + 1
+
+
+def _run(network, model, arrays, recorder, n_steps, seed=0, **kwargs):
+    rng = np.array([seed], np.uint64)
+    status, trace = engine.advance(network, model, arrays, recorder, n_steps=n_steps,
+                                   rng=rng, **kwargs)
+    n = int(arrays.state[_km.M_N_EVENTS])
+    return n, trace
+
+
+def _parents(recorder, e):
+    return recorder.parent_ids[recorder.parent_indptr[e]:recorder.parent_indptr[e + 1]].tolist()
+
+
+def _g(model, k):
+    """Closed form (SCIENCE.md 1.1) of the PSP of a unit pulse, k steps after it (mV/pA)."""
+    s = k * model.dt
+    if model.tau_l == model.tau_s:
+        return s / model.capacitance * np.exp(-s / model.tau_l)
+    scale = model.tau_l * model.tau_s / (model.capacitance * (model.tau_l - model.tau_s))
+    return scale * (np.exp(-s / model.tau_l) - np.exp(-s / model.tau_s))
+
+
+# --------------------------------------------------------------------- single neuron
+@pytest.mark.parametrize("tau_l, tau_s", [(20.0, 5.0), (10.0, 10.0), (3.0, 7.0)])
+@pytest.mark.parametrize("u0", [0.0, 10.0])
+def test_psp_of_one_pulse_matches_closed_form(tau_l, tau_s, u0):
+    """A vesicle's PSP equals the closed form of SCIENCE.md 1.1 at every step (1e-9
+    relative), on top of a decaying offset u0 (then the neuron's bound u + g_max I reaches
+    threshold and the kernel steps it; without offset it is advanced lazily); its grid
+    peak sits next to t* and its area is the exact series sum, which tends to the
+    integral R_m w tau_s."""
+    probe = Millman(tau_l=tau_l, tau_s=tau_s)
+    g_max = _km.propagator(probe.dt, tau_l, tau_s, probe.capacitance)[3]
+    w = 12.0 / g_max  # a 12 mV PSP: with u0 = 10 mV the bound exceeds the 20 mV gap
+    model = Millman(n_sites=1, p_release=1.0, a_syn=w, tau_l=tau_l, tau_s=tau_s, **QUIET)
+    net = _Net([0], [1], 2)
+    arrays = engine.MillmanArrays(2, 1, 1)
+    _prime(model, arrays, 0, u=100.0)  # fires at step 0, its vesicle reaches 1 at point 1
+    _prime(model, arrays, 1, u=u0)
+    rec = _recorder()
+    n_steps = int(12 * max(tau_l, tau_s) / model.dt)
+    trace, stepped = [], 0
+    for k in range(1, n_steps + 1):
+        _run(net, model, arrays, rec, k)
+        stepped += int(arrays.active_pos[1] >= 0)
+        trace.append(engine.membrane(model, arrays)[1] - model.e_leak)
+    assert int(arrays.state[_km.M_N_EVENTS]) == 1  # only neuron 0 fired
+    assert (stepped > 0) == (u0 > 0)
+    trace = np.array(trace)  # u at time points 1 .. n_steps
+    k = np.arange(n_steps) + 0.0  # steps since the pulse arrived (at time point 1)
+    a, c = math.exp(-model.dt / tau_l), math.exp(-model.dt / tau_s)
+    decay = u0 * np.exp(-(k + 1) * model.dt / tau_l)
+    np.testing.assert_allclose(trace, w * _g(model, k) + decay, rtol=1e-9, atol=1e-300)
+    if u0:
+        return
+    t_star = (tau_l * tau_s * math.log(tau_l / tau_s) / (tau_l - tau_s) if tau_l != tau_s
+              else tau_l)
+    peak = int(np.argmax(trace))
+    assert peak in (math.floor(t_star / model.dt), math.ceil(t_star / model.dt))
+    np.testing.assert_allclose(trace[peak], w * _g(model, peak), rtol=1e-9)
+    np.testing.assert_allclose(trace[peak], max(w * _g(model, t_star / model.dt - 0.5),
+                                                trace[peak]), rtol=1e-9)
+    # area: the grid sum plus the tail beyond the run is the exact series sum
+    if tau_l != tau_s:
+        scale = tau_l * tau_s / (model.capacitance * (tau_l - tau_s))
+        tail = w * scale * (a ** n_steps / (1 - a) - c ** n_steps / (1 - c))
+        total = w * scale * (1 / (1 - a) - 1 / (1 - c))
+    else:
+        scale = model.dt / model.capacitance
+        tail = w * scale * a ** n_steps * (n_steps * (1 - a) + a) / (1 - a) ** 2
+        total = w * scale * a / (1 - a) ** 2
+    np.testing.assert_allclose(trace.sum() + tail, total, rtol=1e-9)
+    integral = w * tau_l * tau_s / model.capacitance  # R_m w tau_s, R_m = tau_l / C
+    # a Riemann sum of a unimodal function is off by at most its peak times dt
+    assert abs(total * model.dt - integral) <= trace.max() * model.dt
+
+
+@pytest.mark.parametrize("current", [1100.0, 1500.0, 3000.0])
+def test_f_i_curve_matches_lif_formula(current):
+    """Under constant current (tau_s so long that I does not decay), the neuron fires
+    periodically with the exact discrete period, and its rate matches the LIF formula
+    1 / (refractory + tau_l ln(u_inf / (u_inf - gap))) within one step per period."""
+    model = Millman(tau_s=1e12, **QUIET)
+    gap = model.threshold - model.e_leak
+    u_inf = current * model.tau_l / model.capacitance
+    net = _Net([], [], 1)
+    arrays = engine.MillmanArrays(1, 0, model.n_sites)
+    _prime(model, arrays, 0, cur=current)
+    rec = _recorder()
+    n_steps = 20_000
+    n, _ = _run(net, model, arrays, rec, n_steps)
+    times = rec.time[:n]
+    a = math.exp(-model.dt / model.tau_l)
+    k = 1
+    while u_inf * (1 - a ** k) < gap * (1 + 1e-12):
+        k += 1
+    # first spike when u reaches gap from 0; then every max(R, 1) + k - 1 steps
+    period = max(model.refractory_steps, 1) + k - 1
+    np.testing.assert_array_equal(times, k - 1 + period * np.arange(len(times)))
+    f_lif = 1.0 / (model.refractory + model.tau_l * math.log(u_inf / (u_inf - gap)))
+    f_grid = 1.0 / (period * model.dt)
+    assert abs(f_grid - f_lif) <= f_lif * f_grid * model.dt
+    assert np.all(rec.parent_indptr[: n + 1] == 0)  # driven by no source: roots
+
+
+def test_below_rheobase_the_neuron_never_fires():
+    """u_inf < gap: no spike, and the neuron leaves the active list."""
+    model = Millman(tau_s=1e12, **QUIET)
+    arrays = engine.MillmanArrays(1, 0, model.n_sites)
+    _prime(model, arrays, 0, cur=240.0)  # u_inf = 19.2 mV < 20 mV
+    n, _ = _run(_Net([], [], 1), model, arrays, _recorder(), 5000)
+    assert n == 0
+
+
+# --------------------------------------------------------------------- vesicles
+def _star(m):
+    return _Net(np.zeros(m, np.int64), np.arange(1, m + 1), m + 1)
+
+
+def test_release_without_refill_follows_binomial_depletion():
+    """tau_recovery = inf: after k presynaptic spikes every synapse holds Binomial(n_sites,
+    (1 - p)^k) loaded sites, and spike k releases Binomial(loaded, p) vesicles."""
+    m_targets, n_sites, p = 4000, 6, 0.3
+    model = Millman(n_sites=n_sites, p_release=p, tau_recovery=math.inf, a_syn=0.0,
+                    tau_s=1e12, **QUIET)
+    net = _star(m_targets)
+    arrays = engine.MillmanArrays(m_targets + 1, m_targets, n_sites)
+    _prime(model, arrays, 0, cur=3000.0)  # fires periodically
+    rec = _recorder()
+    loaded_before = arrays.loaded.astype(np.int64).sum()
+    step, spikes = 0, 0
+    for k in range(1, 6):
+        while int(arrays.state[_km.M_N_EVENTS]) < k:
+            step += 1
+            _run(net, model, arrays, rec, step)
+        spikes = k
+        loaded = arrays.loaded.astype(np.int64)
+        released = loaded_before - loaded.sum()
+        mean = loaded_before * p
+        assert_within_z(released, mean, math.sqrt(loaded_before * p * (1 - p)),
+                        what=f"released at spike {k}")
+        loaded_before = loaded.sum()
+    q = (1 - p) ** spikes
+    counts = np.bincount(arrays.loaded, minlength=n_sites + 1)
+    assert_chisquare_fits(counts, sps.binom.pmf(np.arange(n_sites + 1), n_sites, q),
+                          what="loaded sites after 5 spikes")
+
+
+def test_stationary_loaded_fraction_under_poisson_spiking():
+    """A neuron firing as a Bernoulli process (rate f) keeps the mean loaded fraction of
+    its synapses at the exact stationary value of the per-step recursion,
+    (1 - r)(1 - p pi) / (1 - r + r p pi) with r = exp(-dt / tau_recovery), pi = f dt,
+    whose dt -> 0 limit is the mean-field 1 / (1 + p f tau_recovery) of SCIENCE.md 1.1."""
+    f, p, tau_r = 20.0, 0.5, 100.0
+    # tiny tau_s and huge a_ext: every external event fires its neuron at the next step
+    model = Millman(n_sites=4, p_release=p, tau_recovery=tau_r, a_syn=0.0, tau_s=0.01,
+                    a_ext=1e7, f_ext=f, refractory=0.0)
+    net = _star(50)
+    arrays = engine.MillmanArrays(51, 50, 4)
+    n_steps = 400_000
+    n, trace = _run(net, model, arrays, _recorder(), n_steps, seed=3)
+    pi = f * model.dt * 1e-3
+    r = math.exp(-model.dt / tau_r)
+    exact = (1 - r) * (1 - p * pi) / (1 - r + r * p * pi)
+    burn = 10_000
+    batches = trace[burn:].reshape(39, -1).mean(axis=1)
+    se = batches.std(ddof=1) / math.sqrt(len(batches))
+    assert_within_z(batches.mean(), exact, se, what="mean loaded fraction")
+    mean_field = 1.0 / (1.0 + p * f * 1e-3 * tau_r)
+    assert abs(exact - mean_field) < 2e-3 * mean_field  # O(dt) apart
+
+
+# --------------------------------------------------------------------- attribution
+def _motif(attribution, copies=1):
+    """Copies of a three-neuron motif: 0 -> 2 and 1 -> 2; neuron 0 fires at step 0,
+    neuron 1 (driven by a decaying current) at a later step; neuron 2 fires after both
+    vesicles arrived: neuron 0's input is near its PSP peak, neuron 1's still rising."""
+    model = Millman(n_sites=1, p_release=1.0, a_syn=950.0, attribution=attribution, **QUIET)
+    pre = np.concatenate([[3 * c, 3 * c + 1] for c in range(copies)])
+    post = np.concatenate([[3 * c + 2, 3 * c + 2] for c in range(copies)])
+    net = _Net(pre, post, 3 * copies)
+    arrays = engine.MillmanArrays(3 * copies, 2 * copies, 1)
+    for c in range(copies):
+        _prime(model, arrays, 3 * c, u=100.0)
+        _prime(model, arrays, 3 * c + 1, cur=2000.0)
+    return model, net, arrays
+
+
+def _motif_contributions(model, rec, n, copies=1):
+    """Events of the motif's neurons and the two contributions at neuron 2's crossing."""
+    times, neurons = rec.time[:n], rec.neuron[:n]
+    t0 = times[neurons == 0][0]
+    t1 = times[neurons == 1][0]
+    t2 = times[neurons == 2][0]
+    m = t2 + 1
+    w = model.a_syn
+    return t0, t1, t2, w * _g(model, m - (t0 + 1)), w * _g(model, m - (t1 + 1))
+
+
+@pytest.mark.parametrize("attribution", ["largest", "last"])
+def test_attribution_rules_on_a_three_neuron_motif(attribution):
+    """Neuron 2 fires because of both presynaptic spikes: "largest" picks neuron 0's (the
+    larger contribution at the crossing), "last" neuron 1's (the later input); the other
+    spike is recorded as a second parent; neuron 0 and 1 are roots."""
+    model, net, arrays = _motif(attribution)
+    rec = _recorder()
+    n, _ = _run(net, model, arrays, rec, 3000)
+    assert n == 3
+    t0, t1, t2, c0, c1 = _motif_contributions(model, rec, n)
+    assert t0 == 0 < t1 < t2 and c0 > c1 > 0.01 * (model.threshold - model.e_leak)
+    assert c0 < model.threshold - model.e_leak  # neither alone
+    e0, e1 = int(np.flatnonzero(rec.neuron[:n] == 0)[0]), int(
+        np.flatnonzero(rec.neuron[:n] == 1)[0])
+    e2 = int(np.flatnonzero(rec.neuron[:n] == 2)[0])
+    assert _parents(rec, e0) == [] and _parents(rec, e1) == []
+    expected = [e0, e1] if attribution == "largest" else [e1, e0]
+    assert _parents(rec, e2) == expected
+    assert rec.avalanche[e2] == rec.avalanche[expected[0]]
+    assert rec.generation[e2] == 1
+
+
+@pytest.mark.parametrize("attribution", ["largest", "last"])
+def test_external_input_as_primary_makes_a_root(attribution):
+    """Neuron 1 holds an external current (since time point 0) larger than the vesicle of
+    neuron 0 (arriving at point 1); together they make it fire: "largest" makes the spike
+    a root (external contributes most, no parent recorded), "last" picks neuron 0's."""
+    model = Millman(n_sites=1, p_release=1.0, a_syn=950.0, attribution=attribution, **QUIET)
+    net = _Net([0], [1], 2)
+    arrays = engine.MillmanArrays(2, 1, 1)
+    _prime(model, arrays, 0, u=100.0)
+    _prime(model, arrays, 1, ext_cur=1200.0)
+    rec = _recorder()
+    n, _ = _run(net, model, arrays, rec, 3000)
+    assert rec.neuron[:n].tolist() == [0, 1]
+    m = int(rec.time[1]) + 1
+    ext, vesicle = 1200.0 * _g(model, m), 950.0 * _g(model, m - 1)
+    assert ext > vesicle > 0.01 * (model.threshold - model.e_leak)
+    assert _parents(rec, 1) == ([] if attribution == "largest" else [0])
+
+
+def test_proportional_rule_draws_in_proportion_to_contributions():
+    """"proportional" picks each source with probability contribution / total: over many
+    identical motifs the fraction choosing neuron 0's spike is c0 / (c0 + c1)."""
+    copies = 3000
+    model, net, arrays = _motif("proportional", copies=copies)
+    rec = _recorder()
+    n, _ = _run(net, model, arrays, rec, 3000, seed=11)
+    assert n == 3 * copies
+    neurons = rec.neuron[:n]
+    third = np.flatnonzero(neurons % 3 == 2)
+    primaries = rec.parent_ids[rec.parent_indptr[third]]
+    chose_first = np.mean(neurons[primaries] % 3 == 0)
+    sub_rec = _recorder()
+    m_model, m_net, m_arrays = _motif("largest")
+    m = _run(m_net, m_model, m_arrays, sub_rec, 3000)[0]
+    _, _, _, c0, c1 = _motif_contributions(m_model, sub_rec, m)
+    share = c0 / (c0 + c1)
+    assert_within_z(chose_first, share, math.sqrt(share * (1 - share) / copies),
+                    what="fraction attributed to neuron 0")
+
+
+def test_same_seed_same_run_and_chunking_does_not_matter():
+    """Bit-for-bit identical events whatever the chunk size."""
+    net = netaval.Network.from_edges(np.array([0, 1, 2, 3, 4, 0]), np.array([1, 2, 3, 4, 0, 3]),
+                                     n_nodes=5)
+    model = Millman(a_syn=900.0, f_ext=200.0, attribution="proportional")
+    out = []
+    for chunk in (4096, 7):
+        arrays = engine.MillmanArrays(5, net.n_edges, model.n_sites)
+        rec = _recorder()
+        n, trace = _run(net, model, arrays, rec, 5000, seed=5, chunk_steps=chunk)
+        out.append((rec.time[:n].copy(), rec.neuron[:n].copy(),
+                    rec.parent_ids[: rec.parent_indptr[n]].copy(), trace))
+    assert len(out[0][0]) > 20
+    for x, y in zip(out[0], out[1], strict=True):
+        np.testing.assert_array_equal(x, y)
