@@ -232,3 +232,53 @@ def membrane(model, arrays: MillmanArrays) -> np.ndarray:
     u[lazy] = u[lazy] * ak + arrays.cur[lazy] * gk
     u[k < 0] = 0.0  # refractory
     return model.e_leak + u
+
+
+_STATUS = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events"}
+
+
+def run_engine(model, task, recorder):
+    """The `Millman` engine for `netaval.simulate` (see `netaval.models._engine`)."""
+    from netaval.models._engine import Outcome, Recorder, State
+
+    network = task.network
+    n, n_edges = network.n_nodes, network.n_edges
+    full = recorder if recorder.record else Recorder(recorder.capacity, False,
+                                                     limit=recorder.limit)
+    carried = 0
+    if task.initial_state is not None:
+        previous = task.initial_state.model
+        for name in ("dt", "n_sites"):
+            if getattr(previous, name) != getattr(model, name):
+                raise InvalidParameterError(
+                    f"The 'initial_state' parameter of simulate was made with {name}="
+                    f"{getattr(previous, name)!r}; a Millman run continuing it must keep it "
+                    f"(got {name}={getattr(model, name)!r}).")
+        carried = task.initial_state.n_active
+        arrays = MillmanArrays.from_arrays(task.initial_state.arrays, n, n_edges,
+                                           model.n_sites, carried)
+        full.write_roots(0, task.initial_state.time, task.initial_state.neuron)
+        arrays.state[_km.M_N_EVENTS] = carried
+        arrays.state[_km.M_NEXT_AV] = carried
+    else:
+        arrays = MillmanArrays(n, n_edges, model.n_sites)
+    status, trace = advance(network, model, arrays, full, protocol=task.protocol,
+                            n_steps=task.limit, n_avalanches=task.n_avalanches,
+                            max_events=task.max_events, initial=task.initial, rng=task.rng,
+                            chunk_steps=task.chunk_steps, progress=task.progress)
+    n_ev = int(arrays.state[_km.M_N_EVENTS])
+    end_time = int(arrays.state[_km.M_T])
+    _, events = arrays.sources()
+    ids = np.unique(events)  # events still remembered: they can still cause firings
+    alive = np.unique(full.avalanche[ids]).astype(np.int32)
+    event_map = np.full(n_ev, -1, np.int32)
+    event_map[ids] = np.arange(len(ids), dtype=np.int32)
+    final = State(model=model, network=network, neuron=full.neuron[ids].astype(np.int32),
+                  time=full.time[ids] - end_time,
+                  arrays=arrays.to_arrays(end_time, event_map))
+    if full is not recorder:
+        recorder.grow_events(n_ev, 0)
+        recorder.time[:n_ev] = full.time[:n_ev]
+        recorder.neuron[:n_ev] = full.neuron[:n_ev]
+    return Outcome(n_events=n_ev, end_time=end_time, status=_STATUS[status], alive=alive,
+                   final_state=final), trace

@@ -171,6 +171,18 @@ f_ext=10.0, dt=0.1, attribution='largest')
     continuous_time = False
 
     @property
+    def drive(self) -> float:
+        """The external rate f_ext (Hz): what `netaval.simulate` calls the drive."""
+        return self.f_ext
+
+    def engine(self, task, recorder):
+        """Run the dynamics for `netaval.simulate` (see `netaval.models._engine`)."""
+        from netaval.models._millman_engine import run_engine
+
+        outcome, _ = run_engine(self, task, recorder)
+        return outcome
+
+    @property
     def refractory_steps(self) -> int:
         """The refractory period in whole steps (Brian2's rounding)."""
         return int(self.refractory / self.dt + 1e-3)
