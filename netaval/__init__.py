@@ -30,15 +30,19 @@ _EXPORTS = {
     "InvalidParameterError": "netaval.errors",
     "InvariantError": "netaval.errors",
     "MalformedNetworkError": "netaval.errors",
+    "Millman": "netaval.models",
     "MissingRecordError": "netaval.errors",
     "NetavalError": "netaval.errors",
     "NetavalWarning": "netaval.errors",
     "Network": "netaval.network",
     "Run": "netaval.run",
     "RunawayActivityError": "netaval.errors",
+    "UpDown": "netaval.updown",
     "load": "netaval.io",
+    "population_rate": "netaval.updown",
     "simulate": "netaval.simulate",
     "Spikes": "netaval.spikes",
+    "up_down": "netaval.updown",
 }
 
 #: Public submodules, imported on first access as ``netaval.<name>``.
@@ -53,6 +57,7 @@ __all__ = [
     "InvalidParameterError",
     "InvariantError",
     "MalformedNetworkError",
+    "Millman",
     "MissingRecordError",
     "NetavalError",
     "NetavalWarning",
@@ -60,13 +65,16 @@ __all__ = [
     "Run",
     "RunawayActivityError",
     "Spikes",
+    "UpDown",
     "binning",
     "io",
     "load",
     "plot",
+    "population_rate",
     "simulate",
     "stats",
     "study",
+    "up_down",
 ]
 
 

@@ -70,6 +70,10 @@ class Run:
         returns them.
     out : str or None
         The directory the full record was streamed to (``simulate(..., out=...)``).
+    series : dict of str to ndarray
+        Per-step measurements of the model beyond the events, one value per simulated
+        step (`Millman`: ``"loaded_fraction"``, the mean fraction of loaded release sites
+        at the end of each step). Not saved by `Run.save`.
     """
 
     events: Events | None
@@ -88,6 +92,7 @@ class Run:
     record: str = "events"
     summaries: Avalanches | None = None
     out: str | None = None
+    series: dict[str, NDArray] = field(default_factory=dict, repr=False)
 
     @property
     def n_events(self) -> int:

@@ -9,6 +9,7 @@ from stats import assert_chisquare_fits, assert_within_z
 
 import netaval
 from netaval._kernels import millman as _km
+from netaval.models import Recorder
 from netaval.models import _millman_engine as engine
 from netaval.models.millman import Millman
 
@@ -16,8 +17,6 @@ QUIET = {"f_ext": 0.0}
 
 
 def _recorder():
-    from netaval.models._engine import Recorder
-
     return Recorder(1 << 10, False, limit=1 << 40)
 
 
@@ -319,3 +318,127 @@ def test_same_seed_same_run_and_chunking_does_not_matter():
     assert len(out[0][0]) > 20
     for x, y in zip(out[0], out[1], strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+# --------------------------------------------------------------------- through simulate
+from netaval._validation import invalid_values  # noqa: E402
+from netaval.errors import InvalidParameterError  # noqa: E402
+from netaval.models.millman import _CONSTRAINTS  # noqa: E402
+
+INVALID = [(name, bad) for name, constraint in _CONSTRAINTS.items()
+           for bad in invalid_values(constraint)]
+
+
+@pytest.mark.parametrize(("name", "bad"), INVALID, ids=[f"{n}-{b!r}" for n, b in INVALID])
+def test_invalid_parameter_is_refused_naming_it(name, bad):
+    """Every invalid value raises InvalidParameterError naming the parameter and Millman."""
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of Millman"):
+        Millman(**{name: bad})
+
+
+@pytest.mark.parametrize("name", ["capacitance", "tau_l", "e_leak", "threshold", "tau_s",
+                                  "a_syn", "a_ext", "f_ext", "dt", "refractory"])
+def test_infinite_parameters_are_refused(name):
+    """Only tau_recovery may be infinite (no refill)."""
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of Millman"):
+        Millman(**{name: math.inf})
+    assert Millman(tau_recovery=math.inf).tau_recovery == math.inf
+
+
+def test_threshold_and_external_rate_combinations_are_refused():
+    with pytest.raises(InvalidParameterError, match="'threshold' parameter of Millman"):
+        Millman(threshold=-70.0)
+    with pytest.raises(InvalidParameterError, match="'f_ext' parameter of Millman"):
+        Millman(f_ext=10_000.0)
+
+
+def test_registered_and_round_trips_through_save(tmp_path):
+    """netaval.models.get("millman") is Millman; a saved run reloads its parameters."""
+    assert netaval.models.get("millman") is Millman is netaval.Millman
+    net = netaval.Network.from_edges([0, 1], [1, 0], n_nodes=2)
+    model = Millman(a_syn=900.0, f_ext=300.0, attribution="last")
+    run = netaval.simulate(net, model, n_steps=2000, seed=1)
+    run.save(tmp_path / "run.parquet")
+    loaded = netaval.load(tmp_path / "run.parquet")
+    assert loaded.model == model
+    np.testing.assert_array_equal(loaded.events.parent_ids, run.events.parent_ids)
+
+
+def _bookkeeping(run):
+    events = run.events
+    n = events.n_events
+    roots = int(events.is_root.sum())
+    sizes = np.bincount(events.avalanche, minlength=events.n_avalanches)
+    return n, roots, sizes
+
+
+@pytest.mark.parametrize("attribution", ["largest", "last", "proportional"])
+def test_random_network_run_keeps_the_causal_invariants_and_identities(attribution):
+    """On a random graph in the up state: every parent is an earlier spike of a
+    presynaptic neuron (Events.check_invariants), generation = 1 + parent's, and the
+    identities of SCIENCE.md 2.4 hold exactly: spikes with a parent = (1 - f_ext) x all
+    spikes, number of avalanches = roots, mean size over all avalanches = 1 / f_ext."""
+    import topologies
+
+    net = topologies.random(500, k=7.5, seed=2)
+    run = netaval.simulate(net, Millman(a_syn=330.0, attribution=attribution),
+                           n_steps=6000, seed=3)
+    run.events.check_invariants(net)
+    n, roots, sizes = _bookkeeping(run)
+    assert n > 10_000 and 0 < roots < n
+    f_ext = roots / n
+    assert run.events.n_avalanches == roots
+    assert int((~run.events.is_root).sum()) == n - roots
+    assert sizes.sum() == n and sizes.mean() * f_ext == pytest.approx(1.0, rel=1e-12)
+    assert run.events.n_parents.max() > 1  # several contributing spikes recorded
+    assert len(run.series["loaded_fraction"]) == 6000
+
+
+def test_continuation_carries_the_remembered_spikes():
+    """A run continued from final_state starts with the remembered presynaptic spikes as
+    carried roots (negative times), keeps the up state going, and keeps the invariants."""
+    import topologies
+
+    net = topologies.random(500, k=7.5, seed=2)
+    model = Millman(a_syn=330.0)
+    first = netaval.simulate(net, model, n_steps=5000, seed=3)
+    second = netaval.simulate(net, model, n_steps=3000, seed=4,
+                              initial_state=first.final_state)
+    carried = second.protocol_params["n_carried"]
+    assert carried > 0 and np.all(second.events.time[:carried] < 0)
+    second.events.check_invariants(net)
+    rate_first = netaval.population_rate(first)[-1000:].mean()
+    rate_second = netaval.population_rate(second)[:1000].mean()
+    assert rate_first > 50 and rate_second > 50
+    assert second.series["loaded_fraction"][0] == pytest.approx(
+        first.series["loaded_fraction"][-1], abs=0.05)
+    with pytest.raises(InvalidParameterError, match="dt"):
+        netaval.simulate(net, Millman(dt=0.05), n_steps=10,
+                         initial_state=first.final_state)
+
+
+def test_spreading_stops_when_no_neuron_can_fire():
+    """Spreading: the initial neurons fire at step 0 as roots; without external input the
+    run stops once no neuron can reach threshold."""
+    net = netaval.Network.from_edges([0, 1], [1, 2], n_nodes=3)
+    run = netaval.simulate(net, Millman(n_sites=1, p_release=1.0, a_syn=3000.0, f_ext=0.0),
+                           protocol="spreading", initial=[0])
+    assert run.events.neuron.tolist() == [0, 1, 2]
+    assert run.events.primary_parent.tolist() == [-1, 0, 1]
+    assert run.end_time < 1000 and run.alive_avalanches.tolist() == []
+
+
+def test_up_down_states_and_dwell_times():
+    """up_down thresholds the smoothed rate; dwell times are the complete periods."""
+    net = netaval.Network.from_edges([], [], n_nodes=4)
+    activity = np.zeros(3000, np.int64)
+    activity[1000:1500] = 1  # 0.25 spikes per neuron per step: 2500 Hz
+    activity[2000:2600] = 1
+    run = netaval.Run(netaval.Events.empty(), activity, Millman(), net.provenance, 1, "driven",
+                      end_time=3000)
+    states = netaval.up_down(run, threshold=100.0, window=0.0)
+    np.testing.assert_array_equal(states.up_dwell, [50.0, 60.0])
+    np.testing.assert_array_equal(states.down_dwell, [50.0])
+    assert states.n_transitions == 4 and states.fraction_up == pytest.approx(1100 / 3000)
+    with pytest.raises(InvalidParameterError, match="'threshold' parameter of up_down"):
+        netaval.up_down(run, threshold=-1.0)

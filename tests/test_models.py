@@ -40,8 +40,9 @@ def test_models_are_frozen_and_importable_from_netaval():
 
 
 def test_registry_lists_and_gets_models():
-    """available() lists both models; get(name)(**params) builds one."""
-    assert available() == ["branching", "contact_process"]
+    """available() lists the built-in models, sorted; get(name)(**params) builds one."""
+    names = available()
+    assert names == sorted(names) and {"branching", "contact_process", "millman"} <= set(names)
     assert get("branching")(sigma=0.7) == Branching(sigma=0.7)
     assert get("contact_process") is ContactProcess
 

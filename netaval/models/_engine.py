@@ -194,6 +194,9 @@ class Outcome:
         Avalanches that could still produce events.
     final_state : State or None
         State to continue from (None: the model cannot be continued).
+    series : dict of str to ndarray
+        Per-step measurements beyond the events (discrete time, one value per simulated
+        step), passed on as `Run.series`; e.g. `Millman`'s ``"loaded_fraction"``.
     """
 
     n_events: int
@@ -201,6 +204,7 @@ class Outcome:
     status: str
     alive: NDArray[np.int32]
     final_state: State | None = None
+    series: Mapping[str, NDArray] = field(default_factory=dict)
 
 
 def _grow(array: np.ndarray, size: int, keep: int) -> np.ndarray:

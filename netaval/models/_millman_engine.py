@@ -238,7 +238,8 @@ _STATUS = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events"}
 
 
 def run_engine(model, task, recorder):
-    """The `Millman` engine for `netaval.simulate` (see `netaval.models._engine`)."""
+    """The `Millman` engine for `netaval.simulate` (see `netaval.models._engine`): an
+    `Outcome` whose series ``"loaded_fraction"`` is the mean loaded fraction per step."""
     from netaval.models._engine import Outcome, Recorder, State
 
     network = task.network
@@ -270,7 +271,10 @@ def run_engine(model, task, recorder):
     end_time = int(arrays.state[_km.M_T])
     _, events = arrays.sources()
     ids = np.unique(events)  # events still remembered: they can still cause firings
-    alive = np.unique(full.avalanche[ids]).astype(np.int32)
+    if status == _kb.DONE:  # silent without input: no avalanche can grow any more
+        alive = np.zeros(0, np.int32)
+    else:
+        alive = np.unique(full.avalanche[ids]).astype(np.int32)
     event_map = np.full(n_ev, -1, np.int32)
     event_map[ids] = np.arange(len(ids), dtype=np.int32)
     final = State(model=model, network=network, neuron=full.neuron[ids].astype(np.int32),
@@ -281,4 +285,4 @@ def run_engine(model, task, recorder):
         recorder.time[:n_ev] = full.time[:n_ev]
         recorder.neuron[:n_ev] = full.neuron[:n_ev]
     return Outcome(n_events=n_ev, end_time=end_time, status=_STATUS[status], alive=alive,
-                   final_state=final), trace
+                   final_state=final, series={"loaded_fraction": trace})

@@ -179,8 +179,7 @@ f_ext=10.0, dt=0.1, attribution='largest')
         """Run the dynamics for `netaval.simulate` (see `netaval.models._engine`)."""
         from netaval.models._millman_engine import run_engine
 
-        outcome, _ = run_engine(self, task, recorder)
-        return outcome
+        return run_engine(self, task, recorder)
 
     @property
     def refractory_steps(self) -> int:
