@@ -251,7 +251,7 @@ def test_attribution_rules_on_a_three_neuron_motif(attribution):
     n, _ = _run(net, model, arrays, rec, 3000)
     assert n == 3
     t0, t1, t2, c0, c1 = _motif_contributions(model, rec, n)
-    assert t0 == 0 < t1 < t2 and c0 > c1 > 0.01 * (model.threshold - model.e_leak)
+    assert t0 == 0 < t1 < t2 and c0 > c1 > _km.PARENT_FRACTION * (model.threshold - model.e_leak)
     assert c0 < model.threshold - model.e_leak  # neither alone
     e0, e1 = int(np.flatnonzero(rec.neuron[:n] == 0)[0]), int(
         np.flatnonzero(rec.neuron[:n] == 1)[0])
@@ -278,7 +278,7 @@ def test_external_input_as_primary_makes_a_root(attribution):
     assert rec.neuron[:n].tolist() == [0, 1]
     m = int(rec.time[1]) + 1
     ext, vesicle = 1200.0 * _g(model, m), 950.0 * _g(model, m - 1)
-    assert ext > vesicle > 0.01 * (model.threshold - model.e_leak)
+    assert ext > vesicle > _km.PARENT_FRACTION * (model.threshold - model.e_leak)
     assert _parents(rec, 1) == ([] if attribution == "largest" else [0])
 
 

@@ -90,7 +90,7 @@ MAX_SOURCES = 32
 FORGET = 1e-3
 #: Other presynaptic sources are recorded as parents when their contribution at the
 #: crossing is at least ``PARENT_FRACTION * gap``.
-PARENT_FRACTION = 0.01
+PARENT_FRACTION = 0.05
 
 # slots of the int64 state array
 M_T = 0            # next step to simulate

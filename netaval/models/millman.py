@@ -98,8 +98,9 @@ class Millman:
         of each to V at the crossing: the largest; the last input before the crossing
         (ties in the same step: the largest of them); or drawn with probability
         proportional to the contributions. A spike whose chosen source is external is a
-        root. The other presynaptic spikes contributing at least 1% of
-        ``threshold - e_leak`` are recorded as further parents, after the primary one.
+        root. The other presynaptic spikes contributing at least 5% of
+        ``threshold - e_leak`` (1 mV with the defaults, under a third of one vesicle's
+        PSP peak) are recorded as further parents, after the primary one.
 
     Notes
     -----
