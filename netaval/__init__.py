@@ -43,6 +43,7 @@ _EXPORTS = {
     "simulate": "netaval.simulate",
     "Spikes": "netaval.spikes",
     "up_down": "netaval.updown",
+    "rebuild_network": "netaval.rebuild",
 }
 
 #: Public submodules, imported on first access as ``netaval.<name>``.
@@ -71,6 +72,7 @@ __all__ = [
     "load",
     "plot",
     "population_rate",
+    "rebuild_network",
     "simulate",
     "stats",
     "study",

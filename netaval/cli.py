@@ -4,6 +4,8 @@ Examples (shell)::
 
     netaval run --topology random --param k=10 --model branching --param sigma=1.0 \\
         --param drive=0.001 --n-nodes 10000 --n-steps 10000 --seed 1 --out run.parquet
+    netaval run --network connectome.graphml --model branching --param sigma=1.0 \\
+        --param normalization=spectral --param drive=0.001 --n-steps 10000 --out mine.parquet
     netaval info run.parquet
     netaval export run.parquet --largest 10 -o largest/      # one file per avalanche
     netaval export run.parquet --avalanche 42 -o a42.graphml
@@ -117,19 +119,26 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     run = sub.add_parser(
-        "run", help="simulate a model on a generated network and save the run",
-        description="Build a network, simulate a model on it, save the run (Parquet) and "
-                    "print a summary. --param key=value after --topology belongs to the "
+        "run", help="simulate a model on a generated network or a network file, save the run",
+        description="Build a network (--topology NAME --n-nodes N) or read one (--network "
+                    "FILE), simulate a model on it, save the run (Parquet) and print a "
+                    "summary. --param key=value after --topology belongs to the "
                     "topology, after --model to the model; values parse as int, float, "
                     "true/false, none, or text.")
     run.set_defaults(topology_params={}, model_params={}, _param_owner=None)
-    run.add_argument("--topology", required=True, action=_OwnerAction, metavar="NAME",
-                     help="topology generator (see 'netaval topologies')")
+    source = run.add_mutually_exclusive_group(required=True)
+    source.add_argument("--topology", action=_OwnerAction, metavar="NAME",
+                        help="topology generator (see 'netaval topologies')")
+    source.add_argument("--network", metavar="FILE",
+                        help="your network: GraphML, CSV/TSV/whitespace edge list, Matrix "
+                             "Market (.mtx) or scipy .npz (see netaval.io.read_network); the "
+                             "run stores it")
     run.add_argument("--model", required=True, action=_OwnerAction, metavar="NAME",
                      help="model (see 'netaval models')")
     run.add_argument("--param", action=_ParamAction, metavar="KEY=VALUE",
                      help="a parameter of the preceding --topology or --model (repeatable)")
-    run.add_argument("--n-nodes", type=_count, required=True, metavar="N", help="network size")
+    run.add_argument("--n-nodes", type=_count, metavar="N",
+                     help="network size (with --topology)")
     run.add_argument("--protocol", default="driven", choices=["driven", "spreading", "isolated"],
                      help="simulation protocol (default: driven)")
     run.add_argument("--n-steps", type=_count, metavar="N", help="time steps (discrete models)")
@@ -147,6 +156,9 @@ def _build_parser() -> argparse.ArgumentParser:
                           "derived from it (default: fresh entropy, printed)")
     run.add_argument("--out", "-o", required=True, metavar="PATH", help="output run file")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument("--include-network", action="store_true",
+                     help="store the generated network in the run file (always done with "
+                          "--network)")
 
     info = sub.add_parser("info", help="summarise a saved run",
                           description="Print the summary of a run saved by 'netaval run'.")
@@ -276,10 +288,19 @@ def _command_run(args: argparse.Namespace) -> None:
                                                         % 2**63)
     topology_seed, dynamics_seed = (int(s) for s in
                                     np.random.SeedSequence(seed).generate_state(2))
-    topologies.get(args.topology)  # an unknown name fails first, then the model's parameters
-    model = _make_model(args.model, args.model_params)
-    network = topologies.generate(args.topology, args.n_nodes, seed=topology_seed,
-                                  **args.topology_params)
+    if args.network is not None:
+        if args.n_nodes is not None:
+            raise netaval.InvalidParameterError("--n-nodes applies to --topology; the size of "
+                                                f"--network {args.network!r} is in the file.")
+        model = _make_model(args.model, args.model_params)
+        network = netaval.io.read_network(args.network)
+    else:
+        if args.n_nodes is None:
+            raise netaval.InvalidParameterError("--topology needs --n-nodes N.")
+        topologies.get(args.topology)  # an unknown name fails first, then the model's params
+        model = _make_model(args.model, args.model_params)
+        network = topologies.generate(args.topology, args.n_nodes, seed=topology_seed,
+                                      **args.topology_params)
     options = {name: getattr(args, name) for name in
                ("n_steps", "duration", "n_avalanches", "max_events")
                if getattr(args, name) is not None}
@@ -296,9 +317,10 @@ def _command_run(args: argparse.Namespace) -> None:
     except netaval.RunawayActivityError as exc:
         raise netaval.RunawayActivityError(
             f"{exc} On the command line: --max-events N or --on-max-events truncate.") from None
-    run.save(args.out)
+    run.save(args.out, include_network=args.include_network or args.network is not None)
     print(summary(run))
-    print(f"seed: {seed} (network seed {topology_seed}, dynamics seed {dynamics_seed})")
+    print(f"seed: {seed} (" + ("" if args.network else f"network seed {topology_seed}, ")
+          + f"dynamics seed {dynamics_seed})")
     print(f"saved: {args.out}")
 
 

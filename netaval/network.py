@@ -70,6 +70,10 @@ class Network:
         Generator parameters (provenance).
     seed_entropy : int, optional
         Entropy of the seed the generator used (provenance), so the graph can be rebuilt.
+    node_labels : array-like, shape (n_nodes,), optional
+        The nodes' ids in the source they were read from (`netaval.io.read_network`
+        relabels ids that are not ``0..n_nodes-1``): node ``i`` is ``node_labels[i]``.
+        None when the nodes are numbered ``0..n_nodes-1`` at the source.
 
     Raises
     ------
@@ -97,6 +101,7 @@ class Network:
     topology: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     seed_entropy: int | None = None
+    node_labels: NDArray | None = None
 
     def __post_init__(self) -> None:
         indptr = _as_index_array("indptr", self.indptr, np.int64)
@@ -155,6 +160,13 @@ class Network:
         object.__setattr__(self, "directed", bool(self.directed))
         object.__setattr__(self, "positions", positions)
         object.__setattr__(self, "params", dict(self.params))
+        if self.node_labels is not None:
+            labels = np.array(self.node_labels)
+            if labels.shape != (n_nodes,) or labels.dtype.hasobject:
+                raise MalformedNetworkError(
+                    f"'node_labels' must be an array of numbers or strings of shape "
+                    f"(n_nodes,) = ({n_nodes},). Got {labels.dtype} of shape {labels.shape}.")
+            object.__setattr__(self, "node_labels", sealed(labels))
 
     @staticmethod
     def _checked_weights(weights: ArrayLike | None, n_edges: int) -> NDArray[np.float64]:

@@ -16,6 +16,7 @@ from netaval.events import Events
 if TYPE_CHECKING:
     from netaval.avalanches import Avalanches
     from netaval.models._engine import State
+    from netaval.network import Network
 
 __all__ = ["Run"]
 
@@ -74,6 +75,10 @@ class Run:
         Per-step measurements of the model beyond the events, one value per simulated
         step (`Millman`: ``"loaded_fraction"``, the mean fraction of loaded release sites
         at the end of each step). Not saved by `Run.save`.
+    network_data : Network or None
+        The network the run was simulated on (set by `netaval.simulate`; given back by
+        `netaval.load` for runs saved with ``include_network=True``; otherwise
+        `netaval.rebuild_network` regenerates it from `network`).
     """
 
     events: Events | None
@@ -93,6 +98,7 @@ class Run:
     summaries: Avalanches | None = None
     out: str | None = None
     series: dict[str, NDArray] = field(default_factory=dict, repr=False)
+    network_data: Network | None = field(default=None, repr=False)
 
     @property
     def n_events(self) -> int:
@@ -118,8 +124,15 @@ class Run:
 
         return Avalanches.from_run(self)
 
-    def save(self, path: str | PathLike) -> None:
-        """Write the run to ``path`` atomically (see `netaval.load`)."""
+    def save(self, path: str | PathLike, *, include_network: bool = False) -> None:
+        """Write the run to ``path`` atomically (see `netaval.load`).
+
+        Parameters
+        ----------
+        path : str or path-like
+        include_network : bool, default False
+            Store `network_data` with the run (see `netaval.io.save_run`).
+        """
         from netaval.io import save_run
 
         if self.events is None:
@@ -128,7 +141,7 @@ class Run:
                 f"record={self.record!r}"
                 + (f" and its full record is already saved in {self.out!r}." if self.out
                    else " and kept no events to save."))
-        save_run(self, path)
+        save_run(self, path, include_network=include_network)
 
     def __repr__(self) -> str:
         return (f"Run(protocol={self.protocol!r}, model={self.model!r}, "

@@ -311,7 +311,8 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
                seed=run_seed, protocol=protocol, protocol_params=protocol_params,
                wall_time=wall, truncated=outcome.status == "max_events", end_time=end_time,
                alive_avalanches=outcome.alive, rng_state=rng_state,
-               final_state=outcome.final_state, series=dict(outcome.series))
+               final_state=outcome.final_state, series=dict(outcome.series),
+               network_data=network)
 
 
 def _is_model(model: Any) -> bool:

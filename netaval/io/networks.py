@@ -1,0 +1,386 @@
+"""Networks in: `read_network` for GraphML, CSV/TSV/whitespace edge lists, Matrix Market, .npz.
+
+Every reader returns a canonical `netaval.Network` (row = presynaptic neuron) whose
+provenance says where it came from (``topology="file"``, ``params`` with the file's
+name, format, weight attribute and SHA-256), so a run on it records its source and
+`netaval.rebuild_network` can re-read and verify it. Node ids that are not
+``0..n_nodes-1`` are relabelled in sorted order (numbers) or file order (strings), and
+the original ids are kept as `Network.node_labels`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from os import PathLike
+from typing import Any
+
+import numpy as np
+
+from netaval._validation import Boolean, Options, check_param
+from netaval.errors import CorruptFileError, InvalidParameterError, MalformedNetworkError
+from netaval.network import Network
+
+__all__ = ["read_network", "FORMATS"]
+
+OWNER = "read_network"
+#: Formats `read_network` reads, and the suffixes that select them.
+FORMATS = {"graphml": (".graphml", ".xml"), "csv": (".csv",), "tsv": (".tsv", ".tab"),
+           "edgelist": (".txt", ".edges", ".edgelist", ".el"), "mtx": (".mtx", ".mm"),
+           "npz": (".npz",)}
+SOURCE_NAMES = ("source", "src", "from", "pre", "presynaptic", "i", "node1", "u")
+TARGET_NAMES = ("target", "dst", "to", "post", "postsynaptic", "j", "node2", "v")
+
+
+def read_network(path: str | PathLike, *, format: str | None = None, weight: str | None = "weight",
+                 directed: bool | None = None) -> Network:
+    """Read a network (connectome) from a file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file. Its suffix chooses the format unless ``format`` is given.
+    format : {"graphml", "csv", "tsv", "edgelist", "mtx", "npz"}, optional
+        ``"graphml"`` (``.graphml``, ``.xml``: files written by netaval, networkx, igraph,
+        Gephi); ``"csv"`` / ``"tsv"`` / ``"edgelist"`` (comma, tab, whitespace separated
+        ``source target [weight]`` rows, with or without a header row, ``#`` comments;
+        ``.csv``, ``.tsv``, ``.txt``, ``.edges``); ``"mtx"`` (Matrix Market, ``.mtx``);
+        ``"npz"`` (``scipy.sparse.save_npz``). Matrices are read with row = presynaptic
+        neuron, entry = weight.
+    weight : str or None, default "weight"
+        GraphML edge attribute, or header column of an edge list, holding the weights.
+        An edge list without header takes its third column. A GraphML file without that
+        attribute, or an edge list without weight column, gives weight 1; an explicitly
+        named attribute or column that does not exist is an error. None: every edge
+        weight 1.
+    directed : bool, optional
+        Default: from the file (GraphML's ``edgedefault``, Matrix Market's ``symmetric``
+        qualifier); edge lists and .npz are directed. ``False`` for an edge list stores
+        each row in both directions; for a matrix it requires a symmetric one.
+
+    Returns
+    -------
+    Network
+        With provenance ``topology="file"``, ``params={"file", "format", "weight",
+        "sha256"}`` and `Network.node_labels` when the ids were relabelled.
+
+    Raises
+    ------
+    CorruptFileError
+        When the file cannot be parsed: the message gives the line and the reason.
+    MalformedNetworkError
+        When the file parses but is not a valid network (a negative or non-finite
+        weight, a repeated edge, a non-square matrix); edge lists name the line.
+    InvalidParameterError
+        An unknown format or suffix, a named weight attribute that is absent.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "edges.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("pre,post,weight\\n10,20,0.5\\n20,30,1.5\\n")
+    >>> net = netaval.io.read_network(path)
+    >>> net.n_nodes, net.n_edges, net.node_labels.tolist(), net.weights.tolist()
+    (3, 2, [10, 20, 30], [0.5, 1.5])
+    """
+    check_param(OWNER, "format", format, Options((None, *FORMATS)))
+    if directed is not None:
+        check_param(OWNER, "directed", directed, Boolean())
+    if weight is not None and not isinstance(weight, str):
+        raise InvalidParameterError(f"The 'weight' parameter of {OWNER} must be a str or None. "
+                                    f"Got {weight!r} instead.")
+    if not isinstance(path, str | PathLike):
+        raise InvalidParameterError(f"The 'path' parameter of {OWNER} must be a path. Got "
+                                    f"{type(path).__name__} instead.")
+    target = os.fspath(path)
+    if format is None:
+        suffix = os.path.splitext(target)[1].lower()
+        format = next((name for name, suffixes in FORMATS.items() if suffix in suffixes), None)
+        if format is None:
+            raise InvalidParameterError(
+                f"The 'format' parameter of {OWNER} is needed for {target!r}: its suffix "
+                f"{suffix!r} is none of {sorted(s for v in FORMATS.values() for s in v)}.")
+    if not os.path.isfile(target):
+        raise FileNotFoundError(f"No such file: {target!r}")
+    reader = {"graphml": _read_graphml, "mtx": _read_mtx, "npz": _read_npz}.get(format)
+    if reader is None:
+        sep = {"csv": ",", "tsv": "\t", "edgelist": None}[format]
+        fields = _read_edge_list(target, sep, weight, directed)
+    else:
+        fields = reader(target, weight, directed)
+    provenance = {"topology": "file", "params": {
+        "file": os.path.basename(target), "format": format, "weight": weight,
+        "sha256": file_digest(target)}}
+    return Network(**fields, **provenance)
+
+
+def file_digest(path: str | PathLike) -> str:
+    """SHA-256 of a file's bytes, in hex (read in 1 MiB blocks).
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "empty")
+    >>> open(path, "wb").close()
+    >>> netaval.io.networks.file_digest(path)[:16]
+    'e3b0c44298fc1c14'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------- relabelling
+def _relabel(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Node indices for ``ids`` and the labels (None when the ids already are 0..n-1)."""
+    if ids.dtype.kind in "iu":
+        labels, index = np.unique(ids, return_inverse=True)
+        if len(labels) == 0 or (labels[0] == 0 and labels[-1] == len(labels) - 1):
+            return index.astype(np.int64), None
+        return index.astype(np.int64), labels
+    labels, first, index = np.unique(ids, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # strings keep the order they first appear in
+    rank = np.empty(len(labels), np.int64)
+    rank[order] = np.arange(len(labels))
+    return rank[index], labels[order]
+
+
+def _integers_if_possible(values: np.ndarray) -> np.ndarray:
+    """Strings that all spell integers become int64; anything else stays as stripped str."""
+    text = np.char.strip(values.astype(str))
+    if text.size and all(re.fullmatch(r"[+-]?\d+", v) for v in text[:1000]):
+        try:
+            return text.astype(np.int64)
+        except (ValueError, OverflowError):
+            pass
+    return text
+
+
+# ---------------------------------------------------------------------- edge lists
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_header(rows: list[list[str]], weight: str | None) -> bool:
+    """A first row naming columns: a known column name, or text where later rows have numbers."""
+    first = [f.lower() for f in rows[0]]
+    if set(first) & {*SOURCE_NAMES, *TARGET_NAMES, (weight or "weight").lower()}:
+        return True
+    if len(rows) < 2:
+        return not all(_is_number(f) for f in first[:2])
+    second = rows[1]
+    return any(not _is_number(a) and _is_number(b) for a, b in zip(first, second, strict=False))
+
+
+def _read_edge_list(path: str, sep: str | None, weight: str | None, directed: bool | None):
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        raw = handle.read().splitlines()
+    rows, lines = [], []
+    for number, text in enumerate(raw, start=1):
+        stripped = text.strip()
+        if not stripped or stripped.startswith(("#", "%")):
+            continue
+        rows.append([field.strip() for field in stripped.split(sep)])
+        lines.append(number)
+    if not rows:
+        raise CorruptFileError(f"{path}: the file holds no edges.")
+    header = rows[0] if _is_header(rows, weight) else None
+    if header is not None:
+        rows, lines, header_line = rows[1:], lines[1:], lines[0]
+        if not rows:
+            raise CorruptFileError(f"{path}: the file holds a header (line {header_line}) "
+                                   "but no edges.")
+    width = len(header) if header is not None else len(rows[0])
+    for fields, number in zip(rows, lines, strict=True):
+        if len(fields) != width or width < 2:
+            raise CorruptFileError(f"{path}, line {number}: expected {max(width, 2)} fields "
+                                   f"(source, target[, weight]), got {len(fields)}.")
+    table = np.array(rows, dtype=str)
+    columns = [c.lower() for c in header] if header is not None else None
+
+    def position(names, default):
+        if columns is None:
+            return default
+        return next((columns.index(n) for n in names if n in columns), default)
+
+    src_at, dst_at = position(SOURCE_NAMES, 0), position(TARGET_NAMES, 1)
+    if src_at == dst_at:
+        dst_at = 1 if src_at == 0 else 0
+    weight_at = None
+    if weight is not None:
+        if columns is None:
+            weight_at = 2 if width > 2 else None
+        elif weight.lower() in columns:
+            weight_at = columns.index(weight.lower())
+        elif weight != "weight":
+            raise InvalidParameterError(f"The 'weight' parameter of {OWNER}: {path} has no "
+                                        f"column {weight!r}; its columns are {header}.")
+    weights = None
+    if weight_at is not None:
+        weights = np.empty(len(rows), np.float64)
+        for k, text in enumerate(table[:, weight_at]):
+            try:
+                weights[k] = float(text)
+            except ValueError:
+                raise CorruptFileError(f"{path}, line {lines[k]}: weight {str(text)!r} is not a "
+                                       "number.") from None
+        bad = np.flatnonzero(~np.isfinite(weights) | (weights < 0))
+        if bad.size:
+            k = int(bad[0])
+            raise MalformedNetworkError(f"{path}, line {lines[k]}: weight {str(table[k, weight_at])!r} "
+                                        "must be finite and non-negative.")
+    ids = _integers_if_possible(np.concatenate([table[:, src_at], table[:, dst_at]]))
+    index, labels = _relabel(ids)
+    n_edges = len(rows)
+    src, dst = index[:n_edges], index[n_edges:]
+    n_nodes = int(index.max()) + 1
+    undirected = directed is False
+    key_src, key_dst = (np.minimum(src, dst), np.maximum(src, dst)) if undirected else (src, dst)
+    keys = key_src * n_nodes + key_dst
+    order = np.argsort(keys, kind="stable")
+    repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1])
+    if repeated.size:
+        first, second = order[repeated[0]], order[repeated[0] + 1]
+        raise MalformedNetworkError(
+            f"{path}, line {lines[second]}: edge ({table[second, src_at]}, "
+            f"{table[second, dst_at]}) repeats line {lines[first]}"
+            + (" (undirected: both directions are one edge)" if undirected else "")
+            + "; merge repeated edges first.")
+    network = Network.from_edges(src, dst, n_nodes, weights, directed=not undirected)
+    return {"indptr": network.indptr, "indices": network.indices, "weights": network.weights,
+            "n_nodes": n_nodes, "directed": network.directed, "node_labels": labels}
+
+
+# ---------------------------------------------------------------------- GraphML
+def _read_graphml(path: str, weight: str | None, directed: bool | None):
+    import xml.etree.ElementTree as ET
+
+    import networkx as nx
+
+    try:
+        graph = nx.read_graphml(path)
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise CorruptFileError(f"{path}, line {line}, column {column}: not well-formed XML "
+                               f"({exc}).") from None
+    except (nx.NetworkXError, ValueError, KeyError, TypeError) as exc:
+        raise CorruptFileError(f"{path}: not a readable GraphML file "
+                               f"({type(exc).__name__}: {exc}).") from None
+    nodes = list(graph.nodes)
+    attributes = {key for _, _, data in graph.edges(data=True) for key in data}
+    if weight is not None and weight not in attributes and weight != "weight":
+        raise InvalidParameterError(f"The 'weight' parameter of {OWNER}: the edges of {path} "
+                                    f"have no attribute {weight!r}; they have {sorted(attributes)}.")
+    use_weight = weight if weight in attributes else None
+    if graph.is_multigraph():
+        raise MalformedNetworkError(f"{path}: the graph has parallel edges (a multigraph); "
+                                    "merge them first.")
+    if use_weight is not None:
+        for u, v, data in graph.edges(data=True):
+            value = data.get(use_weight)
+            if not isinstance(value, int | float) or isinstance(value, bool) \
+                    or not np.isfinite(value) or value < 0:
+                raise MalformedNetworkError(f"{path}: edge ({u}, {v}) has {use_weight}="
+                                            f"{value!r}; weights must be finite non-negative "
+                                            "numbers on every edge.")
+    ids = np.array([str(n) for n in nodes])
+    igraph_style = np.array([f"n{k}" for k in range(len(nodes))])
+    if len(nodes) and np.array_equal(ids, igraph_style):
+        labels = None  # igraph and yEd name nodes n0 .. n{n-1} in order
+        order = np.arange(len(nodes))
+    else:
+        numeric = _integers_if_possible(ids) if len(nodes) else ids
+        order, labels = _relabel(numeric)
+    nodelist = [None] * len(nodes)
+    for node, k in zip(nodes, order, strict=True):
+        nodelist[k] = node
+    matrix = nx.to_scipy_sparse_array(graph, nodelist=nodelist, weight=use_weight, format="csr")
+    if use_weight is None:
+        matrix.data[:] = 1.0
+    undirected = not graph.is_directed()
+    if directed is True and undirected:
+        undirected = False  # each undirected edge is two synapses, kept as a directed graph
+    if directed is False and not undirected:
+        undirected = True
+    positions = _positions(graph, nodelist)
+    network = Network.from_scipy(matrix, directed=not undirected, positions=positions)
+    return {"indptr": network.indptr, "indices": network.indices, "weights": network.weights,
+            "n_nodes": len(nodes), "directed": network.directed, "positions": positions,
+            "node_labels": labels}
+
+
+def _positions(graph: Any, nodelist: list) -> np.ndarray | None:
+    """Node attributes x, y[, z] (as netaval writes them), when every node has them."""
+    axes = [axis for axis in ("x", "y", "z")
+            if nodelist and all(axis in graph.nodes[n] for n in nodelist)]
+    if not axes or axes[0] != "x":
+        return None
+    return np.array([[float(graph.nodes[n][a]) for a in axes] for n in nodelist])
+
+
+# ---------------------------------------------------------------------- matrices
+def _from_matrix(path: str, matrix: Any, directed: bool | None, symmetric: bool):
+    import scipy.sparse as sp
+
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise MalformedNetworkError(f"{path}: the matrix must be square (row = presynaptic "
+                                    f"neuron). Got shape {matrix.shape}.")
+    csr = sp.csr_array(matrix, dtype=np.float64)
+    csr.sum_duplicates()
+    csr.eliminate_zeros()
+    undirected = (directed is False) or (directed is None and symmetric)
+    try:
+        network = Network.from_scipy(csr, directed=not undirected)
+    except MalformedNetworkError as exc:
+        raise MalformedNetworkError(f"{path}: {exc}") from None
+    return {"indptr": network.indptr, "indices": network.indices, "weights": network.weights,
+            "n_nodes": int(csr.shape[0]), "directed": network.directed}
+
+
+def _read_mtx(path: str, weight: str | None, directed: bool | None):
+    import scipy.io
+
+    try:
+        _, _, _, _, field, symmetry = scipy.io.mminfo(path)
+        matrix = scipy.io.mmread(path)
+    except (ValueError, OSError, IndexError, TypeError, RuntimeError) as exc:
+        raise CorruptFileError(f"{path}: not a readable Matrix Market file ("
+                               f"{' '.join(str(exc).split())}).") from None
+    if field == "complex":
+        raise MalformedNetworkError(f"{path}: complex weights are not synaptic weights.")
+    if weight is None or field == "pattern":
+        matrix = matrix.copy()
+        if hasattr(matrix, "data"):
+            matrix.data[:] = 1.0
+        else:
+            matrix = (np.asarray(matrix) != 0).astype(np.float64)
+    return _from_matrix(path, matrix, directed, symmetry == "symmetric")
+
+
+def _read_npz(path: str, weight: str | None, directed: bool | None):
+    import scipy.sparse as sp
+
+    try:
+        matrix = sp.load_npz(path)
+    except (ValueError, OSError, KeyError) as exc:
+        raise CorruptFileError(f"{path}: not a scipy.sparse .npz file ({exc}).") from None
+    if weight is None:
+        matrix = matrix.copy()
+        matrix.data[:] = 1.0
+    return _from_matrix(path, matrix, directed, False)
