@@ -13,6 +13,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 from os import PathLike
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,7 @@ from netaval.errors import (
     InvalidParameterError,
     InvariantError,
     MissingRecordError,
+    NetavalError,
     NetavalWarning,
 )
 from netaval.events import Events
@@ -416,6 +418,98 @@ class Avalanches:
     def time_step(self) -> float | None:
         """The events' time step (None for continuous time)."""
         return self.events.time_step if self.events is not None else self.summary_time_step
+
+    def _end_time(self, owner: str) -> NDArray[np.float64]:
+        end = self.events.end_time
+        if end is None:
+            raise NetavalError(f"{owner} needs the events' end_time (lifetimes), which this "
+                               "run did not record (continuous-time runs saved by format "
+                               "version 1, or a model without lifetimes).")
+        return end
+
+    @cached_property
+    def lifetime(self) -> NDArray[np.float64]:
+        """Last deactivation minus first activation of each avalanche (float64).
+
+        ``inf`` for an avalanche with a member still active when the run stopped. In
+        discrete time an event lasts one step, so this equals `duration`.
+
+        Raises
+        ------
+        NetavalError
+            When the events carry no `Events.end_time` (continuous-time runs saved by
+            format version 1).
+
+        Examples
+        --------
+        >>> net = netaval.Network.from_edges([0, 1], [1, 2], n_nodes=3, directed=False)
+        >>> run = netaval.simulate(net, netaval.ContactProcess(rate=1.0),
+        ...                        protocol="spreading", initial=[1], seed=2)
+        >>> av = run.avalanches
+        >>> bool(av.lifetime[0] > av.duration[0])
+        True
+        """
+        end = self._end_time("Avalanches.lifetime")
+        if len(self) == 0:
+            return np.zeros(0, np.float64)
+        last = np.maximum.reduceat(end[self.event_order], self.event_indptr[:-1])
+        return last - self.start.astype(np.float64)
+
+    def population(self, k: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Number of active members of avalanche ``k`` over time (its label's population).
+
+        Parameters
+        ----------
+        k : int
+            Position of the avalanche in this collection (as in ``self[k]``).
+
+        Returns
+        -------
+        times : ndarray of float64
+            The instants at which the population changes, from the first activation on.
+        counts : ndarray of int64
+            ``counts[i]`` members are active during ``[times[i], times[i + 1])``; the last
+            entry is 0 once the avalanche has died out (members still active at the end
+            of the run never deactivate, so a truncated avalanche ends above 0).
+
+        Raises
+        ------
+        InvalidParameterError
+            When ``k`` is not a position of this collection.
+        NetavalError
+            When the events carry no `Events.end_time`.
+
+        Examples
+        --------
+        >>> ev = netaval.Events(time=np.array([0.0, 0.5, 0.7]),
+        ...                     neuron=np.array([0, 1, 2], np.int32),
+        ...                     avalanche=np.zeros(3, np.int32),
+        ...                     generation=np.array([0, 1, 1], np.int32),
+        ...                     parent_indptr=np.array([0, 0, 1, 2]),
+        ...                     parent_ids=np.array([0, 0], np.int32), time_step=None,
+        ...                     end_time=np.array([1.0, 0.6, 2.0]))
+        >>> times, counts = netaval.Avalanches.from_events(ev).population(0)
+        >>> times.tolist(), counts.tolist()
+        ([0.0, 0.5, 0.6, 0.7, 1.0, 2.0], [1, 2, 1, 2, 1, 0])
+        """
+        owner = "Avalanches.population"
+        if (not isinstance(k, numbers.Integral) or isinstance(k, bool | np.bool_)
+                or not -len(self) <= k < len(self)):
+            raise InvalidParameterError(f"The 'k' parameter of {owner} must be an int in the "
+                                        f"range [{-len(self)}, {len(self)}). Got {k!r} "
+                                        "instead.")
+        end = self._end_time(owner)
+        k = int(k) % len(self)
+        ids = self.event_order[self.event_indptr[k]:self.event_indptr[k + 1]]
+        stop = end[ids]
+        stop = stop[np.isfinite(stop)]
+        times = np.concatenate([self.events.time[ids].astype(np.float64), stop])
+        change = np.concatenate([np.ones(len(ids), np.int64), -np.ones(len(stop), np.int64)])
+        order = np.argsort(times, kind="stable")
+        times = times[order]
+        counts = np.cumsum(change[order])
+        last_at_time = np.append(times[1:] != times[:-1], True)
+        return times[last_at_time], counts[last_at_time]
 
     def __getitem__(self, key: Any) -> AvalancheDAG | Avalanches:
         """``av[k]``: one causal DAG; ``av[mask]``, ``av[indices]``, ``av[a:b]``: a subset."""

@@ -8,7 +8,8 @@ from netaval.models._engine import Outcome, Recorder, State, Task
 from netaval.models._registry import available, get, register, unregister
 from netaval.models.branching import Branching
 from netaval.models.contact_process import ContactProcess
+from netaval.models.facilitated_contact import FacilitatedContact
 from netaval.models.millman import Millman
 
-__all__ = ["Branching", "ContactProcess", "Millman", "Outcome", "Recorder", "State", "Task",
-           "available", "get", "register", "unregister"]
+__all__ = ["Branching", "ContactProcess", "FacilitatedContact", "Millman", "Outcome", "Recorder",
+           "State", "Task", "available", "get", "register", "unregister"]
