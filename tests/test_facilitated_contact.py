@@ -1,6 +1,7 @@
 """Tests for FacilitatedContact: exact rates, mean field, equivalence with ContactProcess,
 causal invariants with lifetimes."""
 
+import dataclasses
 import math
 import warnings
 
@@ -332,3 +333,47 @@ def test_population_and_lifetime_follow_the_lifetimes():
         assert times[0] == av.start[k] and counts.max() <= av.size[k]
     with pytest.raises(InvalidParameterError, match="'k' parameter"):
         av.population(len(av))
+
+
+# ---------------------------------------------------------------- continuation
+def test_continuation_starts_from_the_final_state():
+    """The next run starts from Run.final_state: its carried events are the units active at
+    the end (with their times), lifetimes continue, the model may change, and a state
+    with a broken layout or from another model is refused."""
+    net = regular_graph(6, 300, seed=4)
+    model = netaval.FacilitatedContact(1.5, omega=1.0, drive=0.01)
+    first = netaval.simulate(net, model, duration=20.0, seed=1)
+    state = first.final_state
+    still = np.flatnonzero(np.isinf(first.events.end_time))
+    assert np.array_equal(state.neuron, first.events.neuron[still])
+    assert np.array_equal(state.time, first.events.time[still] - 20.0)
+    for changed in (model, dataclasses.replace(model, rate=0.9, omega=2.0)):
+        second = netaval.simulate(net, changed, duration=10.0, initial_state=state, seed=2)
+        carried = state.n_active
+        assert np.array_equal(second.events.neuron[:carried], state.neuron)
+        assert np.array_equal(second.events.time[:carried], state.time)
+        assert second.events.is_root[:carried].all() and second.avalanches.truncated[:carried].all()
+        second.events.check_invariants(net)
+    broken = dataclasses.replace(state, arrays={"members": state.arrays["members"][::-1].copy()})
+    with pytest.raises(InvalidParameterError, match="initial_state"):
+        netaval.simulate(net, model, duration=1.0, initial_state=broken, seed=3)
+    cp_state = netaval.simulate(net, netaval.ContactProcess(1.5, drive=0.01), duration=5.0,
+                                seed=1).final_state
+    with pytest.raises(InvalidParameterError, match="initial_state"):
+        netaval.simulate(net, model, duration=1.0, initial_state=cp_state, seed=3)
+
+
+def test_continued_halves_keep_the_stationary_density():
+    """Complete graph, (1.5, 0), N = 2000: relax 15, then two continued windows of 20; the
+    density of each window matches the exact quasi-stationary mean (z standard errors),
+    which a continuation that lost the state (restarting quiescent) would not."""
+    n = 2000
+    net = complete_graph(n)
+    model = netaval.FacilitatedContact(1.5)
+    expected, asym_var = birth_death_time_average(n, 1.5, 0.0, 1)
+    run = netaval.simulate(net, model, protocol="spreading", initial=np.arange(n),
+                           duration=15.0, seed=5)
+    for half in range(2):
+        run = quiet(net, model, duration=20.0, initial_state=run.final_state, seed=6 + half)
+        assert_within_z(mean_active(run.events, 0.0, 20.0) / n, expected,
+                        math.sqrt(asym_var / 20.0), z=Z, what=f"density, half {half}")

@@ -7,15 +7,18 @@ from reference import random_network
 import netaval
 from netaval._validation import invalid_values
 from netaval.errors import InvalidParameterError
-from netaval.models import Branching, ContactProcess, available, get, register
+from netaval.models import Branching, ContactProcess, FacilitatedContact, available, get, register
 from netaval.models.branching import _CONSTRAINTS as BRANCHING_CONSTRAINTS
 from netaval.models.contact_process import _CONSTRAINTS as CP_CONSTRAINTS
+from netaval.models.facilitated_contact import _CONSTRAINTS as FC_CONSTRAINTS
 
 VALID = {Branching: {"sigma": 1.0, "normalization": "out_degree", "refractory": 1, "drive": 0.0},
-         ContactProcess: {"rate": 2.0, "drive": 0.0}}
+         ContactProcess: {"rate": 2.0, "drive": 0.0},
+         FacilitatedContact: {"rate": 0.9, "omega": 2.0, "drive": 0.0}}
 CASES = [(cls, name, bad)
          for cls, constraints in ((Branching, BRANCHING_CONSTRAINTS),
-                                  (ContactProcess, CP_CONSTRAINTS))
+                                  (ContactProcess, CP_CONSTRAINTS),
+                                  (FacilitatedContact, FC_CONSTRAINTS))
          for name, constraint in constraints.items()
          for bad in [*invalid_values(constraint), float("inf")]
          if not (bad == float("inf") and name in ("normalization", "refractory"))]
@@ -42,7 +45,8 @@ def test_models_are_frozen_and_importable_from_netaval():
 def test_registry_lists_and_gets_models():
     """available() lists the built-in models, sorted; get(name)(**params) builds one."""
     names = available()
-    assert names == sorted(names) and {"branching", "contact_process", "millman"} <= set(names)
+    assert names == sorted(names) and {"branching", "contact_process", "facilitated_contact",
+                                       "millman"} <= set(names)
     assert get("branching")(sigma=0.7) == Branching(sigma=0.7)
     assert get("contact_process") is ContactProcess
 

@@ -127,8 +127,9 @@ def test_contact_process_kernel_matches_reference(case, params, kwargs, seed):
 
 
 @pytest.mark.parametrize("model", [netaval.Branching(sigma=1.0, drive=0.05),
-                                   netaval.ContactProcess(rate=1.5, drive=0.05)],
-                         ids=["branching", "contact_process"])
+                                   netaval.ContactProcess(rate=1.5, drive=0.05),
+                                   netaval.FacilitatedContact(rate=1.5, omega=1.0, drive=0.05)],
+                         ids=["branching", "contact_process", "facilitated_contact"])
 def test_chunking_and_buffer_growth_do_not_change_results(model, monkeypatch):
     """Tiny chunks and buffers (many resumptions and regrowths) give bit-identical runs."""
     net = random_network(200, 5, seed=1)
@@ -361,7 +362,8 @@ def test_isolated_on_empty_network_raises():
                  n_avalanches=3)
 
 
-@pytest.mark.parametrize("model", [BRANCH, CP], ids=["branching", "contact_process"])
+@pytest.mark.parametrize("model", [BRANCH, CP, netaval.FacilitatedContact(1.0, drive=0.1)],
+                         ids=["branching", "contact_process", "facilitated_contact"])
 def test_empty_network_and_zero_length_runs(model):
     """Empty network: no events, activity of zeros; n_steps=0 / duration=0: empty run."""
     empty = netaval.Network.from_edges([], [], n_nodes=0)
@@ -378,8 +380,9 @@ def test_empty_network_and_zero_length_runs(model):
 
 
 @pytest.mark.parametrize("model", [netaval.Branching(sigma=2.5),
-                                   netaval.ContactProcess(rate=4.0)],
-                         ids=["branching", "contact_process"])
+                                   netaval.ContactProcess(rate=4.0),
+                                   netaval.FacilitatedContact(rate=5.0)],
+                         ids=["branching", "contact_process", "facilitated_contact"])
 def test_runaway_raises_by_default(model):
     """Supercritical spreading hits max_events: RunawayActivityError naming max_events."""
     net = random_network(2000, 10, seed=0)
@@ -388,8 +391,9 @@ def test_runaway_raises_by_default(model):
 
 
 @pytest.mark.parametrize("model", [netaval.Branching(sigma=2.5),
-                                   netaval.ContactProcess(rate=4.0)],
-                         ids=["branching", "contact_process"])
+                                   netaval.ContactProcess(rate=4.0),
+                                   netaval.FacilitatedContact(rate=5.0)],
+                         ids=["branching", "contact_process", "facilitated_contact"])
 def test_runaway_truncates_when_asked(model):
     """on_max_events='truncate' returns the partial run, flagged, with the alive avalanche."""
     net = random_network(2000, 10, seed=0)

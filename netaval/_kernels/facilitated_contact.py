@@ -37,8 +37,16 @@ stream.
 import numpy as np
 from numba import njit
 
-from netaval._kernels.branching import BUFFER_FULL, DONE, DRIVEN, ISOLATED, LIMIT, MAX_EVENTS, \
-    OK, SPREADING
+from netaval._kernels.branching import (
+    BUFFER_FULL,
+    DONE,
+    DRIVEN,
+    ISOLATED,
+    LIMIT,
+    MAX_EVENTS,
+    OK,
+    SPREADING,
+)
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = ["F_N_EVENTS", "F_N_ACTIVE", "F_NEXT_AV", "F_STARTED", "F_COMPLETED",

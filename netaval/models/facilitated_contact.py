@@ -199,7 +199,7 @@ def _engine(model: FacilitatedContact, task: Task, buf: Recorder) -> Outcome:
     clock = np.zeros(1, np.float64)
     carried = 0
     if task.initial_state is not None:
-        members = _check_state(task.initial_state, group_of, group_start)
+        members = _check_state(task.initial_state, group_of, group_start).copy()
         neuron = task.initial_state.neuron
         carried = buf.write_roots(0, task.initial_state.time, neuron)
         active[neuron] = 1
