@@ -124,6 +124,44 @@ class Run:
 
         return Avalanches.from_run(self)
 
+    def bookkeeping(self) -> dict[str, Any]:
+        """The exact causal accounting of the run (SCIENCE.md section 2.4).
+
+        Every event has one cause, its primary parent or none (a root), and every root
+        opens one avalanche, so over *all* the run's events and avalanches (truncated ones
+        included) ``branching_ratio == 1 - f_ext`` and ``mean_size == 1 / f_ext`` hold
+        exactly; restricting to complete avalanches (``mean_size_complete``) biases the
+        mean size low, since large avalanches are the ones the window cuts.
+
+        Returns
+        -------
+        dict
+            ``n_events``; ``n_roots`` (events without a parent: external drive, protocol
+            seeds, and the ``n_carried`` activations carried over from an initial state,
+            whose causes lie before the window); ``f_ext`` = n_roots / n_events;
+            ``branching_ratio``: children per event counting each event's primary parent
+            (the causal branching ratio, = 1 - f_ext); ``mean_size`` over all
+            ``n_avalanches`` (= 1 / f_ext); ``n_truncated`` avalanches excluded from
+            statistics by default, and why: ``n_alive_at_end`` (could still grow when the
+            run stopped) and ``n_started_before_window`` (carried over from an initial
+            state, or rooted before a ``burn_in``; an avalanche can be both);
+            ``mean_size_complete`` over the others. Rates are NaN for an empty run.
+
+        Examples
+        --------
+        >>> net = netaval.Network.from_edges([0, 1, 2], [1, 2, 0], n_nodes=3)
+        >>> run = netaval.simulate(net, netaval.Branching(sigma=0.6, refractory=0, drive=0.1),
+        ...                        n_steps=10, seed=3)
+        >>> book = run.bookkeeping()
+        >>> book["n_events"], book["n_roots"], book["f_ext"], book["branching_ratio"]
+        (4, 3, 0.75, 0.25)
+        >>> book["mean_size"], book["n_truncated"], book["n_alive_at_end"]
+        (1.3333333333333333, 1, 1)
+        """
+        from netaval._bookkeeping import bookkeeping
+
+        return bookkeeping(self)
+
     def save(self, path: str | PathLike, *, include_network: bool = False) -> None:
         """Write the run to ``path`` atomically (see `netaval.load`).
 
