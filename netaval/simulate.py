@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 from netaval._kernels.branching import MAX_STEPS
 from netaval._kernels.rng import seed_from_generator
+from netaval._memory import EVENT_BYTES, MAX_ACTIVITY_BINS, MEMORY_FRACTION, available_memory
 from netaval._random import SeedLike, as_seed_sequence
 from netaval._validation import Boolean, Interval, Options, check_param
 from netaval.errors import InvalidParameterError, NetavalWarning, RunawayActivityError
@@ -101,7 +102,12 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     max_events : int, optional
         Budget of recorded events (default `DEFAULT_MAX_EVENTS`). `Branching` stops at the
         end of the first step at which the count reaches it (so up to one step's firings
-        more may be recorded), `ContactProcess` at exactly ``max_events`` events.
+        more may be recorded), `ContactProcess` at exactly ``max_events`` events. The
+        budget is lowered to what ``MEMORY_FRACTION`` (half) of the memory available at the
+        start holds at ``EVENT_BYTES`` (36) bytes per event (`netaval._memory`; with a
+        `NetavalWarning` when an explicit value is lowered), so a run never dies of a
+        ``MemoryError`` after the work is done. Event buffers grow geometrically, so a
+        runaway run stops in time proportional to the budget.
     on_max_events : {"raise", "truncate"}, default "raise"
         What reaching ``max_events`` does: raise `RunawayActivityError`, or return the run
         so far with ``Run.truncated = True`` and the unfinished avalanches listed in
@@ -140,7 +146,11 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     InvalidParameterError
         For an invalid parameter or combination, naming the parameter.
     RunawayActivityError
-        When ``max_events`` is reached and ``on_max_events="raise"``.
+        When ``max_events`` is reached and ``on_max_events="raise"``, or when a run
+        without a time limit reaches ``MAX_ACTIVITY_BINS`` (2**28) steps or time units:
+        ``activity`` takes 8 bytes per step, so memory grows with simulated time.
+        ``n_steps`` / ``duration`` beyond that bound are refused up front
+        (`InvalidParameterError`); run longer windows as continued runs.
 
     Notes
     -----
@@ -185,6 +195,7 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
             f"netaval.Branching(sigma=1.0) (see netaval.models.available(); a model is a "
             f"dataclass with a bool 'continuous_time' and an 'engine' method). Got {model!r}."
         )
+    _revalidate(model)
     check_param(_OWNER, "protocol", protocol, Options(PROTOCOLS))
     check_param(_OWNER, "on_max_events", on_max_events, Options(("raise", "truncate")))
     check_param(_OWNER, "progress", progress, Boolean())
@@ -264,6 +275,13 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         warnings.warn(f"protocol={protocol!r} ignores the model's drive "
                       f"(drive={drive!r}).", NetavalWarning, stacklevel=2)
     budget = DEFAULT_MAX_EVENTS if max_events is None else int(max_events)
+    budget, memory_note = _memory_budget(budget, max_events is not None)
+    if limit is not None and (np.ceil(limit) if continuous else limit) > MAX_ACTIVITY_BINS:
+        raise InvalidParameterError(
+            f"The '{limit_name}' parameter of {_OWNER} asks for more than MAX_ACTIVITY_BINS = "
+            f"{MAX_ACTIVITY_BINS} bins of activity (8 bytes each). Got {limit!r}. Run a longer "
+            "window as continued runs (initial_state=run.final_state)."
+        )
     protocol_params = {"n_steps": n_steps, "duration": duration,
                        "initial": None if initial is None else initial_ids.tolist(),
                        "n_avalanches": n_avalanches, "max_events": max_events,
@@ -276,7 +294,10 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     recorder = Recorder(max(_INITIAL_CAPACITY, len(initial_ids)), continuous,
                         limit=budget + network.n_nodes + 1)
     started = _time.perf_counter()
-    task = Task(network=network, protocol=protocol, limit=limit, initial=initial_ids,
+    # without a time limit, the activity budget is one: memory grows with simulated time
+    engine_limit = limit if limit is not None else (
+        float(MAX_ACTIVITY_BINS) if continuous else MAX_ACTIVITY_BINS)
+    task = Task(network=network, protocol=protocol, limit=engine_limit, initial=initial_ids,
                 n_avalanches=n_avalanches, max_events=budget, initial_state=initial_state,
                 rng=seed_from_generator(generator), chunk_steps=_CHUNK_STEPS,
                 chunk_events=_CHUNK_EVENTS, progress=_Progress(bar))
@@ -292,12 +313,21 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     events = recorder.events(outcome.n_events,
                              trusted=type(model).__module__.startswith("netaval.models."))
     end_time = outcome.end_time
+    if outcome.status == "limit" and limit is None:
+        raise RunawayActivityError(
+            f"{_OWNER} stopped at time {end_time} after {events.n_events} events: a "
+            f"{protocol!r} run without a time limit reached MAX_ACTIVITY_BINS = "
+            f"{MAX_ACTIVITY_BINS} bins of activity (memory grows with simulated time). Pass "
+            f"{limit_name}= to bound the window, or continue it in parts "
+            "(initial_state=run.final_state)."
+        )
     if outcome.status == "max_events" and on_max_events == "raise":
         raise RunawayActivityError(
             f"{_OWNER} stopped after {events.n_events} events at time {end_time}: the "
-            f"max_events budget ({budget}) was reached, which usually means supercritical "
-            f"(runaway) activity. Pass a larger max_events, or on_max_events='truncate' to "
-            "get the partial run with its unfinished avalanches flagged."
+            f"max_events budget ({budget}{memory_note}) was reached, which usually means "
+            f"supercritical (runaway) activity. Pass a larger max_events, or "
+            "on_max_events='truncate' to get the partial run with its unfinished avalanches "
+            "flagged."
         )
     carried = 0 if initial_state is None else initial_state.n_active
     if continuous:
@@ -306,13 +336,49 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     else:
         n_bins = int(end_time)
         bins = events.time[carried:]
-    activity = np.bincount(bins, minlength=n_bins).astype(np.int64)
+    activity = np.bincount(bins, minlength=n_bins).astype(np.int64, copy=False)
     return Run(events=events, activity=activity, model=model, network=network.provenance,
                seed=run_seed, protocol=protocol, protocol_params=protocol_params,
                wall_time=wall, truncated=outcome.status == "max_events", end_time=end_time,
                alive_avalanches=outcome.alive, rng_state=rng_state,
                final_state=outcome.final_state, series=dict(outcome.series),
                network_data=network)
+
+
+def _revalidate(model: Any) -> None:
+    """Run the model's own validation again (microseconds): a frozen model patched with
+    ``object.__setattr__`` (``drive=nan``, ``rate=-5``) must not reach a kernel."""
+    try:
+        dataclasses.replace(model)
+    except InvalidParameterError:
+        raise
+    except Exception as exc:  # a plug-in model refusing its own fields another way
+        raise InvalidParameterError(
+            f"The 'model' parameter of {_OWNER} does not pass its own validation: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _memory_budget(budget: int, explicit: bool) -> tuple[int, str]:
+    """``max_events`` lowered to what fits in `MEMORY_FRACTION` of the available memory.
+
+    Returns the budget and a note for the error message when it was lowered. An explicit
+    ``max_events`` that does not fit is lowered with a `NetavalWarning`.
+    """
+    available = available_memory()
+    if available is None:
+        return budget, ""
+    fits = max(1, int(available * MEMORY_FRACTION) // EVENT_BYTES)
+    if budget <= fits:
+        return budget, ""
+    gib = available / 2**30
+    note = (f", lowered from {budget} to what {MEMORY_FRACTION:.0%} of the {gib:.1f} GiB of "
+            f"available memory holds at {EVENT_BYTES} bytes per event")
+    if explicit:
+        warnings.warn(f"max_events={budget} would need {budget * EVENT_BYTES / 2**30:.1f} GiB "
+                      f"of event buffers; the run stops at {fits} events instead{note[1:]}.",
+                      NetavalWarning, stacklevel=3)
+    return fits, note
 
 
 def _is_model(model: Any) -> bool:

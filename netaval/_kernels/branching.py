@@ -190,6 +190,11 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
             status = OK
             break
         fe = n_ev
+        if protocol == ISOLATED and fe == fs and t < next_seed:
+            # silent network still resting before the next seed: those steps draw nothing
+            # and fire nothing, so skip them (a long refractory costs no time)
+            t = next_seed if n_steps < 0 else min(next_seed, n_steps)
+            continue
         # bound the step's output and prefetch the rows: software prefetches retire at
         # once, so the misses of all the step's rows are in flight together (demand loads
         # would stall the loop once the reorder buffer fills): first the row bounds and

@@ -233,8 +233,9 @@ class Recorder:
     """Growable event buffers, owned by `netaval.simulate` and filled by an engine.
 
     Buffers grow fourfold (fresh `numpy.empty` pages cost nothing until written, and the
-    final trim gives the unused tail back without copying), up to ``limit`` entries
-    unless more are needed. With ``record=False`` only times and neurons are kept.
+    final trim gives the unused tail back without copying), up to ``limit`` entries,
+    then twofold when more are needed, so growth stays geometric in every regime. With
+    ``record=False`` only times and neurons are kept.
 
     Parameters
     ----------
@@ -280,7 +281,11 @@ class Recorder:
         return column
 
     def _size(self, need: int, current: int) -> int:
-        return max(need, min(4 * current, self.limit))
+        """Geometric growth in every regime (amortised O(1) per event): fourfold up to
+        ``limit``, doubling beyond it (causal links may outnumber events)."""
+        if need <= self.limit:
+            return max(need, min(4 * current, self.limit))
+        return max(need, 2 * current)
 
     def grow_events(self, need: int, n: int) -> None:
         """Make room for at least ``need`` events, keeping the first ``n``."""
