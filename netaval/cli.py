@@ -177,6 +177,32 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--out", required=True, metavar="PATH",
                         help="output .graphml file or directory")
 
+    analyse = sub.add_parser(
+        "analyse", help="the standard avalanche analysis of a spike file or a saved run",
+        description="Time-binned avalanches of the pooled spikes: size and duration "
+                    "exponents (discrete MLE, automatic xmin) with standard errors, bootstrap "
+                    "GoF p and likelihood-ratio verdicts against exponential and log-normal "
+                    "laws, <S>(T) and the crackling-noise check, MR / conventional / "
+                    "Beggs-Plenz branching ratios; for a saved run the causal avalanches "
+                    "beside them. SOURCE is a run saved by 'netaval run' or a spike file "
+                    "(CSV/TSV, Parquet, NWB; see netaval.io.read_spikes). With --out, writes "
+                    "analysis.csv and figures (CCDFs with fits, the MR regression).")
+    analyse.add_argument("source", metavar="SOURCE", help="saved run or spike file")
+    width = analyse.add_mutually_exclusive_group()
+    width.add_argument("--bin-width", type=float, metavar="W",
+                       help="bin width in the data's time unit (seconds or steps)")
+    width.add_argument("--bin-multiple", type=float, metavar="M",
+                       help="bin width as M times the mean inter-spike interval (default 1)")
+    analyse.add_argument("--units", metavar="FILE",
+                         help="analyse only the units listed in FILE (one id per line)")
+    analyse.add_argument("--out", "-o", metavar="DIR", help="write analysis.csv and figures here")
+    analyse.add_argument("--n-boot", type=_count, default=100, metavar="N",
+                         help="bootstrap samples of the GoF p-values (default 100; 0: skip)")
+    analyse.add_argument("--k-max", type=_count, default=40, metavar="K",
+                         help="largest lag of the MR estimator (default 40)")
+    analyse.add_argument("--seed", type=_count, default=0, metavar="S",
+                         help="seed of the bootstrap (default 0)")
+
     sub.add_parser("topologies", help="list topology generators and their parameters",
                    description="List the registered topology generators.")
     from netaval.study._cli import add_study_parser
@@ -357,6 +383,33 @@ def _command_export(args: argparse.Namespace) -> None:
         print(f"wrote {len(top)} avalanches (sizes {top.size.tolist()}) to {args.out}")
 
 
+def _command_analyse(args: argparse.Namespace) -> None:
+    from netaval import _analyse
+    from netaval.errors import InvalidParameterError
+
+    for option, value in (("--bin-width", args.bin_width), ("--bin-multiple", args.bin_multiple)):
+        if value is not None and not (value > 0 and value < float("inf")):
+            raise InvalidParameterError(f"{option} must be a positive finite number. Got {value}.")
+    if args.k_max < 1:
+        raise InvalidParameterError(f"--k-max must be at least 1. Got {args.k_max}.")
+    if args.out is not None:
+        _check_output_path(os.path.join(args.out, "analysis.csv") if os.path.isdir(args.out)
+                           else args.out, "--out")
+    spikes, run = _analyse.load_source(args.source)
+    if args.units is not None:
+        spikes = _analyse.select_units(spikes, args.units)
+    result = _analyse.analyse(spikes, run, bin_width=args.bin_width,
+                              bin_multiple=args.bin_multiple, n_boot=args.n_boot,
+                              k_max=args.k_max, seed=args.seed)
+    table, rows = _analyse.format_table(result)
+    print(f"source: {args.source}" + (" (saved run: causal avalanches beside the binned ones)"
+                                       if run is not None else ""))
+    print(table)
+    if args.out is not None:
+        for path in _analyse.write_outputs(result, rows, args.out):
+            print(f"wrote: {path}")
+
+
 def _command_topologies(args: argparse.Namespace) -> None:
     import topologies
 
@@ -383,6 +436,7 @@ def _command_study(args: argparse.Namespace) -> None:
 
 
 _COMMANDS = {"run": _command_run, "info": _command_info, "export": _command_export,
+             "analyse": _command_analyse,
              "topologies": _command_topologies, "models": _command_models,
              "study": _command_study}
 

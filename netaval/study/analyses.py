@@ -200,8 +200,11 @@ def _verdict(gof_p: float, lrs: dict, gof_threshold: float, lr_threshold: float)
 
 
 def _fit_columns(prefix: str, values: np.ndarray, discrete: bool, params: dict,
-                 rng: np.random.Generator) -> tuple[dict, Any]:
-    """Columns of one power-law fit: exponent, stderr, xmin, n_tail, GoF p, LR tests, verdict."""
+                 rng: np.random.Generator, xmin: float | None = None) -> tuple[dict, Any]:
+    """Columns of one power-law fit: exponent, stderr, xmin, n_tail, GoF p, LR tests, verdict.
+
+    ``xmin=None`` searches xmin (Clauset et al.); a number fixes it (``netaval analyse``
+    also fits from the smallest value)."""
     from netaval import stats
 
     cols = {f"{prefix}": math.nan, f"{prefix}_stderr": math.nan, f"{prefix}_xmin": math.nan,
@@ -217,7 +220,7 @@ def _fit_columns(prefix: str, values: np.ndarray, discrete: bool, params: dict,
     if np.unique(values).size < 3:
         cols[f"{prefix}_verdict"] = "too few distinct values to fit"
         return cols, None
-    fit = stats.fit_power_law(values, discrete=discrete)
+    fit = stats.fit_power_law(values, discrete=discrete, xmin=xmin)
     cols.update({f"{prefix}": float(fit.alpha), f"{prefix}_stderr": float(fit.alpha_stderr),
                  f"{prefix}_xmin": float(fit.xmin), f"{prefix}_n_tail": int(fit.n_tail)})
     gof = math.nan
