@@ -1,5 +1,6 @@
 """Tests for netaval.io: exact save/load round trips, atomic writes, corrupt files, GraphML."""
 
+import dataclasses
 import errno
 import io
 import json
@@ -27,21 +28,22 @@ EVENT_FIELDS = ("time", "neuron", "avalanche", "generation", "parent_indptr", "p
 
 
 def assert_runs_equal(a, b):
-    """Every array (values and dtype) and every metadata field are identical."""
+    """Every field of `Run` (values, types, dtypes) and every array of `Events` are identical.
+
+    The fields are enumerated from the dataclass, so a field added to `Run` is compared too.
+    """
     for name in EVENT_FIELDS:
         x, y = getattr(a.events, name), getattr(b.events, name)
         assert x.dtype == y.dtype, name
         assert np.array_equal(x, y), name
     assert _same(a.events.end_time, b.events.end_time)
     assert a.events.time_step == b.events.time_step
-    assert a.activity.dtype == b.activity.dtype and np.array_equal(a.activity, b.activity)
-    assert a.alive_avalanches.dtype == b.alive_avalanches.dtype
-    assert np.array_equal(a.alive_avalanches, b.alive_avalanches)
-    for name in ("model", "network", "seed", "protocol", "wall_time", "truncated", "end_time",
-                 "rng_state"):
-        assert _same(getattr(a, name), getattr(b, name)), name
-        assert type(getattr(a, name)) is type(getattr(b, name)), name
-    assert _same(a.protocol_params, b.protocol_params)
+    for field in dataclasses.fields(netaval.Run):
+        if field.name == "events":
+            continue
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        assert _same(x, y), field.name
+        assert type(x) is type(y), field.name
 
 
 def _same(x, y):
@@ -254,19 +256,57 @@ json_values = st.recursive(
     max_leaves=8)
 
 
+BIT_GENERATORS = [np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937, np.random.Philox,
+                  np.random.SFC64]
+models = st.none() | st.builds(
+    netaval.Branching, sigma=st.floats(0.0, 1.0), refractory=st.integers(1, 5),
+    drive=st.floats(0.0, 1.0), normalization=st.sampled_from(["out_degree", "spectral"])
+) | st.builds(netaval.ContactProcess, rate=st.floats(0.0, 10.0), drive=st.floats(0.0, 10.0))
+
+
 @given(seed=st.integers(0, 2**32 - 1), continuous=st.booleans(), n_steps=st.integers(0, 15),
        params=st.dictionaries(st.text(max_size=6), json_values, max_size=4),
-       run_seed=st.none() | st.integers(0, 2**128), wall=st.floats(0, 1e9))
+       run_seed=st.none() | st.integers(0, 2**128), wall=st.floats(0, 1e9),
+       truncated=st.booleans(), model=models, network=st.dictionaries(st.text(max_size=6),
+                                                                       json_values, max_size=3),
+       protocol=st.sampled_from(["driven", "spreading", "isolated"]),
+       rng=st.none() | st.tuples(st.sampled_from(BIT_GENERATORS), st.integers(0, 2**64)),
+       data=st.data())
 def test_property_save_load_round_trip(tmp_path_factory, seed, continuous, n_steps, params,
-                                       run_seed, wall):
-    """Random runs and metadata survive save/load exactly."""
-    rng = np.random.default_rng(seed)
-    network = random_network(int(rng.integers(2, 10)), 3, rng)
-    run = random_run(network, n_steps, 0.3, 0.2, rng, continuous=continuous)
-    run = with_metadata(run, protocol_params=params, seed=run_seed, wall_time=wall)
+                                       run_seed, wall, truncated, model, network, protocol, rng,
+                                       data):
+    """Random runs with every `Run` field varied survive save/load exactly.
+
+    Varied: events (discrete or continuous), activity, model (None, Branching,
+    ContactProcess), network provenance, seed, protocol and its parameters, wall_time,
+    truncated, end_time, alive_avalanches and rng_state (of five bit generators, which
+    must still restore the stream after loading).
+    """
+    generator = np.random.default_rng(seed)
+    net = random_network(int(generator.integers(2, 10)), 3, generator)
+    run = random_run(net, n_steps, 0.3, 0.2, generator, continuous=continuous)
+    n_av = run.events.n_avalanches
+    alive = data.draw(st.lists(st.integers(0, max(n_av - 1, 0)), unique=True,
+                               max_size=n_av), label="alive")
+    end_time = data.draw(st.floats(0, 1e6) if continuous else st.integers(0, 2**40),
+                         label="end_time")
+    rng_state = None if rng is None else np.random.Generator(rng[0](rng[1])).bit_generator.state
+    fields = {"protocol_params": params, "seed": run_seed, "wall_time": wall,
+              "activity": run.activity,
+              "truncated": truncated, "end_time": end_time, "model": model, "network": network,
+              "protocol": protocol, "alive_avalanches": np.array(alive, np.int32),
+              "rng_state": rng_state}
+    assert set(fields) == {f.name for f in dataclasses.fields(netaval.Run)} - {"events"}
+    run = with_metadata(run, **fields)
     path = tmp_path_factory.mktemp("rt") / "run.parquet"
     run.save(path)
-    assert_runs_equal(run, load(path))
+    back = load(path)
+    assert_runs_equal(run, back)
+    assert np.array_equal(back.avalanches.truncated, run.avalanches.truncated)
+    if rng_state is not None:
+        restored = np.random.Generator(rng[0]())
+        restored.bit_generator.state = back.rng_state
+        assert restored.random() == np.random.Generator(rng[0](rng[1])).random()
 
 
 # ---------------------------------------------------------------------- GraphML
