@@ -298,8 +298,12 @@ def test_property_save_load_round_trip(tmp_path_factory, seed, continuous, n_ste
     n_av = run.events.n_avalanches
     alive = data.draw(st.lists(st.integers(0, max(n_av - 1, 0)), unique=True,
                                max_size=n_av), label="alive")
-    end_time = data.draw(st.floats(0, 1e6) if continuous else st.integers(0, 2**40),
-                         label="end_time")
+    if continuous:  # any stop time in (last event, n_steps] keeps n_steps unit bins
+        last = float(run.events.time[-1]) if run.events.n_events else 0.0
+        end_time = n_steps - data.draw(st.floats(0.0, min(0.999, n_steps - last)),
+                                       label="end_time before n_steps") if n_steps else 0.0
+    else:
+        end_time = data.draw(st.sampled_from([int, float]), label="end_time type")(n_steps)
     rng_state = None if rng is None else np.random.Generator(rng[0](rng[1])).bit_generator.state
     fields = {"protocol_params": params, "seed": run_seed, "wall_time": wall,
               "activity": run.activity,
