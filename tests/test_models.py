@@ -81,10 +81,26 @@ def test_spectral_normalization_sets_spectral_radius():
 
 
 def test_weights_normalization_scales_weights():
-    """'weights': per-synapse p = sigma * w, flagged per_synapse."""
-    net = random_network(20, 3, seed=3)
-    _, _, per_synapse, scale = Branching(sigma=0.5, normalization="weights").transmission(net)
-    assert per_synapse and scale == 0.5
+    """'weights': a spike crosses synapse i -> j with p = sigma * w_ij (binomial, z = 4).
+
+    One neuron drives 3 x 2000 targets with weights 0.2, 0.5 and 1; with sigma = 0.8 the
+    fraction of each class that fires one step later is 0.16, 0.4 and 0.8 (out_degree
+    normalization would give 0.8 / 6000 for all).
+    """
+    from tests.stats import assert_within_z
+
+    n_each, sigma = 2000, 0.8
+    levels = np.array([0.2, 0.5, 1.0])
+    weights = np.repeat(levels, n_each)
+    net = netaval.Network.from_edges(np.zeros(3 * n_each, np.int64), np.arange(1, 3 * n_each + 1),
+                                     n_nodes=3 * n_each + 1, weights=weights)
+    run = netaval.simulate(net, Branching(sigma=sigma, normalization="weights"),
+                           protocol="spreading", initial=[0], seed=3)
+    fired = np.zeros(3 * n_each + 1, bool)
+    fired[run.events.neuron[run.events.time == 1]] = True
+    for level, chunk in zip(levels, np.split(fired[1:], 3), strict=True):
+        p = sigma * level
+        assert_within_z(chunk.mean(), p, np.sqrt(p * (1 - p) / n_each), what=f"p at w = {level}")
 
 
 @pytest.mark.parametrize(("normalization", "sigma"),

@@ -496,9 +496,13 @@ def test_warnings_for_ignored_or_missing_drive():
 
 
 def test_progress_bar_runs(capsys):
-    """progress=True shows a bar and gives the same result."""
+    """progress=True draws a tqdm bar to 30/30 steps on stderr, the result is unchanged;
+    progress=False prints nothing."""
     a = simulate(NET, BRANCH, n_steps=30, seed=1, progress=True)
+    shown = capsys.readouterr()
+    assert "30/30" in shown.err and "100%" in shown.err and shown.out == ""
     b = simulate(NET, BRANCH, n_steps=30, seed=1)
+    assert capsys.readouterr() == ("", "")
     assert_events_equal(a.events, b.events)
 
 
@@ -539,15 +543,19 @@ def pseudo_true_exponent(pmf, low, high):
 
 
 def test_power_law_fit_recovers_and_rejects(seed):
-    """The MLE recovers alpha = 1.5 from synthetic data and rejects 1.6 (z = 4)."""
+    """fit_power_law on [10, 1000] equals this file's independent MLE (alpha and its Fisher
+    stderr) and recovers alpha = 1.5 within z = 4 of that stderr, rejecting 1.6."""
     rng = np.random.default_rng(seed)
     support = np.arange(10, 1001)
     p = support ** -1.5
     x = rng.choice(support, size=20_000, p=p / p.sum())
     alpha, se = fit_discrete_power_law(x, 10, 1000)
-    assert_within_z(alpha, 1.5, se, z=Z)
+    fit = netaval.stats.fit_power_law(x, xmin=10, xmax=1000)
+    assert fit.alpha == pytest.approx(alpha, abs=1e-6)
+    assert fit.alpha_stderr == pytest.approx(se, rel=1e-4)
+    assert_within_z(fit.alpha, 1.5, se, z=Z)
     with pytest.raises(AssertionError):
-        assert_within_z(alpha, 1.6, se, z=Z)
+        assert_within_z(fit.alpha, 1.6, se, z=Z)
 
 
 @pytest.mark.slow

@@ -421,7 +421,7 @@ def _chung_lu_expectations(n, gamma, k_min, k_max, seed):
 def test_chung_lu_degrees_match_targets(directed, seed):
     """Edge count and hub degrees vs exact Poisson-binomial expectations given w (z = 4)."""
     n, gamma, k_min = 2000, 2.5, 3.0
-    w, prob = _chung_lu_expectations(n, gamma, k_min, None, seed)
+    _, prob = _chung_lu_expectations(n, gamma, k_min, None, seed)
     net = topologies.scale_free_chung_lu(n, gamma=gamma, k_min=k_min, directed=directed,
                                          seed=seed)
     pair_var = prob * (1 - prob)
@@ -439,8 +439,6 @@ def test_chung_lu_degrees_match_targets(directed, seed):
     z = stats.norm.isf(1e-3 / (2 * hubs.sum()))  # Bonferroni over the hubs, alpha 1e-3
     worst = np.max(np.abs(degrees[hubs] - expected[hubs]) / spread[hubs])
     assert worst <= z, f"a hub degree is {worst:.2f} sd from its expectation (> {z:.2f})"
-    # the realised mean degree drifts below the target mean by the capped pairs only
-    assert expected.sum() <= w.sum()
 
 
 def test_chung_lu_default_cutoff_is_n_minus_1():
