@@ -35,10 +35,11 @@ NOT_SAVED = {"final_state": None, "series": {}}
 SAVED_RUNS_HAVE = {"record": "events", "summaries": None, "out": None}
 
 
-def assert_runs_equal(a, b):
+def assert_runs_equal(a, b, *, include_network=False):
     """Every field of `Run` (values, types, dtypes) and every array of `Events` are identical.
 
     The fields are enumerated from the dataclass, so a field added to `Run` is compared too.
+    ``network_data`` is saved only with ``include_network=True`` (else it loads as None).
     """
     for name in EVENT_FIELDS:
         x, y = getattr(a.events, name), getattr(b.events, name)
@@ -52,9 +53,23 @@ def assert_runs_equal(a, b):
         if field.name in NOT_SAVED:
             assert _same(getattr(b, field.name), NOT_SAVED[field.name]), field.name
             continue
+        if field.name == "network_data":
+            assert_networks_equal(a.network_data if include_network else None, b.network_data)
+            continue
         x, y = getattr(a, field.name), getattr(b, field.name)
         assert _same(x, y), field.name
         assert type(x) is type(y), field.name
+
+
+def assert_networks_equal(a, b):
+    """Two Networks (or None) with identical CSR arrays, flags, positions and provenance."""
+    assert (a is None) == (b is None), "network_data"
+    if a is not None:
+        for name in ("indptr", "indices", "weights"):
+            x, y = getattr(a, name), getattr(b, name)
+            assert x.dtype == y.dtype and np.array_equal(x, y), f"network_data.{name}"
+        assert (a.n_nodes, a.directed) == (b.n_nodes, b.directed), "network_data"
+        assert _same(a.positions, b.positions), "network_data.positions"
 
 
 def _same(x, y):
@@ -282,16 +297,17 @@ models = st.none() | st.builds(
                                                                        json_values, max_size=3),
        protocol=st.sampled_from(["driven", "spreading", "isolated"]),
        rng=st.none() | st.tuples(st.sampled_from(BIT_GENERATORS), st.integers(0, 2**64)),
+       with_network=st.sampled_from([(False, False), (True, False), (True, True)]),
        data=st.data())
 def test_property_save_load_round_trip(tmp_path_factory, seed, continuous, n_steps, params,
                                        run_seed, wall, truncated, model, network, protocol, rng,
-                                       data):
+                                       with_network, data):
     """Random runs with every `Run` field varied survive save/load exactly.
 
     Varied: events (discrete or continuous), activity, model (None, Branching,
     ContactProcess), network provenance, seed, protocol and its parameters, wall_time,
-    truncated, end_time, alive_avalanches and rng_state (of five bit generators, which
-    must still restore the stream after loading).
+    truncated, end_time, alive_avalanches, rng_state (of five bit generators, which
+    must still restore the stream after loading) and network_data (saved or not).
     """
     generator = np.random.default_rng(seed)
     net = random_network(int(generator.integers(2, 10)), 3, generator)
@@ -310,14 +326,14 @@ def test_property_save_load_round_trip(tmp_path_factory, seed, continuous, n_ste
               "activity": run.activity,
               "truncated": truncated, "end_time": end_time, "model": model, "network": network,
               "protocol": protocol, "alive_avalanches": np.array(alive, np.int32),
-              "rng_state": rng_state}
+              "rng_state": rng_state, "network_data": net if with_network[0] else None}
     assert set(fields) | set(SAVED_RUNS_HAVE) | set(NOT_SAVED) == {
         f.name for f in dataclasses.fields(netaval.Run)} - {"events"}, "a Run field is not varied"
     run = with_metadata(run, **fields, **SAVED_RUNS_HAVE)
     path = tmp_path_factory.mktemp("rt") / "run.parquet"
-    run.save(path)
+    run.save(path, include_network=with_network[1])
     back = load(path)
-    assert_runs_equal(run, back)
+    assert_runs_equal(run, back, include_network=with_network[1])
     assert np.array_equal(back.avalanches.truncated, run.avalanches.truncated)
     if rng_state is not None:
         restored = np.random.Generator(rng[0]())
