@@ -50,6 +50,9 @@ ENTRY_POINTS = {
         NET, netaval.ContactProcess(rate=0.9, drive=0.05), duration=20.0, seed=seed)),
     "simulate-isolated": lambda seed: _events(netaval.simulate(
         NET, netaval.Branching(sigma=0.9), protocol="isolated", n_avalanches=20, seed=seed)),
+    "hysteresis": lambda seed: (netaval.hysteresis(
+        NET, netaval.Branching(sigma=0.5, drive=0.05), "sigma", [0.5, 0.9], relax=5,
+        measure=20, seed=seed)["density"].to_numpy(),),
     **{f"topologies.{name}": _topology(name) for name in topologies.available()
        if topologies.get(name).random},
     "sample_neurons": lambda seed: (binning.sample_neurons(
