@@ -1,4 +1,6 @@
-"""Run.bookkeeping: the exact identities of SCIENCE.md 2.4 on every built-in model."""
+"""Run.bookkeeping: the exact identities of SCIENCE.md 2.4 on every built-in model
+(Branching, ContactProcess, FacilitatedContact, Millman), every protocol, truncated and
+continued runs."""
 
 import math
 
@@ -33,10 +35,19 @@ def _runs(net):
         "contact-isolated": netaval.simulate(net, netaval.ContactProcess(rate=0.8),
                                              protocol="isolated", n_avalanches=30, seed=7),
     }
+    runs["facilitated-driven"] = netaval.simulate(
+        net, netaval.FacilitatedContact(rate=1.5, omega=2.0, drive=0.01), duration=30.0, seed=10)
+    runs["millman-driven"] = netaval.simulate(net, netaval.Millman(), n_steps=20_000, seed=11)
     runs["branching-continued"] = netaval.simulate(
         net, branching, n_steps=500, seed=8, initial_state=runs["branching-driven"].final_state)
     runs["contact-continued"] = netaval.simulate(
         net, contact, duration=20.0, seed=9, initial_state=runs["contact-driven"].final_state)
+    runs["facilitated-continued"] = netaval.simulate(
+        net, runs["facilitated-driven"].model, duration=10.0, seed=12,
+        initial_state=runs["facilitated-driven"].final_state)
+    runs["millman-continued"] = netaval.simulate(
+        net, runs["millman-driven"].model, n_steps=5000, seed=13,
+        initial_state=runs["millman-driven"].final_state)
     return runs
 
 
@@ -47,7 +58,8 @@ def runs(net):
 
 NAMES = ["branching-driven", "branching-multiparent", "branching-spreading",
          "branching-isolated", "contact-driven", "contact-truncated", "contact-isolated",
-         "branching-continued", "contact-continued"]
+         "branching-continued", "contact-continued", "facilitated-driven", "millman-driven",
+         "facilitated-continued", "millman-continued"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -118,3 +130,10 @@ def test_empty_run_gives_nan_rates(net):
     book = run.bookkeeping()
     assert book["n_events"] == 0 and book["n_avalanches"] == 0
     assert math.isnan(book["f_ext"]) and math.isnan(book["mean_size"])
+
+
+def test_every_built_in_model_is_covered(runs):
+    """The identities above run on every model that ships with netaval."""
+    built_in = {name for name in netaval.models.available()
+                if netaval.models.get(name).__module__.startswith("netaval.models.")}
+    assert built_in <= {type(run.model).name for run in runs.values()}
