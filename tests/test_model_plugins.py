@@ -106,6 +106,7 @@ def test_plugin_save_load_round_trips_parameters(plugin, tmp_path):
     loaded = netaval.load(tmp_path / "run.parquet")
     assert type(loaded.model) is plugin and loaded.model == plugin(p=0.1)
     assert np.array_equal(loaded.events.parent_ids, run.events.parent_ids)
+    assert loaded.final_state is None  # states are not saved: continue from the live run
 
 
 def test_plugin_runs_from_the_command_line(tmp_path):
@@ -183,3 +184,20 @@ def test_simulate_refuses_a_non_model_and_a_bad_outcome():
     exec(source, namespace)
     with pytest.raises(TypeError, match="Bad.engine must return"):
         netaval.simulate(net, namespace["Bad"](), n_steps=3)
+
+
+def test_plugin_runs_in_a_study(plugin, tmp_path):
+    """A study names the plug-in model by its registry name, like a built-in one, and a
+    sweep over its parameter raises the measured density."""
+    from netaval import study
+
+    spec = {"study": {"name": "plugin", "seed": 1}, "grid": {"n_nodes": [200]},
+            "limits": {"n_steps": 400},
+            "topologies": [{"generator": "random", "params": {"k": 5.0}}],
+            "models": [{"model": "bond_percolation", "params": {"drive": 0.005},
+                        "sweep": {"p": [0.02, 0.15]}}],
+            "analyses": [{"name": "density"}]}
+    table = study.run(spec, out=str(tmp_path / "study"), executor="serial", progress=False)
+    assert table["param.p"].tolist() == [0.02, 0.15]
+    low, high = table["density.density"].tolist()
+    assert high > low > 0
