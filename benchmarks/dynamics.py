@@ -17,7 +17,13 @@ the same run, single thread:
 - a vectorised numpy active-list implementation of the same model (the best a numpy user
   would write; it records only the primary parent, chosen as the first transmitter),
 - EoN's ``fast_SIS`` on a small graph (N = 1e4, k = 10), against netaval's
-  `ContactProcess` (the same continuous-time SIS dynamics) and `Branching` on that graph.
+  `ContactProcess` (the same continuous-time SIS dynamics) and `Branching` on that graph,
+- `FacilitatedContact` against `ContactProcess` on the same random networks (N = 1e5 and
+  1e6, k = 10) in the active phase, lifetimes and every cause recorded: events per second
+  and the ratio to the contact process (target >= 0.4), for (rate, omega) = (1.5, 0), the
+  same process as the contact process, and (0.9, 2), the up state of the bistable window.
+  Each run starts from all units active ("spreading"), so the active phase is reached
+  whatever the branch; ``--contact-only`` runs just this part.
 """
 
 from __future__ import annotations
@@ -165,11 +171,52 @@ def eon_comparison(quick: bool) -> None:
               f"{events / wall / eon_rate:>7.1f}")
 
 
+def contact_comparison(quick: bool) -> None:
+    """FacilitatedContact vs ContactProcess events/s on the same graphs, active phase."""
+    models = [("ContactProcess(1.5)", netaval.ContactProcess(rate=1.5)),
+              ("FacilitatedContact(1.5, 0)", netaval.FacilitatedContact(rate=1.5)),
+              ("FacilitatedContact(0.9, 2)", netaval.FacilitatedContact(rate=0.9, omega=2.0))]
+    print("\nFacilitatedContact vs ContactProcess, random out-regular graphs, k = 10, from all "
+          "units active, lifetimes recorded, best of 2")
+    print(f"{'N':>9} {'model':>28} {'events':>10} {'density':>8} {'B/event':>7} "
+          f"{'events/s':>10} {'x CP':>6}")
+    for n in (100_000,) if quick else (100_000, 1_000_000):
+        net = random_out_regular(n, 10, seed=1)
+        target_events = 1_000_000 if quick else 4_000_000
+        duration = 3.0 * target_events / n  # the contact process holds about n / 3 active
+        cp_rate = None
+        for name, model in models:
+            wall = np.inf
+            for repeat in range(2):
+                run = netaval.simulate(net, model, protocol="spreading",
+                                       initial=np.arange(n), duration=duration, seed=3)
+                wall = min(wall, run.wall_time)
+                events = run.events
+                density = float(np.clip(np.minimum(events.end_time, duration)
+                                        - np.maximum(events.time, duration / 2), 0, None).sum()
+                                / (duration / 2) / n)
+                nbytes = events.nbytes
+                n_events = events.n_events
+                del run, events
+                gc.collect()
+            rate = n_events / wall
+            cp_rate = rate if cp_rate is None else cp_rate
+            print(f"{n:>9} {name:>28} {n_events:>10} {density:>8.3f} {nbytes / n_events:>7.1f} "
+                  f"{rate:>10.3e} {rate / cp_rate:>6.2f}", flush=True)
+        del net
+        gc.collect()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, ~30 s")
     parser.add_argument("--no-eon", action="store_true", help="skip the EoN comparison")
+    parser.add_argument("--contact-only", action="store_true",
+                        help="only FacilitatedContact vs ContactProcess")
     args = parser.parse_args()
+    if args.contact_only:
+        contact_comparison(args.quick)
+        return
     # warm up (numba compile or load from cache)
     small = random_out_regular(1000, 10, 0)
     netaval.simulate(small, netaval.Branching(sigma=1.0, drive=1e-3), n_steps=100, seed=0)
@@ -211,6 +258,7 @@ def main() -> None:
         gc.collect()
     if not args.no_eon:
         eon_comparison(args.quick)
+    contact_comparison(args.quick)
 
 
 if __name__ == "__main__":

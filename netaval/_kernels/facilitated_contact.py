@@ -367,11 +367,22 @@ def _run_facilitated_contact(indptr, indices, in_indptr, in_indices, edge_cum, w
         if uniform_row[j]:
             i = indices[a + bounded(z, deg)]
         else:
+            # first edge whose cumulated weight exceeds y: linear scan in short rows,
+            # bisection in long ones
             y = uniform_open(z) * weight[j]
-            e = a + np.searchsorted(edge_cum[a:a + deg], y, side="right")
-            if e >= a + deg:
-                e = a + deg - 1
-            i = indices[e]
+            lo_e = a
+            hi_e = a + deg - 1
+            if deg > 16:
+                while lo_e < hi_e:
+                    mid = (lo_e + hi_e) >> 1
+                    if edge_cum[mid] <= y:
+                        lo_e = mid + 1
+                    else:
+                        hi_e = mid
+            else:
+                while lo_e < hi_e and edge_cum[lo_e] <= y:
+                    lo_e += 1
+            i = indices[lo_e]
         if active[i]:
             continue
         lo = in_indptr[i]
