@@ -377,3 +377,35 @@ def test_continued_halves_keep_the_stationary_density():
         run = quiet(net, model, duration=20.0, initial_state=run.final_state, seed=6 + half)
         assert_within_z(mean_active(run.events, 0.0, 20.0) / n, expected,
                         math.sqrt(asym_var / 20.0), z=Z, what=f"density, half {half}")
+
+
+# ---------------------------------------------------------------- hysteresis
+def test_hysteresis_at_omega_2_shows_two_branches_with_the_mean_field_jumps():
+    """netaval.hysteresis over rate at omega = 2 (complete graph, N = 1000, drive 1e-3):
+    the up-sweep stays low through the bistable window and jumps up near rate 1, the
+    down-sweep stays high and drops near the spinodal 2 sqrt(2) - 2 = 0.828.
+
+    With drive h = 1e-3 the mean-field folds move to 0.825 and 0.938 (computed below from
+    the roots); a finite system leaves a metastable branch somewhat before its fold, and
+    the up jump lags by the slow growth near the fold (relax = 10), so the jump (first
+    value past density 0.2) is asserted within [0.90, 1.00] up and [0.76, 0.86] down."""
+    h = 1e-3
+    grid = np.linspace(0.6, 1.2, 6001)
+    three = [len(netaval.FacilitatedContact(r, omega=2.0, drive=h).mean_field_density()) == 3
+             for r in grid]
+    lower_fold, upper_fold = grid[three].min(), grid[three].max()
+    assert abs(lower_fold - 0.825) < 2e-3 and abs(upper_fold - 0.938) < 2e-3
+    values = np.round(np.arange(0.70, 1.101, 0.02), 2)
+    table = netaval.hysteresis(complete_graph(1000),
+                               netaval.FacilitatedContact(0.7, omega=2.0, drive=h), "rate",
+                               values, relax=10.0, measure=5.0, seed=1)
+    up = table[table.direction == "up"].set_index("value").density
+    down = table[table.direction == "down"].set_index("value").density
+    jump_up = up.index[np.argmax(up.values > 0.2)]
+    jump_down = down.index[np.argmax(down.values < 0.2)]
+    assert (up.values > 0.2).any() and (down.values < 0.2).any()
+    assert 0.90 <= jump_up <= 1.00 and 0.76 <= jump_down <= 0.86, (jump_up, jump_down)
+    window = values[(values > 0.86) & (values < 0.9)]  # inside the bistable window
+    assert (up.loc[window] < 0.05).all() and (down.loc[window] > 0.3).all()
+    assert (up.loc[values[values >= 1.0]] > 0.4).all()
+    assert (down.loc[values[values <= 0.74]] < 0.05).all()
