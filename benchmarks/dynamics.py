@@ -177,7 +177,7 @@ def contact_comparison(quick: bool) -> None:
               ("FacilitatedContact(1.5, 0)", netaval.FacilitatedContact(rate=1.5)),
               ("FacilitatedContact(0.9, 2)", netaval.FacilitatedContact(rate=0.9, omega=2.0))]
     print("\nFacilitatedContact vs ContactProcess, random out-regular graphs, k = 10, from all "
-          "units active, lifetimes recorded, best of 2")
+          "units active, lifetimes recorded, best of 2 (process CPU time)")
     print(f"{'N':>9} {'model':>28} {'events':>10} {'density':>8} {'B/event':>7} "
           f"{'events/s':>10} {'x CP':>6}")
     for n in (100_000,) if quick else (100_000, 1_000_000):
@@ -187,10 +187,11 @@ def contact_comparison(quick: bool) -> None:
         cp_rate = None
         for name, model in models:
             wall = np.inf
-            for repeat in range(2):
+            for _ in range(2):
+                started = time.process_time()  # CPU time: the machines we share are loaded
                 run = netaval.simulate(net, model, protocol="spreading",
                                        initial=np.arange(n), duration=duration, seed=3)
-                wall = min(wall, run.wall_time)
+                wall = min(wall, time.process_time() - started)
                 events = run.events
                 density = float(np.clip(np.minimum(events.end_time, duration)
                                         - np.maximum(events.time, duration / 2), 0, None).sum()
