@@ -515,13 +515,15 @@ def topology_comparison(table, *, metric="tau", analyses=None, x="topology", pan
                 ax.errorbar([xp], [r[metric]], yerr=[r[f"{metric}_stderr"]], fmt="o",
                             color=color, capsize=2,
                             markerfacecolor=color if r["power_law"] else "none")
-            ax.plot([], [], "o", color=color, label=label)
+            if ax is axes[0][-1]:
+                ax.plot([], [], "o", color=color, label=label)
         ax.set_xticks(range(len(cats)))
         ax.set_xticklabels(cats, rotation=30, ha="right", fontsize=8)
         ax.set_title(f"{panel} = {pv}", fontsize=9)
         ax.set_xlabel(f"{x} (category)")
-        ax.axhline(1.5 if metric == "tau" else (2.0 if metric in ("alpha", "gamma") else 1.0),
-                   color="grey", lw=0.8, ls=":")
+        reference = {"tau": 1.5, "alpha": 2.0, "gamma": 2.0}.get(metric, 1.0)
+        ax.axhline(reference, color="grey", lw=0.8, ls=":",
+                   label=f"mean-field / critical value {reference:g}")
     axes[0][0].set_ylabel(f"{metric} (dimensionless exponent)" if metric in
                           ("tau", "alpha", "gamma") else f"{metric} (dimensionless)")
     axes[0][-1].legend(fontsize=7, title="analysis (hollow: not a power law)",

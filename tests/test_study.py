@@ -400,3 +400,15 @@ def test_dynamic_range_against_exact_curve():
     assert np.isnan(dynamic_range([1.0, 2.0], [0.3, 0.3])["dynamic_range_db"])
     with pytest.raises(InvalidParameterError):
         dynamic_range([0.0, 1.0], [0.1, 0.2])
+
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "studies")
+                                        .glob("*/study.toml")), ids=lambda p: p.parent.name)
+def test_shipped_studies_validate_at_every_size(path):
+    """Every shipped study file is valid at each of its sizes (nothing runs)."""
+    sizes = tomllib.loads(path.read_text()).get("sizes", {})
+    assert {"small", "large"} <= set(sizes)
+    for size in sizes:
+        study = load_study(path, size=size)
+        assert study.tasks and study.size == size

@@ -27,10 +27,12 @@ from netaval._validation import Boolean, Interval, Options, check_param
 from netaval.errors import InvalidParameterError
 
 __all__ = ["AnalysisContext", "AnalysisSpec", "available", "get", "register",
-           "NO_AVALANCHES_MERGED"]
+           "NO_AVALANCHES_MERGED", "NO_POSITIONS", "unregister"]
 
 #: the outcome of a binned analysis whose bins merged every spike into one truncated run
 NO_AVALANCHES_MERGED = "no avalanches: binning merged all activity"
+#: the outcome of an electrode recording on a network without positions
+NO_POSITIONS = "no recording: electrodes need a network with positions"
 
 _REGISTRY: dict[str, AnalysisSpec] = {}
 
@@ -223,13 +225,7 @@ def _fit_columns(prefix: str, values: np.ndarray, discrete: bool, params: dict,
     fit = stats.fit_power_law(values, discrete=discrete, xmin=xmin)
     cols.update({f"{prefix}": float(fit.alpha), f"{prefix}_stderr": float(fit.alpha_stderr),
                  f"{prefix}_xmin": float(fit.xmin), f"{prefix}_n_tail": int(fit.n_tail)})
-    gof = math.nan
-    if params["n_boot"] > 0:
-        try:
-            gof = fit.gof_pvalue(params["n_boot"], seed=rng)
-        except (ZeroDivisionError, FloatingPointError):
-            # a degenerate synthetic sample in stats' refit (reported upstream): no p-value
-            gof = math.nan
+    gof = fit.gof_pvalue(params["n_boot"], seed=rng) if params["n_boot"] else math.nan
     cols[f"{prefix}_gof_p"] = float(gof)
     lrs = {}
     for alternative in ("exponential", "lognormal"):
@@ -319,9 +315,13 @@ def causal_exponents(context: AnalysisContext, *, min_avalanches, n_boot, gof_th
 
 # ------------------------------------------------------------------ binned avalanches
 def _check_binned(params: dict) -> None:
-    if params["subsample"] == "neurons" and params["n_sampled"] < 1:
-        raise InvalidParameterError("The 'n_sampled' parameter of analysis 'binned' must be at "
-                                    "least 1 with subsample = 'neurons'.")
+    if params["subsample"] == "neurons" and params["n_sampled"] < 1 \
+            and params["sampled_fraction"] == 0:
+        raise InvalidParameterError("Analysis 'binned' with subsample = 'neurons' needs "
+                                    "'n_sampled' >= 1 or 'sampled_fraction' > 0.")
+    if params["n_sampled"] and params["sampled_fraction"]:
+        raise InvalidParameterError("Analysis 'binned' takes one of 'n_sampled' and "
+                                    "'sampled_fraction', not both.")
 
 
 @register("binned", constraints={
@@ -329,16 +329,19 @@ def _check_binned(params: dict) -> None:
     "bin_multiple": Interval(numbers.Real, 0, None, "neither"),
     "subsample": Options(("none", "neurons", "electrodes")),
     "n_sampled": Interval(numbers.Integral, 0),
+    "sampled_fraction": Interval(numbers.Real, 0, 1),
     "electrodes_per_side": Interval(numbers.Integral, 1),
     "electrode_radius": Interval(numbers.Real, 0, None, "neither"),
     "k_max": Interval(numbers.Integral, 2)},
     defaults={**_FIT_DEFAULTS, "bin_multiple": 1.0, "subsample": "none", "n_sampled": 0,
+              "sampled_fraction": 0.0,
               "electrodes_per_side": 8, "electrode_radius": 1.0, "k_max": 40},
     description="Time-binned avalanches at a multiple of <IEI> (whole steps in discrete "
                 "time) after optional subsampling; exponents with GoF and MR branching ratio.",
     extra_check=_check_binned)
 def binned(context: AnalysisContext, *, min_avalanches, n_boot, gof_threshold, lr_threshold,
-           bin_multiple, subsample, n_sampled, electrodes_per_side, electrode_radius, k_max):
+           bin_multiple, subsample, n_sampled, sampled_fraction, electrodes_per_side,
+           electrode_radius, k_max):
     """The experimentalist's view of the task's spikes.
 
     Parameters
@@ -352,8 +355,12 @@ def binned(context: AnalysisContext, *, min_avalanches, n_boot, gof_threshold, l
     subsample : {"none", "neurons", "electrodes"}
         Record every neuron, ``n_sampled`` neurons drawn at random, or an electrode grid
         (``electrodes_per_side`` per dimension over the network's positions, each seeing
-        the neurons within ``electrode_radius``; needs a spatial network such as a lattice).
+        the neurons within ``electrode_radius``; on a network without positions the
+        outcome is `NO_POSITIONS` and the exponents are NaN).
     n_sampled : int
+    sampled_fraction : float in [0, 1]
+        Alternative to ``n_sampled``: record ``max(1, round(fraction * n_nodes))`` neurons,
+        so one study file subsamples the same fraction at every size.
     electrodes_per_side : int
     electrode_radius : float
     k_max : int
@@ -365,7 +372,13 @@ def binned(context: AnalysisContext, *, min_avalanches, n_boot, gof_threshold, l
               "gof_threshold": gof_threshold, "lr_threshold": lr_threshold}
     rng = _generator(context)
     run = context.run
+    cols = {"n_recorded_events": 0, "iei": math.nan, "bin_width": math.nan,
+            "n_avalanches": 0, "n_truncated": 0, "mean_size": math.nan, "outcome": "",
+            "m_mr": math.nan, "m_mr_stderr": math.nan, "r1_conventional": math.nan}
+    empty = {"size": np.zeros(0, np.int64), "duration": np.zeros(0)}
     if subsample == "neurons":
+        if sampled_fraction:
+            n_sampled = max(1, round(sampled_fraction * context.network.n_nodes))
         if n_sampled > context.network.n_nodes:
             raise InvalidParameterError(f"The 'n_sampled' parameter of analysis 'binned' "
                                         f"({n_sampled}) exceeds the network size "
@@ -373,9 +386,10 @@ def binned(context: AnalysisContext, *, min_avalanches, n_boot, gof_threshold, l
         recording = binning.sample_neurons(run, n_sampled=n_sampled, seed=rng)
     elif subsample == "electrodes":
         if context.network.positions is None:
-            raise InvalidParameterError("Analysis 'binned' with subsample = 'electrodes' needs "
-                                        f"a network with positions; topology "
-                                        f"{context.task.topology['label']!r} has none.")
+            cols["outcome"] = NO_POSITIONS
+            cols.update(_exponent_columns(np.zeros(0), np.zeros(0), True, params, rng))
+            cols["_artefacts"] = empty
+            return cols
         grid = binning.electrode_grid(context.network, n_per_side=electrodes_per_side)
         recording = binning.record_electrodes(run, context.network, electrodes=grid,
                                               radius=electrode_radius)
@@ -384,10 +398,7 @@ def binned(context: AnalysisContext, *, min_avalanches, n_boot, gof_threshold, l
                                       context.network.n_nodes, 0, run.end_time)
     discrete = run.events.time_step is not None
     t = recording.time
-    cols = {"n_recorded_events": int(len(t)), "iei": math.nan, "bin_width": math.nan,
-            "n_avalanches": 0, "n_truncated": 0, "mean_size": math.nan, "outcome": "",
-            "m_mr": math.nan, "m_mr_stderr": math.nan, "r1_conventional": math.nan}
-    empty = {"size": np.zeros(0, np.int64), "duration": np.zeros(0)}
+    cols["n_recorded_events"] = int(len(t))
     if len(t) < 2 or t[-1] <= t[0]:
         cols["outcome"] = "no avalanches: fewer than two recorded spike times"
         cols.update(_exponent_columns(np.zeros(0), np.zeros(0), True, params, rng))
