@@ -412,3 +412,27 @@ def test_shipped_studies_validate_at_every_size(path):
     for size in sizes:
         study = load_study(path, size=size)
         assert study.tasks and study.size == size
+
+
+def test_network_file_topology(tmp_path):
+    """A topology read from a file; its content is part of the study's hash."""
+    import scipy.sparse as sp
+
+    import topologies
+
+    network = topologies.generate("random", 200, k=5.0, seed=3)
+    sp.save_npz(tmp_path / "net.npz", network.to_scipy())
+    spec = copy.deepcopy(SPEC)
+    spec["grid"] = {"n_nodes": [200], "replicates": 1}
+    spec["topologies"] = [{"file": str(tmp_path / "net.npz"), "label": "connectome"}]
+    spec["models"] = [{"model": "branching", "params": {"sigma": 0.9, "drive": 1e-3}}]
+    spec["analyses"] = [{"name": "branching"}]
+    row = run(spec, out=tmp_path / "out", executor="serial", progress=False).iloc[0]
+    assert (row["topology"], row["n_edges"]) == ("connectome", network.n_edges)
+    before = load_study(spec).hash
+    sp.save_npz(tmp_path / "net.npz", topologies.generate("random", 200, k=5.0,
+                                                          seed=4).to_scipy())
+    assert load_study(spec).hash != before
+    spec["topologies"][0]["file"] = str(tmp_path / "missing.npz")
+    with pytest.raises(InvalidParameterError, match=r"'topologies\[0\].file'"):
+        load_study(spec)

@@ -37,7 +37,7 @@ _MODEL_KEYS = {"label", "model", "params", "sweep", "protocol", "initial", "limi
 _ANALYSIS_KEYS = {"name", "label", "params"}
 _SIZE_KEYS = _GRID_KEYS | _LIMIT_KEYS
 _PROTOCOLS = ("driven", "spreading", "isolated")
-_NETWORK_SUFFIXES = (".npz", ".graphml")
+_NETWORK_SUFFIXES = (".graphml", ".xml", ".csv", ".tsv", ".txt", ".edges", ".mtx", ".npz")
 
 
 def _fail(key: str, message: str) -> InvalidParameterError:
@@ -210,7 +210,8 @@ def _check_topologies(entries: Any, base: Path | None) -> list[dict]:
             if not full.is_file():
                 raise _fail(f"{key}.file", f"no such file: {full}.")
             label = entry.get("label", Path(path).stem)
-            item = {"label": label, "file": str(full.resolve()), "params": {}}
+            digest = hashlib.sha256(full.read_bytes()).hexdigest()  # a changed file: a new study
+            item = {"label": label, "file": str(full.resolve()), "sha256": digest, "params": {}}
         _label(label, f"{key}.label")
         if label in labels:
             raise _fail(f"{key}.label", f"{label!r} is used twice; labels must be unique.")

@@ -32,20 +32,9 @@ def build_network(task):
         return topologies.generate(topology["generator"], task.n_nodes,
                                    seed=_seed(task, _NETWORK_STREAM, *task.network_key),
                                    **topology["params"])
-    return read_network_file(topology["file"])
+    from netaval.io import read_network
 
-
-def read_network_file(path: str):
-    """A Network from ``.npz`` (scipy sparse, row = presynaptic) or ``.graphml``."""
-    import netaval
-
-    if path.endswith(".npz"):
-        import scipy.sparse as sp
-
-        return netaval.Network.from_scipy(sp.load_npz(path))
-    import networkx as nx
-
-    return netaval.Network.from_networkx(nx.read_graphml(path))
+    return read_network(topology["file"])
 
 
 def _scalar(value: Any) -> Any:
