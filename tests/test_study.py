@@ -436,3 +436,17 @@ def test_network_file_topology(tmp_path):
     spec["topologies"][0]["file"] = str(tmp_path / "missing.npz")
     with pytest.raises(InvalidParameterError, match=r"'topologies\[0\].file'"):
         load_study(spec)
+
+
+def test_concurrent_run_on_one_folder_refused(tmp_path):
+    """A second run into a folder in use is refused while the first holds its lock."""
+    from netaval.study._store import Store
+
+    holder = Store(tmp_path)
+    holder.lock()
+    try:
+        with pytest.raises(InvalidParameterError, match="in use"):
+            run(SPEC, out=tmp_path, executor="serial", progress=False)
+    finally:
+        holder.unlock()
+    assert not (tmp_path / "manifest.json").exists()

@@ -106,6 +106,17 @@ def run(path_or_spec: Any, *, out: str | os.PathLike | None = None, executor: st
     study = load_study(path_or_spec, size=size)
     store = Store(default_out(study) if out is None else out)
     store.check_writable()
+    store.check_study(study, restart=restart)
+    store.lock()
+    try:
+        return _run_locked(study, store, executor=executor, workers=workers,
+                           scheduler=scheduler, progress=progress, restart=restart,
+                           report=report)
+    finally:
+        store.unlock()
+
+
+def _run_locked(study, store, *, executor, workers, scheduler, progress, restart, report):
     store.open(study, restart=restart)
     done = store.done()
     pending = [task for task in study.tasks if task.index not in done]

@@ -46,15 +46,24 @@ def _processes(tasks, all_tasks, workers) -> Iterator:
     warm_set = _warm_set(all_tasks)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_init_worker, initargs=(warm_set,)) as pool:
-        pending = {pool.submit(execute, task) for task in tasks}
+        index_of = {pool.submit(execute, task): task.index for task in tasks}
+        pending = set(index_of)
         try:
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    yield future.result()
+                    yield _outcome(future, index_of[future])
         finally:
             for future in pending:
                 future.cancel()
+
+
+def _outcome(future, index: int) -> tuple:
+    """The result of a finished future, or a failure record when its worker died."""
+    try:
+        return future.result()
+    except Exception as exc:  # a crashed worker (BrokenProcessPool, KilledWorker)
+        return index, None, None, f"{type(exc).__name__}: {exc} (the worker died)"
 
 
 def _warm_set(tasks) -> list:
@@ -82,10 +91,10 @@ def _dask(tasks, all_tasks, workers, scheduler) -> Iterator:
     try:
         warm_set = _warm_set(all_tasks)
         client.run(warm_up, warm_set)
-        futures = [client.submit(execute, task, pure=False, key=f"netaval-task-{task.index}")
-                   for task in tasks]
-        for future in as_completed(futures):
-            yield future.result()
+        index_of = {client.submit(execute, task, pure=False, key=f"netaval-task-{task.index}"):
+                    task.index for task in tasks}
+        for future in as_completed(list(index_of)):
+            yield _outcome(future, index_of[future])
             future.release()
     finally:
         client.close()

@@ -96,10 +96,28 @@ class Store:
         os.unlink(probe)
 
     # -------------------------------------------------------------- manifest
-    def open(self, study, *, restart: bool) -> None:
-        """Bind the folder to ``study``: create it, or check it holds the same study."""
-        from netaval import __version__
+    def lock(self) -> None:
+        """Hold an exclusive lock on the folder until this process exits or `unlock`."""
+        import fcntl
 
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.root / ".lock", "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.close()
+            raise InvalidParameterError(f"Output folder {self.root} is in use by another "
+                                        "'netaval study run'; wait for it or use another "
+                                        "--out.") from None
+
+    def unlock(self) -> None:
+        lock = getattr(self, "_lock", None)
+        if lock is not None:
+            lock.close()
+            self._lock = None
+
+    def check_study(self, study, *, restart: bool) -> None:
+        """Refuse a folder holding a different study (unless ``restart``); writes nothing."""
         existing = self.manifest()
         if existing is not None and existing.get("study_hash") != study.hash:
             if not restart:
@@ -108,6 +126,13 @@ class Store:
                     f"({existing.get('name')!r}, size {existing.get('size')!r}, hash "
                     f"{str(existing.get('study_hash'))[:12]}); the study changed. Use another "
                     "--out, or --restart to delete its results and start over.")
+
+    def open(self, study, *, restart: bool) -> None:
+        """Bind the folder to ``study``: create it, or resume or restart the same study."""
+        from netaval import __version__
+
+        self.check_study(study, restart=restart)
+        existing = self.manifest()
         if existing is not None and restart:
             for sub in (self.results_dir, self.artefacts_dir, self.failures_dir,
                         self.root / "tables", self.root / "figures"):
@@ -116,6 +141,9 @@ class Store:
             existing = None
         for sub in (self.results_dir, self.artefacts_dir, self.failures_dir):
             sub.mkdir(parents=True, exist_ok=True)
+            for name in os.listdir(sub):  # temporary files of writes a kill interrupted
+                if name.startswith(".task-") and name.endswith(".tmp"):
+                    (sub / name).unlink(missing_ok=True)
         if existing is None:
             manifest = {"format": "netaval-study", "format_version": 1, "name": study.name,
                         "size": study.size, "study_hash": study.hash,
