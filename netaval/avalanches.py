@@ -262,6 +262,11 @@ class Avalanches:
         >>> run.avalanches.size.tolist(), run.avalanches.truncated.tolist()
         ([2], [False])
         """
+        from netaval.run import Run
+
+        if not isinstance(run, Run):
+            raise InvalidParameterError(f"The 'run' parameter of Avalanches.from_run must be a "
+                                        f"Run. Got {type(run).__name__} instead.")
         params = run.protocol_params or {}
         if run.events is None:
             return run.summaries

@@ -91,6 +91,10 @@ def _as_recording(owner: str, source, neurons) -> Recording:
     from netaval.run import Run
     from netaval.spikes import Spikes
 
+    if neurons is not None and isinstance(source, Recording | Spikes | Run | Events):
+        raise InvalidParameterError(
+            f"The 'neurons' parameter of {owner} is for an array of times; a "
+            f"{type(source).__name__} carries its own neuron ids. Got neurons={neurons!r}.")
     if isinstance(source, Recording):
         return source
     if isinstance(source, Spikes):
@@ -285,7 +289,13 @@ def detect_binned_avalanches(times, *, neurons=None, bin_width=None, start=None,
     if end is not None and len(t) and t[-1] >= end:
         raise InvalidParameterError(f"Event time {t[-1]} of {owner} lies at or after "
                                     f"end={end} (the window is [start, end)).")
-    if integer_time and float(bin_width).is_integer() and float(start).is_integer():
+    span = max(float(t[-1]) - float(start), float(end) - float(start) if end is not None
+               else 0.0) if len(t) else 0.0
+    if span / bin_width >= 2.0**62:
+        raise InvalidParameterError(f"The 'bin_width' parameter of {owner} gives more than "
+                                    f"2**62 bins over the window. Got {bin_width!r}.")
+    if integer_time and bin_width < 2**62 and float(bin_width).is_integer() and \
+            float(start).is_integer():
         bins = (t - int(start)) // int(bin_width)
     else:
         bins = np.floor((t - start) / bin_width).astype(np.int64)
@@ -431,7 +441,8 @@ def sample_neurons(times, *, n_sampled, neurons=None, n_neurons=None, seed=None)
                                     "arrays of times.")
     rec = _as_recording(owner, times, neurons)
     population = rec.n_units if n_neurons is None else n_neurons
-    check_param(owner, "n_neurons", population, Interval(numbers.Integral, rec.n_units))
+    check_param(owner, "n_neurons", population, Interval(numbers.Integral, rec.n_units,
+                                                         2**31 - 1))
     check_param(owner, "n_sampled", n_sampled, Interval(numbers.Integral, 0, population))
     chosen = np.zeros(max(population, 1), dtype=bool)
     chosen[rng.choice(population, size=n_sampled, replace=False)] = True
@@ -468,7 +479,7 @@ def electrode_grid(positions, *, n_per_side):
     """
     owner = "electrode_grid"
     pos = _positions(owner, positions)
-    check_param(owner, "n_per_side", n_per_side, Interval(numbers.Integral, 1))
+    check_param(owner, "n_per_side", n_per_side, Interval(numbers.Integral, 1, 2**12))
     low, high = pos.min(axis=0), pos.max(axis=0)
     axes = [lo + (hi - lo) * (np.arange(n_per_side) + 0.5) / n_per_side
             for lo, hi in zip(low, high, strict=True)]

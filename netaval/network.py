@@ -153,6 +153,7 @@ class Network:
                     f"({source}, {indices[edge]}) has no mirror of equal weight."
                 )
         positions = self._checked_positions(self.positions, n_nodes)
+        self._check_provenance()
         object.__setattr__(self, "indptr", sealed(indptr))
         object.__setattr__(self, "indices", sealed(indices))
         object.__setattr__(self, "weights", sealed(weights))
@@ -167,6 +168,19 @@ class Network:
                     f"'node_labels' must be an array of numbers or strings of shape "
                     f"(n_nodes,) = ({n_nodes},). Got {labels.dtype} of shape {labels.shape}.")
             object.__setattr__(self, "node_labels", sealed(labels))
+
+    def _check_provenance(self) -> None:
+        if self.topology is not None and not isinstance(self.topology, str):
+            raise MalformedNetworkError(f"'topology' must be a str or None (provenance). "
+                                        f"Got {self.topology!r}.")
+        if not isinstance(self.params, dict):
+            raise MalformedNetworkError(f"'params' must be a dict (provenance). Got "
+                                        f"{type(self.params).__name__}.")
+        entropy = self.seed_entropy
+        if entropy is not None and (isinstance(entropy, bool) or not isinstance(
+                entropy, int | np.integer) or entropy < 0):
+            raise MalformedNetworkError(f"'seed_entropy' must be a non-negative int or None "
+                                        f"(provenance). Got {entropy!r}.")
 
     @staticmethod
     def _checked_weights(weights: ArrayLike | None, n_edges: int) -> NDArray[np.float64]:
@@ -192,7 +206,11 @@ class Network:
     def _checked_positions(positions: ArrayLike | None, n_nodes: int) -> NDArray | None:
         if positions is None:
             return None
-        array = np.array(positions, dtype=np.float64)
+        try:
+            array = np.array(positions, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise MalformedNetworkError(f"'positions' must be an array of coordinates "
+                                        f"({exc}).") from None
         if array.ndim == 1:
             array = array[:, None]
         if array.ndim != 2 or array.shape[0] != n_nodes:
@@ -256,8 +274,12 @@ class Network:
                 f"'sources' and 'targets' must have the same length. "
                 f"Got {len(src)} and {len(dst)}."
             )
-        if isinstance(n_nodes, bool) or not isinstance(n_nodes, int | np.integer) or n_nodes < 0:
-            raise MalformedNetworkError(f"'n_nodes' must be a non-negative int. Got {n_nodes!r}.")
+        if isinstance(n_nodes, bool) or not isinstance(n_nodes, int | np.integer) or not (
+                0 <= n_nodes <= _MAX_NODES):
+            raise MalformedNetworkError(f"'n_nodes' must be an int in [0, {_MAX_NODES}]. "
+                                        f"Got {n_nodes!r}.")
+        if not isinstance(directed, bool | np.bool_):
+            raise MalformedNetworkError(f"'directed' must be a bool. Got {directed!r}.")
         for name, ids in (("sources", src), ("targets", dst)):
             if len(ids) and (ids.min() < 0 or ids.max() >= n_nodes):
                 bad = ids.min() if ids.min() < 0 else ids.max()
@@ -308,6 +330,10 @@ class Network:
                 f"Got {type(graph).__name__} instead."
             )
         nodes = list(graph.nodes)
+        if weight is not None and not isinstance(weight, str):
+            raise InvalidParameterError(f"The 'weight' parameter of Network.from_networkx must "
+                                        f"be an edge attribute name (str) or None. Got "
+                                        f"{weight!r}.")
         matrix = nx.to_scipy_sparse_array(graph, nodelist=nodes, weight=weight, format="csr")
         positions = None
         pos = [graph.nodes[n].get("pos") for n in nodes]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -16,9 +17,21 @@ __all__ = ["UpDown", "up_down", "population_rate"]
 _OWNER = "up_down"
 
 
+def _finite(owner: str, name: str, value) -> None:
+    if not math.isfinite(float(value)):
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be finite. Got {value!r}.")
+
+
 def _step_ms(run, dt: float | None, owner: str) -> float:
+    from netaval.run import Run
+
+    if not isinstance(run, Run):
+        raise InvalidParameterError(f"The 'run' parameter of {owner} must be a Run. Got "
+                                    f"{type(run).__name__} instead.")
     if dt is not None:
         check_param(owner, "dt", dt, Interval(numbers.Real, 0, None, closed="neither"))
+        _finite(owner, "dt", dt)
         return float(dt)
     if run.events.time_step is None:
         raise InvalidParameterError(
@@ -55,13 +68,14 @@ def population_rate(run, *, window: float = 0.0, dt: float | None = None) -> NDA
     step = _step_ms(run, dt, "population_rate")
     check_param("population_rate", "window", window,
                 Interval(numbers.Real, 0, None, closed="left"))
+    _finite("population_rate", "window", window)
     n_nodes = int((run.network or {}).get("n_nodes") or 0)
     if n_nodes <= 0:
         raise InvalidParameterError(
             "The 'run' parameter of population_rate has no neurons (network provenance "
             "without n_nodes).")
     counts = np.asarray(run.activity, dtype=np.float64)
-    half = int(round(window / step)) // 2
+    half = min(int(round(window / step)) // 2, len(counts))
     if half > 0 and len(counts):
         csum = np.concatenate([[0.0], np.cumsum(counts)])
         idx = np.arange(len(counts))
@@ -141,13 +155,9 @@ def up_down(run, *, threshold: float = 10.0, window: float = 50.0,
     """
     check_param(_OWNER, "threshold", threshold,
                 Interval(numbers.Real, 0, None, closed="neither"))
-    if not np.isfinite(threshold):
-        raise InvalidParameterError(
-            f"The 'threshold' parameter of {_OWNER} must be finite. Got {threshold!r}.")
+    _finite(_OWNER, "threshold", threshold)
     check_param(_OWNER, "window", window, Interval(numbers.Real, 0, None, closed="left"))
-    if not np.isfinite(window):
-        raise InvalidParameterError(
-            f"The 'window' parameter of {_OWNER} must be finite. Got {window!r}.")
+    _finite(_OWNER, "window", window)
     step = _step_ms(run, dt, _OWNER)
     rate = population_rate(run, window=window, dt=step)
     up = rate >= threshold

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import netaval
+import topologies
 from netaval import InvalidParameterError
 
 
@@ -141,3 +142,57 @@ def test_network_copies_its_input():
     indices[:] = 10**6
     assert net.indices.tolist() == [1, 2, 0]
     assert indices.flags.writeable  # the caller's array is left alone
+
+
+def test_ccdf_and_logpdf_refuse_non_finite_points_and_never_hang():
+    """ccdf(-inf) used to loop forever (summing from -inf); non-finite points are refused,
+    points outside the support get the exact tail values."""
+    fit = netaval.stats.fit_power_law([1, 1, 2, 3, 5, 8, 1, 2, 13], xmin=1)
+    for method in (fit.ccdf, fit.logpdf):
+        for bad in (float("-inf"), float("inf"), float("nan"), [1.0, np.nan]):
+            with pytest.raises(InvalidParameterError, match="'x' parameter of PowerLawFit"):
+                method(bad)
+    assert fit.ccdf([-1e18, 0.5, 1]).tolist() == [1.0, 1.0, 1.0]
+    assert np.isneginf(fit.logpdf([0.5, 2.5, -3.0])).all()
+    assert fit.ccdf(np.array([[1.0, 2.0]])).shape == (1, 2)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda fit, big: fit.gof_pvalue(big, seed=0), "n_boot"),
+    (lambda fit, big: netaval.stats.fit_truncated_power_law([1, 2, 3, 5], n_samples=big),
+     "n_samples"),
+    (lambda fit, big: netaval.stats.fit_mean_size_scaling([1, 4, 9], [1, 2, 3], n_boot=big),
+     "n_boot"),
+    (lambda fit, big: netaval.stats.shape_collapse([[1.0, 2.0]], n_boot=big), "n_boot"),
+    (lambda fit, big: netaval.stats.sample_power_law(big, alpha=2.0), "n"),
+], ids=["gof_pvalue", "fit_truncated_power_law", "fit_mean_size_scaling", "shape_collapse",
+        "sample_power_law"])
+def test_sample_counts_have_an_upper_bound(call, name):
+    """n_boot / n_samples of 2**31 used to run for ever: the bound (MAX_RESAMPLES) refuses
+    them at once, naming the parameter."""
+    fit = netaval.stats.fit_power_law([1, 1, 2, 3, 5, 8, 1, 2, 13], xmin=1)
+    for big in (2**31, 10**6) if name != "n" else (2**31,):  # n: bounded by memory, 2**28
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+            call(fit, big)
+
+
+def test_reported_silent_acceptances_are_refused():
+    """The silently accepted calls of the issue now raise, naming the parameter."""
+    run = netaval.simulate(netaval.Network.from_edges([0, 1], [1, 0], n_nodes=2),
+                           netaval.Branching(sigma=1.0, drive=0.2), n_steps=30, seed=0)
+    cases = [
+        (lambda: netaval.stats.shape_collapse([[1.0, 2.0]], include_truncated="no"),
+         "include_truncated"),
+        (lambda: netaval.stats.fit_mean_size_scaling([1, 4, 9], [1, 2, 3], min_duration=1j),
+         "min_duration"),
+        (lambda: netaval.binning.detect_binned_avalanches(run, neurons=[0, 1]), "neurons"),
+        (lambda: netaval.stats.fit_power_law([1, 2, 3], xmin=float("inf")), "xmin"),
+        (lambda: netaval.stats.branching_ratio_conventional([0, 2**40]), "activity"),
+        (lambda: netaval.simulate(netaval.Network.from_edges([0], [1], n_nodes=2),
+                                  netaval.Branching(sigma=1.0), protocol=np.array(["a", "b"]),
+                                  n_steps=3), "protocol"),
+        (lambda: topologies.random(2**63, k=3), "n_nodes"),
+    ]
+    for call, name in cases:
+        with pytest.raises(InvalidParameterError, match=f"'{name}'"):
+            call()

@@ -3,6 +3,7 @@ rewritten file is a faithful load or a `CorruptFileError` naming what is wrong."
 
 import json
 import os
+import time
 
 import numpy as np
 import pyarrow as pa
@@ -252,3 +253,49 @@ def test_save_refuses_a_run_it_could_not_load_back(saved, tmp_path):
     with pytest.raises(netaval.InvalidParameterError, match="'run' parameter of save_run.*bins"):
         bad.save(tmp_path / "never.parquet")
     assert not os.listdir(tmp_path)
+
+
+def test_temporaries_of_interrupted_saves_are_removed_by_the_next_save(saved, tmp_path):
+    """A killed save leaves .NAME.XXXXXXXX.tmp; the next save to that folder removes stale
+    ones (netaval's pattern, older than this process) and nothing else."""
+    run, _ = saved
+    old = time.time() - 3600
+    stale = [tmp_path / ".run.parquet.abcd1234.tmp", tmp_path / ".other.parquet.zz_9yy00.tmp"]
+    keep = [tmp_path / ".notes.tmp", tmp_path / "data.abcd1234.tmp",
+            tmp_path / ".fresh.parquet.qwer5678.tmp"]
+    for path in stale + keep:
+        path.write_bytes(b"partial")
+    for path in stale + keep[:2]:
+        os.utime(path, (old, old))  # keep[2] is "being written" right now
+    run.save(tmp_path / "run.parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [p.name for p in keep] + ["run.parquet"])
+
+
+def test_killed_save_leaves_a_temporary_that_the_next_process_cleans(saved, tmp_path):
+    """A save killed by SIGKILL leaves its temporary; a later process saving there removes it."""
+    run, path = saved
+    target = tmp_path / "big.parquet"
+    run_isolated(f"""
+        import os, signal, netaval
+        from netaval.io import _atomic
+        run = netaval.load({str(path)!r})
+        def die(handle):
+            handle.write(b"half a file")
+            handle.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        import multiprocessing
+        def child():
+            _atomic.atomic_write({str(target)!r}, die)
+        p = multiprocessing.get_context("fork").Process(target=child)
+        p.start(); p.join()
+        print(p.exitcode)
+    """)
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert len(leftovers) == 1 and not target.exists()
+    time.sleep(0.05)
+    run_isolated(f"""
+        import netaval
+        netaval.load({str(path)!r}).save({str(target)!r})
+    """)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.parquet"]

@@ -25,6 +25,8 @@ __all__ = ["TopologySpec", "register", "unregister", "available", "get", "genera
 
 ENTRY_POINT_GROUP = "netaval.topologies"
 
+#: Largest network netaval holds (int32 neuron ids).
+_MAX_NODES = 2**31 - 1
 _REGISTRY: dict[str, TopologySpec] = {}
 _entry_points_loaded = False
 
@@ -59,7 +61,7 @@ class TopologySpec:
     example: dict[str, Any]
     description: str
     reference: str = ""
-    n_nodes: Interval = field(default_factory=lambda: Interval(numbers.Integral, 1, None))
+    n_nodes: Interval = field(default_factory=lambda: Interval(numbers.Integral, 1, _MAX_NODES))
     random: bool = True
 
 
@@ -118,7 +120,7 @@ def register(name: str, *, constraints: dict[str, Constraint], example: dict[str
         _REGISTRY[name] = TopologySpec(
             name=name, function=function, constraints=dict(constraints), example=dict(example),
             description=description, reference=reference,
-            n_nodes=n_nodes or Interval(numbers.Integral, 1, None), random=random,
+            n_nodes=n_nodes or Interval(numbers.Integral, 1, _MAX_NODES), random=random,
         )
         return function
 
@@ -194,8 +196,15 @@ def get(name: str) -> TopologySpec:
         return _REGISTRY[name]
     except (KeyError, TypeError):
         raise InvalidParameterError(
-            f"Unknown topology {name!r}; known topologies are {sorted(_REGISTRY)}."
+            f"The 'name' parameter of topologies.get must be a registered topology. Unknown "
+            f"topology {name!r}; known topologies are {sorted(_REGISTRY)}."
         ) from None
+
+
+def _check_spec(owner: str, spec: Any) -> None:
+    if not isinstance(spec, TopologySpec):
+        raise InvalidParameterError(f"The 'spec' parameter of {owner} must be a TopologySpec "
+                                    f"(topologies.get(name)). Got {type(spec).__name__}.")
 
 
 def required_parameters(spec: TopologySpec) -> list[str]:
@@ -215,6 +224,7 @@ def required_parameters(spec: TopologySpec) -> list[str]:
     >>> topologies.required_parameters(topologies.get("small_world"))
     ['k', 'p']
     """
+    _check_spec("topologies.required_parameters", spec)
     signature = inspect.signature(spec.function)
     return [key for key in spec.constraints
             if key in signature.parameters
@@ -238,6 +248,7 @@ def describe_parameters(spec: TopologySpec) -> str:
     >>> topologies.describe_parameters(topologies.get("random"))
     'k (required), directed=True'
     """
+    _check_spec("topologies.describe_parameters", spec)
     signature = inspect.signature(spec.function)
     parts = []
     for key in spec.constraints:

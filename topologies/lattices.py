@@ -34,7 +34,7 @@ def _side(n_nodes: int, dim: int) -> int | None:
 
 @register(
     "lattice",
-    constraints={"dim": Interval(numbers.Integral, 1, 3), "radius": Interval(numbers.Integral, 1, None),
+    constraints={"dim": Interval(numbers.Integral, 1, 3), "radius": Interval(numbers.Integral, 1, 10**4),
                  "periodic": Boolean()},
     example={"dim": 2, "radius": 1, "periodic": True},
     description="Hypercubic lattice (d = 1, 2, 3), von Neumann neighbourhood of radius r.",

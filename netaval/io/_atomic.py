@@ -4,12 +4,42 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import stat
 import tempfile
+import time
 from collections.abc import Callable
 from os import PathLike
 from typing import IO
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "remove_stale_temporaries"]
+
+#: Temporary files of `atomic_write`: ``.NAME.XXXXXXXX.tmp`` (tempfile.mkstemp's 8 random
+#: characters).
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+#: When this process imported netaval: temporary files last written before then belong to
+#: writes that can no longer be running in this process.
+_STARTED = time.time()
+
+
+def remove_stale_temporaries(directory: str) -> list[str]:
+    """Delete temporaries of interrupted saves in ``directory``; return their names.
+
+    Only netaval's own pattern (``.NAME.XXXXXXXX.tmp``), only regular files, and only those
+    last modified before this process started, so a save in progress (here or in another
+    process) is never touched. Errors (permissions, races) are ignored.
+    """
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(directory):
+            if not _TEMPORARY.match(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode) and info.st_mtime < _STARTED:
+                    os.unlink(entry.path)
+                    removed.append(entry.name)
+    return removed
 
 
 # ---------------------------------------------------------------------- atomic writes
@@ -29,6 +59,7 @@ def atomic_write(path: str | PathLike, write: Callable[[IO[bytes]], None]) -> No
     """Call ``write(file)`` on a temporary file next to ``path``, then rename it to ``path``."""
     target = os.path.abspath(os.fspath(path))
     directory, name = os.path.split(target)
+    remove_stale_temporaries(directory)
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:

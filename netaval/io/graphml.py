@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from netaval._validation import Options, check_param, check_path
 from netaval.errors import InvalidParameterError
 from netaval.io._atomic import atomic_write
 from netaval.io._json import to_json
@@ -240,9 +241,9 @@ def write_graphml(obj: Any, path: str | PathLike | IO[bytes], *,
     >>> sorted(g.edges), g.graph["n_edges"]
     ([(0, 1), (1, 2)], 2)
     """
-    if engine not in ("fast", "networkx"):
-        raise InvalidParameterError("The 'engine' parameter of write_graphml must be one of "
-                                    f"'fast', 'networkx'. Got {engine!r} instead.")
+    check_param("write_graphml", "engine", engine, Options(("fast", "networkx")))
+    if not hasattr(path, "write"):
+        path = check_path("write_graphml", "path", path)
     if engine == "fast":
         spec = _graph_spec(obj)
 

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from netaval._validation import check_path
 from netaval.errors import CorruptFileError, InvalidParameterError, NetavalWarning
 from netaval.events import Events
 from netaval.io._atomic import atomic_write
@@ -154,6 +155,7 @@ def save_run(run: Run, path: str | PathLike, *, include_network: bool = False) -
             "The 'include_network' parameter of save_run needs run.network_data, but this run "
             "has no network attached (e.g. it was loaded from a file saved without it); "
             "attach one with netaval.rebuild_network(run).")
+    path = check_path("save_run", "path", path)
     _check_run(run, lambda reason: InvalidParameterError(
         f"The 'run' parameter of save_run holds an inconsistent run, which could not be "
         f"loaded back: {reason}."))
@@ -236,7 +238,7 @@ def load(path: str | PathLike) -> Run:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    target = os.fspath(path)
+    target = check_path("load", "path", path)
     if os.path.isdir(target):
         from netaval.io.dataset import is_dataset, load_dataset
 

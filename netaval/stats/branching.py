@@ -296,7 +296,12 @@ def branching_ratio_conventional(activity):
     >>> round(netaval.stats.branching_ratio_conventional([1, 2, 1, 2, 1, 2, 1]), 3)
     -1.0
     """
-    return float(regression_slopes(activity, k_max=1)[0])
+    x = _activity("branching_ratio_conventional", activity)
+    if x.shape[1] < 3:
+        raise InvalidParameterError(
+            f"The 'activity' parameter of branching_ratio_conventional needs at least 3 time "
+            f"steps. Got {x.shape[1]}.")
+    return float(regression_slopes(x, k_max=1)[0])
 
 
 def branching_ratio_naive(activity):
@@ -358,7 +363,12 @@ def branching_ratio_avalanches(avalanches, *, include_truncated=False):
     owner = "branching_ratio_avalanches"
     check_param(owner, "include_truncated", include_truncated, Boolean())
     if not isinstance(avalanches, BinnedAvalanches):
-        avalanches = detect_binned_avalanches(avalanches)
+        try:
+            avalanches = detect_binned_avalanches(avalanches)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(
+                f"The 'avalanches' parameter of {owner} must be BinnedAvalanches or spike "
+                f"times to bin ({exc})") from None
     av = avalanches
     keep = np.ones(av.n_avalanches, bool) if include_truncated else ~av.truncated
     if not keep.any():

@@ -26,7 +26,7 @@ from netaval._kernels.stats import (
     _unique_counts,
 )
 from netaval._random import as_generator
-from netaval._validation import Boolean, Interval, Options, as_float_array, check_param
+from netaval._validation import MAX_RESAMPLES, Boolean, Interval, Options, as_float_array, check_param
 from netaval.errors import InvalidParameterError, NetavalWarning
 
 __all__ = [
@@ -169,34 +169,76 @@ class PowerLawFit:
             return math.log(math.log(self.xmax / a))
         return math.log((self.xmax ** c - a ** c) / c)
 
+    def _points(self, owner: str, x) -> NDArray[np.float64]:
+        try:
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidParameterError(f"The 'x' parameter of {owner} must be array-like of "
+                                        f"numbers. Got {type(x).__name__}.") from None
+        if not np.all(np.isfinite(x)):
+            bad = x.ravel()[~np.isfinite(x.ravel())][0]
+            raise InvalidParameterError(f"The 'x' parameter of {owner} must be finite. Got "
+                                        f"{float(bad)!r}.")
+        return x
+
     def logpdf(self, x) -> NDArray[np.float64]:
         """Log of the pmf (discrete) or density (continuous) at ``x``.
 
         Parameters
         ----------
         x : array-like of float
-            Points inside the support.
+            Finite points; outside the support (and, when discrete, off the integers)
+            the log-probability is ``-inf``.
+
+        Examples
+        --------
+        >>> fit = netaval.stats.fit_power_law([1, 1, 2, 3, 5, 8, 1, 2, 13], xmin=1)
+        >>> bool(np.isneginf(fit.logpdf(0.5)))
+        True
         """
-        x = np.asarray(x, dtype=np.float64)
-        return -self.alpha * np.log(x) - self._log_norm()
+        x = self._points("PowerLawFit.logpdf", x)
+        inside = x >= self.xmin
+        if self.xmax is not None:
+            inside &= x <= self.xmax
+        if self.discrete:
+            inside &= x == np.floor(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = -self.alpha * np.log(np.where(inside, x, self.xmin)) - self._log_norm()
+        return np.where(inside, out, -np.inf)
 
     def ccdf(self, x) -> NDArray[np.float64]:
-        """P(X >= x) under the fit.
+        """P(X >= x) under the fit: 1 below ``xmin``, 0 above ``xmax``.
 
         Parameters
         ----------
         x : array-like of float
-            Points inside the support.
+            Finite points (NaN and infinities are refused).
+
+        Examples
+        --------
+        >>> fit = netaval.stats.fit_power_law([1, 1, 2, 3, 5, 8, 1, 2, 13], xmin=1)
+        >>> fit.ccdf([-10, 1]).tolist()
+        [1.0, 1.0]
         """
-        x = np.atleast_1d(np.asarray(x, dtype=np.float64))
+        x = self._points("PowerLawFit.ccdf", x)
+        shape = x.shape if x.ndim else (1,)
+        return self._ccdf(x.ravel()).reshape(shape)
+
+    def _ccdf(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
         if self.discrete:
+            # P(X >= x) = P(X >= ceil(x)); the sum starts at xmin at the lowest
+            v = np.maximum(np.ceil(x), self.xmin)
+            beyond = v > self.xmax if self.xmax is not None else np.zeros(len(v), bool)
             shift = self.alpha * math.log(self.xmin)
             z = _powsum0(self.alpha, float(self.xmin), self._b(), shift)
-            return np.array([_powsum0(self.alpha, float(v), self._b(), shift) / z for v in x])
+            return np.array([0.0 if out else _powsum0(self.alpha, float(k), self._b(), shift) / z
+                             for k, out in zip(v, beyond, strict=True)])
         c = 1.0 - self.alpha
         a = self.xmin
+        x = np.maximum(x, a)
         if self.xmax is None:
             return (x / a) ** c
+        x = np.minimum(x, self.xmax)
         if abs(c) < 1e-12:
             return np.log(self.xmax / x) / np.log(self.xmax / a)
         return (self.xmax ** c - x ** c) / (self.xmax ** c - a ** c)
@@ -214,8 +256,9 @@ class PowerLawFit:
 
         Parameters
         ----------
-        n_boot : int
-            Number of synthetic data sets; about 1 / (4 eps^2) give p to within eps.
+        n_boot : int in [1, MAX_RESAMPLES]
+            Number of synthetic data sets; about 1 / (4 eps^2) give p to within eps. At
+            most ``netaval._validation.MAX_RESAMPLES`` (100 000); Ctrl-C interrupts.
         seed : None, int or numpy.random.Generator
 
         Returns
@@ -223,7 +266,8 @@ class PowerLawFit:
         float
         """
         rng = as_generator(seed)
-        check_param("PowerLawFit.gof_pvalue", "n_boot", n_boot, Interval(numbers.Integral, 1))
+        check_param("PowerLawFit.gof_pvalue", "n_boot", n_boot,
+                    Interval(numbers.Integral, 1, MAX_RESAMPLES))
         outside = self.data[(self.data < self.xmin)
                             | ((self.data > self.xmax) if self.xmax is not None else False)]
         exceed = 0
@@ -509,6 +553,10 @@ def fit_power_law(data, *, discrete=True, xmin=None, xmax=None):
     x = _check_data(owner, data, bool(discrete))
     check_param(owner, "xmin", xmin, Interval(numbers.Real, 0, None, "neither", allow_none=True))
     check_param(owner, "xmax", xmax, Interval(numbers.Real, 0, None, "neither", allow_none=True))
+    for name, value in (("xmin", xmin), ("xmax", xmax)):
+        if value is not None and not math.isfinite(float(value)):
+            raise InvalidParameterError(f"The {name!r} parameter of {owner} must be finite "
+                                        f"(xmax=None: no upper cut-off). Got {value!r}.")
     if xmin is not None and xmax is not None and xmax <= xmin:
         raise InvalidParameterError(f"The 'xmax' parameter of {owner} must exceed xmin={xmin}. "
                                     f"Got {xmax!r} instead.")
@@ -550,16 +598,24 @@ def sample_power_law(n, *, alpha, xmin=1, xmax=None, discrete=True, seed=None):
     """
     rng = as_generator(seed)
     owner = "sample_power_law"
-    check_param(owner, "n", n, Interval(numbers.Integral, 0))
+    check_param(owner, "n", n, Interval(numbers.Integral, 0, _MAX_SAMPLE))
     check_param(owner, "discrete", discrete, Boolean())
     check_param(owner, "xmin", xmin, Interval(numbers.Real, 0, None, "neither"))
     check_param(owner, "xmax", xmax, Interval(numbers.Real, xmin, None, "left", allow_none=True))
+    for name, value in (("xmin", xmin), ("xmax", xmax)):
+        if value is not None and not math.isfinite(float(value)):
+            raise InvalidParameterError(f"The {name!r} parameter of {owner} must be finite "
+                                        f"(xmax=None: no upper cut-off). Got {value!r}.")
     low = 1.0 if xmax is None else None
     check_param(owner, "alpha", alpha, Interval(numbers.Real, low, None,
                                                 "neither" if low is not None else "both"))
     if discrete and (xmin != math.floor(xmin) or (xmax is not None and xmax != math.floor(xmax))):
         raise InvalidParameterError(f"{owner}: xmin and xmax must be integers when discrete.")
     return _sample(rng, n, alpha, xmin, xmax, bool(discrete))
+
+
+#: Largest sample `sample_power_law` draws (2**28 values, 2 GiB of float64).
+_MAX_SAMPLE = 1 << 28
 
 
 # ---------------------------------------------------------------- NCC support search
@@ -577,7 +633,9 @@ def fit_truncated_power_law(data, *, p_crit=0.2, n_samples=500, max_supports=Non
     ----------
     data : array-like of int, shape (n,)
     p_crit : float, default 0.2
-    n_samples : int, default 500
+    n_samples : int in [1, MAX_RESAMPLES], default 500
+        Synthetic samples per support, at most 100 000 (Ctrl-C interrupts between
+        supports).
     max_supports : int, optional
         Try at most this many supports (widest first); default: all.
     seed : None, int or numpy.random.Generator
@@ -608,7 +666,7 @@ def fit_truncated_power_law(data, *, p_crit=0.2, n_samples=500, max_supports=Non
     owner = "fit_truncated_power_law"
     x = _check_data(owner, data, True)
     check_param(owner, "p_crit", p_crit, Interval(numbers.Real, 0, 1))
-    check_param(owner, "n_samples", n_samples, Interval(numbers.Integral, 1))
+    check_param(owner, "n_samples", n_samples, Interval(numbers.Integral, 1, MAX_RESAMPLES))
     check_param(owner, "max_supports", max_supports,
                 Interval(numbers.Integral, 1, allow_none=True))
     values, counts = _unique_counts(x)

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from scipy import optimize, special
 
 from netaval._random import as_generator
-from netaval._validation import Interval, as_float_array, check_param
+from netaval._validation import MAX_RESAMPLES, Boolean, Interval, as_float_array, check_param
 from netaval.errors import InvalidParameterError
 
 __all__ = [
@@ -58,8 +58,11 @@ class MeanSizeScaling:
 
 
 def _sizes_durations(owner, size, duration):
-    if duration is None and hasattr(size, "size") and hasattr(size, "duration") \
-            and not isinstance(size, np.ndarray):
+    if hasattr(size, "size") and hasattr(size, "duration") and not isinstance(size, np.ndarray):
+        if duration is not None:
+            raise InvalidParameterError(
+                f"The 'duration' parameter of {owner} must be None when 'size' is an "
+                f"avalanche collection ({type(size).__name__}), which has its own durations.")
         size, duration = size.size, size.duration
     s = as_float_array(owner, "size", size, allow_empty=False)
     t = as_float_array(owner, "duration", duration, allow_empty=False)
@@ -98,7 +101,8 @@ def fit_mean_size_scaling(size, duration=None, *, min_duration=None, max_duratio
         Range of durations used.
     min_count : int, default 1
         Groups with fewer avalanches are dropped.
-    n_boot : int, default 200
+    n_boot : int in [0, MAX_RESAMPLES], default 200
+        Bootstrap resamples, at most 100 000 (Ctrl-C interrupts).
     seed : None, int or numpy.random.Generator
 
     Returns
@@ -116,7 +120,9 @@ def fit_mean_size_scaling(size, duration=None, *, min_duration=None, max_duratio
     owner = "fit_mean_size_scaling"
     s, t = _sizes_durations(owner, size, duration)
     check_param(owner, "min_count", min_count, Interval(numbers.Integral, 1))
-    check_param(owner, "n_boot", n_boot, Interval(numbers.Integral, 0))
+    check_param(owner, "n_boot", n_boot, Interval(numbers.Integral, 0, MAX_RESAMPLES))
+    for name, value in (("min_duration", min_duration), ("max_duration", max_duration)):
+        check_param(owner, name, value, Interval(numbers.Real, 0, None, allow_none=True))
     keep = np.ones(len(t), bool)
     if min_duration is not None:
         keep &= t >= min_duration
@@ -310,11 +316,21 @@ def _profiles_csr(owner, profiles):
         values = np.bincount(indptr[:-1][owner_av] + offset, minlength=indptr[-1]).astype(float)
         keep = ~np.asarray(av.truncated)
     elif isinstance(profiles, tuple) and len(profiles) == 2:
-        indptr = np.asarray(profiles[0], np.int64)
+        indptr = np.asarray(profiles[0])
         values = as_float_array(owner, "profiles", profiles[1])
+        if (indptr.ndim != 1 or len(indptr) == 0 or indptr.dtype.kind not in "iu"
+                or indptr[0] != 0 or indptr[-1] != len(values) or np.any(np.diff(indptr) < 0)):
+            raise InvalidParameterError(
+                f"The 'profiles' parameter of {owner} as an (indptr, values) pair needs an "
+                f"integer indptr rising from 0 to len(values) = {len(values)}.")
+        indptr = indptr.astype(np.int64)
         keep = np.ones(len(indptr) - 1, bool)
     else:
-        arrays = [np.asarray(p, np.float64) for p in profiles]
+        if isinstance(profiles, str | bytes) or not hasattr(profiles, "__iter__"):
+            raise InvalidParameterError(
+                f"The 'profiles' parameter of {owner} must be avalanches or a sequence of "
+                f"profiles. Got {type(profiles).__name__}.")
+        arrays = [as_float_array(owner, "profiles", p) for p in profiles]
         indptr = np.zeros(len(arrays) + 1, np.int64)
         np.cumsum([len(a) for a in arrays], out=indptr[1:])
         values = np.concatenate(arrays) if arrays else np.zeros(0)
@@ -362,8 +378,9 @@ def shape_collapse(profiles, *, min_duration=4, max_duration=None, min_count=10,
         Durations used (min_duration >= 2).
     min_count : int, default 10
     gamma_range : (float, float), default (0.5, 4.0)
-    n_points : int, default 50
-    n_boot : int, default 100
+    n_points : int in [2, MAX_RESAMPLES], default 50
+    n_boot : int in [0, MAX_RESAMPLES], default 100
+        Bootstrap resamples, at most 100 000 (Ctrl-C interrupts).
     include_truncated : bool, default False
         Use censored avalanches too (binned or causal input only).
     seed : None, int or numpy.random.Generator
@@ -386,9 +403,15 @@ def shape_collapse(profiles, *, min_duration=4, max_duration=None, min_count=10,
     check_param(owner, "max_duration", max_duration,
                 Interval(numbers.Integral, min_duration, allow_none=True))
     check_param(owner, "min_count", min_count, Interval(numbers.Integral, 1))
-    check_param(owner, "n_points", n_points, Interval(numbers.Integral, 2))
-    check_param(owner, "n_boot", n_boot, Interval(numbers.Integral, 0))
-    lo, hi = (float(v) for v in gamma_range)
+    check_param(owner, "n_points", n_points, Interval(numbers.Integral, 2, MAX_RESAMPLES))
+    check_param(owner, "n_boot", n_boot, Interval(numbers.Integral, 0, MAX_RESAMPLES))
+    check_param(owner, "include_truncated", include_truncated, Boolean())
+    pair = as_float_array(owner, "gamma_range", gamma_range) if not isinstance(
+        gamma_range, str) else np.zeros(0)
+    if len(pair) != 2:
+        raise InvalidParameterError(f"The 'gamma_range' parameter of {owner} must be a pair "
+                                    f"of finite floats. Got {gamma_range!r} instead.")
+    lo, hi = float(pair[0]), float(pair[1])
     if not lo < hi:
         raise InvalidParameterError(f"The 'gamma_range' parameter of {owner} must be an "
                                     f"increasing pair. Got {gamma_range!r} instead.")
