@@ -15,6 +15,7 @@ from netaval.binning import (
     sample_neurons,
 )
 from netaval.errors import InvalidParameterError
+from tests.stats import assert_within_z
 
 
 def _reference_runs(bins, n_bins):
@@ -121,6 +122,7 @@ def test_single_event():
         "neurons-shape", "2d"])
 def test_invalid_input_raises(kwargs, match):
     """Bad input raises InvalidParameterError naming the problem."""
+    kwargs = dict(kwargs)  # the parameter dict is shared: a rerun in one process needs it intact
     times = kwargs.pop("times")
     with pytest.raises(InvalidParameterError, match=match):
         detect_binned_avalanches(times, **kwargs)
@@ -233,14 +235,16 @@ def test_recording_passthrough():
 
 
 def test_end_to_end_with_simulate():
-    """simulate -> binning -> stats: bins reproduce run.activity; MR m unchanged by 5% sampling."""
+    """simulate -> binning -> stats: bins reproduce run.activity; MR on 5% of the neurons
+    recovers the causal record's true m within z = 4 of its (replicate-checked) stderr,
+    while the conventional estimator is biased far below it.
+
+    The true m is the mean number of distinct child events per event, 1 - n_roots / n_events
+    in the causal record (the slope of E[A_{t+1} | A_t] that MR estimates; the avalanche
+    branching ratio counts every causal link and so exceeds it when events merge).
+    """
     import topologies
-    from netaval.stats import (
-        branching_ratio_avalanches,
-        branching_ratio_conventional,
-        branching_ratio_mr,
-        fit_power_law,
-    )
+    from netaval.stats import branching_ratio_conventional, branching_ratio_mr
 
     net = topologies.generate("random", 1000, k=10.0, seed=1)
     run = netaval.simulate(net, netaval.Branching(sigma=0.9, drive=0.005, refractory=0),
@@ -248,16 +252,14 @@ def test_end_to_end_with_simulate():
     av = detect_binned_avalanches(run, bin_width=1)
     assert av.size.sum() == run.events.n_events
     assert np.array_equal(av.activity, run.activity)
+    m_true = 1.0 - run.events.is_root.sum() / run.events.n_events
     full = branching_ratio_mr(run, k_max=30)
+    assert_within_z(full.m, m_true, full.m_stderr, z=4.0, what="MR m, all neurons")
     rec = sample_neurons(run, n_sampled=50, seed=3)
     sub_activity = detect_binned_avalanches(rec, bin_width=1).activity
     sub = branching_ratio_mr(sub_activity, k_max=30)
-    assert_within = abs(full.m - sub.m) <= 4 * np.hypot(full.m_stderr, sub.m_stderr)
-    assert assert_within, (full.m, sub.m)
-    assert branching_ratio_conventional(sub_activity) < 0.5 * branching_ratio_conventional(run)
-    fit = fit_power_law(run.avalanches.size)
-    assert fit.n_tail >= 1
-    assert 0 <= branching_ratio_avalanches(run, include_truncated=True)
+    assert_within_z(sub.m, m_true, sub.m_stderr, z=4.0, what="MR m, 50 of 1000 neurons")
+    assert branching_ratio_conventional(sub_activity) < 0.5 * m_true
 
 
 def test_sample_neurons_population_is_the_network():

@@ -279,6 +279,7 @@ def test_truncated_support_search_errors():
         "empty-tail", "empty", "discrete-type"])
 def test_invalid_input_raises(kwargs, match):
     """Bad data or parameters raise InvalidParameterError with a useful message."""
+    kwargs = dict(kwargs)  # the parameter dict is shared: a rerun in one process needs it intact
     data = kwargs.pop("data")
     with pytest.raises(InvalidParameterError, match=match):
         fit_power_law(data, **kwargs)
