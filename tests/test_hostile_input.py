@@ -196,3 +196,24 @@ def test_reported_silent_acceptances_are_refused():
     for call, name in cases:
         with pytest.raises(InvalidParameterError, match=f"'{name}'"):
             call()
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "--topology", "random", "--param", "k=3", "--n-nodes", "3000000000", "--model",
+     "branching", "--param", "sigma=1", "--n-steps", "10"],
+    ["run", "--topology", "random", "--param", "k=3", "--n-nodes", "2000000000", "--model",
+     "branching", "--param", "sigma=1", "--n-steps", "10"],
+    ["run", "--topology", "random", "--param", "k=3", "--n-nodes", "100", "--model",
+     "branching", "--param", "sigma=nan", "--n-steps", "10"],
+    ["run", "--topology", "random", "--param", "k=3", "--n-nodes", "100", "--model",
+     "branching", "--param", "sigma=1", "--n-steps", "999999999999"],
+], ids=["n-nodes-beyond-int32", "n-nodes-beyond-memory", "nan-param", "huge-n-steps"])
+def test_cli_errors_are_one_line_and_exit_2(args, tmp_path):
+    """Sizes too large for memory and invalid values end in one line and exit status 2
+    (was a MemoryError traceback), before anything is simulated."""
+    done = subprocess.run([sys.executable, "-m", "netaval", *args, "--out",
+                           str(tmp_path / "r.parquet")], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "r.parquet").exists()

@@ -27,6 +27,8 @@ ENTRY_POINT_GROUP = "netaval.topologies"
 
 #: Largest network netaval holds (int32 neuron ids).
 _MAX_NODES = 2**31 - 1
+#: Lower bound of a generated network's memory per neuron (indptr, one edge, scratch).
+_BYTES_PER_NODE = 32
 _REGISTRY: dict[str, TopologySpec] = {}
 _entry_points_loaded = False
 
@@ -277,6 +279,14 @@ def validate_call(name: str, n_nodes: Any, params: dict[str, Any]) -> None:
     """
     spec = _REGISTRY[name]
     check_param(f"topologies.{name}", "n_nodes", n_nodes, spec.n_nodes)
+    from netaval._memory import available_memory
+
+    available = available_memory()
+    if available is not None and n_nodes * _BYTES_PER_NODE > available:
+        raise InvalidParameterError(
+            f"The 'n_nodes' parameter of topologies.{name} asks for {n_nodes} neurons, whose "
+            f"network needs more than the {available / 2**30:.1f} GiB of memory available "
+            f"(at least {_BYTES_PER_NODE} bytes per neuron). Got {n_nodes}.")
     check_params(f"topologies.{name}", params, spec.constraints)
 
 
