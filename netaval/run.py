@@ -102,10 +102,12 @@ class Run:
 
     @property
     def n_events(self) -> int:
-        """Number of events of the run (also when the events were not kept)."""
+        """Number of events of the run (also when the events were not kept): the firings
+        counted in ``activity`` plus the carried ones of a continuation."""
         if self.events is not None:
             return self.events.n_events
-        return int(np.asarray(self.activity).sum())
+        carried = int((self.protocol_params or {}).get("n_carried") or 0)
+        return int(np.asarray(self.activity).sum()) + carried
 
     @cached_property
     def avalanches(self) -> Avalanches:

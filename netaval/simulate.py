@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import numbers
+import os
 import time as _time
 import warnings
 from typing import Any
@@ -15,6 +16,7 @@ from netaval._kernels.branching import MAX_STEPS
 from netaval._kernels.rng import seed_from_generator
 from netaval._memory import EVENT_BYTES, MAX_ACTIVITY_BINS, MEMORY_FRACTION, available_memory
 from netaval._random import SeedLike, as_seed_sequence
+from netaval._streaming import BoundedRecorder
 from netaval._validation import Boolean, Interval, Options, check_param
 from netaval.errors import InvalidParameterError, NetavalWarning, RunawayActivityError
 from netaval.events import MAX_EVENTS_IN_MEMORY
@@ -22,7 +24,12 @@ from netaval.models._engine import PROTOCOLS, STATUSES, Outcome, Recorder, State
 from netaval.network import Network
 from netaval.run import Run
 
-__all__ = ["simulate", "DEFAULT_MAX_EVENTS"]
+__all__ = ["simulate", "DEFAULT_MAX_EVENTS", "RECORD_LEVELS"]
+
+#: values of ``simulate(..., record=...)``
+RECORD_LEVELS = ("events", "avalanches", "activity")
+#: ``max_events`` cap of bounded recording (int64 counters; 2**62 leaves headroom)
+_MAX_EVENTS_BOUNDED = 2**62
 
 #: ``max_events`` used when None is passed: 10**8 events, 3.2 GB with one parent each.
 DEFAULT_MAX_EVENTS = 100_000_000
@@ -31,6 +38,9 @@ DEFAULT_MAX_EVENTS = 100_000_000
 # depend on these; tests shrink them to exercise resumption and buffer growth.
 _CHUNK_STEPS = 4096
 _CHUNK_EVENTS = 1 << 21
+# bounded recording hands the buffer on after every kernel call: smaller chunks keep it in
+# cache (each chunk is also one file of a streamed dataset)
+_CHUNK_EVENTS_BOUNDED = 1 << 18
 _INITIAL_CAPACITY = 1 << 16
 
 _OWNER = "simulate"
@@ -66,6 +76,7 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
              duration: float | None = None, initial: Any = None,
              n_avalanches: int | None = None, max_events: int | None = None,
              on_max_events: str = "raise", initial_state: State | None = None,
+             record: str | None = None, out: str | os.PathLike | None = None,
              seed: SeedLike = None, progress: bool = False) -> Run:
     """Run ``model`` on ``network`` and record every firing with the firing(s) that caused it.
 
@@ -121,6 +132,23 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         ``protocol_params["n_carried"]`` says how many. With "spreading" they are the
         seeds (``initial`` must then be None); with "isolated" they die out before the
         first seed and do not count among ``n_avalanches``.
+    record : {"events", "avalanches", "activity"}, optional
+        What the returned `Run` keeps in memory. ``"events"`` (the default without
+        ``out``): the full causal record (``Run.events``; at most 2**31 - 1 events, 32
+        bytes each). ``"avalanches"`` (the default with ``out``): the per-avalanche
+        summaries of `Avalanches` (size, duration, depth, distinct neurons, start, end,
+        root, offspring, number of generations, truncated), computed online chunk by
+        chunk, plus ``activity``; no per-event arrays, so memory is O(avalanches + nodes)
+        and the run may exceed 2**31 events. Queries that need the events (DAGs, shape
+        profiles, per-generation counts) then raise `MissingRecordError`.
+        ``"activity"``: only ``activity`` (and the event count, ``Run.n_events``).
+        The dynamics, and so every kept quantity, are the same at every level for a
+        given seed.
+    out : str or path-like, optional
+        Stream the full causal record to this new (or empty) directory as a Parquet
+        dataset, one file per chunk, while the run proceeds (`netaval.io.dataset`);
+        read it back with `netaval.load`, `Avalanches.from_dataset` or
+        `netaval.io.dataset.read_events`. Needs ``record`` "avalanches" or "activity".
     seed : None, int, numpy SeedSequence or Generator
         See the README, section Randomness. The kernels draw from an inline SplitMix64
         stream seeded with one 64-bit draw from the Generator at the start of the run,
@@ -205,8 +233,23 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
                 Interval(numbers.Real, 0, None, allow_none=True))
     check_param(_OWNER, "n_avalanches", n_avalanches,
                 Interval(numbers.Integral, 0, None, allow_none=True))
+    check_param(_OWNER, "record", record, Options((*RECORD_LEVELS, None)))
+    if out is not None and not isinstance(out, str | os.PathLike):
+        raise InvalidParameterError(
+            f"The 'out' parameter of {_OWNER} must be a directory path (str or path-like) or "
+            f"None. Got {out!r} instead."
+        )
+    if record is None:
+        record = "events" if out is None else "avalanches"
+    if record == "events" and out is not None:
+        raise InvalidParameterError(
+            f"The 'record' parameter of {_OWNER} must be 'avalanches' or 'activity' with "
+            f"out= (the events go to disk, not to memory). Got record='events'."
+        )
+    bounded = record != "events"
     check_param(_OWNER, "max_events", max_events,
-                Interval(numbers.Integral, 1, MAX_EVENTS_IN_MEMORY, allow_none=True))
+                Interval(numbers.Integral, 1, _MAX_EVENTS_BOUNDED if bounded
+                         else MAX_EVENTS_IN_MEMORY, allow_none=True))
     continuous = model.continuous_time
     name = type(model).__name__
     if continuous and n_steps is not None:
@@ -275,7 +318,9 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         warnings.warn(f"protocol={protocol!r} ignores the model's drive "
                       f"(drive={drive!r}).", NetavalWarning, stacklevel=2)
     budget = DEFAULT_MAX_EVENTS if max_events is None else int(max_events)
-    budget, memory_note = _memory_budget(budget, max_events is not None)
+    # bounded recording keeps no events: its memory does not grow with max_events
+    budget, memory_note = (budget, "") if bounded else _memory_budget(budget,
+                                                                      max_events is not None)
     if limit is not None and (np.ceil(limit) if continuous else limit) > MAX_ACTIVITY_BINS:
         raise InvalidParameterError(
             f"The '{limit_name}' parameter of {_OWNER} asks for more than MAX_ACTIVITY_BINS = "
@@ -291,8 +336,26 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     bar = _progress_bar(progress, n_avalanches if protocol == "isolated" else limit,
                         "avalanches" if protocol == "isolated" else
                         ("time" if continuous else "steps"))
-    recorder = Recorder(max(_INITIAL_CAPACITY, len(initial_ids)), continuous,
-                        limit=budget + network.n_nodes + 1)
+    carried = 0 if initial_state is None else initial_state.n_active
+    capacity = max(_INITIAL_CAPACITY, len(initial_ids), carried)
+    if bounded:
+        writer = None
+        if out is not None:
+            from netaval.io.dataset import DatasetWriter
+            from netaval.io.runs import _model_to_json
+
+            writer = DatasetWriter(out, continuous=continuous, n_nodes=network.n_nodes,
+                                   metadata={"model": _model_to_json(model),
+                                             "network": network.provenance,
+                                             "seed": run_seed, "protocol": protocol,
+                                             "protocol_params": protocol_params,
+                                             "rng_state": rng_state})
+        recorder = BoundedRecorder(capacity, continuous, limit=budget + network.n_nodes + 1,
+                                   n_nodes=network.n_nodes,
+                                   summaries=record == "avalanches", writer=writer,
+                                   n_carried=carried)
+    else:
+        recorder = Recorder(capacity, continuous, limit=budget + network.n_nodes + 1)
     started = _time.perf_counter()
     # without a time limit, the activity budget is one: memory grows with simulated time
     engine_limit = limit if limit is not None else (
@@ -300,7 +363,8 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     task = Task(network=network, protocol=protocol, limit=engine_limit, initial=initial_ids,
                 n_avalanches=n_avalanches, max_events=budget, initial_state=initial_state,
                 rng=seed_from_generator(generator), chunk_steps=_CHUNK_STEPS,
-                chunk_events=_CHUNK_EVENTS, progress=_Progress(bar))
+                chunk_events=_CHUNK_EVENTS_BOUNDED if bounded else _CHUNK_EVENTS,
+                progress=_Progress(bar))
     try:
         outcome = model.engine(task, recorder)
     finally:
@@ -308,14 +372,22 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
             bar.close()
     wall = _time.perf_counter() - started
     _check_outcome(outcome, model, recorder)
-    # built-in engines (netaval.models.*) are correct by construction; a plug-in's events
-    # go through the validating Events constructor
-    events = recorder.events(outcome.n_events,
-                             trusted=type(model).__module__.startswith("netaval.models."))
     end_time = outcome.end_time
+    if bounded:
+        recorder.finish(outcome.n_events, outcome.alive, end_time)
+        recorder.close({"end_time": end_time, "status": outcome.status,
+                        "truncated": outcome.status == "max_events", "wall_time": wall,
+                        "n_events": recorder.n_total, "series": dict(outcome.series)})
+        n_events = recorder.n_total
+    else:
+        # built-in engines (netaval.models.*) are correct by construction; a plug-in's
+        # events go through the validating Events constructor
+        events = recorder.events(outcome.n_events,
+                                 trusted=type(model).__module__.startswith("netaval.models."))
+        n_events = events.n_events
     if outcome.status == "limit" and limit is None:
         raise RunawayActivityError(
-            f"{_OWNER} stopped at time {end_time} after {events.n_events} events: a "
+            f"{_OWNER} stopped at time {end_time} after {n_events} events: a "
             f"{protocol!r} run without a time limit reached MAX_ACTIVITY_BINS = "
             f"{MAX_ACTIVITY_BINS} bins of activity (memory grows with simulated time). Pass "
             f"{limit_name}= to bound the window, or continue it in parts "
@@ -323,13 +395,16 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         )
     if outcome.status == "max_events" and on_max_events == "raise":
         raise RunawayActivityError(
-            f"{_OWNER} stopped after {events.n_events} events at time {end_time}: the "
+            f"{_OWNER} stopped after {n_events} events at time {end_time}: the "
             f"max_events budget ({budget}{memory_note}) was reached, which usually means "
             f"supercritical (runaway) activity. Pass a larger max_events, or "
             "on_max_events='truncate' to get the partial run with its unfinished avalanches "
             "flagged."
         )
-    carried = 0 if initial_state is None else initial_state.n_active
+    if bounded:
+        return _bounded_run(recorder, outcome, model=model, network=network.provenance,
+                            seed=run_seed, protocol=protocol, protocol_params=protocol_params,
+                            wall_time=wall, rng_state=rng_state, record=record, out=out)
     if continuous:
         n_bins = int(np.ceil(end_time))
         bins = np.floor(events.time[carried:]).astype(np.int64)
@@ -379,6 +454,28 @@ def _memory_budget(budget: int, explicit: bool) -> tuple[int, str]:
                       f"of event buffers; the run stops at {fits} events instead{note[1:]}.",
                       NetavalWarning, stacklevel=3)
     return fits, note
+
+
+def _bounded_run(recorder: BoundedRecorder, outcome: Outcome, *, record: str,
+                 out: str | os.PathLike | None, **fields: Any) -> Run:
+    """The `Run` of a bounded recording: activity and, for "avalanches", the summaries."""
+    from netaval.avalanches import Avalanches
+
+    end_time = outcome.end_time
+    n_bins = int(np.ceil(end_time)) if recorder.continuous else int(end_time)
+    summaries = None
+    if recorder.accumulator is not None:
+        arrays = recorder.accumulator.summaries()
+        n_carried = int(fields["protocol_params"].get("n_carried") or 0)
+        arrays["alive"][:n_carried] = True  # started before the window
+        summaries = Avalanches.from_summaries(
+            arrays, time_step=None if recorder.continuous else 1.0,
+            burn_in=fields["protocol_params"].get("burn_in"))
+    return Run(events=None, activity=recorder.activity(n_bins),
+               truncated=outcome.status == "max_events", end_time=end_time,
+               alive_avalanches=outcome.alive, final_state=outcome.final_state,
+               record=record, summaries=summaries,
+               out=None if out is None else os.fspath(out), **fields)
 
 
 def _is_model(model: Any) -> bool:

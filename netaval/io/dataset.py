@@ -409,6 +409,7 @@ class DatasetSummary:
 
     manifest: dict[str, Any]
     summaries: dict[str, NDArray]
+    alive: NDArray[np.int32]
     activity: NDArray[np.int64]
     n_events: int
     end_time: float
@@ -430,8 +431,10 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     Returns
     -------
     DatasetSummary
-        ``summaries`` (per-avalanche arrays, see `netaval.Avalanches.from_summaries`),
-        ``activity``, ``n_events``, ``end_time``, ``complete`` and the ``manifest``.
+        ``summaries`` (per-avalanche arrays, see `netaval.Avalanches.from_summaries`;
+        ``alive`` there also flags a continuation's carried avalanches), ``alive`` (ids of
+        the avalanches that could still grow at the end), ``activity``, ``n_events``,
+        ``end_time``, ``complete`` and the ``manifest``.
 
     Raises
     ------
@@ -450,6 +453,8 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     carry_depth = np.zeros(0, np.int32)
     activity = np.zeros(0, np.int64)
     end_time = 0.0 if continuous else 0
+    params = manifest["metadata"].get("protocol_params")
+    n_carried = int((params or {}).get("n_carried") or 0) if isinstance(params, dict) else 0
     for chunk in iter_chunks(path):
         nc, n = len(carry_ids), chunk.n_events
         parents = chunk.parent_ids - chunk.first_event
@@ -490,8 +495,10 @@ def summarise(path: str | PathLike) -> DatasetSummary:
                                    f"chunk {chunk.index} lists a live event after its end.")
         carry_ids, carry_av, carry_depth = live, avalanche[position], depth[position]
         acc.boundary(np.unique(carry_av))
-        if n:
-            bins = np.floor(chunk.time).astype(np.int64) if continuous else chunk.time
+        skip = min(n, max(0, n_carried - chunk.first_event))  # carried: not in activity
+        if n > skip:
+            times = chunk.time[skip:]
+            bins = np.floor(times).astype(np.int64) if continuous else times
             counts = np.bincount(bins - int(bins[0]))
             top = int(bins[0]) + len(counts)
             if top > len(activity):
@@ -504,7 +511,10 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     n_bins = int(np.ceil(end_time)) if continuous else int(end_time)
     if n_bins > len(activity):
         activity = np.concatenate([activity, np.zeros(n_bins - len(activity), np.int64)])
-    return DatasetSummary(manifest=manifest, summaries=acc.summaries(), activity=activity,
+    summaries = acc.summaries()
+    alive = np.flatnonzero(summaries["alive"]).astype(np.int32)
+    summaries["alive"][:n_carried] = True  # carried activations started before the window
+    return DatasetSummary(manifest=manifest, summaries=summaries, alive=alive, activity=activity,
                           n_events=acc.n_events, end_time=end_time, complete=complete)
 
 
@@ -547,12 +557,11 @@ def load_dataset(path: str | PathLike) -> Run:
     avalanches = Avalanches.from_summaries(
         summary.summaries, time_step=None if summary.manifest["continuous"] else 1.0,
         burn_in=params.get("burn_in") if isinstance(params, dict) else None)
-    alive = np.flatnonzero(summary.summaries["alive"]).astype(np.int32)
     return Run(events=None, activity=summary.activity, model=_model_from_json(meta.get("model")),
                network=meta.get("network") or {}, seed=meta.get("seed"),
                protocol=meta.get("protocol", ""), protocol_params=params,
                wall_time=final.get("wall_time", 0.0),
                truncated=bool(final.get("truncated", not summary.complete)),
-               end_time=summary.end_time, alive_avalanches=alive,
+               end_time=summary.end_time, alive_avalanches=summary.alive,
                rng_state=meta.get("rng_state"), record="avalanches", summaries=avalanches,
                out=os.fspath(path))

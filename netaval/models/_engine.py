@@ -35,6 +35,19 @@ current time).
 `Recorder.grow_links`. Growing replaces the arrays, so re-read them after growing. When
 ``recorder.record`` is False only ``time`` and ``neuron`` are kept.
 
+Bounded recording (``simulate(..., record="avalanches" | "activity")`` or ``out=``): then
+``recorder.bounded`` is True and the engine hands the recorder its events at every chunk
+boundary with `Recorder.flush` ``(n, live, end_time)``: ``live`` are the buffer positions (sorted)
+of the events that may still be parents of later events (the last step's firings, the
+active units' activations). The recorder consumes events ``0 .. n - 1`` (online
+summaries, a streamed chunk), moves the live ones to positions ``0 .. len(live) - 1``
+(with no parents stored: ``parent_indptr[:len(live) + 1]`` is 0) and returns; the engine
+renumbers its references to them and continues writing at ``len(live)``. Event ids in
+the buffer are then local: global id = position + ``recorder.offset`` for the events
+written since the last flush, so a kernel's event budget is ``max_events -
+recorder.offset``. Engines that never flush still work (the recorder then keeps every
+event until the end). Flush once more after the last chunk, with the final live set.
+
 What the engine must do
 -----------------------
 Write events 0 .. n_events - 1 in causal order (sorted by (time, neuron), parents before
@@ -249,10 +262,14 @@ class Recorder:
         Record the causes (avalanche, generation, parents).
     """
 
+    #: True when the engine should `flush` at chunk boundaries (bounded recording)
+    bounded = False
+
     def __init__(self, capacity: int, continuous: bool, limit: int,
                  record: bool = True) -> None:
         self.limit = limit
         self.record = record
+        self.offset = 0
         self.continuous = continuous
         self.time = np.empty(capacity, np.float64 if continuous else np.int64)
         self.neuron = np.empty(capacity, np.int32)
@@ -304,6 +321,11 @@ class Recorder:
         if self.record:
             self.parent_ids = _grow(self.parent_ids, self._size(need, len(self.parent_ids)),
                                     n_links)
+
+    def flush(self, n: int, live: NDArray[np.int64], end_time: float) -> None:
+        """Hand events ``0 .. n - 1`` on, keeping the ``live`` ones (see the module
+        docstring); ``end_time`` is the time reached. A no-op here: this recorder keeps
+        every event."""
 
     def write_roots(self, start: int, time: NDArray, neuron: NDArray) -> int:
         """Write roots (no parent, generation 0, new avalanches) as events ``start ..``.

@@ -201,6 +201,19 @@ def _check_state(state: State, n: int) -> np.ndarray:
     return last
 
 
+def _flush(buf: Recorder, state: np.ndarray, frontier: int) -> tuple[int, int]:
+    """Hand the recorder the events so far, keeping the frontier (``frontier ..``: the
+    last step's firings) as events ``0 ..``; return the events and links freed."""
+    from netaval._kernels import branching as _kb
+
+    n_ev, n_ln = int(state[_kb.S_N_EVENTS]), int(state[_kb.S_N_LINKS])
+    buf.flush(n_ev, np.arange(frontier, n_ev), int(state[_kb.S_T]))
+    state[_kb.S_N_EVENTS] = n_ev - frontier
+    state[_kb.S_N_LINKS] = 0
+    state[_kb.S_FRONTIER] = 0
+    return frontier, n_ln
+
+
 def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     """Drive `_run_branching` in chunks (the `Branching` engine)."""
     from netaval._kernels import branching as _kb  # numba: only when a run starts
@@ -261,11 +274,16 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
             status = _kb._run_branching(
                 network.indptr, network.indices, network.weights, row_params, per_synapse,
                 weight_scale, refractory, drive_inv_log_q, protocol, steps,
-                -1 if n_avalanches is None else n_avalanches, max_events, chunk_end,
-                task.chunk_events, record, fire, ch_neuron, ch_prim, ch_cnt,
+                -1 if n_avalanches is None else n_avalanches, max_events - buf.offset,
+                chunk_end, task.chunk_events, record, fire, ch_neuron, ch_prim, ch_cnt,
                 sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
                 buf.generation, buf.parent_indptr, buf.parent_ids, state, task.rng)
             task.progress(max(0, int(state[_kb.S_COMPLETED if isolated else _kb.S_T])))
+            if buf.bounded and status in (_kb.OK, _kb.BUFFER_FULL):
+                # hand the chunk on; the needs shrink by what the flush freed
+                freed_ev, freed_ln = _flush(buf, state, int(state[_kb.S_FRONTIER]))
+                state[_kb.S_NEED_EVENTS] -= freed_ev
+                state[_kb.S_NEED_LINKS] -= freed_ln
             if status == _kb.BUFFER_FULL:
                 n_ev, n_ln = int(state[_kb.S_N_EVENTS]), int(state[_kb.S_N_LINKS])
                 if state[_kb.S_NEED_EVENTS] > len(buf.time):
@@ -284,6 +302,9 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     frontier = int(state[_kb.S_FRONTIER]) if status != _kb.DONE else n_ev
     if n_ev and frontier < n_ev and buf.time[frontier] != end_time - 1:
         frontier = n_ev
+    if buf.bounded:
+        _flush(buf, state, frontier)
+        n_ev, frontier = int(state[_kb.S_N_EVENTS]), 0
     if record and frontier < n_ev:
         alive = np.unique(buf.avalanche[frontier:n_ev]).astype(np.int32)
     else:

@@ -101,6 +101,20 @@ def _check_state(state: State, n: int) -> np.ndarray:
     return perm
 
 
+def _flush(buf: Recorder, state: np.ndarray, perm: np.ndarray, cur: np.ndarray,
+           now: float) -> None:
+    """Hand the recorder the events so far, keeping the activations of the active nodes
+    (in event order) as events ``0 ..``."""
+    from netaval._kernels import contact_process as _kc
+
+    active = perm[: int(state[_kc.C_N_ACTIVE])]
+    order = np.argsort(cur[active], kind="stable")
+    live = cur[active][order].astype(np.int64)
+    buf.flush(int(state[_kc.C_N_EVENTS]), live, now)
+    cur[active[order]] = np.arange(len(live), dtype=np.int32)
+    state[_kc.C_N_EVENTS] = len(live)
+
+
 def _engine(model: ContactProcess, task: Task, buf: Recorder) -> Outcome:
     """Drive `_run_contact_process` in chunks (the `ContactProcess` engine)."""
     from netaval._kernels import branching as _kb  # numba: only when a run starts
@@ -147,16 +161,21 @@ def _engine(model: ContactProcess, task: Task, buf: Recorder) -> Outcome:
         while True:
             status = _kc._run_contact_process(
                 network.indptr, network.indices, model.rate, model.drive, protocol, limit,
-                -1 if n_avalanches is None else n_avalanches, max_events, task.chunk_events,
+                -1 if n_avalanches is None else n_avalanches, max_events - buf.offset,
+                task.chunk_events,
                 perm, pos, cur, buf.time, buf.columns["end_time"], buf.neuron, buf.avalanche,
                 buf.generation, buf.parent_indptr, buf.parent_ids, state, clock, task.rng)
             task.progress(max(0, int(state[_kc.C_COMPLETED])) if isolated else float(clock[0]))
-            if status == _kb.BUFFER_FULL:
+            if buf.bounded and status in (_kb.OK, _kb.BUFFER_FULL):
+                _flush(buf, state, perm, cur, float(clock[0]))
+            if status == _kb.BUFFER_FULL and int(state[_kc.C_N_EVENTS]) >= len(buf.time):
                 n_ev = int(state[_kc.C_N_EVENTS])
                 buf.grow_events(n_ev + 1, n_ev)
                 buf.grow_links(len(buf.time), int(buf.parent_indptr[n_ev]))
             elif status != _kb.OK:
                 break
+    if buf.bounded:
+        _flush(buf, state, perm, cur, float(clock[0]))
     n_ev = int(state[_kc.C_N_EVENTS])
     end_time = float(clock[0])
     n_active = int(state[_kc.C_N_ACTIVE])

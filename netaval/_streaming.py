@@ -1,0 +1,142 @@
+"""Bounded recording: the recorder `netaval.simulate` uses for ``record="avalanches"``,
+``record="activity"`` and ``out=PATH``.
+
+`BoundedRecorder` is a `netaval.models._engine.Recorder` whose buffer holds one chunk:
+at every chunk boundary the engine calls `flush` with the buffer positions of the events
+that may still be parents (its frontier). The recorder then bins the new events into
+``activity``, feeds them to the online `AvalancheAccumulator` (``record="avalanches"``),
+writes them as one chunk of a streamed dataset (``out=``), and moves the live events to
+the front of the buffer. Memory: O(chunk + nodes) for the buffers, O(avalanches) for the
+summaries, O(steps) for the activity, whatever the number of events.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from netaval._summaries import AvalancheAccumulator
+from netaval.io.dataset import DatasetWriter
+from netaval.models._engine import Recorder, _grow
+
+__all__ = ["BoundedRecorder"]
+
+
+class BoundedRecorder(Recorder):
+    """A `Recorder` that consumes its events chunk by chunk (see the module docstring).
+
+    Parameters
+    ----------
+    capacity, continuous, limit :
+        As for `Recorder`.
+    n_nodes : int
+    summaries : bool
+        Accumulate per-avalanche summaries (``record="avalanches"``).
+    writer : DatasetWriter or None
+        Stream every chunk to this dataset.
+    n_carried : int
+        The first events are carried activations (continuation): not counted in activity.
+    """
+
+    bounded = True
+
+    def __init__(self, capacity: int, continuous: bool, limit: int, *, n_nodes: int,
+                 summaries: bool, writer: DatasetWriter | None, n_carried: int) -> None:
+        super().__init__(capacity, continuous, limit, record=True)
+        self.accumulator = (AvalancheAccumulator(n_nodes, continuous=continuous)
+                            if summaries else None)
+        self.writer = writer
+        self.n_carried = n_carried
+        self.depth = np.empty(capacity, np.int32)
+        self.n_live = 0                          # live events at positions 0 .. n_live - 1
+        self.live_ids = np.zeros(0, np.int64)    # their global ids
+        self.n_total = 0                         # events consumed so far
+        self._end_time: float = 0.0
+        self._activity = np.zeros(1 << 12, np.int64)
+        self._top = 0                            # bins used in _activity
+        self._stale = False                      # the last flush wrote no chunk
+
+    def grow_events(self, need: int, n: int) -> None:
+        super().grow_events(need, n)
+        self.depth = _grow(self.depth, len(self.time), n)
+
+    def _bin(self, time: NDArray) -> None:
+        if not len(time):
+            return
+        bins = np.floor(time).astype(np.int64) if self.continuous else time
+        low = int(bins[0])
+        counts = np.bincount(bins - low)
+        top = low + len(counts)
+        if top > len(self._activity):
+            self._activity = _grow(self._activity, max(top, 2 * len(self._activity)),
+                                   self._top)
+            self._activity[self._top:] = 0
+        self._activity[low:top] += counts
+        self._top = max(self._top, top)
+
+    def activity(self, n_bins: int) -> NDArray[np.int64]:
+        """Firings per step (or unit-time bin) ``0 .. n_bins - 1`` (carried ones excluded)."""
+        out = np.zeros(n_bins, np.int64)
+        k = min(n_bins, self._top)
+        out[:k] = self._activity[:k]
+        return out
+
+    def _global(self, position: NDArray) -> NDArray[np.int64]:
+        position = position.astype(np.int64)
+        out = position + self.offset
+        carried = position < self.n_live
+        out[carried] = self.live_ids[position[carried]]
+        return out
+
+    def flush(self, n: int, live: NDArray[np.int64], end_time: float) -> None:
+        """Consume events ``n_live .. n - 1``, keep the ``live`` ones at the front."""
+        begin = self.n_live
+        live = np.asarray(live, np.int64)
+        if n > begin:
+            skip = max(0, min(n, begin + self.n_carried - self.n_total) - begin)
+            self._bin(self.time[begin + skip:n])
+            if self.accumulator is not None:
+                self.accumulator.feed(self.time, self.neuron, self.avalanche,
+                                      self.generation, self.parent_indptr, self.parent_ids,
+                                      self.depth, begin, n, self.offset)
+        self._stale = n == begin
+        if self.writer is not None and not self._stale:
+            lo, hi = int(self.parent_indptr[begin]), int(self.parent_indptr[n])
+            self.writer.write_chunk(
+                self.time[begin:n], self.neuron[begin:n], self.avalanche[begin:n],
+                self.generation[begin:n], self.parent_indptr[begin:n + 1] - lo,
+                self._global(self.parent_ids[lo:hi]), live=self._global(live),
+                end_time=end_time)
+        if self.accumulator is not None:
+            self.accumulator.boundary(np.unique(self.avalanche[live]))
+        self.live_ids = self._global(live)
+        self.n_total += n - begin
+        m = len(live)
+        for name in ("time", "neuron", "avalanche", "generation", "depth"):
+            array = getattr(self, name)
+            array[:m] = array[live]
+        for column in self.columns.values():
+            column[:m] = column[live]
+        self.parent_indptr[: m + 1] = 0
+        self.offset = self.n_total - m
+        self.n_live = m
+        self._end_time = end_time
+
+    def finish(self, n: int, alive: NDArray, end_time: float) -> None:
+        """After the engine: consume what it did not flush (an engine that never flushes
+        keeps every event until here), keeping the events of the ``alive`` avalanches."""
+        if n > self.n_live:
+            live = np.flatnonzero(np.isin(self.avalanche[:n], alive))
+            self.flush(n, live, end_time)
+
+    def close(self, final: dict) -> None:
+        """Finish the streamed dataset (``final``: the run's end, JSON-able); a last empty
+        chunk records the final live events when the last flush had no new events."""
+        if self.writer is None:
+            return
+        if self._stale or self.writer.n_chunks == 0:
+            self.writer.write_chunk(self.time[:0], self.neuron[:0], self.avalanche[:0],
+                                    self.generation[:0], np.zeros(1, np.int64),
+                                    np.zeros(0, np.int64), live=self.live_ids,
+                                    end_time=self._end_time)
+        self.writer.close(final)

@@ -1,0 +1,188 @@
+"""simulate(record=..., out=...): online summaries and streamed records equal the full record.
+
+Same seed, same dynamics at every record level: the per-avalanche summaries computed
+online (``record="avalanches"``), streamed to disk and summarised out of core
+(``out=``), or read back in memory, equal those of the full in-memory record, field by
+field, exactly, for every model, protocol, chunking and continuation.
+"""
+
+import importlib
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import netaval
+import topologies
+from netaval.errors import InvalidParameterError, MissingRecordError, RunawayActivityError
+from netaval.io.dataset import iter_chunks, read_events
+
+sim_module = importlib.import_module("netaval.simulate")
+
+FIELDS = ("ids", "root", "size", "duration", "depth", "n_neurons", "n_generations", "start",
+          "end", "offspring", "truncated")
+EVENT_COLUMNS = ("time", "neuron", "avalanche", "generation", "parent_indptr", "parent_ids")
+
+#: every model on main, with the limit argument of its clock
+MODELS = {
+    "branching": (netaval.Branching(sigma=1.0, drive=2e-3), {"n_steps": 300}),
+    "branching_refractory": (netaval.Branching(sigma=1.0, drive=1e-3, refractory=3),
+                             {"n_steps": 300}),
+    "contact_process": (netaval.ContactProcess(rate=1.2, drive=0.01), {"duration": 15.0}),
+}
+
+
+def run_all_levels(net, model, tmp_path, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", netaval.NetavalWarning)
+        full = netaval.simulate(net, model, **kwargs)
+        summary = netaval.simulate(net, model, record="avalanches", **kwargs)
+        activity = netaval.simulate(net, model, record="activity", **kwargs)
+        path = tmp_path / f"run{len(list(tmp_path.iterdir()))}"
+        streamed = netaval.simulate(net, model, out=path, **kwargs)
+    return full, summary, activity, streamed, path
+
+
+def assert_same_avalanches(got, expected):
+    assert len(got) == len(expected)
+    for name in FIELDS:
+        a, b = getattr(got, name), getattr(expected, name)
+        assert a.dtype == b.dtype, name
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def assert_same_run(run, full):
+    np.testing.assert_array_equal(run.activity, full.activity)
+    assert run.n_events == full.n_events
+    assert run.end_time == full.end_time and run.truncated == full.truncated
+    np.testing.assert_array_equal(run.alive_avalanches, full.alive_avalanches)
+    assert run.events is None
+
+
+def check_levels(net, model, tmp_path, **kwargs):
+    full, summary, activity, streamed, path = run_all_levels(net, model, tmp_path, **kwargs)
+    expected = full.avalanches
+    for run in (summary, activity, streamed):
+        assert_same_run(run, full)
+    assert summary.record == "avalanches" and activity.record == "activity"
+    assert streamed.record == "avalanches" and streamed.out == str(path)
+    assert_same_avalanches(summary.avalanches, expected)
+    assert_same_avalanches(streamed.avalanches, expected)
+    assert_same_avalanches(netaval.Avalanches.from_dataset(path), expected)
+    back = read_events(path)
+    for name in EVENT_COLUMNS:
+        np.testing.assert_array_equal(getattr(back, name), getattr(full.events, name), name)
+    loaded = netaval.load(path)
+    assert_same_run(loaded, full)
+    assert_same_avalanches(loaded.avalanches, expected)
+    assert loaded.model == model and loaded.seed == full.seed
+    with pytest.raises(MissingRecordError, match="record='avalanches'"):
+        activity.avalanches  # noqa: B018
+    return full, path
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("protocol", ["driven", "spreading", "isolated"])
+def test_every_record_level_equals_the_full_record(name, protocol, tmp_path, seed):
+    model, limit = MODELS[name]
+    net = topologies.random(400, k=6, seed=seed)
+    kwargs = {"driven": limit, "spreading": {"initial": list(range(0, 400, 8))},
+              "isolated": {"n_avalanches": 100}}[protocol]
+    full, _ = check_levels(net, model, tmp_path, protocol=protocol, seed=seed, **kwargs)
+    assert full.n_events > 50
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_tiny_chunks_many_files_same_summaries(name, tmp_path, monkeypatch):
+    """Chunks of a few events (hundreds of flushes and dataset files): still exact."""
+    model, limit = MODELS[name]
+    net = topologies.random(300, k=8, seed=2)
+    monkeypatch.setattr(sim_module, "_CHUNK_EVENTS_BOUNDED", 5)
+    monkeypatch.setattr(sim_module, "_CHUNK_STEPS", 3)
+    monkeypatch.setattr(sim_module, "_INITIAL_CAPACITY", 2)
+    full, path = check_levels(net, model, tmp_path, seed=11, **limit)
+    assert len(list(iter_chunks(path))) > 50
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_runaway_budget_is_the_same_at_every_level(name, tmp_path):
+    model = {"branching": netaval.Branching(sigma=2.0, drive=1e-3, normalization="spectral"),
+             "branching_refractory": netaval.Branching(sigma=2.0, drive=1e-3, refractory=2,
+                                                     normalization="spectral"),
+             "contact_process": netaval.ContactProcess(rate=4.0, drive=0.01)}[name]
+    limit = MODELS[name][1]
+    net = topologies.random(500, k=8, seed=3)
+    full, _ = check_levels(net, model, tmp_path, seed=4, max_events=3000,
+                           on_max_events="truncate", **limit)
+    assert full.truncated
+    with pytest.raises(RunawayActivityError):
+        netaval.simulate(net, model, seed=4, max_events=3000, record="avalanches", **limit)
+
+
+@pytest.mark.parametrize("name", ["branching", "contact_process"])
+def test_continuation_from_a_bounded_run(name, tmp_path):
+    """A bounded run's final_state continues exactly like the full run's."""
+    model, limit = MODELS[name]
+    net = topologies.random(300, k=6, seed=5)
+    first = netaval.simulate(net, model, seed=1, **limit)
+    bounded = netaval.simulate(net, model, seed=1, record="avalanches", **limit)
+    assert bounded.final_state == first.final_state
+    check_levels(net, model, tmp_path, seed=2, initial_state=bounded.final_state, **limit)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), chunk=st.integers(1, 400),
+       name=st.sampled_from(sorted(MODELS)))
+def test_summaries_do_not_depend_on_chunking(seed, chunk, name):
+    model, limit = MODELS[name]
+    net = topologies.random(150, k=5, seed=seed)
+    full = netaval.simulate(net, model, seed=seed, **limit)
+    old = sim_module._CHUNK_EVENTS_BOUNDED
+    sim_module._CHUNK_EVENTS_BOUNDED = chunk
+    try:
+        summary = netaval.simulate(net, model, seed=seed, record="avalanches", **limit)
+    finally:
+        sim_module._CHUNK_EVENTS_BOUNDED = old
+    assert_same_avalanches(summary.avalanches, full.avalanches)
+    assert_same_run(summary, full)
+
+
+def test_bounded_runs_may_exceed_the_in_memory_event_cap():
+    """max_events above 2**31 - 1 is refused for record='events' only."""
+    net = topologies.random(50, k=3, seed=0)
+    model = netaval.Branching(sigma=0.5, drive=0.01)
+    with pytest.raises(InvalidParameterError, match="'max_events'"):
+        netaval.simulate(net, model, n_steps=10, max_events=2**31, seed=0)
+    run = netaval.simulate(net, model, n_steps=10, max_events=2**40, record="avalanches",
+                           seed=0)
+    assert run.n_events == netaval.simulate(net, model, n_steps=10, seed=0).n_events
+
+
+def test_record_and_out_are_validated(tmp_path):
+    net = topologies.random(20, k=3, seed=0)
+    model = netaval.Branching(sigma=0.5, drive=0.01)
+    with pytest.raises(InvalidParameterError, match="'record'"):
+        netaval.simulate(net, model, n_steps=5, record="everything", seed=0)
+    with pytest.raises(InvalidParameterError, match="'record'"):
+        netaval.simulate(net, model, n_steps=5, record="events", out=tmp_path / "x", seed=0)
+    with pytest.raises(InvalidParameterError, match="'out'"):
+        netaval.simulate(net, model, n_steps=5, out=3, seed=0)
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "file").write_text("")
+    with pytest.raises(InvalidParameterError, match="'out'"):
+        netaval.simulate(net, model, n_steps=5, out=tmp_path / "used", seed=0)
+
+
+def test_summary_runs_refuse_what_needs_the_record(tmp_path):
+    net = topologies.random(100, k=4, seed=0)
+    run = netaval.simulate(net, netaval.Branching(sigma=1.0, drive=0.01), n_steps=50,
+                           record="avalanches", seed=0)
+    with pytest.raises(MissingRecordError, match="record='events'"):
+        run.save(tmp_path / "run.parquet")
+    with pytest.raises(MissingRecordError, match="record='events'"):
+        run.avalanches.mean_profile(2)
+    with pytest.raises(MissingRecordError, match="record='events'"):
+        netaval.binning.detect_binned_avalanches(run, bin_width=1)
+    assert "record='avalanches'" in repr(run)
