@@ -474,7 +474,7 @@ def _bounded_run(recorder: BoundedRecorder, outcome: Outcome, *, record: str,
     return Run(events=None, activity=recorder.activity(n_bins),
                truncated=outcome.status == "max_events", end_time=end_time,
                alive_avalanches=outcome.alive, final_state=outcome.final_state,
-               record=record, summaries=summaries,
+               series=dict(outcome.series), record=record, summaries=summaries,
                out=None if out is None else os.fspath(out), **fields)
 
 

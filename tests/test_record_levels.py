@@ -31,6 +31,7 @@ MODELS = {
     "branching_refractory": (netaval.Branching(sigma=1.0, drive=1e-3, refractory=3),
                              {"n_steps": 300}),
     "contact_process": (netaval.ContactProcess(rate=1.2, drive=0.01), {"duration": 15.0}),
+    "millman": (netaval.models.Millman(a_syn=330.0, a_ext=2000.0), {"n_steps": 1500}),
 }
 
 
@@ -59,6 +60,9 @@ def assert_same_run(run, full):
     assert run.end_time == full.end_time and run.truncated == full.truncated
     np.testing.assert_array_equal(run.alive_avalanches, full.alive_avalanches)
     assert run.events is None
+    assert sorted(run.series) == sorted(full.series)
+    for name, values in full.series.items():
+        np.testing.assert_array_equal(run.series[name], values)
 
 
 def check_levels(net, model, tmp_path, **kwargs):
@@ -111,7 +115,8 @@ def test_runaway_budget_is_the_same_at_every_level(name, tmp_path):
     model = {"branching": netaval.Branching(sigma=2.0, drive=1e-3, normalization="spectral"),
              "branching_refractory": netaval.Branching(sigma=2.0, drive=1e-3, refractory=2,
                                                      normalization="spectral"),
-             "contact_process": netaval.ContactProcess(rate=4.0, drive=0.01)}[name]
+             "contact_process": netaval.ContactProcess(rate=4.0, drive=0.01),
+             "millman": netaval.models.Millman(a_syn=600.0, a_ext=2000.0)}[name]
     limit = MODELS[name][1]
     net = topologies.random(500, k=8, seed=3)
     full, _ = check_levels(net, model, tmp_path, seed=4, max_events=3000,
@@ -121,7 +126,7 @@ def test_runaway_budget_is_the_same_at_every_level(name, tmp_path):
         netaval.simulate(net, model, seed=4, max_events=3000, record="avalanches", **limit)
 
 
-@pytest.mark.parametrize("name", ["branching", "contact_process"])
+@pytest.mark.parametrize("name", ["branching", "contact_process", "millman"])
 def test_continuation_from_a_bounded_run(name, tmp_path):
     """A bounded run's final_state continues exactly like the full run's."""
     model, limit = MODELS[name]

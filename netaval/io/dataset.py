@@ -563,5 +563,6 @@ def load_dataset(path: str | PathLike) -> Run:
                wall_time=final.get("wall_time", 0.0),
                truncated=bool(final.get("truncated", not summary.complete)),
                end_time=summary.end_time, alive_avalanches=summary.alive,
-               rng_state=meta.get("rng_state"), record="avalanches", summaries=avalanches,
+               rng_state=meta.get("rng_state"), series=dict(final.get("series") or {}),
+               record="avalanches", summaries=avalanches,
                out=os.fspath(path))

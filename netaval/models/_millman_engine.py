@@ -194,7 +194,9 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
         status = _km._run_millman(
             network.indptr, network.indices, params, model.n_sites,
             model.refractory_steps, attribution, code, steps,
-            -1 if n_avalanches is None else int(n_avalanches), max_events, chunk_end,
+            -1 if n_avalanches is None else int(n_avalanches),
+            max_events - getattr(recorder, "offset", 0) if max_events >= 0 else -1,
+            chunk_end,
             forced, arrays.forced_flag, tables, arrays.u, arrays.cur, arrays.tref,
             arrays.treset, arrays.last_fire, arrays.ext_u, arrays.ext_cur, arrays.ext_tref,
             arrays.ext_last, arrays.src_event, arrays.src_t0, arrays.src_w, arrays.src_n,
@@ -206,6 +208,10 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
         if progress is not None:
             progress(int(state[_km.M_COMPLETED]) if protocol == "isolated"
                      else int(state[_km.M_T]))
+        if getattr(recorder, "bounded", False) and status in (_kb.OK, _kb.BUFFER_FULL):
+            freed_ev, freed_ln = flush(arrays, recorder)
+            state[_km.M_NEED_EVENTS] -= freed_ev
+            state[_km.M_NEED_LINKS] -= freed_ln
         if status == _kb.BUFFER_FULL:
             n_ev, n_ln = int(state[_km.M_N_EVENTS]), int(state[_km.M_N_LINKS])
             if state[_km.M_NEED_EVENTS] > len(recorder.time):
@@ -215,6 +221,21 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
         elif status != _kb.OK:
             break
     return status, np.concatenate(traces) if traces else np.zeros(0)
+
+
+def flush(arrays: MillmanArrays, recorder) -> tuple[int, int]:
+    """Hand a bounded recorder the events so far (see `netaval.models._engine`), keeping
+    the remembered source events (the only ones that can still be parents) as events
+    ``0 ..``; return the events and links freed."""
+    state = arrays.state
+    n_ev, n_ln = int(state[_km.M_N_EVENTS]), int(state[_km.M_N_LINKS])
+    mask = np.arange(_km.MAX_SOURCES)[None, :] < arrays.src_n[:, None]
+    live = np.unique(arrays.src_event[mask]).astype(np.int64)
+    recorder.flush(n_ev, live, int(state[_km.M_T]))
+    arrays.src_event[mask] = np.searchsorted(live, arrays.src_event[mask])
+    state[_km.M_N_EVENTS] = len(live)
+    state[_km.M_N_LINKS] = 0
+    return n_ev - len(live), n_ln
 
 
 def membrane(model, arrays: MillmanArrays) -> np.ndarray:
