@@ -403,6 +403,7 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         )
     if bounded:
         return _bounded_run(recorder, outcome, model=model, network=network.provenance,
+                            network_data=network,
                             seed=run_seed, protocol=protocol, protocol_params=protocol_params,
                             wall_time=wall, rng_state=rng_state, record=record, out=out)
     if continuous:

@@ -32,6 +32,8 @@ MODELS = {
                              {"n_steps": 300}),
     "contact_process": (netaval.ContactProcess(rate=1.2, drive=0.01), {"duration": 15.0}),
     "millman": (netaval.models.Millman(a_syn=330.0, a_ext=2000.0), {"n_steps": 1500}),
+    "facilitated_contact": (netaval.FacilitatedContact(rate=1.0, omega=1.0, drive=0.01),
+                            {"duration": 15.0}),
 }
 
 
@@ -116,7 +118,9 @@ def test_runaway_budget_is_the_same_at_every_level(name, tmp_path):
              "branching_refractory": netaval.Branching(sigma=2.0, drive=1e-3, refractory=2,
                                                      normalization="spectral"),
              "contact_process": netaval.ContactProcess(rate=4.0, drive=0.01),
-             "millman": netaval.models.Millman(a_syn=600.0, a_ext=2000.0)}[name]
+             "millman": netaval.models.Millman(a_syn=600.0, a_ext=2000.0),
+             "facilitated_contact": netaval.FacilitatedContact(rate=4.0, omega=4.0,
+                                                               drive=0.01)}[name]
     limit = MODELS[name][1]
     net = topologies.random(500, k=8, seed=3)
     full, _ = check_levels(net, model, tmp_path, seed=4, max_events=3000,
@@ -126,7 +130,8 @@ def test_runaway_budget_is_the_same_at_every_level(name, tmp_path):
         netaval.simulate(net, model, seed=4, max_events=3000, record="avalanches", **limit)
 
 
-@pytest.mark.parametrize("name", ["branching", "contact_process", "millman"])
+@pytest.mark.parametrize("name", ["branching", "contact_process", "millman",
+                                  "facilitated_contact"])
 def test_continuation_from_a_bounded_run(name, tmp_path):
     """A bounded run's final_state continues exactly like the full run's."""
     model, limit = MODELS[name]

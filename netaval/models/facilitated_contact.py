@@ -179,6 +179,24 @@ def _check_state(state: State, group_of: np.ndarray, group_start: np.ndarray) ->
     return members
 
 
+def _flush(buf: Recorder, state: np.ndarray, active: np.ndarray, cur: np.ndarray,
+           now: float) -> int:
+    """Hand a bounded recorder the events so far (see `netaval.models._engine`), keeping
+    the activations of the active units (in event order) as events ``0 ..``; return the
+    causal links freed."""
+    from netaval._kernels import facilitated_contact as _kf
+
+    n_ev = int(state[_kf.F_N_EVENTS])
+    n_links = int(buf.parent_indptr[n_ev])
+    units = np.flatnonzero(active)
+    order = np.argsort(cur[units], kind="stable")
+    live = cur[units][order].astype(np.int64)
+    buf.flush(n_ev, live, now)
+    cur[units[order]] = np.arange(len(live), dtype=np.int32)
+    state[_kf.F_N_EVENTS] = len(live)
+    return n_links
+
+
 def _engine(model: FacilitatedContact, task: Task, buf: Recorder) -> Outcome:
     """Drive `_run_facilitated_contact` in chunks (the `FacilitatedContact` engine)."""
     from netaval._kernels import branching as _kb  # numba: only when a run starts
@@ -227,10 +245,13 @@ def _engine(model: FacilitatedContact, task: Task, buf: Recorder) -> Outcome:
                 network.indptr, network.indices, in_indptr, in_indices, edge_cum, weight,
                 uniform_row, group_start, group_bound, group_of, model.rate, model.omega,
                 model.drive, protocol, limit, -1 if n_avalanches is None else n_avalanches,
-                max_events, task.chunk_events, max_in, members, pos, n_act, active, cur,
+                max_events - buf.offset, task.chunk_events, max_in, members, pos, n_act,
+                active, cur,
                 buf.time, buf.columns["end_time"], buf.neuron, buf.avalanche,
                 buf.generation, buf.parent_indptr, buf.parent_ids, state, clock, task.rng)
             task.progress(max(0, int(state[_kf.F_COMPLETED])) if isolated else float(clock[0]))
+            if buf.bounded and status in (_kb.OK, _kb.BUFFER_FULL):
+                state[_kf.F_NEED_LINKS] -= _flush(buf, state, active, cur, float(clock[0]))
             if status == _kb.BUFFER_FULL:
                 n_ev = int(state[_kf.F_N_EVENTS])
                 if n_ev >= len(buf.time):
@@ -241,6 +262,8 @@ def _engine(model: FacilitatedContact, task: Task, buf: Recorder) -> Outcome:
                                    int(buf.parent_indptr[n_ev]))
             elif status != _kb.OK:
                 break
+    if buf.bounded:
+        _flush(buf, state, active, cur, float(clock[0]))
     n_ev = int(state[_kf.F_N_EVENTS])
     end_time = float(clock[0])
     ids = np.sort(cur[active.view(bool)])  # activation events of the active units, in order
