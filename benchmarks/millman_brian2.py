@@ -100,3 +100,38 @@ def main(path_in: str, path_out: str) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1], sys.argv[2])
+
+
+def brian2_python() -> str | None:
+    """The Python that runs this script: ``$NETAVAL_BRIAN2_PYTHON``, else the current one
+    if Brian2 imports there; None if neither."""
+    import os
+    import subprocess
+
+    candidates = [os.environ.get("NETAVAL_BRIAN2_PYTHON"), sys.executable]
+    for python in candidates:
+        if python and subprocess.run([python, "-c", "import brian2"], capture_output=True,
+                                     timeout=300).returncode == 0:
+            return python
+    return None
+
+
+def run_brian2(python: str, indptr, indices, params: dict, n_steps: int, seed: int,
+               mode: str = "cpp_standalone", timeout: float = 3600.0) -> dict:
+    """Run this script with ``python`` on a network (CSR) and `netaval.Millman` parameters
+    (a dict of its fields); return the ``OUT.npz`` contents as a dict."""
+    import os
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="netaval_brian2_io_") as tmp:
+        path_in, path_out = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.npz")
+        fields = {k: v for k, v in params.items() if k != "attribution"}
+        np.savez(path_in, indptr=np.asarray(indptr), indices=np.asarray(indices),
+                 n_steps=n_steps, seed=seed, mode=mode, **fields)
+        done = subprocess.run([python, os.path.abspath(__file__), path_in, path_out],
+                              capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"Brian2 failed:\n{done.stderr[-3000:]}")
+        with np.load(path_out) as out:
+            return {key: out[key][()] if out[key].ndim == 0 else out[key]
+                    for key in out.files}

@@ -442,3 +442,108 @@ def test_up_down_states_and_dwell_times():
     assert states.n_transitions == 4 and states.fraction_up == pytest.approx(1100 / 3000)
     with pytest.raises(InvalidParameterError, match="'threshold' parameter of up_down"):
         netaval.up_down(run, threshold=-1.0)
+
+
+# --------------------------------------------------------------------- slow: statistics
+def _fit(x, low, high):
+    from test_simulate import fit_discrete_power_law
+
+    return fit_discrete_power_law(x, low, high)
+
+
+def _up_state_run(attribution="largest", seconds=2.0):
+    import topologies
+
+    net = topologies.random(10_000, k=7.5, seed=1)
+    model = Millman(a_syn=330.0, attribution=attribution)
+    ignite = netaval.simulate(net, model, n_steps=5000, seed=1)  # 0.5 s: into the up state
+    return net, netaval.simulate(net, model, n_steps=int(seconds * 1e4), seed=2,
+                                 initial_state=ignite.final_state)
+
+
+@pytest.mark.slow
+def test_up_state_causal_avalanches_have_mean_field_exponents():
+    """Up state (a_syn = 330 pA, above the bistable window; N = 1e4, k = 7.5, 2 s after
+    0.5 s of ignition): causal sizes follow s^-3/2 on [2, 20] and durations in
+    generations (depth + 1) follow d^-2 on [5, 50] (discrete MLE, z = 4 with the Fisher
+    standard error). The windows sit below the cut-offs S_c ~ f_ext^-2 and T_c ~ 1 /
+    f_ext generations set by f_ext ~ 0.035 (the fit over [10, 100] for sizes, or durations
+    in ms, bend down already). Durations in time are not a clean power law at this size:
+    one generation lasts ~6 ms with a broad spread, so only ~5 generations separate the
+    smallest durations from T_c. Avalanches cut by the window (carried or alive) are
+    left out."""
+    _, run = _up_state_run()
+    book = _bookkeeping(run)
+    n, roots = book[0] - run.protocol_params["n_carried"], book[1]
+    assert 0.01 < roots / n < 0.1  # f_ext: few externally triggered spikes
+    av = run.avalanches
+    complete = ~av.truncated
+    sizes, depth = av.size[complete], av.depth[complete] + 1
+    alpha, se = _fit(sizes, 2, 20)
+    print(f"sizes [2, 20]: {alpha:.4f} +- {se:.4f}")
+    assert_within_z(alpha, 1.5, se, what="size exponent on [2, 20]")
+    alpha, se = _fit(depth, 5, 50)
+    print(f"depth + 1 [5, 50]: {alpha:.4f} +- {se:.4f}")
+    assert_within_z(alpha, 2.0, se, what="duration (generations) exponent on [5, 50]")
+
+
+@pytest.mark.slow
+def test_down_state_causal_avalanches_are_short_and_exponentially_cut_off():
+    """Down state (a_syn = 250 pA, below the window; N = 1e4, 10 s): most spikes are
+    externally triggered (f_ext > 0.5), avalanches are short, and their sizes fall much
+    faster than a power law: the discrete power-law fit on [1, 8] is steeper than 2.5,
+    and no avalanche reaches 50 spikes among > 1000 (under a s^-3/2 law each would with
+    probability ~0.14)."""
+    import topologies
+
+    net = topologies.random(10_000, k=7.5, seed=1)
+    run = netaval.simulate(net, Millman(a_syn=250.0), n_steps=100_000, seed=2)
+    sizes = run.avalanches.size
+    assert run.events.is_root.mean() > 0.5 and len(sizes) > 1000
+    alpha, se = _fit(sizes, 1, 8)
+    print(f"down state: f_ext {run.events.is_root.mean():.3f}, {len(sizes)} avalanches, "
+          f"largest {sizes.max()}, power-law fit on [1, 8] {alpha:.3f} +- {se:.3f}")
+    assert alpha - 4 * se > 2.5
+    assert sizes.max() < 50
+
+
+def _batch_rate(times, n, start, stop, n_batches=10, dt=0.1):
+    edges = np.linspace(start, stop, n_batches + 1)
+    counts = np.histogram(times, bins=edges)[0]
+    rates = counts / n / ((stop - start) / n_batches * dt * 1e-3)
+    return rates.mean(), rates.std(ddof=1) / math.sqrt(n_batches)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("a_syn", [250.0, 330.0], ids=["down", "up"])
+def test_population_rate_agrees_with_brian2(a_syn):
+    """The same network (random, N = 2000, k = 7.5), equations and vesicle rules in Brian2
+    (benchmarks/millman_brian2.py, cpp_standalone) give the same population rate over the
+    second half of a 2 s run, in the down state (a_syn = 250 pA) and the up state (330 pA),
+    within z = 4 combined standard errors (batch means over 10 batches of 100 ms).
+    Needs Brian2: set NETAVAL_BRIAN2_PYTHON to a Python where Brian2 imports (README)."""
+    import dataclasses
+    import sys
+    from pathlib import Path
+
+    import topologies
+
+    sys.path.append(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from millman_brian2 import brian2_python, run_brian2
+
+    python = brian2_python()
+    if python is None:
+        pytest.skip("Brian2 does not import; set NETAVAL_BRIAN2_PYTHON (see the README)")
+    n, n_steps = 2000, 20_000
+    net = topologies.random(n, k=7.5, seed=1)
+    model = Millman(a_syn=a_syn)
+    run = netaval.simulate(net, model, n_steps=n_steps, seed=1)
+    out = run_brian2(python, net.indptr, net.indices, dataclasses.asdict(model), n_steps, 1)
+    mine = _batch_rate(run.events.time, n, n_steps // 2, n_steps)
+    theirs = _batch_rate(out["time"], n, n_steps // 2, n_steps)
+    print(f"a_syn {a_syn}: netaval {mine[0]:.4f} +- {mine[1]:.4f} Hz, Brian2 "
+          f"{theirs[0]:.4f} +- {theirs[1]:.4f} Hz")
+    assert_within_z(mine[0], theirs[0], math.hypot(mine[1], theirs[1]),
+                    what="netaval - Brian2 population rate")
+    if a_syn > 300:
+        assert mine[0] > 50  # both in the up state
