@@ -104,7 +104,10 @@ def _measure(run: Run, n_nodes: int, measure: float, continuous: bool) -> dict[s
         series = run.activity / n_nodes
     primary = events.primary_parent[carried:]
     nan = float("nan")
+    extra = {name: float(np.mean(values)) if len(values) else nan
+             for name, values in (run.series or {}).items()}
     return {
+        **extra,
         "density": float(series.mean()) if len(series) else nan,
         "density_stderr": blocked_stderr(series) if len(series) >= 2 else nan,
         "f_ext": float(np.count_nonzero(primary < 0)) / n_window if n_window else nan,
@@ -154,7 +157,9 @@ def hysteresis(network: Network, model: Any, parameter: str, values: Any, *,
         ``measure`` spans >= ~100 correlation times of the density), ``f_ext`` (fraction of the
         window's events that are roots, i.e. externally triggered), ``branching_ratio``
         (children in the window per event in the window, through primary parents) and
-        ``n_events`` (events in the window; carried activity excluded).
+        ``n_events`` (events in the window; carried activity excluded); plus, for every
+        per-step series the model reports (`Run.series`, e.g. `Millman`'s
+        ``loaded_fraction``), a column with its mean over the window.
 
     Raises
     ------
@@ -259,4 +264,6 @@ def hysteresis(network: Network, model: Any, parameter: str, values: Any, *,
     finally:
         if bar is not None:
             bar.close()
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    extra = [name for name in (rows[0] if rows else {}) if name not in COLUMNS
+             and name not in ("direction", "value")]
+    return pd.DataFrame(rows, columns=list(COLUMNS) + extra)

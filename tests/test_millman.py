@@ -547,3 +547,41 @@ def test_population_rate_agrees_with_brian2(a_syn):
                     what="netaval - Brian2 population rate")
     if a_syn > 300:
         assert mine[0] > 50  # both in the up state
+
+
+def test_hysteresis_reports_the_mean_loaded_fraction():
+    """netaval.hysteresis adds a column per model series: Millman's loaded_fraction, the
+    window mean of Run.series["loaded_fraction"], below 1 once neurons fire."""
+    net = netaval.Network.from_edges([0, 1], [1, 0], n_nodes=2)
+    table = netaval.hysteresis(net, Millman(f_ext=500.0, a_syn=100.0), "a_syn", [100.0, 900.0],
+                               relax=100, measure=2000, seed=1)
+    assert list(table.columns[-1:]) == ["loaded_fraction"]
+    assert np.all((table["loaded_fraction"] > 0) & (table["loaded_fraction"] < 1))
+    assert np.all(table["n_events"] > 0)
+
+
+@pytest.mark.slow
+def test_hysteresis_loop_is_open():
+    """Quasi-static sweep of a_syn (N = 2000, k = 7.5, relax 0.5 s, measure 1 s): inside
+    the window (280 pA) the up-sweep (from rest) stays in the down state and the
+    down-sweep (from the up state) stays up: the loop is open. The two rates differ by
+    far more than their standard errors (blocking), and the branches meet outside the
+    window (250 and 330 pA, within z = 4)."""
+    import topologies
+
+    net = topologies.random(2000, k=7.5, seed=1)
+    table = netaval.hysteresis(net, Millman(), "a_syn", [250.0, 280.0, 330.0], relax=5000,
+                               measure=10_000, seed=1)
+    rate = table.set_index(["direction", "value"])
+    hz = 1.0 / (Millman().dt * 1e-3)
+    print(table[["direction", "value", "density", "f_ext", "loaded_fraction"]])
+    up, down = rate.loc[("up", 280.0)], rate.loc[("down", 280.0)]
+    assert up["density"] * hz < 1.0 and down["density"] * hz > 50.0
+    assert down["density"] - up["density"] > 10 * math.hypot(up["density_stderr"],
+                                                               down["density_stderr"])
+    assert down["loaded_fraction"] < 0.5 < up["loaded_fraction"]
+    for value in (250.0, 330.0):
+        a, b = rate.loc[("up", value)], rate.loc[("down", value)]
+        assert_within_z(a["density"], b["density"],
+                        math.hypot(a["density_stderr"], b["density_stderr"]),
+                        what=f"branches at {value} pA")
