@@ -302,26 +302,30 @@ def _run_facilitated_contact(indptr, indices, in_indptr, in_indices, edge_cum, w
         driven = False
         last = -1
         last_driven = False
+        last_w = 0.0
         for g in range(n_groups):
             size = group_start[g + 1] - group_start[g]
             if n_act[g] > 0:
                 w = n_act[g] * (1.0 + attempt_rate[g])
-                last, last_driven = g, False
+                last, last_driven, last_w = g, False, w
                 if x < w:
                     chosen = g
                     break
                 x -= w
             if h > 0.0 and size > n_act[g]:
                 w = h * (size - n_act[g])
-                last, last_driven = g, True
+                last, last_driven, last_w = g, True, w
                 if x < w:
                     chosen = g
                     driven = True
                     break
                 x -= w
         if chosen < 0:
+            # x ran past the end (uniform_open can return 1.0; rounding): the last outcome
+            # of the last option, i.e. x just below its width (never an infinite x, whose
+            # integer conversion below is undefined)
             chosen, driven = last, last_driven
-            x = np.inf
+            x = np.nextafter(last_w, 0.0)
         g = chosen
         s = group_start[g]
         if driven:
