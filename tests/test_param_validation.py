@@ -211,6 +211,7 @@ ACCEPTS = {
     ("netaval.stats.shape_collapse", "profiles"): {"2d"},  # two profiles of length 2
     ("netaval.load", "path"): {"text"},  # a path: FileNotFoundError (documented)
     ("netaval.io.save_run", "path"): {"text"},  # a valid relative path
+    ("netaval.simulate", "out"): {"text"},  # a valid relative directory (would write one)
     ("netaval.io.write_graphml", "path"): {"text"},
     ("netaval.Network", "topology"): {"text"},  # free-form provenance
     ("netaval.Network.from_networkx", "weight"): {"text"},  # an edge attribute name
