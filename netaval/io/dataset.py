@@ -42,6 +42,7 @@ from netaval._validation import Interval, check_param
 from netaval.errors import CorruptFileError, InvalidParameterError
 from netaval.events import Events
 from netaval.io._atomic import atomic_write
+from netaval.io._columns import read_event_columns
 from netaval.io._json import crc, decode_array, encode_array, from_json, to_json
 from netaval.run import Run
 
@@ -273,18 +274,7 @@ def _read_chunk(path: str, index: int, continuous: bool) -> EventChunk:
             raise corrupt(f"columns {table.column_names}")
         if table.num_rows != meta["n_events"] or meta["index"] != index:
             raise corrupt("its metadata does not match its contents")
-        arrays = {}
-        for name in _COLUMNS:
-            column = table.column(name)
-            if column.null_count:
-                raise corrupt(f"column {name!r} has missing values")
-            arrays[name] = column.to_numpy()
-        parents = table.column("parents").combine_chunks()
-        if parents.null_count:
-            raise corrupt("column 'parents' has missing values")
-        offsets = parents.offsets.to_numpy()
-        arrays["parent_indptr"] = (offsets - offsets[0]).astype(np.int64)
-        arrays["parent_ids"] = parents.flatten().to_numpy()
+        arrays = read_event_columns(table, _COLUMNS, corrupt)
         dtypes = {"time": np.float64 if continuous else np.int64, "neuron": np.int32,
                   "avalanche": np.int64, "generation": np.int32, "parent_indptr": np.int64,
                   "parent_ids": np.int64}

@@ -41,6 +41,7 @@ from netaval._validation import check_path
 from netaval.errors import CorruptFileError, InvalidParameterError, NetavalWarning
 from netaval.events import Events
 from netaval.io._atomic import atomic_write
+from netaval.io._columns import read_event_columns
 from netaval.io._json import crc, decode_array, encode_array, from_json, to_json
 from netaval.run import Run
 
@@ -415,18 +416,7 @@ def _events_from_table(table: Any, meta: dict[str, Any], corrupt: Callable) -> E
         raise corrupt(f"columns {table.column_names}, expected {list(expected)}")
     if table.num_rows != meta["n_events"]:
         raise corrupt(f"{table.num_rows} events, the metadata says {meta['n_events']}")
-    arrays = {}
-    for name in _EVENT_COLUMNS + (("end_time",) if with_end else ()):
-        column = table.column(name)
-        if column.null_count:
-            raise corrupt(f"column {name!r} has missing values")
-        arrays[name] = column.to_numpy()
-    parents = table.column("parents").combine_chunks()
-    if parents.null_count:
-        raise corrupt("column 'parents' has missing values")
-    offsets = parents.offsets.to_numpy()
-    arrays["parent_indptr"] = (offsets - offsets[0]).astype(np.int64)
-    arrays["parent_ids"] = parents.flatten().to_numpy()
+    arrays = read_event_columns(table, _EVENT_COLUMNS + (("end_time",) if with_end else ()), corrupt)
     time_dtype = np.int64 if meta["time_step"] is not None else np.float64
     dtypes = {"time": time_dtype, "neuron": np.int32, "avalanche": np.int32,
               "generation": np.int32, "parent_indptr": np.int64, "parent_ids": np.int32}
