@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import inspect
 import numbers
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any
 
+from netaval._plugins import load_plugins
 from netaval._validation import Constraint, Interval, check_param, check_params
-from netaval.errors import InvalidParameterError, NetavalWarning
+from netaval.errors import InvalidParameterError
 from netaval.network import Network
 
 __all__ = ["TopologySpec", "register", "unregister", "available", "get", "generate", "validate_call",
@@ -140,27 +139,18 @@ def unregister(name: str) -> None:
     _REGISTRY.pop(name, None)
 
 
+def _adopt_spec(loaded: Any) -> None:
+    """An entry point may name a `TopologySpec` directly instead of registering one."""
+    if isinstance(loaded, TopologySpec) and loaded.name not in _REGISTRY:
+        _REGISTRY[loaded.name] = loaded
+
+
 def _load_entry_points() -> None:
     global _entry_points_loaded
     if _entry_points_loaded:
         return
     _entry_points_loaded = True
-    for point in entry_points(group=ENTRY_POINT_GROUP):
-        if point.name in _REGISTRY:
-            warnings.warn(f"Topology plug-in {point.value!r} reuses the taken name "
-                          f"{point.name!r}; skipped.", NetavalWarning, stacklevel=3)
-            continue
-        try:
-            loaded = point.load()
-        except Exception as exc:  # a broken plug-in must not break netaval
-            warnings.warn(f"Topology plug-in {point.name!r} ({point.value}) failed to load: "
-                          f"{exc!r}; skipped.", NetavalWarning, stacklevel=3)
-            continue
-        if isinstance(loaded, TopologySpec) and loaded.name not in _REGISTRY:
-            _REGISTRY[loaded.name] = loaded
-        if point.name not in _REGISTRY:
-            warnings.warn(f"Topology plug-in {point.name!r} ({point.value}) did not register a "
-                          f"topology of that name; skipped.", NetavalWarning, stacklevel=3)
+    load_plugins(ENTRY_POINT_GROUP, _REGISTRY, "Topology", adopt=_adopt_spec)
 
 
 def available() -> list[str]:

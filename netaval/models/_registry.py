@@ -9,10 +9,8 @@ entry point names, is skipped with a warning.
 
 from __future__ import annotations
 
-import warnings
-from importlib.metadata import entry_points
-
-from netaval.errors import InvalidParameterError, NetavalWarning
+from netaval._plugins import load_plugins
+from netaval.errors import InvalidParameterError
 
 __all__ = ["register", "unregister", "available", "get", "ENTRY_POINT_GROUP"]
 
@@ -86,20 +84,7 @@ def _load_entry_points() -> None:
     if _entry_points_loaded:
         return
     _entry_points_loaded = True
-    for point in entry_points(group=ENTRY_POINT_GROUP):
-        if point.name in _MODELS:
-            warnings.warn(f"Model plug-in {point.value!r} reuses the taken name "
-                          f"{point.name!r}; skipped.", NetavalWarning, stacklevel=3)
-            continue
-        try:
-            point.load()
-        except Exception as exc:  # a broken plug-in must not break netaval
-            warnings.warn(f"Model plug-in {point.name!r} ({point.value}) failed to load: "
-                          f"{exc!r}; skipped.", NetavalWarning, stacklevel=3)
-            continue
-        if point.name not in _MODELS:
-            warnings.warn(f"Model plug-in {point.name!r} ({point.value}) did not register a "
-                          f"model of that name; skipped.", NetavalWarning, stacklevel=3)
+    load_plugins(ENTRY_POINT_GROUP, _MODELS, "Model")
 
 
 def available() -> list[str]:
