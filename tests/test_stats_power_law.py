@@ -161,6 +161,21 @@ def test_ks_matches_brute_force_and_xmin_is_the_argmin():
     assert np.all(exact | (fit.scan["ks"] <= np.array(brute) + 1e-12))  # pruned: lower bounds
 
 
+def test_ks_supremum_at_a_left_limit():
+    """With a gap in the data the KS supremum sits just below 10, at |F(9) - S(9)|.
+
+    Half the values at 1, half at 10 (xmin = 1 fixed): the empirical CDF is flat at 0.5 on
+    2..9 while the model's rises, so the largest deviation is the left limit at 10, which
+    neither observed value's right limit (|S - F| at 1 or at 10) reaches.
+    """
+    x = np.array([1.0] * 50 + [10.0] * 50)
+    fit = fit_power_law(x, xmin=1)
+    cdf = lambda k: 1 - special.zeta(fit.alpha, k + 1) / special.zeta(fit.alpha, 1)  # noqa: E731
+    assert fit.ks == pytest.approx(_brute_ks(x, fit.alpha, 1), abs=1e-12)
+    assert fit.ks == pytest.approx(abs(0.5 - cdf(9)), abs=1e-12)
+    assert fit.ks > max(abs(0.5 - cdf(1)), abs(1 - cdf(10))) + 0.1
+
+
 @pytest.mark.parametrize("seed_", [0, 1, 2], ids=["s0", "s1", "s2"])
 def test_xmin_search_recovers_tail_exponent(seed_):
     """Uniform body below 10, power law above: alpha within z stderr, xmin near 10."""

@@ -119,5 +119,7 @@ def test_as_float_array_messages():
         as_float_array("f", "x", [1.0, 2.0, -1.0, 3.0][:1] + [np.inf, np.nan])
     assert as_float_array("f", "x", [1.0, np.inf], finite=False)[1] == np.inf
     assert as_float_array("f", "x", [], allow_empty=True).size == 0
-    with pytest.raises(InvalidParameterError, match="'x' parameter of f must be array-like of numbers"):
+    with pytest.raises(InvalidParameterError) as info:
         as_float_array("f", "x", ["a"])
+    assert str(info.value) == ("The 'x' parameter of f must be array-like of numbers. Got list "
+                               "that cannot be converted (could not convert string to float: 'a').")
