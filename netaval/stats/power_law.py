@@ -715,7 +715,14 @@ def _log_diff_ndtr(lo, hi):
 
 
 def _fit_lognormal(x, fit):
+    # A discrete tail's likelihood depends only on its distinct values and their counts
+    # (a few thousand values for millions of avalanches), so it is evaluated on those.
+    if fit.discrete:
+        values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    else:
+        values, inverse, counts = x, None, None
     lx = np.log(x)
+    lv = np.log(values)
     a, b = fit.xmin, (np.inf if fit.xmax is None else fit.xmax)
 
     def logpdf(params):
@@ -723,17 +730,19 @@ def _fit_lognormal(x, fit):
         sigma = math.exp(log_sigma)
         if fit.discrete:
             z = lambda y: (np.log(y) - mu) / sigma  # noqa: E731
-            num = _log_diff_ndtr(z(x - 0.5), z(x + 0.5))
+            num = _log_diff_ndtr(z(values - 0.5), z(values + 0.5))
             den = _log_diff_ndtr(z(a - 0.5), z(b + 0.5) if np.isfinite(b) else np.inf)
         else:
-            zz = (lx - mu) / sigma
-            num = -lx - math.log(sigma) - 0.5 * math.log(2 * math.pi) - 0.5 * zz ** 2
+            zz = (lv - mu) / sigma
+            num = -lv - math.log(sigma) - 0.5 * math.log(2 * math.pi) - 0.5 * zz ** 2
             den = _log_diff_ndtr((math.log(a) - mu) / sigma,
                                  (math.log(b) - mu) / sigma if np.isfinite(b) else np.inf)
         return num - den
 
     def negll(params):
-        value = -np.sum(logpdf(params))
+        # the mean, not the sum: Nelder-Mead's absolute fatol then means the same for any n
+        terms = logpdf(params)
+        value = -(terms @ counts if counts is not None else terms.sum()) / len(x)
         return value if np.isfinite(value) else 1e300
 
     start = np.array([lx.mean(), math.log(max(lx.std(), 1e-3))])
@@ -741,7 +750,9 @@ def _fit_lognormal(x, fit):
                             options={"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000})
     res = optimize.minimize(negll, res.x, method="Nelder-Mead",
                             options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
-    return logpdf(res.x), {"mu": float(res.x[0]), "sigma": float(math.exp(res.x[1]))}
+    per_value = logpdf(res.x)
+    return (per_value if inverse is None else per_value[inverse]), \
+        {"mu": float(res.x[0]), "sigma": float(math.exp(res.x[1]))}
 
 
 def _fit_exponential(x, fit):
