@@ -26,13 +26,10 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _serial(tasks, all_tasks) -> Iterator:
-    warm_up(all_tasks)
+def _serial(tasks) -> Iterator:
+    # no warm-up task here: the first task compiles (or loads) the kernels it needs itself
     for task in tasks:
         yield execute(task)
-
-
-_WORKER_TASKS: list = []
 
 
 def _init_worker(all_tasks) -> None:
@@ -106,7 +103,7 @@ def iterate(tasks, all_tasks, *, executor: str, workers: int | None,
             scheduler: str | None) -> Iterator:
     """Results of ``tasks`` as they finish, with the chosen executor."""
     if executor == "serial":
-        return _serial(tasks, _warm_set(all_tasks))
+        return _serial(tasks)
     n = workers or default_workers()
     if executor == "processes":
         return _processes(tasks, all_tasks, min(n, max(len(tasks), 1)))

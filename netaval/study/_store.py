@@ -187,8 +187,10 @@ class Store:
                 handle.write(buffer.getvalue())
             atomic_write(self.artefacts_dir / _name(index, "npz"), write_npz)
         table = pa.Table.from_pylist([row])
+        # one row: column statistics, dictionaries and compression only cost time
         atomic_write(self.results_dir / _name(index, "parquet"),
-                     lambda handle: pq.write_table(table, handle))
+                     lambda handle: pq.write_table(table, handle, write_statistics=False,
+                                                   use_dictionary=False, compression="none"))
         (self.failures_dir / _name(index, "json")).unlink(missing_ok=True)
 
     def write_failure(self, index: int, task_columns: dict, error: str) -> None:
@@ -211,7 +213,10 @@ class Store:
         indices = sorted(self.done())
         if not indices:
             return pd.DataFrame()
-        tables = [pq.read_table(self.results_dir / _name(i, "parquet")) for i in indices]
+        tables = []
+        for i in indices:  # ParquetFile.read: half the fixed cost of pq.read_table per file
+            with pq.ParquetFile(self.results_dir / _name(i, "parquet")) as handle:
+                tables.append(handle.read())
         table = pa.concat_tables(tables, promote_options="permissive")
         return table.to_pandas().sort_values("task", kind="stable").reset_index(drop=True)
 
