@@ -239,8 +239,14 @@ def _bad(path, mutate):
     (lambda s: s["study"].update(seed=-1), "study.seed"),
     (lambda s: s["study"].update(colour="red"), "study.colour"),
     (lambda s: s["limits"].pop("n_steps"), "models[0].limits.n_steps"),
+    # constraints between a generator's parameters and n_nodes, caught before any task runs
+    (lambda s: s["grid"].update(n_nodes=[255]), "topologies[1].params"),
+    (lambda s: s["topologies"][0].update(generator="small_world", params={"k": 5, "p": 0.1}),
+     "topologies[0].params"),
+    (lambda s: s["topologies"][0].update(params={}), "topologies[0].params"),
 ], ids=["topology", "model", "analysis", "model-param", "empty-sweep", "topology-param",
-        "analysis-param", "empty-grid", "seed", "unknown-key", "missing-limit"])
+        "analysis-param", "empty-grid", "seed", "unknown-key", "missing-limit",
+        "non-square-lattice", "odd-ring-degree", "missing-topology-param"])
 def test_invalid_study_refused_naming_the_key(tmp_path, capsys, mutate, key):
     """An invalid study is refused before anything runs, naming the key; nothing written."""
     study_file = _bad(tmp_path / "study.toml", mutate)

@@ -146,6 +146,32 @@ def test_cross_parameter_errors_name_the_values(call, match):
         call()
 
 
+@pytest.mark.parametrize(
+    ("name", "n_nodes", "params", "match"),
+    [
+        ("random", 10, {"k": 9.5}, "k = 9.5 must be at most n_nodes - 1 = 9"),
+        ("random_fixed_indegree", 5, {"k": 5}, "k = 5 must be at most"),
+        ("small_world", 10, {"k": 3, "p": 0.1}, "must be even. Got k = 3"),
+        ("small_world", 10, {"k": 10, "p": 0.1}, "k = 10 must be smaller than n_nodes"),
+        ("scale_free", 3, {"m": 3}, "needs n_nodes > m. Got n_nodes = 3"),
+        ("lattice", 50, {}, r"perfect dim-th power \(L\*\*2\) .* Got 50"),
+        ("lattice", 50, {"dim": 3}, r"perfect dim-th power \(L\*\*3\) .* Got 50"),
+        ("scale_free_chung_lu", 100, {"gamma": 2.5, "k_min": 200}, "k_min = 200 must not exceed"),
+        ("random", 10, {}, r"missing required parameter\(s\) \['k'\]"),
+    ],
+    ids=["random-k", "fixed-k", "ws-odd-k", "ws-k-n", "ba-m-n", "lattice-default-dim",
+         "lattice-dim3", "cl-kmin-default-kmax", "missing"],
+)
+def test_validate_call_checks_cross_parameter_constraints(name, n_nodes, params, match):
+    """validate_call (what a study runs before any task) applies the generators' cross-parameter
+    checks, with their defaults filled in."""
+    from topologies._registry import validate_call
+
+    with pytest.raises(InvalidParameterError, match=match):
+        validate_call(name, n_nodes, params)
+    validate_call("lattice", 64, {"dim": 3})  # 4**3: valid, no error
+
+
 def test_generate_refuses_unknown_parameter():
     """generate() names an unexpected keyword and lists the expected ones."""
     with pytest.raises(InvalidParameterError, match=r"unexpected parameter\(s\) \['q'\]"):

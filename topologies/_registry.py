@@ -54,6 +54,10 @@ class TopologySpec:
         The model it follows.
     random : bool
         False for deterministic generators (which take no seed).
+    check : callable or None
+        ``check(n_nodes, params)``: constraints between ``n_nodes`` and the parameters (a
+        lattice's perfect power, ``k < n_nodes``), run by `validate_call` with every default
+        filled in, so a study refuses them before anything is built.
     """
 
     name: str
@@ -64,11 +68,13 @@ class TopologySpec:
     reference: str = ""
     n_nodes: Interval = field(default_factory=lambda: Interval(numbers.Integral, 1, _MAX_NODES))
     random: bool = True
+    check: Callable[[int, dict[str, Any]], None] | None = None
 
 
 def register(name: str, *, constraints: dict[str, Constraint], example: dict[str, Any],
              description: str, reference: str = "",
-             n_nodes: Interval | None = None, random: bool = True) -> Callable:
+             n_nodes: Interval | None = None, random: bool = True,
+             check: Callable[[int, dict[str, Any]], None] | None = None) -> Callable:
     """Decorator registering a generator function under ``name``.
 
     Parameters
@@ -87,6 +93,10 @@ def register(name: str, *, constraints: dict[str, Constraint], example: dict[str
         Constraint on ``n_nodes``; default an int >= 1.
     random : bool, default True
         False for deterministic generators, which take no ``seed``.
+    check : callable, optional
+        ``check(n_nodes, params)`` raising `InvalidParameterError` for constraints that
+        involve several parameters or ``n_nodes``; `validate_call` runs it with the
+        defaults filled in (see `TopologySpec`).
 
     Returns
     -------
@@ -122,6 +132,7 @@ def register(name: str, *, constraints: dict[str, Constraint], example: dict[str
             name=name, function=function, constraints=dict(constraints), example=dict(example),
             description=description, reference=reference,
             n_nodes=n_nodes or Interval(numbers.Integral, 1, _MAX_NODES), random=random,
+            check=check,
         )
         return function
 
@@ -265,7 +276,17 @@ def validate_call(name: str, n_nodes: Any, params: dict[str, Any]) -> None:
     Raises
     ------
     InvalidParameterError
-        Naming the first parameter that violates its constraint.
+        Naming the first parameter that violates its constraint, or the constraint
+        between parameters (the spec's ``check``) that fails.
+
+    Examples
+    --------
+    >>> from topologies._registry import validate_call
+    >>> validate_call("lattice", 4096, {"dim": 2})
+    >>> validate_call("lattice", 4000, {"dim": 2})
+    Traceback (most recent call last):
+    ...
+    netaval.errors.InvalidParameterError: topologies.lattice: n_nodes must be a perfect ...
     """
     spec = _REGISTRY[name]
     check_param(f"topologies.{name}", "n_nodes", n_nodes, spec.n_nodes)
@@ -278,6 +299,16 @@ def validate_call(name: str, n_nodes: Any, params: dict[str, Any]) -> None:
             f"network needs more than the {available / 2**30:.1f} GiB of memory available "
             f"(at least {_BYTES_PER_NODE} bytes per neuron). Got {n_nodes}.")
     check_params(f"topologies.{name}", params, spec.constraints)
+    missing = [key for key in required_parameters(spec) if key not in params]
+    if missing:
+        raise InvalidParameterError(f"topologies.{name} is missing required parameter(s) "
+                                    f"{missing}; its parameters are {describe_parameters(spec)}.")
+    if spec.check is not None:
+        signature = inspect.signature(spec.function)
+        defaults = {key: signature.parameters[key].default for key in spec.constraints
+                    if key in signature.parameters
+                    and signature.parameters[key].default is not inspect.Parameter.empty}
+        spec.check(int(n_nodes), {**defaults, **params})
 
 
 def generate(name: str, n_nodes: int, *, seed: Any = None, **params: Any) -> Network:

@@ -32,6 +32,14 @@ def _side(n_nodes: int, dim: int) -> int | None:
     return None
 
 
+def _check_lattice(n_nodes: int, params: dict) -> None:
+    dim = int(params["dim"])
+    require(_side(n_nodes, dim) is not None, "lattice",
+            f"n_nodes must be a perfect dim-th power (L**{dim}) for dim = {dim}. Got {n_nodes}; "
+            f"nearest valid sizes are "
+            f"{sorted({max(1, round(n_nodes ** (1 / dim)) + d) ** dim for d in (-1, 0, 1)})}.")
+
+
 @register(
     "lattice",
     constraints={"dim": Interval(numbers.Integral, 1, 3), "radius": Interval(numbers.Integral, 1, 10**4),
@@ -40,6 +48,7 @@ def _side(n_nodes: int, dim: int) -> int | None:
     description="Hypercubic lattice (d = 1, 2, 3), von Neumann neighbourhood of radius r.",
     reference="Hypercubic lattice; von Neumann neighbourhood (Manhattan distance <= r).",
     random=False,
+    check=_check_lattice,
 )
 def lattice(n_nodes: int, *, dim: int = 2, radius: int = 1, periodic: bool = True) -> Network:
     """Undirected hypercubic lattice with ``L**dim = n_nodes`` sites.
@@ -96,10 +105,6 @@ def lattice(n_nodes: int, *, dim: int = 2, radius: int = 1, periodic: bool = Tru
     """
     validate_call("lattice", n_nodes, {"dim": dim, "radius": radius, "periodic": periodic})
     side = _side(int(n_nodes), int(dim))
-    require(side is not None, "lattice",
-            f"n_nodes must be a perfect dim-th power (L**{dim}) for dim = {dim}. Got {n_nodes}; "
-            f"nearest valid sizes are "
-            f"{sorted({max(1, round(n_nodes ** (1 / dim)) + d) ** dim for d in (-1, 0, 1)})}.")
     offsets = _von_neumann_offsets(int(dim), int(radius))
     indptr, indices = _lattice(side, int(dim), offsets, bool(periodic))
     positions = np.indices((side,) * int(dim), dtype=np.float64).reshape(int(dim), -1).T

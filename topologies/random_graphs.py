@@ -21,12 +21,19 @@ from topologies._registry import register, validate_call
 __all__ = ["random", "random_fixed_indegree"]
 
 
+def _check_random(n_nodes: int, params: dict) -> None:
+    k = params["k"]
+    require(k <= max(n_nodes - 1, 0), "random",
+            f"the mean degree k = {k} must be at most n_nodes - 1 = {n_nodes - 1}.")
+
+
 @register(
     "random",
     constraints={"k": Interval(numbers.Real, 0, None), "directed": Boolean()},
     example={"k": 4.0, "directed": True},
     description="Erdos-Renyi G(n, p) with mean degree k = p (n - 1).",
     reference="Erdos & Renyi (1959); Gilbert (1959); Batagelj & Brandes (2005).",
+    check=_check_random,
 )
 def random(n_nodes: int, *, k: float, directed: bool = True, seed: SeedLike = None) -> Network:
     """Erdos-Renyi random graph G(n, p) with mean degree ``k``.
@@ -82,8 +89,6 @@ def random(n_nodes: int, *, k: float, directed: bool = True, seed: SeedLike = No
     False
     """
     validate_call("random", n_nodes, {"k": k, "directed": directed})
-    require(k <= max(n_nodes - 1, 0), "random",
-            f"the mean degree k = {k} must be at most n_nodes - 1 = {n_nodes - 1}.")
     rng, entropy = seeded(seed)
     n = int(n_nodes)
     p = float(k) / (n - 1) if n > 1 else 0.0
@@ -101,12 +106,19 @@ def random(n_nodes: int, *, k: float, directed: bool = True, seed: SeedLike = No
     return Network(indptr, indices, n_nodes=n, directed=bool(directed), **provenance)
 
 
+def _check_fixed_indegree(n_nodes: int, params: dict) -> None:
+    k = params["k"]
+    require(k <= n_nodes - 1, "random_fixed_indegree",
+            f"the in-degree k = {k} must be at most n_nodes - 1 = {n_nodes - 1}.")
+
+
 @register(
     "random_fixed_indegree",
     constraints={"k": Interval(numbers.Integral, 0, None)},
     example={"k": 4},
     description="Every neuron receives exactly k distinct random inputs (NEST fixed_indegree).",
     reference="NEST connection rule fixed_indegree (allow_autapses=False, allow_multapses=False).",
+    check=_check_fixed_indegree,
 )
 def random_fixed_indegree(n_nodes: int, *, k: int, seed: SeedLike = None) -> Network:
     """Directed random graph in which every neuron receives exactly ``k`` inputs.
@@ -152,8 +164,6 @@ def random_fixed_indegree(n_nodes: int, *, k: int, seed: SeedLike = None) -> Net
     ([5], 500)
     """
     validate_call("random_fixed_indegree", n_nodes, {"k": k})
-    require(k <= n_nodes - 1, "random_fixed_indegree",
-            f"the in-degree k = {k} must be at most n_nodes - 1 = {n_nodes - 1}.")
     rng, entropy = seeded(seed)
     indptr, indices = _fixed_indegree(int(n_nodes), int(k), rng)
     return Network(indptr, indices, n_nodes=int(n_nodes), directed=True,

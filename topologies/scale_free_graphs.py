@@ -22,12 +22,19 @@ from topologies._registry import register, validate_call
 __all__ = ["scale_free", "scale_free_chung_lu"]
 
 
+def _check_scale_free(n_nodes: int, params: dict) -> None:
+    m = params["m"]
+    require(m < n_nodes, "scale_free",
+            f"m = {m} edges per new node needs n_nodes > m. Got n_nodes = {n_nodes}.")
+
+
 @register(
     "scale_free",
     constraints={"m": Interval(numbers.Integral, 1, None)},
     example={"m": 2},
     description="Barabasi-Albert preferential attachment, m edges per new node, from a star.",
     reference="Barabasi & Albert (1999); networkx.barabasi_albert_graph.",
+    check=_check_scale_free,
 )
 def scale_free(n_nodes: int, *, m: int, seed: SeedLike = None) -> Network:
     """Barabasi-Albert scale-free graph grown by linear preferential attachment.
@@ -77,8 +84,6 @@ def scale_free(n_nodes: int, *, m: int, seed: SeedLike = None) -> Network:
     (5982, 3, False)
     """
     validate_call("scale_free", n_nodes, {"m": m})
-    require(m < n_nodes, "scale_free",
-            f"m = {m} edges per new node needs n_nodes > m. Got n_nodes = {n_nodes}.")
     rng, entropy = seeded(seed)
     lo, hi = _barabasi_albert_pairs(int(n_nodes), int(m), rng)
     indptr, indices = _symmetric_csr_from_sorted_pairs(lo, hi, int(n_nodes))
@@ -96,6 +101,17 @@ def _pareto_weights(n: int, gamma: float, k_min: float, k_max: float,
     return k_min * (1.0 - u * (1.0 - tail)) ** (-1.0 / (gamma - 1.0))
 
 
+def _check_chung_lu(n_nodes: int, params: dict) -> None:
+    k_min, k_max = params["k_min"], params["k_max"]
+    require(n_nodes >= 2, "scale_free_chung_lu", f"n_nodes must be >= 2. Got {n_nodes}.")
+    cap = float(n_nodes - 1) if k_max is None else float(k_max)
+    require(k_min <= cap, "scale_free_chung_lu",
+            f"k_min = {k_min} must not exceed k_max = {cap}"
+            + (" (n_nodes - 1 by default)." if k_max is None else "."))
+    require(cap <= n_nodes - 1, "scale_free_chung_lu",
+            f"k_max = {k_max} must be at most n_nodes - 1 = {n_nodes - 1}.")
+
+
 @register(
     "scale_free_chung_lu",
     constraints={
@@ -107,6 +123,7 @@ def _pareto_weights(n: int, gamma: float, k_min: float, k_max: float,
     example={"gamma": 2.5, "k_min": 2.0, "k_max": None, "directed": False},
     description="Chung-Lu graph with power-law expected degrees (exponent gamma, k_min, k_max).",
     reference="Chung & Lu (2002); Miller & Hagberg (2011).",
+    check=_check_chung_lu,
 )
 def scale_free_chung_lu(n_nodes: int, *, gamma: float, k_min: float, k_max: float | None = None,
                         directed: bool = False, seed: SeedLike = None) -> Network:
@@ -178,13 +195,7 @@ def scale_free_chung_lu(n_nodes: int, *, gamma: float, k_min: float, k_max: floa
     """
     validate_call("scale_free_chung_lu", n_nodes,
                   {"gamma": gamma, "k_min": k_min, "k_max": k_max, "directed": directed})
-    require(n_nodes >= 2, "scale_free_chung_lu", f"n_nodes must be >= 2. Got {n_nodes}.")
     cap = float(n_nodes - 1) if k_max is None else float(k_max)
-    require(k_min <= cap, "scale_free_chung_lu",
-            f"k_min = {k_min} must not exceed k_max = {cap}"
-            + (" (n_nodes - 1 by default)." if k_max is None else "."))
-    require(cap <= n_nodes - 1, "scale_free_chung_lu",
-            f"k_max = {k_max} must be at most n_nodes - 1 = {n_nodes - 1}.")
     rng, entropy = seeded(seed)
     n = int(n_nodes)
     weights = _pareto_weights(n, float(gamma), float(k_min), cap, rng)

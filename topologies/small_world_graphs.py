@@ -14,6 +14,13 @@ from topologies._registry import register, validate_call
 __all__ = ["small_world"]
 
 
+def _check_small_world(n_nodes: int, params: dict) -> None:
+    k = params["k"]
+    require(k % 2 == 0, "small_world", f"the ring degree k must be even. Got k = {k}.")
+    require(k < n_nodes, "small_world",
+            f"the ring degree k = {k} must be smaller than n_nodes = {n_nodes}.")
+
+
 @register(
     "small_world",
     constraints={"k": Interval(numbers.Integral, 2, None), "p": Interval(numbers.Real, 0, 1),
@@ -21,6 +28,7 @@ __all__ = ["small_world"]
     example={"k": 4, "p": 0.1, "directed": False},
     description="Watts-Strogatz ring of k nearest neighbours, each edge rewired with probability p.",
     reference="Watts & Strogatz (1998); networkx.watts_strogatz_graph.",
+    check=_check_small_world,
 )
 def small_world(n_nodes: int, *, k: int, p: float, directed: bool = False,
                 seed: SeedLike = None) -> Network:
@@ -84,9 +92,6 @@ def small_world(n_nodes: int, *, k: int, p: float, directed: bool = False,
     [4]
     """
     validate_call("small_world", n_nodes, {"k": k, "p": p, "directed": directed})
-    require(k % 2 == 0, "small_world", f"the ring degree k must be even. Got k = {k}.")
-    require(k < n_nodes, "small_world",
-            f"the ring degree k = {k} must be smaller than n_nodes = {n_nodes}.")
     rng, entropy = seeded(seed)
     n = int(n_nodes)
     h = int(k) // 2

@@ -432,7 +432,8 @@ def parse_study(raw: dict, *, size: str | None = None, source: str | None = None
                 try:
                     validate_call(topo["generator"], n, topo["params"])
                 except InvalidParameterError as exc:
-                    raise _fail(f"topologies[{t_pos}].params", str(exc)) from None
+                    raise _fail(f"topologies[{t_pos}].params", f"{exc} (for n_nodes = {n})") \
+                        from None
     spec = {"study": {"name": name, "description": description, "seed": seed,
                       "artefacts": artefacts},
             "grid": {"n_nodes": n_nodes, "replicates": int(replicates)},
