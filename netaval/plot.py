@@ -277,37 +277,58 @@ def shape_collapse(collapse, *, unit="steps", path=None):
     unit : str, default "steps"
         Unit of the durations T in the legend.
     path : str or os.PathLike, optional
+        Save ``path.png`` and ``path.csv`` (columns ``series`` ("T=<duration>" or
+        "collapsed"), ``x`` (t/T) and ``scaled_profile``: the points drawn).
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> profs = [t * 4 * x * (1 - x) for t in (8, 16)
+    ...          for x in [(np.arange(1, t + 1) - 0.5) / t] for _ in range(10)]
+    >>> res = netaval.stats.shape_collapse(profs, n_boot=0, seed=0)
+    >>> fig = netaval.plot.shape_collapse(res)
+    >>> len(fig.axes[0].get_lines()), fig.axes[0].get_xlabel()
+    (3, 'scaled time t / T (dimensionless)')
     """
     import pandas as pd
 
     owner = "netaval.plot.shape_collapse"
     path = _check_path(owner, path)
-    if not all(hasattr(collapse, a) for a in ("gamma", "durations", "mean_profiles", "x",
-                                              "shape")):
+    if not callable(getattr(collapse, "scaled_profiles", None)) or not all(
+            hasattr(collapse, a) for a in ("gamma", "x", "shape")):
         raise InvalidParameterError(f"The 'collapse' parameter of {owner} must be a "
                                     f"ShapeCollapse. Got {collapse!r} instead.")
+    if not isinstance(unit, str):
+        raise InvalidParameterError(f"The 'unit' parameter of {owner} must be a str. Got "
+                                    f"{unit!r} instead.")
+    try:
+        series = collapse.scaled_profiles()
+    except (TypeError, ValueError) as exc:  # profiles and durations that do not match
+        raise InvalidParameterError(f"The 'collapse' parameter of {owner} must hold one "
+                                    f"profile per duration: {exc}.") from None
+    bad = [t_len for t_len, _, ys in series if len(ys) != t_len]
+    if bad or len(collapse.x) != len(collapse.shape):
+        raise InvalidParameterError(f"The 'collapse' parameter of {owner} must hold profiles "
+                                    f"of length T and a shape as long as its grid x; got "
+                                    f"mismatched lengths (durations {bad}).")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
-    rows = []
-    for t_len, prof in zip(collapse.durations, collapse.mean_profiles, strict=True):
-        xs = (np.arange(1, t_len + 1) - 0.5) / t_len
-        ys = np.asarray(prof, dtype=np.float64) / t_len ** (collapse.gamma - 1.0)
-        ax.plot(xs, ys, "-", alpha=0.5, lw=1, label=f"T = {int(t_len)} {unit}")
-        rows += [{"series": f"T={int(t_len)}", "x": float(a), "scaled_profile": float(b)}
-                 for a, b in zip(xs, ys, strict=True)]
+    frames = []
+    for t_len, xs, ys in series:
+        ax.plot(xs, ys, "-", alpha=0.5, lw=1, label=f"T = {t_len} {unit}")
+        frames.append(pd.DataFrame({"series": f"T={t_len}", "x": xs, "scaled_profile": ys}))
     ax.plot(collapse.x, collapse.shape, "k-", lw=2,
             label=f"collapsed shape, gamma = {collapse.gamma:.3f}")
-    rows += [{"series": "collapsed", "x": float(a), "scaled_profile": float(b)}
-             for a, b in zip(collapse.x, collapse.shape, strict=True)]
+    frames.append(pd.DataFrame({"series": "collapsed", "x": np.asarray(collapse.x, float),
+                                "scaled_profile": np.asarray(collapse.shape, float)}))
     ax.set_xlabel("scaled time t / T (dimensionless)")
     ax.set_ylabel("<s(t)|T> / T^(gamma - 1) (events per step, scaled)")
     ax.legend(fontsize=6, ncol=2)
     fig.tight_layout()
-    _save(fig, pd.DataFrame(rows, columns=["series", "x", "scaled_profile"]), path)
+    _save(fig, pd.concat(frames, ignore_index=True), path)
     return fig
 
 

@@ -57,3 +57,45 @@ def test_topology_comparison_marks_non_power_laws(tmp_path):
     assert saved["tau"].tolist() == [1.5, 2.5] and saved["tau_stderr"].tolist() == [0.1, 0.2]
     with pytest.raises(InvalidParameterError, match="alpha"):
         plot.topology_comparison(table, metric="alpha")
+
+
+def test_shape_collapse_csv_is_the_plotted_data(tmp_path):
+    """Profiles T * F(t/T), F(x) = 4x(1 - x), collapse with gamma = 2: every drawn curve, and
+    the CSV, is <s(t)|T> / T^(gamma - 1), which equals F up to the factor T^(2 - gamma) of the
+    fitted gamma's distance from 2."""
+    import dataclasses
+
+    durations = (8, 16, 32)
+    profiles = [t * 4 * x * (1 - x) for t in durations
+                for x in [(np.arange(1, t + 1) - 0.5) / t] for _ in range(10)]
+    collapse = netaval.stats.shape_collapse(profiles, n_boot=0, seed=0)
+    assert collapse.durations.tolist() == list(durations)
+    fig = plot.shape_collapse(collapse, unit="steps", path=tmp_path / "s.png")
+    saved = pd.read_csv(tmp_path / "s.csv")
+    assert (tmp_path / "s.png").stat().st_size > 0
+    lines = fig.axes[0].get_lines()
+    assert saved["series"].unique().tolist() == ["T=8", "T=16", "T=32", "collapsed"]
+    rtol = abs(collapse.gamma - 2.0) * np.log(max(durations)) + 1e-12
+    for line, t_len in zip(lines, durations, strict=False):
+        rows = saved[saved["series"] == f"T={t_len}"]
+        x = (np.arange(1, t_len + 1) - 0.5) / t_len
+        np.testing.assert_allclose(rows["x"], x, rtol=1e-15)
+        np.testing.assert_allclose(rows["scaled_profile"], 4 * x * (1 - x), rtol=rtol)
+        np.testing.assert_allclose(line.get_xdata(), rows["x"], rtol=1e-15)
+        np.testing.assert_allclose(line.get_ydata(), rows["scaled_profile"], rtol=1e-15)
+    shape = saved[saved["series"] == "collapsed"]
+    np.testing.assert_allclose(shape["x"], collapse.x, rtol=1e-15)
+    np.testing.assert_allclose(shape["scaled_profile"], collapse.shape, rtol=1e-15)
+    np.testing.assert_allclose(lines[-1].get_ydata(), collapse.shape, rtol=1e-15)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:3] == [
+        "T = 8 steps", "T = 16 steps", "T = 32 steps"]
+    assert "(dimensionless)" in fig.axes[0].get_xlabel()
+    with pytest.raises(InvalidParameterError, match="'collapse'"):
+        plot.shape_collapse({"gamma": 2.0})
+    short = dataclasses.replace(collapse, mean_profiles=[p[:-1] for p in collapse.mean_profiles])
+    with pytest.raises(InvalidParameterError, match="'collapse'.*length T"):
+        plot.shape_collapse(short)
+    with pytest.raises(InvalidParameterError, match="'path'"):
+        plot.shape_collapse(collapse, path=3)
+    with pytest.raises(InvalidParameterError, match="'unit'"):
+        plot.shape_collapse(collapse, unit=None)

@@ -273,6 +273,30 @@ class ShapeCollapse:
         return (f"shape collapse: gamma = {self.gamma:.4f} +/- {self.gamma_stderr:.4f} over "
                 f"{len(self.durations)} durations (spread {self.spread:.3g})")
 
+    def scaled_profiles(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Each duration's profile in collapse coordinates, as drawn by the plots.
+
+        Returns
+        -------
+        list of (int, ndarray, ndarray)
+            ``(T, t/T, <s(t)|T> / T^(gamma - 1))`` per duration, with the mid-step times
+            ``t/T = (t - 1/2) / T`` for ``t = 1..T``.
+
+        Examples
+        --------
+        >>> profs = [t * 4 * x * (1 - x) for t in (8, 16)
+        ...          for x in [(np.arange(1, t + 1) - 0.5) / t] for _ in range(10)]
+        >>> res = netaval.stats.shape_collapse(profs, n_boot=0, seed=0)
+        >>> [(T, len(xs)) for T, xs, _ in res.scaled_profiles()]
+        [(8, 8), (16, 16)]
+        """
+        out = []
+        for t_len, profile in zip(self.durations, self.mean_profiles, strict=True):
+            t_len = int(t_len)
+            xs = (np.arange(1, t_len + 1) - 0.5) / t_len
+            out.append((t_len, xs, np.asarray(profile, np.float64) / t_len ** (self.gamma - 1.0)))
+        return out
+
     def plot(self, ax=None):
         """Plot the scaled profiles and the collapsed shape; returns the axis.
 
@@ -285,9 +309,8 @@ class ShapeCollapse:
             import matplotlib.pyplot as plt
 
             _, ax = plt.subplots()
-        for t_len, prof in zip(self.durations, self.mean_profiles, strict=True):
-            xs = (np.arange(1, t_len + 1) - 0.5) / t_len
-            ax.plot(xs, prof / t_len ** (self.gamma - 1.0), "-", alpha=0.5, lw=1)
+        for _, xs, ys in self.scaled_profiles():
+            ax.plot(xs, ys, "-", alpha=0.5, lw=1)
         ax.plot(self.x, self.shape, "k-", lw=2, label=f"gamma = {self.gamma:.3f}")
         ax.set_xlabel("t / T")
         ax.set_ylabel("<s(t)|T> / T^(gamma-1)")
