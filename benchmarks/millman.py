@@ -6,7 +6,7 @@ time). Brian2 runs in its own Python (see the README, section "Millman network":
 `benchmarks/millman_brian2.py` in a subprocess that receives the same CSR through an
 ``.npz`` file, in Brian2's fastest mode that works here, ``cpp_standalone`` (generated C++,
 one thread, SpikeMonitor on). For every N (1e4 and 1e5; directed random graph, mean degree
-7.5) and two states of the calibrated defaults (down: a_syn = 250 pA; up: a_syn = 330 pA,
+7.5) and two states of the calibrated defaults (down: a_syn = 150 pA; up: a_syn = 230 pA,
 both outside the bistable window, so both simulators settle in the same state from rest),
 it simulates ``--seconds`` of biological time and prints:
 
@@ -41,7 +41,7 @@ import topologies  # noqa: E402
 sys.path.append(_HERE)
 from millman_brian2 import brian2_python, run_brian2  # noqa: E402
 
-STATES = {"down": 250.0, "up": 330.0}
+STATES = {"down": 150.0, "up": 230.0}
 
 
 def netaval_run(network, model, n_steps, seed, repeats):

@@ -31,7 +31,7 @@ MODELS = {
     "branching_refractory": (netaval.Branching(sigma=1.0, drive=1e-3, refractory=3),
                              {"n_steps": 300}),
     "contact_process": (netaval.ContactProcess(rate=1.2, drive=0.01), {"duration": 15.0}),
-    "millman": (netaval.models.Millman(a_syn=330.0, a_ext=2000.0), {"n_steps": 1500}),
+    "millman": (netaval.models.Millman(a_syn=230.0, a_ext=2000.0), {"n_steps": 1500}),
     "facilitated_contact": (netaval.FacilitatedContact(rate=1.0, omega=1.0, drive=0.01),
                             {"duration": 15.0}),
 }

@@ -71,22 +71,24 @@ class Millman:
     tau_recovery : float > 0 (ms), default 100.0
         Mean refill time of an empty site; ``inf`` disables refilling.
     capacitance : float > 0 (pF), default 250.0
-    tau_l : float > 0 (ms), default 20.0
-        Leak (membrane) time constant.
+    tau_l : float > 0 (ms), default 40.0
+        Leak (membrane) time constant (membrane resistance ``tau_l / capacitance``:
+        160 MOhm with the defaults).
     e_leak : float (mV), default -70.0
         Resting and reset potential.
     threshold : float > e_leak (mV), default -50.0
-    refractory : float >= 0 (ms), default 2.0
+    refractory : float >= 0 (ms), default 5.0
         Absolute refractory period, rounded to whole steps as Brian2 does
         (``int(refractory / dt + 1e-3)`` steps): V is integrated again from the step that
         starts ``refractory`` after the spike (at least one step later).
     tau_s : float > 0 (ms), default 5.0
         Decay time of the synaptic current.
-    a_syn : float >= 0 (pA), default 280.0
-        Current added by one released vesicle. The control parameter of the calibration
-        (``studies/millman_up_down``): about 270-300 pA is the bistable window of the
+    a_syn : float >= 0 (pA), default 190.0
+        Current added by one released vesicle (a PSP of 2.8 mV at its peak from rest
+        with the defaults). The control parameter of the calibration
+        (``studies/millman_up_down``): about 170-200 pA is the bistable window of the
         defaults on a random graph with mean degree 7.5.
-    a_ext : float >= 0 (pA), default 500.0
+    a_ext : float >= 0 (pA), default 420.0
         Current added by one external event.
     f_ext : float >= 0 (Hz), default 10.0
         Rate of each neuron's external Poisson input; ``f_ext * dt`` must be below 1.
@@ -99,7 +101,7 @@ class Millman:
         (ties in the same step: the largest of them); or drawn with probability
         proportional to the contributions. A spike whose chosen source is external is a
         root. The other presynaptic spikes contributing at least 5% of
-        ``threshold - e_leak`` (1 mV with the defaults, under a third of one vesicle's
+        ``threshold - e_leak`` (1 mV with the defaults, about a third of one vesicle's
         PSP peak) are recorded as further parents, after the primary one.
 
     Notes
@@ -107,9 +109,19 @@ class Millman:
     The published parameter values could not be read (SCIENCE.md 1.2): these defaults
     are **calibrated** by the study ``studies/millman_up_down``, not taken from the paper.
     On a directed random graph of 1e4 neurons with mean degree 7.5 the network stays in
-    a down state (about 0.03 Hz, mostly externally triggered spikes) for ``a_syn`` below
-    about 270 pA, has a self-sustained up state limited by vesicle depletion (about
-    85-115 Hz) above about 300-310 pA, and is bistable in between.
+    a down state (about 0.1-0.2 Hz, mostly externally triggered spikes) for ``a_syn``
+    below about 170 pA, has a self-sustained up state limited by vesicle depletion
+    (about 40-50 Hz inside the window, 55-60 Hz at 220-230 pA, 40-50 % of the sites
+    loaded) above about 200-210 pA, and is bistable in between.
+
+    Why not slower up states: in this excitatory-only network the up state sits on the
+    upper branch of the rate curve at frozen vesicle load, which starts where
+    ``rate / mean drive`` of the LIF neuron is largest (about ``0.65 / sqrt(refractory *
+    tau_l)``: about 100 Hz with refractory 2 ms and tau_l 20 ms, the first calibration,
+    about 45 Hz with these defaults). Below it, a longer ``tau_recovery`` (0.2-0.5 s)
+    or a higher ``p_release`` do not give a slower up state but population bursts that
+    deplete the synapses and stop (relaxation oscillations, 5-20 Hz on average, the
+    rate's coefficient of variation above 2 on 20 ms windows).
 
     Each neuron keeps the contribution of each source in closed form (the two
     exponentials of SCIENCE.md 1.1): a source whose possible future contribution falls
@@ -120,8 +132,8 @@ class Millman:
     Examples
     --------
     >>> netaval.Millman()
-    Millman(n_sites=10, p_release=0.25, tau_recovery=100.0, capacitance=250.0, tau_l=20.0, \
-e_leak=-70.0, threshold=-50.0, refractory=2.0, tau_s=5.0, a_syn=280.0, a_ext=500.0, \
+    Millman(n_sites=10, p_release=0.25, tau_recovery=100.0, capacitance=250.0, tau_l=40.0, \
+e_leak=-70.0, threshold=-50.0, refractory=5.0, tau_s=5.0, a_syn=190.0, a_ext=420.0, \
 f_ext=10.0, dt=0.1, attribution='largest')
     >>> netaval.Millman(threshold=-80.0)
     Traceback (most recent call last):
@@ -133,13 +145,13 @@ f_ext=10.0, dt=0.1, attribution='largest')
     p_release: float = 0.25
     tau_recovery: float = 100.0
     capacitance: float = 250.0
-    tau_l: float = 20.0
+    tau_l: float = 40.0
     e_leak: float = -70.0
     threshold: float = -50.0
-    refractory: float = 2.0
+    refractory: float = 5.0
     tau_s: float = 5.0
-    a_syn: float = 280.0
-    a_ext: float = 500.0
+    a_syn: float = 190.0
+    a_ext: float = 420.0
     f_ext: float = 10.0
     dt: float = 0.1
     attribution: str = "largest"
