@@ -68,6 +68,42 @@ def _empirical_ccdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unique, counts[::-1].cumsum()[::-1] / counts.sum()
 
 
+#: Symbols of the field for the random variables (S for size, T for duration).
+_SYMBOLS = {"size": "S", "duration": "T"}
+
+
+def _ccdf_labels(quantity: str, unit: str) -> tuple[str, str]:
+    """Axis labels of a CCDF: ("avalanche size S (events)", "P(S >= s)")."""
+    symbol = _SYMBOLS.get(quantity, quantity[:1].upper() or "X")
+    return f"avalanche {quantity} {symbol} ({unit})", f"P({symbol} >= {symbol.lower()})"
+
+
+def _log_ticks(ax) -> None:
+    """Readable ticks on the log axes of ``ax``: labels at decades, unlabelled minor ticks.
+
+    An axis whose view holds fewer than two powers of ten is labelled at 1, 2 and 5 times
+    powers of ten instead (plain numbers), so it never shows a single label or a forest
+    of minor ones. Call it once the data are drawn (the choice follows the view limits).
+    """
+    from matplotlib import ticker
+
+    for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        if axis.get_scale() != "log":
+            continue
+        lo, hi = sorted(limits)
+        decades = math.floor(math.log10(hi)) - math.ceil(math.log10(lo)) + 1
+        if decades >= 2:
+            axis.set_major_locator(ticker.LogLocator(base=10.0, numticks=12))
+            axis.set_major_formatter(ticker.LogFormatterSciNotation(base=10.0))
+        else:
+            axis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0),
+                                                     numticks=12))
+            axis.set_major_formatter(ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.set_minor_locator(ticker.LogLocator(base=10.0, subs=np.arange(2.0, 10.0),
+                                                 numticks=12))
+        axis.set_minor_formatter(ticker.NullFormatter())
+
+
 def _as_samples(owner: str, data: Any) -> dict[str, np.ndarray]:
     if isinstance(data, Mapping):
         items = dict(data)
@@ -122,7 +158,8 @@ def ccdf(data, *, fits=None, quantity="size", unit="events", discrete=True, titl
         legend shows alpha, its error and the GoF p-value. Series whose fit has a NaN
         exponent are drawn without a law.
     quantity : str, default "size"
-        Axis label, e.g. "size" or "duration".
+        The avalanche quantity, e.g. "size" (axes "avalanche size S (events)" and
+        "P(S >= s)") or "duration" (T).
     unit : str, default "events"
         Unit of the quantity ("events", "steps", "bins", "time units").
     discrete : bool, default True
@@ -140,7 +177,7 @@ def ccdf(data, *, fits=None, quantity="size", unit="events", discrete=True, titl
     >>> x = netaval.stats.sample_power_law(500, alpha=2.0, xmin=1, seed=1)
     >>> fig = netaval.plot.ccdf({"sample": x}, fits={"sample": {"alpha": 2.0, "xmin": 1}})
     >>> fig.axes[0].get_xscale(), fig.axes[0].get_ylabel()
-    ('log', 'P(size >= s)')
+    ('log', 'P(S >= s)')
     """
     import pandas as pd
 
@@ -161,7 +198,6 @@ def ccdf(data, *, fits=None, quantity="size", unit="events", discrete=True, titl
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     rows = []
-    symbol = quantity[:1].lower() or "x"
     for label, values in samples.items():
         if not len(values):
             continue
@@ -185,8 +221,10 @@ def ccdf(data, *, fits=None, quantity="size", unit="events", discrete=True, titl
                   label=f"{label} fit: exponent {alpha:.2f} +/- {err:.2f}, GoF p = {gof_text}")
         rows += [{"series": label, "kind": "fit", "x": float(a), "ccdf": float(scale * b)}
                  for a, b in zip(grid, law, strict=True)]
-    ax.set_xlabel(f"avalanche {quantity} {symbol} ({unit})")
-    ax.set_ylabel(f"P({quantity} >= {symbol})")
+    xlabel, ylabel = _ccdf_labels(quantity, unit)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    _log_ticks(ax)
     if title:
         ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
@@ -259,6 +297,7 @@ def mean_size(data, *, fits=None, unit="steps", title=None, path=None):
                  for a, b in zip(t, law, strict=True)]
     ax.set_xlabel(f"avalanche duration T ({unit})")
     ax.set_ylabel("mean avalanche size <S> (events)")
+    _log_ticks(ax)
     if title:
         ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7)
@@ -433,6 +472,7 @@ def response_curve(table, *, x="drive", y="density", yerr=None, series="series",
         ax.set_yscale("log")
         ax.set_xlabel(f"stimulus h (probability {unit})")
         ax.set_ylabel(f"response F (firings per neuron {unit})")
+        _log_ticks(ax)
         if name is not None:
             ax.set_title(str(name), fontsize=9)
         ax.legend(fontsize=6)

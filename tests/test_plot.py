@@ -41,7 +41,7 @@ def test_ccdf_csv_is_the_plotted_data(tmp_path):
     lines = fig.axes[0].get_lines()
     np.testing.assert_allclose(lines[1].get_xdata(), law["x"])
     assert "GoF p = n/a" in fig.axes[0].get_legend().get_texts()[1].get_text()
-    assert fig.axes[0].get_xlabel() == "avalanche size s (events)"
+    assert fig.axes[0].get_xlabel() == "avalanche size S (events)"
     with pytest.raises(InvalidParameterError, match="positive"):
         plot.ccdf([0, 1, 2])
 
@@ -99,3 +99,62 @@ def test_shape_collapse_csv_is_the_plotted_data(tmp_path):
         plot.shape_collapse(collapse, path=3)
     with pytest.raises(InvalidParameterError, match="'unit'"):
         plot.shape_collapse(collapse, unit=None)
+
+
+def _visible_ticks(axis, minor=False):
+    """(location, label) of the ticks inside the view limits, after a draw."""
+    axis.figure.canvas.draw()
+    lo, hi = sorted(axis.get_view_interval())
+    ticks = axis.get_minor_ticks() if minor else axis.get_major_ticks()
+    return [(t.get_loc(), t.label1.get_text()) for t in ticks if lo <= t.get_loc() <= hi]
+
+
+def _assert_readable_log_axis(axis):
+    """Labels at decades (or 1-2-5 on a short axis), at least two, none on minor ticks."""
+    major = _visible_ticks(axis)
+    assert len(major) >= 2 and all(text for _, text in major), major
+    mantissas = {round(loc / 10.0 ** np.floor(np.log10(loc)), 9) for loc, _ in major}
+    lo, hi = sorted(axis.get_view_interval())
+    if np.floor(np.log10(hi)) - np.ceil(np.log10(lo)) >= 1:  # two powers of ten in view
+        assert mantissas == {1.0}, major
+    else:
+        assert mantissas <= {1.0, 2.0, 5.0}, major
+        assert all(float(text) == pytest.approx(loc) for loc, text in major), major
+    assert {text for _, text in _visible_ticks(axis, minor=True)} <= {""}
+
+
+@pytest.mark.parametrize(("alpha", "xmin", "n"), [(2.0, 1, 3000), (4.5, 6, 300)])
+def test_power_law_fit_plot_is_readable_and_saves_its_data(tmp_path, alpha, xmin, n):
+    """PowerLawFit.plot: labelled axes with units, readable log ticks on a long and a
+    short tail, and a CSV holding exactly the plotted tail CCDF and fitted CCDF."""
+    x = netaval.stats.sample_power_law(n, alpha=alpha, xmin=xmin, seed=3)
+    fit = netaval.stats.fit_power_law(x, xmin=xmin)
+    ax = fit.plot(quantity="size", unit="spikes", path=tmp_path / "fit")
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+    assert ax.get_xlabel() == "avalanche size S (spikes)" and ax.get_ylabel() == "P(S >= s)"
+    _assert_readable_log_axis(ax.xaxis)
+    _assert_readable_log_axis(ax.yaxis)
+    saved = pd.read_csv(tmp_path / "fit.csv")
+    data, law = saved[saved["kind"] == "data"], saved[saved["kind"] == "fit"]
+    values, counts = np.unique(x[x >= xmin], return_counts=True)
+    np.testing.assert_array_equal(data["x"], values)
+    np.testing.assert_allclose(data["ccdf"], counts[::-1].cumsum()[::-1] / counts.sum(),
+                               rtol=1e-12)
+    np.testing.assert_allclose(law["ccdf"], fit.ccdf(law["x"].to_numpy()), rtol=1e-12)
+    np.testing.assert_allclose(ax.get_lines()[1].get_xdata(), law["x"])
+    assert (tmp_path / "fit.png").stat().st_size > 0
+    with pytest.raises(InvalidParameterError, match="'unit' parameter of PowerLawFit.plot"):
+        fit.plot(unit=3)
+
+
+def test_ccdf_and_mean_size_log_ticks_are_readable():
+    """plot.ccdf labels P(T >= t) for durations; its log axes and <S>(T)'s are readable."""
+    x = netaval.stats.sample_power_law(2000, alpha=2.0, xmin=1, seed=4)
+    ax = plot.ccdf({"d": x}, quantity="duration", unit="bins").axes[0]
+    assert ax.get_xlabel() == "avalanche duration T (bins)" and ax.get_ylabel() == "P(T >= t)"
+    _assert_readable_log_axis(ax.xaxis)
+    _assert_readable_log_axis(ax.yaxis)
+    t = np.array([2, 3, 4, 5, 6] * 2)
+    ax = plot.mean_size({"s": (t ** 1.5, t)}).axes[0]
+    _assert_readable_log_axis(ax.xaxis)
+    _assert_readable_log_axis(ax.yaxis)

@@ -343,39 +343,75 @@ class PowerLawFit:
                 f"xmin={self.xmin:g}, xmax={self.xmax}, n_tail={self.n_tail}, "
                 f"ks={self.ks:.3g})")
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax=None, *, quantity="size", unit="events", path=None, **kwargs):
         """Plot the empirical CCDF of the tail and the fitted CCDF on log-log axes.
+
+        The axes are labelled with the quantity and its unit ("avalanche size S (events)",
+        "P(S >= s)"); log ticks are labelled at decades only (at 1, 2 and 5 times powers
+        of ten on an axis spanning less than that), minor ticks carry no labels.
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
             Axis to draw on; default: a new figure's axis.
+        quantity : str, default "size"
+            The avalanche quantity that was fitted: "size" (S) or "duration" (T).
+        unit : str, default "events"
+            Its unit, e.g. "events", "spikes", "bins", "steps".
+        path : str or os.PathLike, optional
+            Write the figure to ``path.png`` and the plotted points to ``path.csv``
+            (columns series, kind ("data" or "fit"), x, ccdf), as `netaval.plot.ccdf` does.
         **kwargs
             Passed to the data's ``ax.plot`` call.
 
         Returns
         -------
         matplotlib Axes
-        """
-        if ax is None:
-            import matplotlib.pyplot as plt
 
-            _, ax = plt.subplots()
-        x = self.tail
-        values, counts = np.unique(x, return_counts=True)
-        ccdf = 1.0 - np.concatenate([[0], np.cumsum(counts)[:-1]]) / len(x)
+        Examples
+        --------
+        >>> fit = netaval.stats.fit_power_law(
+        ...     netaval.stats.sample_power_law(400, alpha=2.0, seed=1), xmin=1)
+        >>> ax = fit.plot(quantity="duration", unit="bins")
+        >>> ax.get_xlabel(), ax.get_ylabel()
+        ('avalanche duration T (bins)', 'P(T >= t)')
+        """
+        import pandas as pd
+
+        from netaval import plot as _plot
+
+        owner = "PowerLawFit.plot"
+        for name, value in (("quantity", quantity), ("unit", unit)):
+            if not isinstance(value, str):
+                raise InvalidParameterError(f"The '{name}' parameter of {owner} must be a str. "
+                                            f"Got {value!r} instead.")
+        path = _plot._check_path(owner, path)
+        new_figure = ax is None
+        if new_figure:
+            _, ax = _plot._pyplot().subplots(figsize=(5.5, 4.2))
+        values, ccdf = _plot._empirical_ccdf(self.tail)
         kwargs.setdefault("marker", ".")
         kwargs.setdefault("linestyle", "none")
-        ax.plot(values, ccdf, label="data", **kwargs)
+        ax.plot(values, ccdf, label=f"data ({self.n_tail} values >= xmin = {self.xmin:g})",
+                **kwargs)
         grid = (np.unique(np.geomspace(values[0], values[-1], 200).round())
                 if self.discrete else np.geomspace(values[0], values[-1], 200))
-        ax.plot(grid, self.ccdf(grid), "-",
-                label=f"fit alpha = {self.alpha:.3f} +/- {self.alpha_stderr:.3f}")
+        law = self.ccdf(grid)
+        ax.plot(grid, law, "-",
+                label=f"fit: exponent {self.alpha:.3f} +/- {self.alpha_stderr:.3f}")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlabel("x")
-        ax.set_ylabel("P(X >= x)")
-        ax.legend()
+        xlabel, ylabel = _plot._ccdf_labels(quantity, unit)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        _plot._log_ticks(ax)
+        ax.legend(fontsize=8)
+        if new_figure:
+            ax.figure.tight_layout()
+        data = pd.DataFrame({"series": quantity, "kind": ["data"] * len(values) + ["fit"] * len(grid),
+                             "x": np.concatenate([values, grid]),
+                             "ccdf": np.concatenate([ccdf, law])})
+        _plot._save(ax.figure, data, path)
         return ax
 
 
