@@ -7,20 +7,29 @@ the crackling-noise check, and the MR (Wilting & Priesemann 2018), conventional 
 Beggs-Plenz branching ratios of the binned activity. For a saved run the same numbers of
 the causal avalanches stand beside them. The fitting and verdict helpers are the ones
 the study analyses use (`netaval.study.analyses`), so a study and this command agree.
+
+`analyse` is the library function; the ``netaval analyse`` command (`netaval.cli`) runs
+the same pipeline (`run_analysis`) and prints its table.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import warnings
 from typing import Any
 
 import numpy as np
 
+from netaval._validation import MAX_RESAMPLES, Interval, check_param, check_path
 from netaval.errors import InvalidParameterError
 
-__all__ = ["analyse", "load_source", "format_table"]
+__all__ = ["analyse"]
+
+_OWNER = "netaval.analyse"
+#: Largest MR lag: far beyond any recording's useful range, small enough to stay bounded.
+_MAX_LAG = 100_000
 
 #: Rows of the table, in order: (key, label).
 ROWS = [
@@ -54,28 +63,45 @@ ROWS = [
 ]
 
 
-def load_source(path: str) -> tuple[Any, Any]:
-    """``(spikes, run)`` from a saved run (run is then the Run) or a spike file (run None)."""
+def load_source(source: Any) -> tuple[Any, Any]:
+    """``(spikes, run)`` of a Run, a Spikes, a saved run (run is the loaded Run) or a spike
+    file (run None)."""
     import netaval
+    from netaval.run import Run
     from netaval.spikes import Spikes
 
+    if isinstance(source, Spikes):
+        return source, None
+    if isinstance(source, Run):
+        return _spikes_of_run(source, "the run"), source
+    if not isinstance(source, str | os.PathLike):
+        raise InvalidParameterError(f"The 'source' parameter of {_OWNER} must be a Run, a "
+                                    "Spikes, or the path of a saved run or a spike file. Got "
+                                    f"{type(source).__name__} instead.")
+    path = check_path(_OWNER, "source", source)
     if os.path.isdir(path) or (path.lower().endswith((".parquet", ".pq")) and _is_run(path)):
         run = netaval.load(path)
-        if run.events is None:
-            raise InvalidParameterError(f"netaval analyse needs the events of {path!r}; it was "
-                                        f"simulated with record={run.record!r}.")
-        n_nodes = int((run.network or {}).get("n_nodes") or 0)
-        n_units = max(n_nodes, int(run.events.neuron.max()) + 1 if run.events.n_events else 1)
-        if run.events.time_step is None:
-            time = run.events.time.astype(np.float64)
-            spikes = Spikes(time, run.events.neuron.astype(np.int64), np.arange(n_units), 0.0,
-                            max(float(run.end_time), float(np.nextafter(time[-1], math.inf)))
-                            if len(time) else max(float(run.end_time), 1.0), "s")
-        else:
-            spikes = Spikes(run.events.time, run.events.neuron.astype(np.int64),
-                            np.arange(n_units), 0, max(int(run.end_time), 1), "steps")
-        return spikes, run
+        return _spikes_of_run(run, repr(path)), run
     return netaval.io.read_spikes(path), None
+
+
+def _spikes_of_run(run: Any, name: str) -> Any:
+    """The spikes of a run's recorded events (every neuron of its network is a unit)."""
+    from netaval.spikes import Spikes
+
+    if run.events is None:
+        raise InvalidParameterError(f"{_OWNER} needs the events of {name}; it was simulated "
+                                    f"with record={run.record!r}.")
+    n_nodes = int((run.network or {}).get("n_nodes") or 0)
+    n_units = max(n_nodes, int(run.events.neuron.max()) + 1 if run.events.n_events else 1)
+    if run.events.time_step is None:
+        time = run.events.time.astype(np.float64)
+        end = (max(float(run.end_time), float(np.nextafter(time[-1], math.inf))) if len(time)
+               else max(float(run.end_time), 1.0))
+        return Spikes(time, run.events.neuron.astype(np.int64), np.arange(n_units), 0.0, end,
+                      "s")
+    return Spikes(run.events.time, run.events.neuron.astype(np.int64), np.arange(n_units), 0,
+                  max(int(run.end_time), 1), "steps")
 
 
 def _is_run(path: str) -> bool:
@@ -87,28 +113,37 @@ def _is_run(path: str) -> bool:
         return False
 
 
-def select_units(spikes: Any, path: str) -> Any:
-    """Keep the units listed in ``path`` (one id per line, or a CSV column ``unit``)."""
-    from netaval.spikes import Spikes
-
+def read_unit_file(path: str) -> list[str]:
+    """Unit ids listed in ``path``: one per line, or the first column of a CSV with a header
+    ``unit`` (``units``, ``unit_id``, ``id``, ``neuron``); ``#`` starts a comment line."""
     with open(path, encoding="utf-8") as handle:
         lines = [line.strip().split(",")[0] for line in handle
                  if line.strip() and not line.lstrip().startswith("#")]
     if lines and lines[0].lower() in ("unit", "units", "unit_id", "id", "neuron"):
         lines = lines[1:]
+    return lines
+
+
+def select_units(spikes: Any, units: Any, where: str) -> Any:
+    """Keep the units whose ids (labels) are listed in ``units``; ``where`` names the list
+    in errors (e.g. "--units 'u.txt'")."""
+    from netaval.spikes import Spikes
+
     labels = spikes.unit_labels
-    wanted = np.array(lines, dtype=str)
-    if labels.dtype.kind in "iu":
-        try:
-            wanted = np.array([int(v) for v in lines], dtype=np.int64)
-        except ValueError as exc:
-            raise InvalidParameterError(f"--units {path!r}: unit ids must be integers like the "
-                                        f"recording's ({exc}).") from None
+    try:
+        wanted = np.asarray(units).ravel()
+        if labels.dtype.kind in "iu":
+            wanted = np.array([int(v) for v in wanted.tolist()], dtype=np.int64)
+        else:
+            wanted = wanted.astype(str)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidParameterError(f"{where}: unit ids must be integers like the "
+                                    f"recording's ({exc}).") from None
     unknown = np.setdiff1d(wanted, labels)
     if unknown.size or not wanted.size:
         raise InvalidParameterError(
-            f"--units {path!r} lists " + (f"unknown units {unknown[:10].tolist()}" if unknown.size
-                                           else "no units")
+            f"{where} lists " + (f"unknown units {unknown[:10].tolist()}" if unknown.size
+                                 else "no units")
             + f"; the recording has {spikes.n_units} units, e.g. {labels[:10].tolist()}.")
     keep_unit = np.isin(labels, wanted)
     keep = keep_unit[spikes.unit]
@@ -117,17 +152,14 @@ def select_units(spikes: Any, path: str) -> Any:
                   spikes.start, spikes.end, spikes.time_unit)
 
 
-def analyse(spikes: Any, run: Any = None, *, bin_width: float | None = None,
-            bin_multiple: float | None = None, n_boot: int = 100, k_max: int = 40,
-            seed: Any = None) -> dict[str, Any]:
-    """The analysis table: ``{"binned": columns, "causal": columns or None}`` plus artefacts."""
+def compute(spikes: Any, run: Any, *, bin_width: float | None, bin_multiple: float | None,
+            n_boot: int, k_max: int, rng: np.random.Generator) -> dict[str, Any]:
+    """The analysis: ``{"binned": columns, "causal": columns or None}`` plus artefacts."""
     from netaval import binning, stats
-    from netaval._random import as_generator
 
-    rng = as_generator(seed)
     params = {"min_avalanches": 50, "n_boot": n_boot, "gof_threshold": 0.1, "lr_threshold": 0.1}
     if spikes.n_spikes < 2 or spikes.time[-1] <= spikes.time[0]:
-        raise InvalidParameterError("netaval analyse needs at least two spikes at distinct "
+        raise InvalidParameterError(f"{_OWNER} needs at least two spikes at distinct "
                                     f"times; the recording has {spikes.n_spikes}.")
     iei = float(spikes.time[-1] - spikes.time[0]) / (spikes.n_spikes - 1)
     width = bin_width if bin_width is not None else (bin_multiple or 1.0) * iei
@@ -204,8 +236,9 @@ def _fits(size, duration, discrete_duration, params, rng) -> dict[str, Any]:
         decades = (math.log10(values.max() / xmin) if len(values) and math.isfinite(xmin)
                    else math.nan)
         cols[f"{prefix}_decades"] = decades
-        if cols[f"{prefix}_verdict"] == "power law" and not decades >= 1.0:
-            cols[f"{prefix}_verdict"] = f"inconclusive: power law over {decades:.2g} decades only"
+        if cols[f"{prefix}_verdict"].startswith("power law") and not decades >= 1.0:
+            cols[f"{prefix}_verdict"] = (f"inconclusive: {cols[f'{prefix}_verdict']} over "
+                                         f"{decades:.2g} decades only")
         low = float(values.min()) if len(values) else None
         fixed, _ = _fit_columns(f"{prefix}_min", values, discrete, params, rng, xmin=low)
         cols.update(fixed)
@@ -222,10 +255,29 @@ def _cell(value: Any) -> str:
     return "-" if value is None or value == "" else str(value)
 
 
-def format_table(result: dict[str, Any]) -> tuple[str, list[dict[str, str]]]:
-    """The printed table and its rows (quantity, binned[, causal])."""
+def to_frame(result: dict[str, Any]) -> Any:
+    """The table as a DataFrame: one row per quantity of `ROWS` (index ``quantity``), its
+    ``description`` and a ``binned`` (and, for a run, ``causal``) column of raw values."""
+    import pandas as pd
+
     columns = ["binned"] + (["causal"] if result["causal"] is not None else [])
-    rows = [{"quantity": label, **{c: _cell(result[c].get(key)) for c in columns}}
+    keys = [key for key, _ in ROWS]
+    descriptions, parents = [], {}
+    for _, label in ROWS:  # "  stderr" under "size exponent tau": "size exponent tau: stderr"
+        depth = (len(label) - len(label.lstrip())) // 2
+        parents[depth] = label.strip()
+        descriptions.append(": ".join(parents[d] for d in range(depth + 1)))
+    frame = pd.DataFrame({"description": descriptions,
+                          **{c: pd.Series([result[c].get(key) for key in keys], dtype=object)
+                             for c in columns}})
+    frame.index = pd.Index(keys, name="quantity")
+    return frame
+
+
+def format_table(frame: Any) -> tuple[str, list[dict[str, str]]]:
+    """The printed table and its rows (quantity label, binned[, causal]) as text cells."""
+    columns = [c for c in ("binned", "causal") if c in frame.columns]
+    rows = [{"quantity": label, **{c: _cell(frame.at[key, c]) for c in columns}}
             for key, label in ROWS]
     width = max(len(r["quantity"]) for r in rows)
     cell = max(12, *(len(r[c]) for r in rows for c in columns))
@@ -262,7 +314,8 @@ def write_outputs(result: dict[str, Any], rows: list[dict[str, str]], folder: st
         if data:
             path = os.path.join(folder, f"{quantity}s")
             unit_text = unit if "causal" not in data else f"{unit}; causal durations in {time_unit}"
-            plot.ccdf(data, fits=fits, quantity=quantity, unit=unit_text, path=path)
+            plt = plot._pyplot()
+            plt.close(plot.ccdf(data, fits=fits, quantity=quantity, unit=unit_text, path=path))
             written.append(path + ".png")
     mr = result["mr"]
     if mr is not None:
@@ -271,7 +324,7 @@ def write_outputs(result: dict[str, Any], rows: list[dict[str, str]], folder: st
         ax.plot(mr.k, mr.r_k, "o", ms=3, label="regression slopes r_k")
         ax.plot(mr.k, mr.fitted(), "-", label=f"b m^k: m = {mr.m:.4f} +/- {mr.m_stderr:.2g}")
         ax.set_xlabel(f"lag k (bins of {result['binned']['bin_width']:.4g} {time_unit})")
-        ax.set_ylabel("r_k")
+        ax.set_ylabel("regression slope r_k (dimensionless)")
         ax.set_title("multistep regression (Wilting & Priesemann 2018)", fontsize=9)
         ax.legend(fontsize=8)
         fig.tight_layout()
@@ -279,3 +332,123 @@ def write_outputs(result: dict[str, Any], rows: list[dict[str, str]], folder: st
         fig.savefig(written[-1], dpi=120)
         plt.close(fig)
     return written
+
+
+def run_analysis(source: Any, *, bin_width: Any = None, bin_multiple: Any = None,
+                 units: Any = None, n_boot: Any = 100, k_max: Any = 40, out: Any = None,
+                 seed: Any = None) -> tuple[Any, list[str], bool]:
+    """`analyse`'s pipeline: ``(table, paths written, source is a run)``."""
+    from netaval._random import as_generator
+
+    for name, value in (("bin_width", bin_width), ("bin_multiple", bin_multiple)):
+        check_param(_OWNER, name, value, Interval(numbers.Real, 0, None, closed="neither",
+                                                  allow_none=True))
+        if value is not None and not math.isfinite(value):
+            raise InvalidParameterError(f"The {name!r} parameter of {_OWNER} must be finite. "
+                                        f"Got {value!r} instead.")
+    if bin_width is not None and bin_multiple is not None:
+        raise InvalidParameterError(f"The 'bin_width' and 'bin_multiple' parameters of {_OWNER} "
+                                    "exclude each other: give at most one.")
+    check_param(_OWNER, "n_boot", n_boot, Interval(numbers.Integral, 0, MAX_RESAMPLES))
+    check_param(_OWNER, "k_max", k_max, Interval(numbers.Integral, 1, _MAX_LAG))
+    folder = None if out is None else check_path(_OWNER, "out", out)
+    if folder is not None and os.path.exists(folder) and not os.path.isdir(folder):
+        raise InvalidParameterError(f"The 'out' parameter of {_OWNER} must be a folder; "
+                                    f"{folder!r} is a file.")
+    rng = as_generator(seed)
+    where = f"The 'units' parameter of {_OWNER}"
+    if units is not None:
+        if isinstance(units, str | os.PathLike):
+            path = check_path(_OWNER, "units", units)
+            units, where = read_unit_file(path), f"{where} ({path!r})"
+        elif isinstance(units, bytes) or not np.iterable(units) or np.ndim(units) != 1:
+            raise InvalidParameterError(f"{where} must be a file of unit ids or a 1-d sequence "
+                                        f"of unit ids. Got {units!r} instead.")
+    spikes, run = load_source(source)
+    if units is not None:
+        spikes = select_units(spikes, units, where)
+    result = compute(spikes, run, bin_width=None if bin_width is None else float(bin_width),
+                     bin_multiple=None if bin_multiple is None else float(bin_multiple),
+                     n_boot=int(n_boot), k_max=int(k_max), rng=rng)
+    frame = to_frame(result)
+    written = [] if folder is None else write_outputs(result, format_table(frame)[1], folder)
+    return frame, written, run is not None
+
+
+def analyse(source, *, bin_width=None, bin_multiple=None, units=None, n_boot=100, k_max=40,
+            out=None, seed=None):
+    """The field's standard avalanche analysis of recorded spikes (or of a run).
+
+    The spikes of all units are pooled and cut into time bins; an avalanche is a run of
+    non-empty bins between empty ones (Beggs & Plenz 2003). Sizes and durations are fitted
+    by discrete power laws with automatic xmin (Clauset et al. 2009), with bootstrap
+    goodness of fit and likelihood-ratio tests against exponential and log-normal laws;
+    a "power law" verdict over less than a decade of tail is reported as inconclusive,
+    and fits from the smallest value stand beside. Then <S>(T) and the crackling-noise
+    check, and the MR (Wilting & Priesemann 2018), conventional and Beggs-Plenz
+    branching ratios of the binned activity. For a run, the same statistics of its
+    causal avalanches fill a second column. ``netaval analyse SOURCE`` prints this table.
+
+    Parameters
+    ----------
+    source : Run, Spikes, str or os.PathLike
+        A simulated or loaded `netaval.Run` (binned and causal columns), a
+        `netaval.Spikes`, the path of a saved run, or a spike file that
+        `netaval.io.read_spikes` reads (CSV/TSV, Parquet, NWB).
+    bin_width : float, optional
+        Bin width in the recording's time unit (seconds, or steps rounded to a whole
+        number of steps). Default: ``bin_multiple`` times the mean inter-event interval
+        of the pooled spikes.
+    bin_multiple : float, optional
+        The bin width as a multiple of the mean inter-event interval (default 1).
+        At most one of ``bin_width`` and ``bin_multiple``.
+    units : str, os.PathLike or sequence, optional
+        Analyse only these units: their ids (as the source names them), or a file
+        listing one id per line (a header ``unit`` and ``#`` comments are allowed).
+    n_boot : int, default 100
+        Bootstrap samples of each goodness-of-fit p-value (0: not computed).
+    k_max : int, default 40
+        Largest lag of the MR regression (capped at half the number of bins).
+    out : str or os.PathLike, optional
+        Folder (created if missing) for ``analysis.csv`` and the figures: ``sizes.png``
+        and ``durations.png`` (CCDFs with the fits, each with a CSV of the plotted data)
+        and ``mr.png`` (the MR regression).
+    seed : None, int or numpy.random.Generator, keyword-only
+        Randomness of the bootstrap goodness-of-fit tests.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per quantity (index ``quantity``: ``"tau"``, ``"tau_stderr"``,
+        ``"tau_gof_p"``, ``"tau_verdict"``, ``"alpha"``, ``"gamma"``, ``"m_mr"``, ...),
+        a ``description`` column and the values in ``binned`` and, for a run, ``causal``
+        (object dtype: numbers, verdict strings, NaN where not applicable).
+
+    Raises
+    ------
+    InvalidParameterError
+        Invalid values, unknown units, a run without events, fewer than two spikes.
+    FileNotFoundError
+        ``source`` or ``units`` names no file.
+    CorruptFileError
+        A spike file that cannot be parsed (with the line and the reason).
+
+    See Also
+    --------
+    netaval.io.read_spikes : the spike-file reader.
+    netaval.binning.detect_binned_avalanches, netaval.stats.fit_power_law,
+    netaval.stats.branching_ratio_mr : the steps, one by one.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> spikes = netaval.Spikes.from_arrays(rng.uniform(0, 60, 3000),
+    ...                                     units=rng.integers(0, 20, 3000))
+    >>> table = netaval.analyse(spikes, n_boot=0, seed=0)
+    >>> table.loc["n_spikes", "binned"], table.loc["time_unit", "binned"]
+    (3000, 's')
+    >>> table.loc["tau_min_verdict"].tolist()  # independent units: no power law
+    ['size exponent, xmin = 1: verdict', 'exponential and lognormal favoured over power law']
+    """
+    return run_analysis(source, bin_width=bin_width, bin_multiple=bin_multiple, units=units,
+                        n_boot=n_boot, k_max=k_max, out=out, seed=seed)[0]

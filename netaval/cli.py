@@ -395,19 +395,14 @@ def _command_analyse(args: argparse.Namespace) -> None:
     if args.out is not None:
         _check_output_path(os.path.join(args.out, "analysis.csv") if os.path.isdir(args.out)
                            else args.out, "--out")
-    spikes, run = _analyse.load_source(args.source)
-    if args.units is not None:
-        spikes = _analyse.select_units(spikes, args.units)
-    result = _analyse.analyse(spikes, run, bin_width=args.bin_width,
-                              bin_multiple=args.bin_multiple, n_boot=args.n_boot,
-                              k_max=args.k_max, seed=args.seed)
-    table, rows = _analyse.format_table(result)
+    table, written, is_run = _analyse.run_analysis(
+        args.source, bin_width=args.bin_width, bin_multiple=args.bin_multiple,
+        units=args.units, n_boot=args.n_boot, k_max=args.k_max, out=args.out, seed=args.seed)
     print(f"source: {args.source}" + (" (saved run: causal avalanches beside the binned ones)"
-                                       if run is not None else ""))
-    print(table)
-    if args.out is not None:
-        for path in _analyse.write_outputs(result, rows, args.out):
-            print(f"wrote: {path}")
+                                       if is_run else ""))
+    print(_analyse.format_table(table)[0])
+    for path in written:
+        print(f"wrote: {path}")
 
 
 def _command_topologies(args: argparse.Namespace) -> None:

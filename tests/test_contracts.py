@@ -27,6 +27,8 @@ SIZE_DUR = sizes_durations(np.random.default_rng(0), 1.7, 300)
 PROFILES = poisson_profiles(np.random.default_rng(0), 1.5, [8, 12, 16], 12)
 SPIKE_TIMES = np.arange(400) % 37
 SPIKE_NEURONS = np.arange(400) % 100
+POISSON_SPIKES = netaval.Spikes.from_arrays(np.random.default_rng(0).uniform(0, 60, 2000),
+                                            units=np.arange(2000) % 20)
 
 
 def _events(run):
@@ -57,6 +59,8 @@ ENTRY_POINTS = {
        if topologies.get(name).random},
     "sample_neurons": lambda seed: (binning.sample_neurons(
         SPIKE_TIMES, neurons=SPIKE_NEURONS, n_sampled=30, seed=seed).unit,),
+    "analyse": lambda seed: (netaval.analyse(POISSON_SPIKES, n_boot=5, seed=seed).loc[
+        ["tau_gof_p", "alpha_gof_p", "gamma_stderr"], "binned"].to_numpy(np.float64),),
     "sample_power_law": lambda seed: (stats.sample_power_law(50, alpha=2.0, seed=seed),),
     "sample_power_law-continuous": lambda seed: (
         stats.sample_power_law(50, alpha=2.0, discrete=False, seed=seed),),

@@ -105,6 +105,7 @@ def valid_calls(f: Fixtures):
         "netaval.ContactProcess": ((), dict(rate=1.0, drive=0.1)),
         "netaval.FacilitatedContact": ((), dict(rate=1.0)),
         "netaval.rebuild_network": ((f.run,), {}),
+        "netaval.analyse": ((f.run,), dict(n_boot=0, k_max=5, seed=0)),
         "netaval.Millman": ((), {}),
         "netaval.Events": ((), columns),
         "netaval.Network": ((), dict(indptr=f.net.indptr, indices=f.net.indices)),
@@ -212,6 +213,8 @@ ACCEPTS = {
     ("netaval.load", "path"): {"text"},  # a path: FileNotFoundError (documented)
     ("netaval.io.save_run", "path"): {"text"},  # a valid relative path
     ("netaval.simulate", "out"): {"text"},  # a valid relative directory (would write one)
+    ("netaval.analyse", "out"): {"text"},  # a valid relative directory (would write one)
+    ("netaval.analyse", "seed"): {"huge"},
     ("netaval.io.write_graphml", "path"): {"text"},
     ("netaval.Network", "topology"): {"text"},  # free-form provenance
     ("netaval.Network.from_networkx", "weight"): {"text"},  # an edge attribute name
@@ -236,6 +239,7 @@ DOCUMENTED = {
     "netaval.Network.from_networkx": (MalformedNetworkError,),
     "netaval.load": (CorruptFileError, FileNotFoundError),
     "netaval.simulate": (MalformedNetworkError,),
+    "netaval.analyse": (CorruptFileError, FileNotFoundError),  # source / units name a file
 }
 
 
