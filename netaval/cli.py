@@ -447,7 +447,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on an error (one line on stderr), 130 when interrupted.
+        0 on success, 2 on an error (one line on stderr), 130 when interrupted, 141
+        (128 + SIGPIPE) when the reader of the output closed it (``netaval ... | head``).
 
     Examples
     --------
@@ -463,6 +464,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.showwarning = _show_warning
             _COMMANDS[args.command](args)
+            sys.stdout.flush()  # a closed pipe (``netaval topologies | head``) surfaces here
+    except BrokenPipeError:
+        # the reader left: stop quietly, as ``head``'s writers do; nothing may flush again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (NetavalError, OSError, ValueError, TypeError) as exc:
         message = " ".join(str(exc).split())
         print(f"{PROG}: error: {message}", file=sys.stderr)

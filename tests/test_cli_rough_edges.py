@@ -143,3 +143,13 @@ def test_counts_accept_integral_floats(tmp_path):
     args[args.index("--n-nodes") + 1] = "2.5"
     message = one_error_line(netaval_command(*args, cwd=tmp_path))
     assert "--n-nodes" in message and "expected an integer" in message
+
+
+def test_closed_output_pipe_ends_quietly(tmp_path):
+    """``netaval topologies | head -1``: when the reader closes the pipe first, the command
+    stops with status 141 (128 + SIGPIPE) and no error or traceback on stderr."""
+    process = subprocess.Popen([sys.executable, "-m", "netaval", "topologies"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # before the interpreter has started: every write finds no reader
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 141 and stderr == "", stderr
