@@ -470,7 +470,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except (NetavalError, OSError, ValueError, TypeError) as exc:
-        message = " ".join(str(exc).split())
+        text = (f"{exc.strerror}: {exc.filename!r}"  # not "[Errno 2] ..."
+                if isinstance(exc, OSError) and exc.filename and exc.strerror else str(exc))
+        message = " ".join(text.split())
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

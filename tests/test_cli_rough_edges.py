@@ -153,3 +153,9 @@ def test_closed_output_pipe_ends_quietly(tmp_path):
     process.stdout.close()  # before the interpreter has started: every write finds no reader
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=300) == 141 and stderr == "", stderr
+
+
+def test_missing_file_is_named_without_errno(tmp_path):
+    """A file that does not exist is named in plain words, without Python's [Errno 2]."""
+    line = one_error_line(netaval_command("info", "missing.parquet", cwd=tmp_path))
+    assert line == "netaval: error: No such file or directory: 'missing.parquet'"
