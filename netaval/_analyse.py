@@ -321,12 +321,9 @@ def write_outputs(result: dict[str, Any], rows: list[dict[str, str]], folder: st
     if mr is not None:
         plt = plot._pyplot()
         fig, ax = plt.subplots(figsize=(5.5, 4.2))
-        ax.plot(mr.k, mr.r_k, "o", ms=3, label="regression slopes r_k")
-        ax.plot(mr.k, mr.fitted(), "-", label=f"b m^k: m = {mr.m:.4f} +/- {mr.m_stderr:.2g}")
-        ax.set_xlabel(f"lag k (bins of {result['binned']['bin_width']:.4g} {time_unit})")
-        ax.set_ylabel("regression slope r_k (dimensionless)")
-        ax.set_title("multistep regression (Wilting & Priesemann 2018)", fontsize=9)
-        ax.legend(fontsize=8)
+        mr.plot(ax=ax, unit=time_unit)
+        ax.set_title(f"multistep regression (Wilting & Priesemann 2018), bins of "
+                     f"{result['binned']['bin_width']:.4g} {time_unit}", fontsize=9)
         fig.tight_layout()
         written.append(os.path.join(folder, "mr.png"))
         fig.savefig(written[-1], dpi=120)

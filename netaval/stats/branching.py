@@ -159,24 +159,36 @@ class MultistepRegression:
                 f"tau = {self.tau:.4g} +/- {self.tau_stderr:.2g} (dt = {self.dt:g}), "
                 f"b = {self.b:.4g}; conventional r_1 = {self.conventional:.4f}")
 
-    def plot(self, ax=None):
-        """Plot r_k and the fitted b m^k on a matplotlib axis; returns the axis.
+    def plot(self, ax=None, *, unit="time steps"):
+        """Plot r_k and the fitted b m^k against the lag k dt; returns the axis.
 
         Parameters
         ----------
         ax : matplotlib Axes, optional
             Axis to draw on; default: a new figure's axis.
-        """
-        if ax is None:
-            import matplotlib.pyplot as plt
+        unit : str, default "time steps"
+            Unit of the lag (that of ``dt``), for the x label.
 
-            _, ax = plt.subplots()
-        ax.plot(self.k * self.dt, self.r_k, ".", label="r_k")
+        Examples
+        --------
+        >>> mr = netaval.stats.branching_ratio_mr(
+        ...     np.random.default_rng(0).poisson(5.0, 2000), k_max=5, dt=0.004)
+        >>> mr.plot(unit="s").get_xlabel()
+        'lag k dt (s)'
+        """
+        if not isinstance(unit, str):
+            raise InvalidParameterError("The 'unit' parameter of MultistepRegression.plot must "
+                                        f"be a str. Got {unit!r} instead.")
+        if ax is None:
+            from netaval.plot import _pyplot
+
+            _, ax = _pyplot().subplots()
+        ax.plot(self.k * self.dt, self.r_k, "o", ms=3, label="regression slopes r_k")
         ax.plot(self.k * self.dt, self.fitted(), "-",
-                label=f"b m^k, m = {self.m:.4f}")
-        ax.set_xlabel("lag k dt")
-        ax.set_ylabel("r_k")
-        ax.legend()
+                label=f"b m^k: m = {self.m:.4f} +/- {self.m_stderr:.2g}")
+        ax.set_xlabel(f"lag k dt ({unit})")
+        ax.set_ylabel("regression slope r_k (dimensionless)")
+        ax.legend(fontsize=8)
         return ax
 
 
