@@ -81,8 +81,8 @@ def _ccdf_labels(quantity: str, unit: str) -> tuple[str, str]:
 def _log_ticks(ax) -> None:
     """Readable ticks on the log axes of ``ax``: labels at decades, unlabelled minor ticks.
 
-    An axis whose view holds fewer than two powers of ten is labelled at 1, 2 and 5 times
-    powers of ten instead (plain numbers), so it never shows a single label or a forest
+    An axis whose view spans less than two decades is labelled at 1, 2 and 5 times powers
+    of ten instead (plain numbers), so it never shows one or two lonely labels or a forest
     of minor ones. Call it once the data are drawn (the choice follows the view limits).
     """
     from matplotlib import ticker
@@ -91,8 +91,7 @@ def _log_ticks(ax) -> None:
         if axis.get_scale() != "log":
             continue
         lo, hi = sorted(limits)
-        decades = math.floor(math.log10(hi)) - math.ceil(math.log10(lo)) + 1
-        if decades >= 2:
+        if math.log10(hi / lo) >= 2.0:
             axis.set_major_locator(ticker.LogLocator(base=10.0, numticks=12))
             axis.set_major_formatter(ticker.LogFormatterSciNotation(base=10.0))
         else:

@@ -110,12 +110,13 @@ def _visible_ticks(axis, minor=False):
 
 
 def _assert_readable_log_axis(axis):
-    """Labels at decades (or 1-2-5 on a short axis), at least two, none on minor ticks."""
+    """Labels at decades (1-2-5 on an axis spanning less than two decades), at least two,
+    none on minor ticks."""
     major = _visible_ticks(axis)
     assert len(major) >= 2 and all(text for _, text in major), major
     mantissas = {round(loc / 10.0 ** np.floor(np.log10(loc)), 9) for loc, _ in major}
     lo, hi = sorted(axis.get_view_interval())
-    if np.floor(np.log10(hi)) - np.ceil(np.log10(lo)) >= 1:  # two powers of ten in view
+    if np.log10(hi / lo) >= 2:  # two decades or more: powers of ten only
         assert mantissas == {1.0}, major
     else:
         assert mantissas <= {1.0, 2.0, 5.0}, major

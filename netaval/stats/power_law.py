@@ -347,8 +347,8 @@ class PowerLawFit:
         """Plot the empirical CCDF of the tail and the fitted CCDF on log-log axes.
 
         The axes are labelled with the quantity and its unit ("avalanche size S (events)",
-        "P(S >= s)"); log ticks are labelled at decades only (at 1, 2 and 5 times powers
-        of ten on an axis spanning less than that), minor ticks carry no labels.
+        "P(S >= s)"); log ticks are labelled at decades (at 1, 2 and 5 times powers
+        of ten on an axis spanning less than two decades), minor ticks carry no labels.
 
         Parameters
         ----------
