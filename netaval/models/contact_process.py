@@ -168,10 +168,11 @@ def _engine(model: ContactProcess, task: Task, buf: Recorder) -> Outcome:
             task.progress(max(0, int(state[_kc.C_COMPLETED])) if isolated else float(clock[0]))
             if buf.bounded and status in (_kb.OK, _kb.BUFFER_FULL):
                 _flush(buf, state, perm, cur, float(clock[0]))
-            if status == _kb.BUFFER_FULL and int(state[_kc.C_N_EVENTS]) >= len(buf.time):
+            if status == _kb.BUFFER_FULL:
                 n_ev = int(state[_kc.C_N_EVENTS])
-                buf.grow_events(n_ev + 1, n_ev)
-                buf.grow_links(len(buf.time), int(buf.parent_indptr[n_ev]))
+                if n_ev >= len(buf.time):  # else the flush made room
+                    buf.grow_events(n_ev + 1, n_ev)
+                    buf.grow_links(len(buf.time), int(buf.parent_indptr[n_ev]))
             elif status != _kb.OK:
                 break
     if buf.bounded:
