@@ -49,6 +49,7 @@ class BoundedRecorder(Recorder):
         self.n_carried = n_carried
         self.depth = np.empty(capacity, np.int32)
         self.n_live = 0                          # live events at positions 0 .. n_live - 1
+        self.n_fed = 0                           # events 0 .. n_fed - 1 are in the summaries
         self.live_ids = np.zeros(0, np.int64)    # their global ids
         self.n_total = 0                         # events consumed so far
         self._end_time: float = 0.0
@@ -81,6 +82,20 @@ class BoundedRecorder(Recorder):
         out[:k] = self._activity[:k]
         return out
 
+    def summary_arrays(self, n: int, n_new: int, horizon: float) -> tuple[np.ndarray, ...]:
+        """For an engine whose kernel adds its events to the summaries itself: feed the
+        buffer events ``.. n - 1`` not fed yet (e.g. carried roots), make room for
+        ``n_new`` more events (`AvalancheAccumulator.reserve`) and return the accumulator's
+        `kernel_arrays`; the engine then sets ``n_fed`` to the events its kernel added."""
+        accumulator = self.accumulator
+        if n > self.n_fed:
+            accumulator.feed(self.time, self.neuron, self.avalanche, self.generation,
+                             self.parent_indptr, self.parent_ids, self.depth, self.n_fed, n,
+                             self.offset)
+            self.n_fed = n
+        accumulator.reserve(n_new, horizon=horizon)
+        return accumulator.kernel_arrays()
+
     def _global(self, position: NDArray) -> NDArray[np.int64]:
         position = position.astype(np.int64)
         out = position + self.offset
@@ -96,9 +111,11 @@ class BoundedRecorder(Recorder):
             skip = max(0, min(n, begin + self.n_carried - self.n_total) - begin)
             self._bin(self.time[begin + skip:n])
             if self.accumulator is not None:
+                self.accumulator.n_events += max(0, min(n, self.n_fed) - begin)  # by the kernel
+            if self.accumulator is not None and n > max(begin, self.n_fed):
                 self.accumulator.feed(self.time, self.neuron, self.avalanche,
                                       self.generation, self.parent_indptr, self.parent_ids,
-                                      self.depth, begin, n, self.offset)
+                                      self.depth, max(begin, self.n_fed), n, self.offset)
         self._stale = n == begin
         if self.writer is not None and not self._stale:
             lo, hi = int(self.parent_indptr[begin]), int(self.parent_indptr[n])
@@ -119,7 +136,7 @@ class BoundedRecorder(Recorder):
             column[:m] = column[live]
         self.parent_indptr[: m + 1] = 0
         self.offset = self.n_total - m
-        self.n_live = m
+        self.n_live = self.n_fed = m
         self._end_time = end_time
 
     def finish(self, n: int, alive: NDArray, end_time: float) -> None:

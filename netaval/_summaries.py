@@ -5,8 +5,9 @@ over a stream of event chunks in causal order (a dynamics engine's bounded buffe
 `netaval.simulate(..., record="avalanches")`, or the chunks of a streamed dataset in
 `netaval.Avalanches.from_dataset`) and builds the same per-avalanche arrays as
 `netaval.Avalanches.from_events` would from the full record, field for field. Memory is
-O(avalanches + nodes + chunk), never O(events), and every counter is int64, so a run may
-exceed the 2**31 - 1 events one in-memory `Events` can hold.
+O(avalanches + nodes + chunk), never O(events) (56 bytes per avalanche while running), and
+every count is int64, so a run may exceed the 2**31 - 1 events one in-memory `Events` can
+hold. The `Branching` kernel accumulates inside its step loop (`kernel_arrays`).
 """
 
 from __future__ import annotations
@@ -19,8 +20,17 @@ from netaval.errors import InvariantError
 
 __all__ = ["AvalancheAccumulator"]
 
-_PER_AVALANCHE_INT = ("size", "root", "last", "depth", "max_generation", "offspring",
-                      "n_neurons", "alive_epoch")
+
+def _resized(array: np.ndarray, rows: int) -> np.ndarray:
+    """``array`` with ``rows`` rows, its first rows kept: in place (``realloc``: a large
+    buffer is remapped, not copied) when it owns its data, else a copy."""
+    if array.flags.owndata and array.base is None:
+        array.resize((rows, *array.shape[1:]), refcheck=False)
+        return array
+    out = np.empty((rows, *array.shape[1:]), array.dtype)
+    keep = min(rows, len(array))
+    out[:keep] = array[:keep]
+    return out
 
 
 class AvalancheAccumulator:
@@ -38,18 +48,20 @@ class AvalancheAccumulator:
     Call `feed` for every chunk of new events (in a working buffer that starts with the
     carried events that may still be parents, see `netaval._kernels.accumulate`), then
     `boundary` with the avalanches that may still grow whenever the stream is at a point
-    where that set is known; `summaries` returns the per-avalanche arrays.
+    where that set is known; `summaries` returns the per-avalanche arrays. A kernel that
+    accumulates itself gets the arrays from `kernel_arrays` after `reserve`.
     """
 
     def __init__(self, n_nodes: int, *, continuous: bool) -> None:
         self.continuous = continuous
         self._time_dtype = np.float64 if continuous else np.int64
         self.state = np.zeros(_ka.A_STATE_SIZE, np.int64)
-        self.mark = np.full(max(int(n_nodes), 0), -1, np.int64)
+        self.mark = np.full((max(int(n_nodes), 0), _ka.MARK_WIDTH), -1, np.int64)
+        self.mark[:, 0] = 0
         self.table = np.full(1 << 12, _ka.EMPTY, np.int64)
-        self._capacity = 0
-        self._arrays: dict[str, np.ndarray] = {}
-        self._reserve(1 << 12)
+        self.counts = np.empty((1 << 12, 3), np.int64)
+        self.times = np.empty((1 << 12, 2), self._time_dtype)
+        self.small = np.empty((1 << 12, 4), np.int32)
         self.n_events = 0
 
     @property
@@ -57,36 +69,37 @@ class AvalancheAccumulator:
         """Avalanches seen so far."""
         return int(self.state[_ka.A_NEW])
 
-    def _reserve(self, need: int) -> None:
-        if need <= self._capacity:
-            return
-        size = max(need, 2 * self._capacity)
-        n = self.n_avalanches
-        arrays = {}
-        for name in _PER_AVALANCHE_INT:
-            arrays[name] = np.empty(size, np.int64)
-        for name in ("start", "finish"):
-            arrays[name] = np.empty(size, self._time_dtype)
-        for name, old in self._arrays.items():
-            arrays[name][:n] = old[:n]
-        self._arrays = arrays
-        self._capacity = size
-
-    def _room_for_pairs(self, n_new: int) -> None:
+    def reserve(self, n_new: int, *, horizon: float = -np.inf) -> None:
+        """Make room for ``n_new`` more events: avalanche rows and pair-table slots (pairs
+        of avalanches that cannot grow past ``horizon`` are dropped; see `_rebuild_table`)."""
+        need = self.n_avalanches + n_new
+        if need > len(self.counts):
+            rows = max(need, 2 * len(self.counts))
+            self.counts = _resized(self.counts, rows)
+            self.times = _resized(self.times, rows)
+            self.small = _resized(self.small, rows)
         need = 2 * (int(self.state[_ka.A_PAIRS]) + n_new)
         if need <= len(self.table):
             return
         # drop the pairs of avalanches that can no longer grow, then grow if still short
-        size = len(self.table)
-        while size < need:
-            size *= 2
         rebuilt = np.full(len(self.table), _ka.EMPTY, np.int64)
-        _ka._rebuild_table(self.table, rebuilt, self._arrays["alive_epoch"], self.state)
-        if 2 * (int(self.state[_ka.A_PAIRS]) + n_new) > len(rebuilt):
+        _ka._rebuild_table(self.table, rebuilt, self.times, self.small, self.state,
+                           float(horizon))
+        need = 2 * (int(self.state[_ka.A_PAIRS]) + n_new)
+        if need > len(rebuilt):
+            size = len(rebuilt)
+            while size < need:
+                size *= 2
             grown = np.full(size, _ka.EMPTY, np.int64)
-            _ka._rebuild_table(rebuilt, grown, self._arrays["alive_epoch"], self.state)
+            _ka._rebuild_table(rebuilt, grown, self.times, self.small, self.state,
+                               float(horizon))
             rebuilt = grown
         self.table = rebuilt
+
+    def kernel_arrays(self) -> tuple[np.ndarray, ...]:
+        """``(counts, times, small, mark, table, state)`` for a kernel that calls
+        `_accumulate` itself (valid until the next `reserve`)."""
+        return self.counts, self.times, self.small, self.mark, self.table, self.state
 
     def feed(self, time: NDArray, neuron: NDArray, avalanche: NDArray, generation: NDArray,
              parent_indptr: NDArray, parent_ids: NDArray, event_depth: NDArray,
@@ -101,15 +114,10 @@ class AvalancheAccumulator:
         n_new = end - begin
         if n_new <= 0:
             return
-        self._reserve(self.n_avalanches + n_new)
-        self._room_for_pairs(n_new)
-        arrays = self._arrays
+        self.reserve(n_new)
         status = _ka._accumulate(
-            time, neuron, avalanche, generation, parent_indptr, parent_ids, begin, end,
-            id_offset, event_depth, arrays["size"], arrays["root"], arrays["last"],
-            arrays["start"], arrays["finish"], arrays["depth"], arrays["max_generation"],
-            arrays["offspring"], arrays["n_neurons"], arrays["alive_epoch"], self.mark,
-            self.table, self.state)
+            time, neuron, avalanche, generation, parent_indptr, parent_ids, event_depth,
+            begin, end, id_offset, -np.inf, *self.kernel_arrays())
         if status != 0:
             raise InvariantError(
                 "The event stream breaks the avalanche invariants (roots open avalanches "
@@ -119,11 +127,16 @@ class AvalancheAccumulator:
 
     def boundary(self, alive: NDArray) -> None:
         """Record that, from here on, only the avalanches ``alive`` may still grow."""
-        _ka._mark_alive(np.ascontiguousarray(alive, np.int64), self._arrays["alive_epoch"],
-                        self.state)
+        _ka._mark_alive(np.ascontiguousarray(alive, np.int64), self.small, self.state)
 
-    def summaries(self) -> dict[str, NDArray]:
-        """Per-avalanche arrays, as `netaval.Avalanches` names them (copies, trimmed).
+    def summaries(self, *, release: bool = False) -> dict[str, NDArray]:
+        """Per-avalanche arrays, as `netaval.Avalanches` names them (int64 copies).
+
+        Parameters
+        ----------
+        release : bool, default False
+            Free the accumulator's tables field by field while copying (a lower peak of
+            memory; the accumulator cannot be used afterwards).
 
         Returns
         -------
@@ -133,17 +146,28 @@ class AvalancheAccumulator:
             still grow at the last boundary).
         """
         n = self.n_avalanches
-        a = self._arrays
-        start = a["start"][:n].copy()
-        end = a["finish"][:n].copy()
-        duration = end - start
+        counts, times, small = self.counts[:n], self.times[:n], self.small[:n]
+        out = {"root": counts[:, _ka.C_ROOT].copy(), "size": counts[:, _ka.C_SIZE].copy(),
+               "offspring": counts[:, _ka.C_OFFSPRING].copy()}
+        del counts
+        if release:
+            self.counts = self.counts[:0].copy()
+        out["start"] = times[:, _ka.T_START].copy()
+        out["end"] = times[:, _ka.T_END].copy()
+        del times
+        if release:
+            self.times = self.times[:0].copy()
+        duration = out["end"] - out["start"]
         if not self.continuous:
             duration += 1
-        epoch = self.state[_ka.A_EPOCH]
-        alive = a["alive_epoch"][:n] == epoch
+        out["duration"] = duration
+        out["depth"] = small[:, _ka.I_DEPTH].astype(np.int64)
+        out["n_neurons"] = small[:, _ka.I_NEURONS].astype(np.int64)
+        out["n_generations"] = small[:, _ka.I_GENERATION].astype(np.int64) + 1
+        alive = small[:, _ka.I_EPOCH] == self.state[_ka.A_EPOCH]
         alive[int(self.state[_ka.A_BOUNDARY_NEW]):] = True  # born after the last boundary
-        return {"root": a["root"][:n].copy(), "size": a["size"][:n].copy(),
-                "duration": duration, "depth": a["depth"][:n].copy(),
-                "n_neurons": a["n_neurons"][:n].copy(),
-                "n_generations": a["max_generation"][:n] + 1, "start": start, "end": end,
-                "offspring": a["offspring"][:n].copy(), "alive": alive}
+        out["alive"] = alive
+        del small
+        if release:
+            self.small = self.small[:0].copy()
+        return out

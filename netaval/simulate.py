@@ -41,6 +41,8 @@ _CHUNK_EVENTS = 1 << 21
 # bounded recording hands the buffer on after every kernel call: smaller chunks keep it in
 # cache (each chunk is also one file of a streamed dataset)
 _CHUNK_EVENTS_BOUNDED = 1 << 18
+# a streamed dataset's chunks are this many times larger (fewer files and fsyncs)
+_STREAM_CHUNK_FACTOR = 4
 _INITIAL_CAPACITY = 1 << 16
 
 _OWNER = "simulate"
@@ -363,7 +365,8 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     task = Task(network=network, protocol=protocol, limit=engine_limit, initial=initial_ids,
                 n_avalanches=n_avalanches, max_events=budget, initial_state=initial_state,
                 rng=seed_from_generator(generator), chunk_steps=_CHUNK_STEPS,
-                chunk_events=_CHUNK_EVENTS_BOUNDED if bounded else _CHUNK_EVENTS,
+                chunk_events=(_CHUNK_EVENTS if not bounded else _CHUNK_EVENTS_BOUNDED * (
+                    _STREAM_CHUNK_FACTOR if out is not None else 1)),
                 progress=_Progress(bar))
     try:
         outcome = model.engine(task, recorder)
@@ -466,7 +469,7 @@ def _bounded_run(recorder: BoundedRecorder, outcome: Outcome, *, record: str,
     n_bins = int(np.ceil(end_time)) if recorder.continuous else int(end_time)
     summaries = None
     if recorder.accumulator is not None:
-        arrays = recorder.accumulator.summaries()
+        arrays = recorder.accumulator.summaries(release=True)
         n_carried = int(fields["protocol_params"].get("n_carried") or 0)
         arrays["alive"][:n_carried] = True  # started before the window
         summaries = Avalanches.from_summaries(

@@ -1,25 +1,35 @@
 """Jitted online avalanche accumulator: per-avalanche summaries from a stream of events.
 
 The events of a run arrive in causal order, chunk by chunk (from a dynamics engine's
-bounded buffer, or from the chunks of a streamed dataset). Each chunk is given as the
-same struct of arrays as `netaval.Events`, in a *working buffer* whose first entries are
-the events carried over from earlier chunks that may still be parents (already counted),
-followed by the chunk's new events; parent ids are positions in that buffer. The
-accumulator updates, per avalanche (index = global avalanche id): size, root and last
-event ids (global: buffer position + ``id_offset``), start and end times, depth (longest
-causal path over every link inside the avalanche), highest generation, offspring (links
-whose parent lies in the avalanche) and the number of distinct neurons.
+bounded buffer, from inside the `Branching` kernel one step at a time, or from the chunks of
+a streamed dataset). Each chunk is given as the same struct of arrays as `netaval.Events`,
+in a *working buffer* whose first entries are the events carried over from earlier chunks
+that may still be parents (already counted), followed by the chunk's new events; parent ids
+are positions in that buffer. The accumulator updates, per avalanche (index = global
+avalanche id): size, root event id (global: buffer position + ``id_offset``), offspring
+(links whose parent lies in the avalanche), start and end times, depth (longest causal path
+over every link inside the avalanche), highest generation and the number of distinct
+neurons.
 
-Memory is O(avalanches + nodes + buffer), never O(events):
+Per-avalanche storage is compact, three row-major tables (56 bytes per avalanche, one row
+each): ``counts`` int64 (size, root, offspring), ``times`` of the time dtype (start, end)
+and ``small`` int32 (depth, highest generation, distinct neurons, alive epoch). Memory is
+O(avalanches + nodes + buffer), never O(events):
 
 - depth needs each potential parent's depth: ``event_depth`` is aligned with the working
   buffer and moves with the carried events;
-- distinct neurons: ``mark[j]`` holds the last avalanche neuron j fired in. When j fires in
-  another avalanche, the pair (previous avalanche, j) is remembered in an open-addressing
-  hash set (``table``) and the new pair is looked up there: the set of pairs seen is
-  exactly ``table`` plus ``{(mark[j], j)}``. Pairs of avalanches that can no longer grow
-  are dropped when the table is rebuilt (`_rebuild_table`), so the table holds only pairs
-  of avalanches alive at the last chunk boundary or born since.
+- distinct neurons: row ``mark[j]`` (one cache line) holds the last ``MARK_WIDTH - 1``
+  distinct avalanches neuron j fired in, most recent first (``mark[j, 1:]``, -1 for
+  none), and how many pairs of j went to an open-addressing hash set (``mark[j, 0]``).
+  When j fires in an avalanche not in its row, the least recent one leaves the row and
+  the pair (it, j) goes to the hash set (``table``) if that avalanche may still grow; the
+  hash set is looked up only for neurons that put pairs there. The set of pairs seen is
+  exactly ``table`` plus the rows (for the avalanches that may still grow). Pairs of
+  avalanches that can no longer grow are dropped when the table is rebuilt
+  (`_rebuild_table`). An avalanche may still grow if it was alive at the last chunk
+  boundary or born since (the *epoch* rule) and its last event is not before the
+  *horizon* (the earliest time a parent can have: ``t - 1`` for a `Branching` step t,
+  ``-inf`` when unknown).
 """
 
 import numpy as np
@@ -27,6 +37,8 @@ from numba import njit
 
 __all__ = [
     "A_NEW", "A_PAIRS", "A_EPOCH", "A_BOUNDARY_NEW", "A_STATE_SIZE", "EMPTY",
+    "C_SIZE", "C_ROOT", "C_OFFSPRING", "T_START", "T_END",
+    "I_DEPTH", "I_GENERATION", "I_NEURONS", "I_EPOCH", "MARK_WIDTH",
     "_accumulate", "_rebuild_table", "_mark_alive", "pair_key",
 ]
 
@@ -36,6 +48,14 @@ A_PAIRS = 1         # keys stored in the pair table
 A_EPOCH = 2         # number of chunk boundaries passed
 A_BOUNDARY_NEW = 3  # A_NEW at the last boundary: older avalanches not alive there are dead
 A_STATE_SIZE = 4
+
+# columns of the per-avalanche tables
+C_SIZE, C_ROOT, C_OFFSPRING = 0, 1, 2                 # counts (int64)
+T_START, T_END = 0, 1                                 # times (int64 steps or float64)
+I_DEPTH, I_GENERATION, I_NEURONS, I_EPOCH = 0, 1, 2, 3  # small (int32)
+
+#: columns of a neuron's row of ``mark``: pairs in the table, then recent avalanches
+MARK_WIDTH = 8
 
 EMPTY = np.int64(-1)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -91,10 +111,17 @@ def _log2(n):
     return b
 
 
+@njit(cache=True, inline="always")
+def _may_grow(a, times, small, epoch, boundary_new, horizon):
+    """Whether avalanche ``a`` may still have events (see the module docstring)."""
+    return ((a >= boundary_new or small[a, I_EPOCH] == epoch)
+            and times[a, T_END] >= horizon)
+
+
 @njit(cache=True)
-def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, begin, end,
-                id_offset, event_depth, size, root, last, start, finish, depth,
-                max_generation, offspring, n_neurons, alive_epoch, mark, table, acc_state):
+def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, event_depth,
+                begin, end, id_offset, horizon, counts, times, small, mark, table,
+                acc_state):
     """Add the working-buffer events ``begin .. end - 1`` to the per-avalanche summaries.
 
     Parameters
@@ -108,24 +135,25 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
     parent_ids : ndarray of int32 or int64
         Parents as positions in the working buffer (only entries of events ``begin ..
         end - 1`` are read).
+    event_depth : ndarray of int32, shape (buffer,)
+        Depth of each buffer event; read for parents, written for the new events.
     begin, end : int
         The new events; ``0 .. begin - 1`` are carried events already counted.
     id_offset : int
-        Global event id of buffer position 0 (``root`` and ``last`` are global).
-    event_depth : ndarray of int32, shape (buffer,)
-        Depth of each buffer event; read for parents, written for the new events.
-    size, root, last, depth, max_generation, offspring, n_neurons : ndarray of int64
-        Per-avalanche outputs, length at least ``acc_state[A_NEW] + end - begin``;
-        entries are initialised at each avalanche's root.
-    start, finish : ndarray of the time dtype
-        Times of the first and last events of each avalanche.
-    alive_epoch : ndarray of int64
-        Per avalanche: the last boundary at which it was alive (set at its root too).
-    mark : ndarray of int64, shape (n_nodes,)
-        Last avalanche each neuron fired in, -1 for none.
+        Global event id of buffer position 0 (roots are stored as global ids).
+    horizon : float
+        No new event has a parent before this time (``-inf``: unknown).
+    counts : ndarray of int64, shape (capacity, 3)
+    times : ndarray of the time dtype, shape (capacity, 2)
+    small : ndarray of int32, shape (capacity, 4)
+        Per-avalanche tables (columns ``C_*``, ``T_*``, ``I_*``), at least
+        ``acc_state[A_NEW] + end - begin`` rows; a row is initialised at its root.
+    mark : ndarray of int64, shape (n_nodes, MARK_WIDTH)
+        Per neuron: pairs put in the table (initially 0), then its recent avalanches
+        (initially -1).
     table : ndarray of int64, power-of-two length
         Pair hash set (EMPTY = -1); must stay under half full: the caller keeps
-        ``len(table) >= 2 * (acc_state[A_PAIRS] + 2 * (end - begin))``.
+        ``len(table) >= 2 * (acc_state[A_PAIRS] + end - begin)``.
     acc_state : ndarray of int64, shape (A_STATE_SIZE,)
 
     Returns
@@ -158,63 +186,68 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
                 status = 2
                 break
             new += 1
-            root[a] = e + id_offset
-            last[a] = e + id_offset
-            start[a] = time[e]
-            finish[a] = time[e]
-            size[a] = 1
-            depth[a] = 0
-            offspring[a] = 0
-            n_neurons[a] = 0
-            max_generation[a] = generation[e]
-            alive_epoch[a] = epoch
+            counts[a, C_SIZE] = 1
+            counts[a, C_ROOT] = e + id_offset
+            counts[a, C_OFFSPRING] = 0
+            times[a, T_START] = time[e]
+            times[a, T_END] = time[e]
+            small[a, I_DEPTH] = 0
+            small[a, I_GENERATION] = generation[e]
+            small[a, I_NEURONS] = 0
+            small[a, I_EPOCH] = epoch
             event_depth[e] = 0
         else:
             p = np.int64(parent_ids[first])
             if p < 0 or p >= e or a < 0 or a >= new or np.int64(avalanche[p]) != a:
                 status = 2
                 break
-            size[a] += 1
-            last[a] = e + id_offset
-            finish[a] = time[e]
+            counts[a, C_SIZE] += 1
+            counts[a, C_OFFSPRING] += 1
+            times[a, T_END] = time[e]
             d = event_depth[p] + 1
-            offspring[a] += 1
             for q in range(first + 1, stop):
                 p = np.int64(parent_ids[q])
                 if p < 0 or p >= e:
                     status = 2
                     break
                 pa = np.int64(avalanche[p])
-                offspring[pa] += 1
+                counts[pa, C_OFFSPRING] += 1
                 if pa == a:
                     d = max(d, event_depth[p] + 1)
             if status != 0:
                 break
             event_depth[e] = d
-            depth[a] = max(depth[a], d)
-            max_generation[a] = max(max_generation[a], np.int64(generation[e]))
-        # distinct neurons: the pairs seen are table + {(mark[j], j)}
-        b = mark[j]
-        if b != a:
-            if b >= 0 and (b >= boundary_new or alive_epoch[b] == epoch):
+            small[a, I_DEPTH] = max(small[a, I_DEPTH], d)
+            small[a, I_GENERATION] = max(small[a, I_GENERATION], generation[e])
+        # distinct neurons: the pairs seen are the recent ones in mark[j, 1:] + table
+        k = 1
+        while k < MARK_WIDTH and mark[j, k] != a and mark[j, k] >= 0:
+            k += 1
+        if k == MARK_WIDTH or mark[j, k] < 0:  # not among the recent ones
+            if mark[j, 0] == 0 or not _contains(table, pair_key(a, j)):
+                small[a, I_NEURONS] += 1
+            k = MARK_WIDTH - 1
+            b = mark[j, k]  # the least recent one leaves the row
+            if b >= 0 and _may_grow(b, times, small, epoch, boundary_new, horizon):
                 pairs += _insert(table, pair_key(b, j))  # b may still come back to j
-            if b < 0 or not _contains(table, pair_key(a, j)):
-                n_neurons[a] += 1
-            mark[j] = a
+                mark[j, 0] += 1
+        for q in range(k, 1, -1):  # a becomes the most recent
+            mark[j, q] = mark[j, q - 1]
+        mark[j, 1] = a
     acc_state[A_NEW] = new
     acc_state[A_PAIRS] = pairs
     return status
 
 
 @njit(cache=True)
-def _mark_alive(alive, alive_epoch, acc_state):
+def _mark_alive(alive, small, acc_state):
     """Pass a chunk boundary: the avalanches ``alive`` are the ones that may still grow.
 
     Parameters
     ----------
     alive : ndarray of int64
         Avalanche ids (each < ``acc_state[A_NEW]``).
-    alive_epoch : ndarray of int64
+    small : ndarray of int32, shape (capacity, 4)
     acc_state : ndarray of int64, shape (A_STATE_SIZE,)
 
     Notes
@@ -223,21 +256,23 @@ def _mark_alive(alive, alive_epoch, acc_state):
     """
     epoch = acc_state[A_EPOCH] + 1
     for i in range(alive.shape[0]):
-        alive_epoch[alive[i]] = epoch
+        small[alive[i], I_EPOCH] = epoch
     acc_state[A_EPOCH] = epoch
     acc_state[A_BOUNDARY_NEW] = acc_state[A_NEW]
 
 
 @njit(cache=True)
-def _rebuild_table(old, new_table, alive_epoch, acc_state):
+def _rebuild_table(old, new_table, times, small, acc_state, horizon):
     """Copy into ``new_table`` (all EMPTY) the pairs of avalanches that may still grow.
 
     Parameters
     ----------
     old, new_table : ndarray of int64, power-of-two lengths
-    alive_epoch : ndarray of int64
+    times, small : per-avalanche tables (see `_accumulate`)
     acc_state : ndarray of int64, shape (A_STATE_SIZE,)
         ``A_PAIRS`` is updated.
+    horizon : float
+        No later event has a parent before this time (``-inf``: unknown).
 
     Notes
     -----
@@ -250,7 +285,6 @@ def _rebuild_table(old, new_table, alive_epoch, acc_state):
         key = old[s]
         if key == EMPTY:
             continue
-        a = key >> _NEURON_BITS
-        if a >= boundary_new or alive_epoch[a] == epoch:
+        if _may_grow(key >> _NEURON_BITS, times, small, epoch, boundary_new, horizon):
             pairs += _insert(new_table, key)
     acc_state[A_PAIRS] = pairs

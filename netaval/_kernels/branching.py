@@ -32,10 +32,11 @@ from numba.core import cgutils
 from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
+from netaval._kernels.accumulate import A_PAIRS, MARK_WIDTH, _accumulate
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = [
-    "OK", "DONE", "LIMIT", "BUFFER_FULL", "MAX_EVENTS",
+    "OK", "DONE", "LIMIT", "BUFFER_FULL", "MAX_EVENTS", "BROKEN",
     "DRIVEN", "SPREADING", "ISOLATED",
     "S_T", "S_N_EVENTS", "S_N_LINKS", "S_FRONTIER", "S_NEXT_AV", "S_STARTED",
     "S_COMPLETED", "S_NEXT_SEED", "S_NEED_EVENTS", "S_NEED_LINKS", "S_NEED_WORK",
@@ -46,8 +47,10 @@ __all__ = [
 OK = 0           # chunk budget used up; call again
 DONE = 1         # activity ended naturally (spreading: silence; isolated: n_avalanches done)
 LIMIT = 2        # n_steps reached
-BUFFER_FULL = 3  # an output or work buffer is too small for the next step (sizes in state)
+BUFFER_FULL = 3  # an output or work buffer is too small for the next step (sizes in state;
+                 # with summaries: rows or pair slots for S_NEED_EVENTS - S_N_EVENTS events)
 MAX_EVENTS = 4   # the number of events reached max_events
+BROKEN = 5       # the online summaries rejected the step's events (a bug, never expected)
 
 # protocols
 DRIVEN = 0
@@ -116,7 +119,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                    chunk_end_step, chunk_max_events, record,
                    fire, ch_neuron, ch_prim, ch_cnt, sec_child, sec_parent,
                    bitmap, time, neuron, avalanche, generation, parent_indptr, parent_ids,
-                   state, rng_state):
+                   summarise, id_offset, event_depth, acc, state, rng_state):
     """Advance the branching dynamics until a status code is reached.
 
     Parameters
@@ -153,6 +156,19 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         Zeroed scratch for ordering a step's firings by neuron: one bit per neuron
         (``n_words`` words), then one bit per non-zero word (`bitmap_size`).
     time, neuron, avalanche, generation, parent_indptr, parent_ids : output buffers
+    summarise : bool
+        Add each step's events to the online per-avalanche summaries
+        (`netaval._kernels.accumulate._accumulate`, with horizon ``t - 1``: a step's
+        parents are the previous step's firings) right after writing them (needs
+        ``record``).
+    id_offset : int
+        Global id of buffer event 0 (summaries store global root ids).
+    event_depth : int32 (len(time),)
+        Per-event depth (summaries; read for the previous step's events).
+    acc : tuple
+        ``(counts, times, small, mark, table, acc_state)`` of the summaries (see
+        `netaval._summaries.AvalancheAccumulator.kernel_arrays`); empty arrays when not
+        ``summarise``.
     state : int64 (STATE_SIZE,)
     rng_state : uint64 (1,)
 
@@ -220,7 +236,9 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
             extra = 1
         need_ev = min(n, sumdeg + extra)
         if (n_ev + need_ev > cap_ev or (record and n_ln + sumdeg > cap_ln)
-                or sumdeg > cap_work):
+                or sumdeg > cap_work or (summarise and (
+                    next_av + need_ev > acc[0].shape[0]
+                    or 2 * (acc[5][A_PAIRS] + need_ev) > acc[4].shape[0]))):
             state[S_NEED_EVENTS] = n_ev + need_ev
             state[S_NEED_LINKS] = n_ln + sumdeg
             state[S_NEED_WORK] = sumdeg
@@ -404,6 +422,8 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 e = n_ev + f
                 time[e] = t
                 neuron[e] = i
+                if summarise:
+                    prefetch(acc[3], i * MARK_WIDTH)  # the neuron's row of summary state
                 if record:
                     prim = ch_prim[c]
                     k = ch_cnt[c]
@@ -424,6 +444,12 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     parent_ids[ch_cnt[c]] = sec_parent[q]
                     ch_cnt[c] += 1
                 n_ln = parent_indptr[n_ev + m]
+            if summarise and _accumulate(
+                    time, neuron, avalanche, generation, parent_indptr, parent_ids,
+                    event_depth, n_ev, n_ev + m, id_offset, np.float64(t - 1), acc[0],
+                    acc[1], acc[2], acc[3], acc[4], acc[5]) != 0:
+                status = BROKEN
+                break
         fs = n_ev
         n_ev += m
         t += 1

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netaval._validation import Interval, Options, check_params
-from netaval.errors import InvalidParameterError
+from netaval.errors import InvalidParameterError, InvariantError
 from netaval.models._engine import Outcome, State
 from netaval.models._registry import register
 
@@ -178,6 +178,11 @@ class Branching:
         return p_row, inv_log_q, False, 0.0
 
 
+#: the kernel's summary arrays when it keeps no summaries (`_kb._run_branching`'s ``acc``)
+_NO_SUMMARIES = (np.zeros((0, 3), np.int64), np.zeros((0, 2), np.int64),
+                 np.zeros((0, 4), np.int32), np.zeros((0, 8), np.int64), np.zeros(1, np.int64),
+                 np.zeros(4, np.int64))
+
 #: ``last firing step`` of a neuron that never fired (relative to any window): the
 #: kernel's NEVER >> 32
 _NEVER_STEP = -(2**31)
@@ -269,15 +274,30 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     elif isolated and n_avalanches == 0 and carried == 0:
         status = _kb.DONE
     else:
+        # record="avalanches": the kernel adds each step's events to the online summaries
+        summarise = getattr(buf, "accumulator", None) is not None
+        depth = buf.depth if summarise else np.zeros(0, np.int32)
+        acc = _NO_SUMMARIES
+        n_new = 0  # events the next step may add (known after a BUFFER_FULL)
         while True:
             chunk_end = int(state[_kb.S_T]) + task.chunk_steps
+            if summarise:
+                acc = buf.summary_arrays(int(state[_kb.S_N_EVENTS]), n_new,
+                                         float(state[_kb.S_T] - 1))
+                depth = buf.depth
             status = _kb._run_branching(
                 network.indptr, network.indices, network.weights, row_params, per_synapse,
                 weight_scale, refractory, drive_inv_log_q, protocol, steps,
                 -1 if n_avalanches is None else n_avalanches, max_events - buf.offset,
                 chunk_end, task.chunk_events, record, fire, ch_neuron, ch_prim, ch_cnt,
                 sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
-                buf.generation, buf.parent_indptr, buf.parent_ids, state, task.rng)
+                buf.generation, buf.parent_indptr, buf.parent_ids, summarise, buf.offset,
+                depth, acc, state, task.rng)
+            if status == _kb.BROKEN:
+                raise InvariantError("Branching: the online summaries rejected the "
+                                     "kernel's events (a bug in netaval; please report it).")
+            if summarise:
+                buf.n_fed = int(state[_kb.S_N_EVENTS])
             task.progress(max(0, int(state[_kb.S_COMPLETED if isolated else _kb.S_T])))
             if buf.bounded and status in (_kb.OK, _kb.BUFFER_FULL):
                 # hand the chunk on; the needs shrink by what the flush freed
@@ -286,6 +306,7 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
                 state[_kb.S_NEED_LINKS] -= freed_ln
             if status == _kb.BUFFER_FULL:
                 n_ev, n_ln = int(state[_kb.S_N_EVENTS]), int(state[_kb.S_N_LINKS])
+                n_new = int(state[_kb.S_NEED_EVENTS]) - n_ev
                 if state[_kb.S_NEED_EVENTS] > len(buf.time):
                     buf.grow_events(int(state[_kb.S_NEED_EVENTS]), n_ev)
                 if state[_kb.S_NEED_LINKS] > len(buf.parent_ids):
