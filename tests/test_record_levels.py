@@ -106,6 +106,7 @@ def test_tiny_chunks_many_files_same_summaries(name, tmp_path, monkeypatch):
     model, limit = MODELS[name]
     net = topologies.random(300, k=8, seed=2)
     monkeypatch.setattr(sim_module, "_CHUNK_EVENTS_BOUNDED", 5)
+    monkeypatch.setattr(sim_module, "_STREAM_CHUNK_FACTOR", 1)
     monkeypatch.setattr(sim_module, "_CHUNK_STEPS", 3)
     monkeypatch.setattr(sim_module, "_INITIAL_CAPACITY", 2)
     full, path = check_levels(net, model, tmp_path, seed=11, **limit)

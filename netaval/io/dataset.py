@@ -183,7 +183,7 @@ class DatasetWriter:
         table = pa.table(columns).replace_schema_metadata(
             {_CHUNK_KEY: json.dumps(meta, allow_nan=False).encode("utf-8")})
         atomic_write(os.path.join(self.path, _part_name(self.n_chunks)),
-                     lambda handle: pq.write_table(table, handle))
+                     lambda handle: pq.write_table(table, handle, use_dictionary=False))
         self.n_chunks += 1
         self.n_events += n
 
@@ -501,7 +501,7 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     n_bins = int(np.ceil(end_time)) if continuous else int(end_time)
     if n_bins > len(activity):
         activity = np.concatenate([activity, np.zeros(n_bins - len(activity), np.int64)])
-    summaries = acc.summaries()
+    summaries = acc.summaries(release=True)
     alive = np.flatnonzero(summaries["alive"]).astype(np.int32)
     summaries["alive"][:n_carried] = True  # carried activations started before the window
     return DatasetSummary(manifest=manifest, summaries=summaries, alive=alive, activity=activity,
