@@ -13,7 +13,8 @@ Each measurement runs in a fresh subprocess, so its max RSS (network included) i
 Usage::
 
     python benchmarks/scale.py [--n-nodes 1000000] [--k 10] [--drive 1e-4]
-                               [--events 20000000] [--long 2000000000]
+                               [--events 20000000] [--long 2000000000] [--long-steps N]
+                               [--levels events,avalanches,activity,out]
 """
 
 from __future__ import annotations
@@ -77,7 +78,11 @@ def main() -> None:
                         help="approximate events per side-by-side measurement")
     parser.add_argument("--long", type=float, default=0.0,
                         help="events of the long record='avalanches' run (0: skip)")
-    parser.add_argument("--levels", default="events,avalanches,activity,out")
+    parser.add_argument("--long-steps", type=int, default=0,
+                        help="steps of the long run (0: estimated from a short probe, which "
+                             "underestimates the activity of weakly driven networks)")
+    parser.add_argument("--levels", default="events,avalanches,activity,out",
+                        help="comma-separated levels of the side-by-side runs ('': none)")
     a = parser.parse_args()
     base = {"n_nodes": a.n_nodes, "k": a.k, "drive": a.drive}
     probe = measure("activity", n_steps=200, **base)
@@ -88,7 +93,7 @@ def main() -> None:
     results = {}
     folder = tempfile.mkdtemp(prefix="netaval-scale-")
     try:
-        for level in a.levels.split(","):
+        for level in filter(None, a.levels.split(",")):
             r = measure(level, n_steps=n_steps, path=os.path.join(folder, "run"), **base)
             if level == "out":
                 r["disk_gb"] = sum(e.stat().st_size for e in os.scandir(
@@ -125,7 +130,7 @@ def main() -> None:
         print(f"  out / avalanches (streaming against in-memory summaries): "
               f"{r['wall'] / o['wall']:.2f} wall, {r['cpu'] / o['cpu']:.2f} CPU")
     if a.long:
-        steps = int(a.long / per_step * 1.05) + 1
+        steps = a.long_steps or int(a.long / per_step * 1.05) + 1
         print(f"long run: record='avalanches', {steps} steps (~{a.long:.2e} events)...")
         started = time.perf_counter()
         r = measure("avalanches", n_steps=steps, **base)

@@ -18,9 +18,9 @@ O(avalanches + nodes + buffer), never O(events):
 
 - depth needs each potential parent's depth: ``event_depth`` is aligned with the working
   buffer and moves with the carried events;
-- distinct neurons: row ``mark[j]`` (one cache line) holds the last ``MARK_WIDTH - 1``
+- distinct neurons: row ``mark[j]`` (32 bytes) holds the last ``MARK_WIDTH - 1``
   distinct avalanches neuron j fired in, most recent first (``mark[j, 1:]``, -1 for
-  none), and how many pairs of j went to an open-addressing hash set (``mark[j, 0]``).
+  none), and whether pairs of j went to an open-addressing hash set (``mark[j, 0]``).
   When j fires in an avalanche not in its row, the least recent one leaves the row and
   the pair (it, j) goes to the hash set (``table``) if that avalanche may still grow; the
   hash set is looked up only for neurons that put pairs there. The set of pairs seen is
@@ -114,8 +114,7 @@ def _log2(n):
 @njit(cache=True, inline="always")
 def _may_grow(a, times, small, epoch, boundary_new, horizon):
     """Whether avalanche ``a`` may still have events (see the module docstring)."""
-    return ((a >= boundary_new or small[a, I_EPOCH] == epoch)
-            and times[a, T_END] >= horizon)
+    return times[a, T_END] >= horizon and (a >= boundary_new or small[a, I_EPOCH] == epoch)
 
 
 @njit(cache=True)
@@ -148,9 +147,9 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
     small : ndarray of int32, shape (capacity, 4)
         Per-avalanche tables (columns ``C_*``, ``T_*``, ``I_*``), at least
         ``acc_state[A_NEW] + end - begin`` rows; a row is initialised at its root.
-    mark : ndarray of int64, shape (n_nodes, MARK_WIDTH)
-        Per neuron: pairs put in the table (initially 0), then its recent avalanches
-        (initially -1).
+    mark : ndarray of int32, shape (n_nodes, MARK_WIDTH)
+        Per neuron: 1 once it put pairs in the table (initially 0), then its recent
+        avalanches (initially -1; avalanche ids are below 2**31).
     table : ndarray of int64, power-of-two length
         Pair hash set (EMPTY = -1); must stay under half full: the caller keeps
         ``len(table) >= 2 * (acc_state[A_PAIRS] + end - begin)``.
@@ -230,10 +229,11 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
             b = mark[j, k]  # the least recent one leaves the row
             if b >= 0 and _may_grow(b, times, small, epoch, boundary_new, horizon):
                 pairs += _insert(table, pair_key(b, j))  # b may still come back to j
-                mark[j, 0] += 1
-        for q in range(k, 1, -1):  # a becomes the most recent
-            mark[j, q] = mark[j, q - 1]
-        mark[j, 1] = a
+                mark[j, 0] = 1
+        if k > 1:  # a becomes the most recent
+            for q in range(k, 1, -1):
+                mark[j, q] = mark[j, q - 1]
+            mark[j, 1] = a
     acc_state[A_NEW] = new
     acc_state[A_PAIRS] = pairs
     return status

@@ -340,6 +340,8 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                         sec_parent[nsec] = e
                     nsec += 1
             elif t - lf > refractory:
+                if summarise:
+                    prefetch(acc[3], i * MARK_WIDTH)  # the neuron's row of summary state
                 fire[i] = (t << 32) | m
                 ch_neuron[m] = i
                 ch_prim[m] = e
@@ -364,6 +366,8 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 pos += 1 + np.int64(g)
                 lf = fire[pos] >> 32
                 if lf != t and t - lf > refractory:
+                    if summarise:
+                        prefetch(acc[3], pos * MARK_WIDTH)
                     fire[pos] = (t << 32) | m
                     ch_neuron[m] = pos
                     ch_prim[m] = -1
@@ -422,8 +426,6 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 e = n_ev + f
                 time[e] = t
                 neuron[e] = i
-                if summarise:
-                    prefetch(acc[3], i * MARK_WIDTH)  # the neuron's row of summary state
                 if record:
                     prim = ch_prim[c]
                     k = ch_cnt[c]

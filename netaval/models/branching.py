@@ -180,7 +180,7 @@ class Branching:
 
 #: the kernel's summary arrays when it keeps no summaries (`_kb._run_branching`'s ``acc``)
 _NO_SUMMARIES = (np.zeros((0, 3), np.int64), np.zeros((0, 2), np.int64),
-                 np.zeros((0, 4), np.int32), np.zeros((0, 8), np.int64), np.zeros(1, np.int64),
+                 np.zeros((0, 4), np.int32), np.zeros((0, 8), np.int32), np.zeros(1, np.int64),
                  np.zeros(4, np.int64))
 
 #: ``last firing step`` of a neuron that never fired (relative to any window): the
