@@ -498,7 +498,8 @@ def topology_comparison(table, *, metric="tau", analyses=None, x="topology", pan
     panel : str, default "model"
         Column splitting the figure into panels (one per value).
     verdicts : bool, default True
-        Draw exponents whose verdict is not "power law" with hollow markers.
+        Draw exponents whose verdict is not "power law" with hollow markers (a metric
+        without ``<analysis>.<metric>_verdict`` columns, e.g. "m_mr", is drawn filled).
     path : str or os.PathLike, optional
 
     Returns
@@ -538,7 +539,9 @@ def topology_comparison(table, *, metric="tau", analyses=None, x="topology", pan
     rows = []
     for label in analyses:
         err = table.get(f"{label}.{metric}_stderr", pd.Series(np.nan, index=table.index))
-        verdict = table.get(f"{label}.{metric}_verdict", pd.Series("", index=table.index))
+        # no verdict column (a branching ratio, gamma): nothing to mark hollow
+        verdict = table.get(f"{label}.{metric}_verdict",
+                            pd.Series("power law", index=table.index))
         for (px, pv), group in table.assign(_v=table[f"{label}.{metric}"], _e=err,
                                              _d=verdict).groupby([x, panel], sort=False):
             values = group["_v"].to_numpy(dtype=np.float64)
@@ -586,7 +589,9 @@ def topology_comparison(table, *, metric="tau", analyses=None, x="topology", pan
                    label=f"mean-field / critical value {reference:g}")
     axes[0][0].set_ylabel(f"{metric} (dimensionless exponent)" if metric in
                           ("tau", "alpha", "gamma") else f"{metric} (dimensionless)")
-    axes[0][-1].legend(fontsize=7, title="analysis (hollow: not a power law)",
+    marked = verdicts and any(f"{label}.{metric}_verdict" in columns for label in analyses)
+    axes[0][-1].legend(fontsize=7, title="analysis (hollow: not a power law)" if marked
+                       else "analysis",
                        title_fontsize=7)
     fig.tight_layout()
     _save(fig, data, path)

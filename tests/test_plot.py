@@ -57,6 +57,10 @@ def test_topology_comparison_marks_non_power_laws(tmp_path):
     assert saved["tau"].tolist() == [1.5, 2.5] and saved["tau_stderr"].tolist() == [0.1, 0.2]
     with pytest.raises(InvalidParameterError, match="alpha"):
         plot.topology_comparison(table, metric="alpha")
+    ratios = table.assign(**{"branching.m_mr": [0.9, 1.0], "branching.m_mr_stderr": [0.01, 0.01]})
+    fig = plot.topology_comparison(ratios, metric="m_mr", path=tmp_path / "m")
+    assert pd.read_csv(tmp_path / "m.csv")["power_law"].tolist() == [True, True]
+    assert fig.axes[-1].get_legend().get_title().get_text() == "analysis"
 
 
 def test_shape_collapse_csv_is_the_plotted_data(tmp_path):

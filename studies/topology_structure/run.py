@@ -134,11 +134,11 @@ def proxies_figure(table, path):
     sns.lineplot(data=table, x="n_nodes", y="clustering", hue="family", style="family",
                  markers=True, dashes=False, ax=axes[0])
     axes[0].set(yscale="log", xlabel="n (neurons)",
-                ylabel="mean local clustering", title="Clustering")
+                ylabel="mean local clustering C (dimensionless)", title="Clustering")
     sns.lineplot(data=table, x="n_nodes", y="path_length", hue="family", style="family",
                  markers=True, dashes=False, ax=axes[1])
     axes[1].set(xlabel="n (neurons)",
-                ylabel="mean hop distance (BFS proxy)", title="Path length")
+                ylabel="mean hop distance L (edges, BFS proxy)", title="Path length")
     for ax in axes:
         size_axis(ax, sorted(table["n_nodes"].unique()))
     axes[0].yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -155,7 +155,7 @@ def spectral_figure(table, path):
     palette = dict(zip(table["family"].unique(), sns.color_palette(), strict=False))
     for family, group in table.groupby("family"):
         ax.plot(group["n_nodes"], group["k2_over_k"], ls="--", lw=1, color=palette[family])
-    ax.set(xlabel="n (neurons)", ylabel="spectral radius",
+    ax.set(xlabel="n (neurons)", ylabel="spectral radius lambda_max (dimensionless)",
            title="Largest eigenvalue (dashed: <k^2>/<k>)")
     size_axis(ax, sorted(table["n_nodes"].unique()))
     fig.tight_layout()
