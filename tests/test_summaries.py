@@ -125,3 +125,39 @@ def test_broken_record_raises_invariant_error(broken):
     ev = raw_events(**{name: np.asarray(value, dtypes[name]) for name, value in arrays.items()})
     with pytest.raises(InvariantError, match="invariants"):
         feed_in_chunks(ev, [], 2)
+
+
+def test_neuron_revisited_after_leaving_its_row_is_counted_once():
+    """Neuron 0 fires in avalanche 0, then as the root of 8 other avalanches (more than a
+    neuron's row remembers), then in avalanche 0 again while it is still alive: the pair
+    must come back from the hash set, so avalanche 0 has 4 distinct neurons, not 5."""
+    time, neuron, avalanche, generation, parents = [0, 1], [1, 0], [0, 0], [0, 1], [[], [0]]
+    chain = 1  # the last event of avalanche 0
+    for t in range(2, 11):
+        time.append(t)
+        neuron.append(2 + t % 2)
+        avalanche.append(0)
+        generation.append(generation[chain] + 1)
+        parents.append([chain])
+        chain = len(time) - 1
+        if t <= 9:  # a root at neuron 0: avalanche t - 1
+            time.append(t)
+            neuron.append(0)
+            avalanche.append(t - 1)
+            generation.append(0)
+            parents.append([])
+    time.append(11)
+    neuron.append(0)
+    avalanche.append(0)
+    generation.append(generation[chain] + 1)
+    parents.append([chain])
+    indptr = np.concatenate([[0], np.cumsum([len(p) for p in parents])])
+    ev = raw_events(time=np.array(time, np.int64), neuron=np.array(neuron, np.int32),
+                    avalanche=np.array(avalanche, np.int32),
+                    generation=np.array(generation, np.int32),
+                    parent_indptr=indptr.astype(np.int64),
+                    parent_ids=np.array([q for p in parents for q in p], np.int32))
+    for cuts in ([], list(range(1, ev.n_events))):
+        summary = feed_in_chunks(ev, cuts, 4).summaries()
+        assert summary["n_neurons"].tolist() == [4] + [1] * 8
+        assert summary["size"].tolist() == [12] + [1] * 8
