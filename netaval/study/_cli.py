@@ -72,11 +72,12 @@ def command_study(args: argparse.Namespace) -> None:
     if args.study_command == "run":
         from netaval.study._engine import default_out
 
-        spec = study.load_study(args.study, size=args.size)
-        out = args.out if args.out is not None else default_out(spec)
-        table = study.run(spec, out=out, executor=args.executor, workers=args.workers,
-                          scheduler=args.scheduler, progress=not args.no_progress,
-                          restart=args.restart)
+        # the path, not a loaded Study: run starts its workers before validating
+        table = study.run(args.study, out=args.out, executor=args.executor,
+                          workers=args.workers, scheduler=args.scheduler,
+                          progress=not args.no_progress, size=args.size, restart=args.restart)
+        out = args.out if args.out is not None else default_out(
+            study.load_study(args.study, size=args.size))
         state = study.status(out)
         if len(table):
             print(_summary_table(table))

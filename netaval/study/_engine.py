@@ -11,7 +11,7 @@ from typing import Any
 
 from netaval._validation import Boolean, Interval, Options, check_param
 from netaval.errors import InvalidParameterError
-from netaval.study._executors import EXECUTORS, iterate
+from netaval.study._executors import EXECUTORS, default_workers, iterate, start_pool, stop_pool
 from netaval.study._schema import load_study
 from netaval.study._store import Store
 
@@ -103,23 +103,33 @@ def run(path_or_spec: Any, *, out: str | os.PathLike | None = None, executor: st
         except ImportError:
             raise InvalidParameterError(f"executor='dask' of {owner} needs the 'dask' extra: "
                                         "pip install 'netaval[dask]'.") from None
-    study = load_study(path_or_spec, size=size)
-    store = Store(default_out(study) if out is None else out)
-    store.check_writable()
-    store.check_study(study, restart=restart)
-    store.lock()
+    # local workers start first: their start and imports overlap the validation below
+    pool = start_pool(workers or default_workers()) if executor == "processes" else None
+    finished = False
     try:
-        return _run_locked(study, store, executor=executor, workers=workers,
-                           scheduler=scheduler, progress=progress, restart=restart,
-                           report=report)
+        study = load_study(path_or_spec, size=size)
+        store = Store(default_out(study) if out is None else out)
+        store.check_writable()
+        store.check_study(study, restart=restart)
+        store.lock()
+        try:
+            store.open(study, restart=restart)
+            done = store.done()
+            pending = [task for task in study.tasks if task.index not in done]
+            table = _run_locked(study, store, pending, executor=executor, workers=workers,
+                                scheduler=scheduler, progress=progress, report=report,
+                                pool=pool)
+            finished = bool(pending)
+            return table
+        finally:
+            store.unlock()
     finally:
-        store.unlock()
+        if pool is not None:  # terminated when refused, interrupted, or with nothing to run
+            stop_pool(pool, now=not finished)
 
 
-def _run_locked(study, store, *, executor, workers, scheduler, progress, restart, report):
-    store.open(study, restart=restart)
-    done = store.done()
-    pending = [task for task in study.tasks if task.index not in done]
+def _run_locked(study, store, pending, *, executor, workers, scheduler, progress, report,
+                pool):
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -131,7 +141,8 @@ def _run_locked(study, store, *, executor, workers, scheduler, progress, restart
     try:
         if pending:
             for index, row, artefacts, error in iterate(pending, study.tasks, executor=executor,
-                                                        workers=workers, scheduler=scheduler):
+                                                        workers=workers, scheduler=scheduler,
+                                                        pool=pool):
                 if error is None:
                     store.write_result(index, row, artefacts)
                 else:

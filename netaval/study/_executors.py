@@ -3,6 +3,8 @@
 Each executor yields ``(index, row, artefacts, error)`` as tasks finish; the calling
 process writes every result (so a remote Dask cluster needs no shared file system). Every
 worker warms numba up once (compiles or loads the cached kernels) before its first task.
+Local worker processes are started with `start_pool` before the study is validated, so
+their interpreter start and imports overlap the validation in the calling process.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Iterator
 
 from netaval.study._tasks import execute, warm_up
 
-__all__ = ["EXECUTORS", "iterate"]
+__all__ = ["EXECUTORS", "iterate", "start_pool", "stop_pool"]
 
 EXECUTORS = ("serial", "processes", "dask")
 
@@ -32,27 +34,68 @@ def _serial(tasks) -> Iterator:
         yield execute(task)
 
 
-def _init_worker(all_tasks) -> None:
-    warm_up(all_tasks)
+def _preload() -> None:
+    """Worker initializer: import what every task needs (numba, scipy, the registries)."""
+    import netaval.simulate
+    import netaval.stats
+    import netaval.study.analyses  # noqa: F401
+    import topologies  # noqa: F401
 
 
-def _processes(tasks, all_tasks, workers) -> Iterator:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+def start_pool(workers: int):
+    """Spawn ``workers`` local worker processes now; they import netaval while we validate.
 
-    context = multiprocessing.get_context("spawn")
+    Parameters
+    ----------
+    workers : int
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
+        "spawn"), initializer=_preload)
+    for _ in range(workers):
+        pool.submit(int)  # a pool without an idle worker spawns one process per submit
+    return pool
+
+
+def stop_pool(pool, *, now: bool) -> None:
+    """Shut ``pool`` down; ``now``: terminate its workers first (refused study, no tasks)."""
+    if now:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+_WARMED = False
+
+
+def _warm_execute(task, warm_set):
+    """`execute` in a worker, after warming its kernels up once per process."""
+    global _WARMED
+    if not _WARMED:
+        warm_up(warm_set)
+        _WARMED = True
+    return execute(task)
+
+
+def _processes(tasks, all_tasks, pool) -> Iterator:
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     warm_set = _warm_set(all_tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_init_worker, initargs=(warm_set,)) as pool:
-        index_of = {pool.submit(execute, task): task.index for task in tasks}
-        pending = set(index_of)
-        try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield _outcome(future, index_of[future])
-        finally:
-            for future in pending:
-                future.cancel()
+    index_of = {pool.submit(_warm_execute, task, warm_set): task.index for task in tasks}
+    pending = set(index_of)
+    try:
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield _outcome(future, index_of[future])
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 def _outcome(future, index: int) -> tuple:
@@ -100,11 +143,13 @@ def _dask(tasks, all_tasks, workers, scheduler) -> Iterator:
 
 
 def iterate(tasks, all_tasks, *, executor: str, workers: int | None,
-            scheduler: str | None) -> Iterator:
-    """Results of ``tasks`` as they finish, with the chosen executor."""
+            scheduler: str | None, pool=None) -> Iterator:
+    """Results of ``tasks`` as they finish, with the chosen executor.
+
+    ``pool`` (from `start_pool`) is required for "processes"; the caller stops it.
+    """
     if executor == "serial":
         return _serial(tasks)
-    n = workers or default_workers()
     if executor == "processes":
-        return _processes(tasks, all_tasks, min(n, max(len(tasks), 1)))
-    return _dask(tasks, all_tasks, n, scheduler)
+        return _processes(tasks, all_tasks, pool)
+    return _dask(tasks, all_tasks, workers or default_workers(), scheduler)
