@@ -65,6 +65,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--sizes", type=float, nargs="*", default=[1e4, 1e5])
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--states", nargs="*", default=list(STATES), choices=list(STATES),
+                        help="which states to run (each one builds its own Brian2 program)")
     parser.add_argument("--brian2-python", default=None)
     parser.add_argument("--mode", default="cpp_standalone",
                         choices=["cpp_standalone", "cython", "numpy"])
@@ -84,7 +86,8 @@ def main() -> None:
     for size in args.sizes:
         n = int(size)
         network = topologies.random(n, k=7.5, seed=1)
-        for state, a_syn in STATES.items():
+        for state in args.states:
+            a_syn = STATES[state]
             model = dataclasses.replace(defaults, a_syn=a_syn)
             wall, run = netaval_run(network, model, n_steps, 1, args.repeats)
             rate_nv = rate_second_half(run.events.time, n, n_steps, model.dt)
