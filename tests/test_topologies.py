@@ -1,6 +1,7 @@
 """Tests of the topology generators: registry contract, exact theory, networkx references."""
 
 import math
+import numbers
 import sys
 import textwrap
 
@@ -9,9 +10,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import netaval
+import netaval._memory
 import topologies
 import topologies._registry as registry
-from netaval._validation import invalid_values
+from netaval._validation import Interval, invalid_values
 from netaval.errors import InvalidParameterError, NetavalWarning
 from netaval.network import Network
 from tests.stats import (
@@ -601,3 +604,109 @@ def test_large_builders_give_valid_networks():
     assert er.n_self_loops == 0 and not er.directed
     ba = topologies.scale_free(30000, m=5, seed=1)
     assert ba.n_edges == 2 * 5 * (30000 - 5)
+
+
+# ------------------------------------------------------------- the registry, pinned exactly
+# Written from the survivors of mutation testing (mutmut on topologies/_registry.py): the
+# fields `register` stores, the default n_nodes range, describe_parameters and
+# required_parameters output, the memory bound of validate_call and the messages that name
+# the function were read by no test.
+
+
+def _ring(n_nodes, width, *, loops=False, seed=None):
+    """A plug-in generator: ``width`` is required, ``loops`` has a default."""
+    sources = np.arange(n_nodes)
+    return netaval.Network.from_edges(sources, (sources + width) % n_nodes, n_nodes)
+
+
+@pytest.fixture
+def registered():
+    """Register `_ring` twice (minimal and with every option); unregister afterwards."""
+    topologies.register("contract_ring", constraints={"width": Interval(numbers.Integral, 1),
+                                                      "loops": Interval(numbers.Integral, 0)},
+                        example={"width": 1}, description="Ring.")(_ring)
+    topologies.register("contract_fixed", constraints={}, example={}, description="Fixed.",
+                        reference="Somebody 2020", n_nodes=Interval(numbers.Integral, 3, 9),
+                        random=False)(lambda n_nodes: _ring(n_nodes, 1))
+    yield
+    topologies.unregister("contract_ring")
+    topologies.unregister("contract_fixed")
+
+
+def test_register_stores_every_field_and_the_defaults(registered):
+    """Minimal registration: reference '', n_nodes [1, 2**31 - 1], random; options kept."""
+    spec = topologies.get("contract_ring")
+    assert (spec.name, spec.function, spec.description, spec.reference, spec.random) == (
+        "contract_ring", _ring, "Ring.", "", True)
+    assert spec.example == {"width": 1} and set(spec.constraints) == {"width", "loops"}
+    assert (spec.n_nodes.kind, spec.n_nodes.low, spec.n_nodes.high) == (numbers.Integral, 1,
+                                                                         2**31 - 1)
+    assert spec.n_nodes.describe() == "an int in the range [1, 2147483647]"
+    fixed = topologies.get("contract_fixed")
+    assert (fixed.reference, fixed.random, fixed.n_nodes.low, fixed.n_nodes.high) == (
+        "Somebody 2020", False, 3, 9)
+    with pytest.raises(InvalidParameterError, match=r"^The 'n_nodes' parameter of "
+                                                    r"topologies\.contract_fixed .*\[3, 9\]"):
+        registry.validate_call("contract_fixed", 10, {})
+    assert topologies.generate("contract_fixed", 9).n_nodes == 9  # no seed passed
+
+
+def test_unregister_removes_and_ignores_unknown_names(registered):
+    topologies.unregister("contract_ring")
+    assert "contract_ring" not in topologies.available()
+    assert "contract_fixed" in topologies.available()
+    topologies.unregister("never_registered")  # no error
+
+
+def test_parameters_required_and_described(registered):
+    """Required parameters have no default; the description shows defaults with repr."""
+    spec = topologies.get("contract_ring")
+    assert topologies.required_parameters(spec) == ["width"]
+    assert topologies.describe_parameters(spec) == "width (required), loops=False"
+    assert topologies.describe_parameters(topologies.get("contract_fixed")) == "no parameters"
+    assert topologies.required_parameters(topologies.get("small_world")) == ["k", "p"]
+    assert topologies.describe_parameters(topologies.get("random")) == "k (required), directed=True"
+
+
+@pytest.mark.parametrize("function", [topologies.required_parameters,
+                                      topologies.describe_parameters])
+def test_spec_type_is_checked_by_name(function):
+    with pytest.raises(InvalidParameterError) as info:
+        function("random")
+    assert str(info.value) == (f"The 'spec' parameter of topologies.{function.__name__} must be "
+                               "a TopologySpec (topologies.get(name)). Got str.")
+
+
+def test_generate_names_missing_and_unexpected_parameters(registered):
+    with pytest.raises(InvalidParameterError) as info:
+        topologies.generate("contract_ring", 5)
+    assert str(info.value) == ("topologies.contract_ring is missing required parameter(s) "
+                               "['width']; its parameters are width (required), loops=False.")
+    with pytest.raises(InvalidParameterError) as info:
+        topologies.generate("contract_ring", 5, width=1, zz=2)
+    assert str(info.value) == ("topologies.contract_ring got unexpected parameter(s) ['zz']; "
+                               "its parameters are width (required), loops=False.")
+    assert topologies.generate("contract_ring", 5, width=2).n_edges == 5
+
+
+def test_validate_call_messages_name_the_generator():
+    with pytest.raises(InvalidParameterError, match=r"^The 'n_nodes' parameter of "
+                                                    r"topologies\.random must be an int"):
+        registry.validate_call("random", 0, {"k": 1})
+    with pytest.raises(InvalidParameterError, match=r"^The 'k' parameter of topologies\.random "):
+        registry.validate_call("random", 10, {"k": -1})
+
+
+def test_validate_call_refuses_networks_beyond_the_available_memory(monkeypatch):
+    """n_nodes * 32 bytes may reach the available memory, not exceed it; None means unknown."""
+    monkeypatch.setattr(netaval._memory, "available_memory", lambda: 3 * 2**30)
+    limit = 3 * 2**30 // 32
+    registry.validate_call("random", limit, {"k": 1})  # exactly the bound: accepted
+    with pytest.raises(InvalidParameterError) as info:
+        registry.validate_call("random", limit + 1, {"k": 1})
+    assert str(info.value) == (
+        f"The 'n_nodes' parameter of topologies.random asks for {limit + 1} neurons, whose "
+        "network needs more than the 3.0 GiB of memory available (at least 32 bytes per "
+        f"neuron). Got {limit + 1}.")
+    monkeypatch.setattr(netaval._memory, "available_memory", lambda: None)
+    registry.validate_call("random", 2**31 - 1, {"k": 1})
