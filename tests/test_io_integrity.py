@@ -299,3 +299,201 @@ def test_killed_save_leaves_a_temporary_that_the_next_process_cleans(saved, tmp_
         netaval.load({str(path)!r}).save({str(target)!r})
     """)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.parquet"]
+
+
+# ------------------------------------------------------- the JSON layer, pinned exactly
+# Written from the survivors of mutation testing (mutmut on netaval/io/_json.py).
+@pytest.mark.parametrize("dtype, shape", [
+    ("<i8", (1,)),      # a tuple is not what encode_array writes
+    ("<i8", [-1]),      # negative extent
+    ("<i8", [True]),    # a bool is not an extent
+    ("<i8", [1.0]),     # nor is a float
+    ("|O", [1]),        # object arrays are never decoded
+], ids=["tuple", "negative", "bool", "float", "object"])
+def test_decode_array_refuses_malformed_shapes_and_dtypes(dtype, shape):
+    """A spec that encode_array cannot have written is refused before any decoding."""
+    from netaval.io._json import decode_array, encode_array
+    spec = dict(encode_array(np.arange(1, dtype=np.int64)), dtype=dtype, shape=shape)
+    with pytest.raises(ValueError) as info:
+        decode_array(spec)
+    assert str(info.value) == f"array of dtype {dtype!r} and shape {shape!r}"
+
+
+def test_decode_array_bounds_the_claimed_size_exactly():
+    """The zip-bomb bound is 1032 bytes per compressed byte plus 64: reached is decoded."""
+    import zlib
+
+    from netaval.io._json import decode_array
+    packed = zlib.compress(b"")
+    bound = 1032 * len(packed) + 64
+    spec = {"__ndarray__": __import__("base64").b64encode(packed).decode(), "dtype": "|u1"}
+    with pytest.raises(ValueError) as info:
+        decode_array(dict(spec, shape=[bound]))
+    assert str(info.value) == f"the array data holds 0 bytes, its shape needs {bound}"
+    with pytest.raises(ValueError) as info:
+        decode_array(dict(spec, shape=[bound + 1]))
+    assert str(info.value) == (f"an array of {bound + 1} bytes cannot come from {len(packed)} "
+                               "compressed bytes")
+
+
+@pytest.mark.parametrize("damage", ["trailing", "no-checksum", "longer", "shorter"])
+def test_decode_array_refuses_data_that_does_not_fit_the_shape(damage):
+    """Trailing bytes, a stream cut before its checksum, and too much or too little data."""
+    import base64
+    import zlib
+
+    from netaval.io._json import decode_array
+    data = np.arange(4, dtype="<i8")
+    raw = {"longer": np.arange(5, dtype="<i8"), "shorter": np.arange(3, dtype="<i8")}.get(
+        damage, data).tobytes()
+    packed = zlib.compress(raw)
+    packed = {"trailing": packed + b"junk", "no-checksum": packed[:-4]}.get(damage, packed)
+    spec = {"__ndarray__": base64.b64encode(packed).decode(), "dtype": "<i8", "shape": [4]}
+    held = {"longer": 33, "shorter": 24}.get(damage, 32)
+    with pytest.raises(ValueError) as info:
+        decode_array(spec)
+    assert str(info.value) == f"the array data holds {held} bytes, its shape needs 32"
+
+
+def test_json_encoding_is_exact_and_little_endian():
+    """Each value kind maps to its tag; arrays are stored little-endian; decoded writable."""
+    from netaval.io._json import decode_array, encode_array, from_json, to_json
+    spec = encode_array(np.arange(3, dtype=">i4"))
+    assert spec["dtype"] == "<i4" and spec["shape"] == [3]
+    decoded = decode_array(spec)
+    assert decoded.dtype == np.dtype("<i4") and decoded.flags.writeable
+    assert decoded.tolist() == [0, 1, 2]
+    cases = [(None, None), (True, True), (np.bool_(False), False), (np.int32(3), 3),
+             (2.5, 2.5), (np.float32(0.5), 0.5), ("s", "s"),
+             (float("inf"), {"__float__": "inf"}), (-np.inf, {"__float__": "-inf"}),
+             ((1, (2,)), {"__tuple__": [1, {"__tuple__": [2]}]}), ([1, [2.0]], [1, [2.0]]),
+             ({"a": (1,)}, {"a": {"__tuple__": [1]}})]
+    for value, encoded in cases:
+        got = to_json(value)
+        assert got == encoded and type(got) is type(encoded), value
+        back = from_json(got)
+        assert back == value and type(back) is type(value if not isinstance(
+            value, np.generic) else value.item()), value
+    assert type(to_json(np.bool_(True))) is bool and type(to_json(np.int64(1))) is int
+    nan = from_json(to_json(float("nan")))
+    assert to_json(float("nan")) == {"__float__": "nan"} and nan != nan
+    with pytest.raises(netaval.InvalidParameterError) as info:
+        to_json({1: 2})
+    assert str(info.value) == "Cannot save a dict with non-string keys: {1: 2}."
+    with pytest.raises(netaval.InvalidParameterError) as info:
+        to_json(object)
+    assert str(info.value) == "Cannot save a value of type type: <class 'object'>."
+    with pytest.raises(netaval.InvalidParameterError) as info:
+        to_json(np.array([None]))
+    assert str(info.value) == "Cannot save an object array (array([None], dtype=object))."
+
+
+# ------------------------------------------------------------ atomic writes, pinned exactly
+# Written from the survivors of mutation testing (mutmut on netaval/io/_atomic.py).
+def test_stale_temporaries_only_netaval_pattern_regular_and_old(tmp_path):
+    """Only old regular files named .NAME.XXXXXXXX.tmp go; their names are returned."""
+    from netaval.io._atomic import remove_stale_temporaries
+    old = time.time() - 3600
+    names = {"stale": ".run.parquet.abcd_123.tmp", "short": ".run.parquet.abc.tmp",
+             "upper": ".run.parquet.ABCDEFGH.tmp", "plain": "run.parquet.abcdefgh.tmp",
+             "link": ".link.parquet.abcdefgh.tmp", "fresh": ".new.parquet.abcdefgh.tmp"}
+    for i in range(20):  # ordinary files listed around the stale one
+        (tmp_path / f"data{i}.parquet").write_bytes(b"x")
+    for key, name in names.items():
+        if key != "link":
+            (tmp_path / name).write_bytes(b"partial")
+    os.symlink(tmp_path / "data0.parquet", tmp_path / names["link"])
+    for key in ("stale", "short", "upper", "plain"):
+        os.utime(tmp_path / names[key], (old, old))
+    os.utime(tmp_path / names["link"], (old, old), follow_symlinks=False)
+    os.utime(tmp_path / "data0.parquet", (old, old))
+    assert remove_stale_temporaries(str(tmp_path)) == [names["stale"]]
+    left = set(os.listdir(tmp_path))
+    assert names["stale"] not in left and left >= {n for k, n in names.items() if k != "stale"}
+    assert remove_stale_temporaries(str(tmp_path / "missing")) == []
+
+
+def test_umask_is_read_both_ways_without_changing_it(monkeypatch):
+    """/proc/self/status and the os.umask fallback give the process umask, left unchanged."""
+    from netaval.io import _atomic
+    old = os.umask(0o027)
+    try:
+        assert _atomic._umask() == 0o027
+
+        def no_proc(*args, **kwargs):
+            raise OSError("no /proc")
+
+        monkeypatch.setattr(_atomic, "open", no_proc, raising=False)
+        assert _atomic._umask() == 0o027
+        assert os.umask(0o027) == 0o027
+    finally:
+        os.umask(old)
+
+
+def test_atomic_write_failure_keeps_the_target_and_says_so(tmp_path):
+    """An OSError inside the write: same type and errno, the message says nothing was
+    written, the temporary is gone, the target unchanged; other errors pass unchanged."""
+    import errno
+
+    from netaval.io._atomic import atomic_write
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+
+    def full(handle):
+        handle.write(b"new")
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    with pytest.raises(PermissionError) as info:
+        atomic_write(target, full)
+    assert info.value.errno == errno.EACCES
+    assert str(info.value) == (f"[Errno {errno.EACCES}] Could not write {target}: Permission "
+                               "denied. Nothing was written; an existing file there is "
+                               "unchanged.")
+    no_errno = OSError("odd")
+    with pytest.raises(OSError) as info:
+        atomic_write(target, lambda handle: (_ for _ in ()).throw(no_errno))
+    assert info.value is no_errno
+    with pytest.raises(KeyError) as info:
+        atomic_write(target, lambda handle: {}["k"])
+    assert os.listdir(tmp_path) == ["out.bin"] and target.read_bytes() == b"old"
+    atomic_write(target, lambda handle: handle.write(b"new"))
+    assert os.listdir(tmp_path) == ["out.bin"] and target.read_bytes() == b"new"
+
+
+def test_data_is_flushed_before_the_fsync(tmp_path, monkeypatch):
+    """When fsync runs, the temporary already holds every byte (Python's buffer flushed)."""
+    from netaval.io._atomic import atomic_write
+    seen = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        path = os.path.realpath(f"/proc/self/fd/{fd}")
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                seen.append(handle.read())
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    atomic_write(tmp_path / "out.bin", lambda handle: handle.write(b"abc" * 10))
+    assert seen == [b"abc" * 10]
+
+
+# ------------------------------------------------------------- event columns, pinned exactly
+# Written from the survivors of mutation testing (mutmut on netaval/io/_columns.py).
+def test_event_columns_nulls_and_sliced_offsets():
+    """Missing values are named; a sliced table's parents offsets are rebased to 0."""
+    from netaval.io._columns import read_event_columns
+    table = pa.table({"time": pa.array([0, 1, 2], pa.int64()),
+                      "parents": pa.array([[], [0], [0, 1]], pa.list_(pa.int64()))})
+    got = read_event_columns(table.slice(1), ["time"], ValueError)
+    assert got["time"].tolist() == [1, 2]
+    assert got["parent_indptr"].tolist() == [0, 1, 3] and got["parent_indptr"].dtype == np.int64
+    assert got["parent_ids"].tolist() == [0, 0, 1]
+    holes = pa.table({"time": pa.array([0, None], pa.int64()),
+                      "parents": pa.array([[], None], pa.list_(pa.int64()))})
+    with pytest.raises(ValueError) as info:
+        read_event_columns(holes, ["time"], ValueError)
+    assert str(info.value) == "column 'time' has missing values"
+    with pytest.raises(ValueError) as info:
+        read_event_columns(holes, [], ValueError)
+    assert str(info.value) == "column 'parents' has missing values"
