@@ -665,6 +665,15 @@ def test_parameters_required_and_described(registered):
     assert topologies.describe_parameters(spec) == "width (required), loops=False"
     assert topologies.describe_parameters(topologies.get("contract_fixed")) == "no parameters"
     assert topologies.required_parameters(topologies.get("small_world")) == ["k", "p"]
+    # a constraint the function only takes through **params: not required, default None
+    topologies.register("contract_kwargs", constraints={"w": Interval(numbers.Integral, 1)},
+                        example={}, description="Kwargs.")(lambda n_nodes, **params: None)
+    try:
+        kwargs_spec = topologies.get("contract_kwargs")
+        assert topologies.required_parameters(kwargs_spec) == []
+        assert topologies.describe_parameters(kwargs_spec) == "w=None"
+    finally:
+        topologies.unregister("contract_kwargs")
     assert topologies.describe_parameters(topologies.get("random")) == "k (required), directed=True"
 
 
