@@ -30,7 +30,7 @@ class SplitMix64:
         return z ^ (z >> 31)
 
     def uniform_open(self):
-        return (float(self.bits() >> 11) + 0.5) * 2.0**-53
+        return min((float(self.bits() >> 11) + 0.5) * 2.0**-53, 1.0 - 2.0**-53)
 
     def uniform_half_open(self):
         return float(self.bits() >> 11) * 2.0**-53

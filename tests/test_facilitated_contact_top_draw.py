@@ -1,8 +1,9 @@
 """FacilitatedContact when the event-choice draw lands at the very top of its range.
 
-`uniform_open` returns exactly 1.0 for the largest 53-bit draw (``(2**53 - 1) + 0.5``
-rounds up to 2**53), and rounding can leave the scanned remainder past the last option
-of the event choice. The kernel then takes the last outcome of the last option; it once
+`uniform_open` returns the largest float below 1 for the largest 53-bit draw (it once
+returned exactly 1.0: ``(2**53 - 1) + 0.5`` rounds up to 2**53), and rounding of
+``u * total`` and of the scan can leave the remainder past the last option of the event
+choice. The kernel then takes the last outcome of the last option; it once
 set an infinite remainder there, whose integer conversion gave -2**63 and an
 out-of-bounds read (a segfault of the interpreter).
 """
@@ -17,7 +18,7 @@ import netaval
 from netaval._kernels.rng import next_u64, uniform_open
 
 #: SplitMix64 state whose second output is 2**64 - 1 (obtained by inverting the mixer):
-#: the waiting-time draw is ordinary, the event-choice draw is exactly 1.0
+#: the waiting-time draw is ordinary, the event-choice draw is the top of the range
 STATE = 0x932B113CFBD6B596
 
 
@@ -39,9 +40,9 @@ def _ring():
     return netaval.Network.from_edges([0, 1, 2, 3], [1, 2, 3, 0], n_nodes=4, directed=False)
 
 
-def test_the_crafted_stream_draws_exactly_one_for_the_event_choice():
+def test_the_crafted_stream_draws_the_top_of_the_range_for_the_event_choice():
     u1, u2 = _first_two_uniforms(np.uint64(STATE))
-    assert u2 == 1.0 and 0.0 < u1 < 1.0
+    assert u2 == np.nextafter(1.0, 0.0) and 0.0 < u1 < 1.0
 
 
 def test_top_draw_in_the_drive_picks_the_last_inactive_unit(monkeypatch):

@@ -22,6 +22,7 @@ _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _S32 = np.uint64(32)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
+_BELOW_ONE = 1.0 - _INV53  # the largest float64 below 1
 
 
 def seed_from_generator(generator: np.random.Generator) -> np.ndarray:
@@ -41,8 +42,13 @@ def next_u64(state):
 
 @njit(cache=True, inline="always")
 def uniform_open(z):
-    """Map 64 random bits to a float64 in the open interval (0, 1). Jitted."""
-    return (np.float64(z >> _S11) + 0.5) * _INV53
+    """Map 64 random bits to a float64 in the open interval (0, 1). Jitted.
+
+    ``(k + 0.5) / 2**53`` for the top 53 bits ``k``: the midpoints of 2**53 equal cells.
+    The top cell's midpoint, ``1 - 2**-54``, is not a float64 and would round to 1.0, so
+    it is clamped to the largest float below 1 (the only draw the clamp changes).
+    """
+    return min((np.float64(z >> _S11) + 0.5) * _INV53, _BELOW_ONE)
 
 
 @njit(cache=True, inline="always")
