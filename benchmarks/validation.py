@@ -1,0 +1,101 @@
+"""What validation costs: its share of `netaval.load` and of `simulate` (issue 11: <= 5%).
+
+Critical Branching with drive on a random network (default N = 1e6, k = 10) is simulated
+for about ``--events`` events and saved. Then, all in this one process:
+
+1. ``simulate``: its wall time against the validation it does (model re-validation, the
+   memory budget, the engine's outcome check; built-in engines' events are trusted, so
+   the structure check does not run: its would-be cost is printed too).
+2. ``load`` of the saved file (best of ``--repeat``): its wall time against the checks it
+   runs on the events (the structural pass of `Events`, ``netaval._kernels.events``) and
+   on the metadata (``netaval.io.runs._check_run``). The checksums (CRC-32 of the metadata
+   and of every column, issue 11's whole-file integrity) are timed and printed apart.
+
+Usage::
+
+    flock /work/bench.lock nice -n -15 python benchmarks/validation.py [--n-nodes 1000000]
+        [--k 10] [--drive 1e-4] [--events 1e7] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+# benchmarks/topologies.py must not shadow the topologies package
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+
+
+def best(func, repeat: int) -> tuple[float, object]:
+    """Shortest wall time of ``repeat`` calls, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def main() -> None:
+    import dataclasses
+
+    import netaval
+    import topologies
+    from netaval._kernels.events import _check_structure
+    from netaval._memory import available_memory
+    from netaval.events import _STRUCTURE
+    from netaval.io.runs import _check_run, crc
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-nodes", type=int, default=1_000_000)
+    parser.add_argument("--k", type=float, default=10.0)
+    parser.add_argument("--drive", type=float, default=1e-4)
+    parser.add_argument("--events", type=float, default=1e7)
+    parser.add_argument("--repeat", type=int, default=3)
+    a = parser.parse_args()
+    print(f"load average before: {os.getloadavg()} on {os.cpu_count()} cores")
+    net = topologies.random(a.n_nodes, k=a.k, seed=1)
+    model = netaval.Branching(sigma=1.0, drive=a.drive)
+    started = time.perf_counter()
+    run = netaval.simulate(net, model, n_steps=10**6, seed=7, max_events=int(a.events),
+                           on_max_events="truncate")
+    t_sim = time.perf_counter() - started
+    ev = run.events
+    arrays = [getattr(ev, name) for name in _STRUCTURE]
+    _check_structure(*(x[:10] for x in arrays))  # compile outside the timings
+
+    def simulate_checks():
+        dataclasses.replace(model)  # _revalidate
+        available_memory()  # _memory_budget
+    t_sim_checks = best(simulate_checks, 20)[0]
+    t_new, code = best(lambda: _check_structure(*arrays), a.repeat)
+    assert tuple(code) == (0, 0), code
+    print(f"simulate N = {a.n_nodes}, k = {a.k}, drive = {a.drive}, stopped at max_events: "
+          f"{ev.n_events:.3e} events in {t_sim:.2f} s")
+    print(f"  validation inside simulate: {t_sim_checks:.2e} s = "
+          f"{t_sim_checks / t_sim:.5%} of simulate (events of built-in engines are trusted; "
+          f"checking them would cost {t_new:.3f} s = {t_new / t_sim:.2%})")
+    with tempfile.TemporaryDirectory(prefix="netaval-validation-") as folder:
+        path = os.path.join(folder, "run.parquet")
+        run.save(path)
+        size = os.path.getsize(path)
+        t_load, loaded = best(lambda: netaval.load(path), a.repeat)
+    t_meta = best(lambda: _check_run(loaded, ValueError), a.repeat)[0]
+    t_crc = best(lambda: [crc(x) for x in (*arrays,)], a.repeat)[0]
+    t_struct = best(lambda: _check_structure(*(getattr(loaded.events, n) for n in _STRUCTURE)),
+                    a.repeat)[0]
+    share = (t_struct + t_meta) / t_load
+    print(f"load of {size / 2**20:.0f} MiB, {loaded.n_events:.3e} events: {t_load:.3f} s")
+    print(f"  structural pass {t_struct:.4f} s + metadata checks {t_meta:.4f} s = "
+          f"{share:.2%} of load (target <= 5%)")
+    print(f"  checksums (CRC-32 of the columns, integrity): {t_crc:.3f} s = "
+          f"{t_crc / t_load:.1%} of load")
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
