@@ -352,7 +352,7 @@ def run_analysis(source: Any, *, bin_width: Any = None, bin_multiple: Any = None
     if folder is not None and os.path.exists(folder) and not os.path.isdir(folder):
         raise InvalidParameterError(f"The 'out' parameter of {_OWNER} must be a folder; "
                                     f"{folder!r} is a file.")
-    rng = as_generator(seed)
+    rng = as_generator(seed, owner=_OWNER)
     where = f"The 'units' parameter of {_OWNER}"
     if units is not None:
         if isinstance(units, str | os.PathLike):

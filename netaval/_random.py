@@ -13,7 +13,8 @@ __all__ = ["SeedLike", "as_generator", "as_seed_sequence"]
 SeedLike = None | int | np.integer | np.random.Generator | np.random.SeedSequence
 
 
-def as_seed_sequence(seed: SeedLike, *, name: str = "seed") -> np.random.SeedSequence:
+def as_seed_sequence(seed: SeedLike, *, owner: str,
+                     name: str = "seed") -> np.random.SeedSequence:
     """Turn ``None``, a non-negative int or a `SeedSequence` into a `SeedSequence`.
 
     ``None`` draws fresh entropy from the operating system; the returned sequence records
@@ -23,6 +24,8 @@ def as_seed_sequence(seed: SeedLike, *, name: str = "seed") -> np.random.SeedSeq
     ----------
     seed : None, int or numpy.random.SeedSequence
         The seed (a Generator is refused here: it has no recoverable entropy).
+    owner : str
+        The public function the seed was given to, named in the error message.
     name : str, default "seed"
         Parameter name used in the error message.
 
@@ -33,8 +36,12 @@ def as_seed_sequence(seed: SeedLike, *, name: str = "seed") -> np.random.SeedSeq
     Examples
     --------
     >>> from netaval._random import as_seed_sequence
-    >>> as_seed_sequence(7).entropy
+    >>> as_seed_sequence(7, owner="f").entropy
     7
+    >>> as_seed_sequence(-1, owner="f")
+    Traceback (most recent call last):
+    ...
+    netaval.errors.InvalidParameterError: The 'seed' parameter of f must be a non-negative int. Got -1 instead.
     """
     if seed is None:
         return np.random.SeedSequence()
@@ -42,17 +49,18 @@ def as_seed_sequence(seed: SeedLike, *, name: str = "seed") -> np.random.SeedSeq
         return seed
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise InvalidParameterError(
-            f"The '{name}' parameter must be None, a non-negative int, a numpy "
+            f"The '{name}' parameter of {owner} must be None, a non-negative int, a numpy "
             f"SeedSequence or a numpy Generator. Got {seed!r} instead."
         )
     if seed < 0:
         raise InvalidParameterError(
-            f"The '{name}' parameter must be a non-negative int. Got {seed!r} instead."
+            f"The '{name}' parameter of {owner} must be a non-negative int. Got {seed!r} "
+            "instead."
         )
     return np.random.SeedSequence(int(seed))
 
 
-def as_generator(seed: SeedLike, *, name: str = "seed") -> np.random.Generator:
+def as_generator(seed: SeedLike, *, owner: str, name: str = "seed") -> np.random.Generator:
     """Return a `numpy.random.Generator` for ``seed`` (None, int, SeedSequence or Generator).
 
     A Generator is returned as is (its stream is shared with the caller). ``bool``,
@@ -63,6 +71,8 @@ def as_generator(seed: SeedLike, *, name: str = "seed") -> np.random.Generator:
     ----------
     seed : None, int, numpy.random.SeedSequence or numpy.random.Generator
         See the README's Randomness section.
+    owner : str
+        The public function the seed was given to, named in the error message.
     name : str, default "seed"
         Parameter name used in the error message.
 
@@ -73,9 +83,10 @@ def as_generator(seed: SeedLike, *, name: str = "seed") -> np.random.Generator:
     Examples
     --------
     >>> from netaval._random import as_generator
-    >>> bool(as_generator(42).integers(10) == as_generator(42).integers(10))
+    >>> rng = as_generator(42, owner="f")
+    >>> bool(rng.integers(10) == as_generator(42, owner="f").integers(10))
     True
     """
     if isinstance(seed, np.random.Generator):
         return seed
-    return np.random.default_rng(as_seed_sequence(seed, name=name))
+    return np.random.default_rng(as_seed_sequence(seed, owner=owner, name=name))

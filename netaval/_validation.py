@@ -7,8 +7,10 @@ message naming the parameter.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ __all__ = [
     "as_float_array",
     "sealed",
     "check_path",
+    "forwarded_from",
     "MAX_RESAMPLES",
 ]
 
@@ -224,3 +227,29 @@ def check_path(owner: str, name: str, path: Any) -> str:
         raise InvalidParameterError(f"The {name!r} parameter of {owner} must be a str "
                                     f"path. Got {type(path).__name__} instead.")
     return path
+
+
+@contextlib.contextmanager
+def forwarded_from(owner: str) -> Iterator[None]:
+    """Name ``owner`` in an `InvalidParameterError` raised by the public function it forwards
+    the user's arguments to (``topologies.generate`` -> ``topologies.random``).
+
+    The inner function's message names the inner function; ``owner: `` is prefixed unless
+    the message already names ``owner``, so the error names the function the user called
+    and the one that refused the value. The exception is re-raised as is (same type).
+
+    Examples
+    --------
+    >>> from netaval._validation import forwarded_from
+    >>> with forwarded_from("outer"):
+    ...     check_param("inner", "p", -1, Interval(numbers.Real, 0, 1))
+    Traceback (most recent call last):
+    ...
+    netaval.errors.InvalidParameterError: outer: The 'p' parameter of inner must be ...
+    """
+    try:
+        yield
+    except InvalidParameterError as exc:
+        if owner not in str(exc):
+            exc.args = (f"{owner}: {exc}", *exc.args[1:])
+        raise

@@ -434,7 +434,7 @@ def sample_neurons(times, *, n_sampled, neurons=None, n_neurons=None, seed=None)
     >>> rec.n_events
     2
     """
-    rng = as_generator(seed)
+    rng = as_generator(seed, owner="sample_neurons")
     owner = "sample_neurons"
     if neurons is None and not _is_run_like(times):
         raise InvalidParameterError(f"The 'neurons' parameter of {owner} is required with "

@@ -189,7 +189,7 @@ def hysteresis(network: Network, model: Any, parameter: str, values: Any, *,
     from netaval.network import Network
     from netaval.simulate import _is_model, simulate
 
-    generator = as_generator(seed)
+    generator = as_generator(seed, owner="hysteresis")
     if sp.issparse(network):
         network = Network.from_scipy(network)
     if not isinstance(network, Network):

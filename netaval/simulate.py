@@ -209,7 +209,7 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         generator = seed
         run_seed, rng_state = None, generator.bit_generator.state
     else:
-        sequence = as_seed_sequence(seed)
+        sequence = as_seed_sequence(seed, owner=_OWNER)
         generator = np.random.default_rng(sequence)
         run_seed, rng_state = sequence.entropy, None
     if sp.issparse(network):

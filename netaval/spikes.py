@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from netaval._validation import Options, check_param
+from netaval._validation import Options, check_param, forwarded_from
 from netaval.errors import InvalidParameterError
 
 __all__ = ["Spikes"]
@@ -179,8 +179,9 @@ class Spikes:
             first, after = float(time[0]), float(np.nextafter(last, np.inf)) if np.isfinite(last) else last
         else:
             first, after = 0.0, 1.0
-        return cls(time, unit, labels, first if start is None else start,
-                   after if end is None else end, time_unit)
+        with forwarded_from("Spikes.from_arrays"):  # the window is checked by Spikes
+            return cls(time, unit, labels, first if start is None else start,
+                       after if end is None else end, time_unit)
 
     @property
     def n_spikes(self) -> int:

@@ -81,15 +81,16 @@ def test_as_float_array_checks_shape_and_finiteness():
                          ids=["bool", "negative", "float", "str", "RandomState"])
 def test_as_generator_refuses_ambiguous_seeds(bad):
     """Seeds numpy would silently accept or that are ambiguous raise InvalidParameterError."""
-    with pytest.raises(InvalidParameterError, match="'seed'"):
-        as_generator(bad)
+    with pytest.raises(InvalidParameterError, match="'seed' parameter of f "):
+        as_generator(bad, owner="f")
 
 
 def test_as_generator_is_reproducible_and_passes_generators_through():
     """Same int gives the same stream; a Generator is returned as is."""
-    assert as_generator(3).random() == as_generator(np.int64(3)).random()
+    assert as_generator(3, owner="f").random() == as_generator(np.int64(3), owner="f").random()
     rng = np.random.default_rng(0)
-    assert as_generator(rng) is rng
-    sequence = as_seed_sequence(None)
+    assert as_generator(rng, owner="f") is rng
+    sequence = as_seed_sequence(None, owner="f")
     assert isinstance(sequence.entropy, int)
-    assert as_generator(sequence.entropy).random() == np.random.default_rng(sequence).random()
+    again = as_generator(sequence.entropy, owner="f")
+    assert again.random() == np.random.default_rng(sequence).random()

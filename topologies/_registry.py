@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netaval._plugins import load_plugins
-from netaval._validation import Constraint, Interval, check_param, check_params
+from netaval._validation import Constraint, Interval, check_param, check_params, forwarded_from
 from netaval.errors import InvalidParameterError
 from netaval.network import Network
 
@@ -332,15 +332,16 @@ def generate(name: str, n_nodes: int, *, seed: Any = None, **params: Any) -> Net
     >>> net.n_nodes, net.topology
     (100, 'random')
     """
-    spec = get(name)
-    unknown = sorted(set(params) - set(spec.constraints))
-    missing = [key for key in required_parameters(spec) if key not in params]
-    if unknown or missing:
-        problem = (f"got unexpected parameter(s) {unknown}" if unknown
-                   else f"is missing required parameter(s) {missing}")
-        raise InvalidParameterError(
-            f"topologies.{name} {problem}; its parameters are {describe_parameters(spec)}."
-        )
-    if spec.random:
-        return spec.function(n_nodes, seed=seed, **params)
-    return spec.function(n_nodes, **params)
+    with forwarded_from("topologies.generate"):  # get and the generator name themselves
+        spec = get(name)
+        unknown = sorted(set(params) - set(spec.constraints))
+        missing = [key for key in required_parameters(spec) if key not in params]
+        if unknown or missing:
+            problem = (f"got unexpected parameter(s) {unknown}" if unknown
+                       else f"is missing required parameter(s) {missing}")
+            raise InvalidParameterError(
+                f"topologies.{name} {problem}; its parameters are {describe_parameters(spec)}."
+            )
+        if spec.random:
+            return spec.function(n_nodes, seed=seed, **params)
+        return spec.function(n_nodes, **params)

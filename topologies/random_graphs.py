@@ -89,7 +89,7 @@ def random(n_nodes: int, *, k: float, directed: bool = True, seed: SeedLike = No
     False
     """
     validate_call("random", n_nodes, {"k": k, "directed": directed})
-    rng, entropy = seeded(seed)
+    rng, entropy = seeded(seed, "random")
     n = int(n_nodes)
     p = float(k) / (n - 1) if n > 1 else 0.0
     p = min(p, 1.0)
@@ -164,7 +164,7 @@ def random_fixed_indegree(n_nodes: int, *, k: int, seed: SeedLike = None) -> Net
     ([5], 500)
     """
     validate_call("random_fixed_indegree", n_nodes, {"k": k})
-    rng, entropy = seeded(seed)
+    rng, entropy = seeded(seed, "random_fixed_indegree")
     indptr, indices = _fixed_indegree(int(n_nodes), int(k), rng)
     return Network(indptr, indices, n_nodes=int(n_nodes), directed=True,
                    topology="random_fixed_indegree", params={"k": int(k)},

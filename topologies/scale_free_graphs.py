@@ -84,7 +84,7 @@ def scale_free(n_nodes: int, *, m: int, seed: SeedLike = None) -> Network:
     (5982, 3, False)
     """
     validate_call("scale_free", n_nodes, {"m": m})
-    rng, entropy = seeded(seed)
+    rng, entropy = seeded(seed, "scale_free")
     lo, hi = _barabasi_albert_pairs(int(n_nodes), int(m), rng)
     indptr, indices = _symmetric_csr_from_sorted_pairs(lo, hi, int(n_nodes))
     return Network(indptr, indices, n_nodes=int(n_nodes), directed=False, topology="scale_free",
@@ -196,7 +196,7 @@ def scale_free_chung_lu(n_nodes: int, *, gamma: float, k_min: float, k_max: floa
     validate_call("scale_free_chung_lu", n_nodes,
                   {"gamma": gamma, "k_min": k_min, "k_max": k_max, "directed": directed})
     cap = float(n_nodes - 1) if k_max is None else float(k_max)
-    rng, entropy = seeded(seed)
+    rng, entropy = seeded(seed, "scale_free_chung_lu")
     n = int(n_nodes)
     weights = _pareto_weights(n, float(gamma), float(k_min), cap, rng)
     order = np.argsort(-weights, kind="stable")

@@ -92,7 +92,7 @@ def small_world(n_nodes: int, *, k: int, p: float, directed: bool = False,
     [4]
     """
     validate_call("small_world", n_nodes, {"k": k, "p": p, "directed": directed})
-    rng, entropy = seeded(seed)
+    rng, entropy = seeded(seed, "small_world")
     n = int(n_nodes)
     h = int(k) // 2
     if directed:

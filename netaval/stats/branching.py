@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from scipy import optimize
 
 from netaval._kernels.stats import _regression_slopes
-from netaval._validation import Boolean, Interval, as_float_array, check_param
+from netaval._validation import Boolean, Interval, as_float_array, check_param, forwarded_from
 from netaval.errors import InvalidParameterError, NetavalWarning
 
 __all__ = [
@@ -240,7 +240,8 @@ def branching_ratio_mr(activity, *, k_max, dt=1, n_blocks=10):
     """
     owner = "branching_ratio_mr"
     check_param(owner, "dt", dt, Interval(numbers.Real, 0, None, "neither"))
-    r = regression_slopes(activity, k_max=k_max)
+    with forwarded_from(owner):
+        r = regression_slopes(activity, k_max=k_max)
     k = np.arange(1, k_max + 1, dtype=np.int64)
     if k_max < 2:
         raise InvalidParameterError(f"The 'k_max' parameter of {owner} must be at least 2 "

@@ -265,7 +265,7 @@ class PowerLawFit:
         -------
         float
         """
-        rng = as_generator(seed)
+        rng = as_generator(seed, owner="PowerLawFit.gof_pvalue")
         check_param("PowerLawFit.gof_pvalue", "n_boot", n_boot,
                     Interval(numbers.Integral, 1, MAX_RESAMPLES))
         outside = self.data[(self.data < self.xmin)
@@ -632,7 +632,7 @@ def sample_power_law(n, *, alpha, xmin=1, xmax=None, discrete=True, seed=None):
     >>> bool(np.all((x >= 3) & (x <= 10) & (x == np.round(x))))
     True
     """
-    rng = as_generator(seed)
+    rng = as_generator(seed, owner="sample_power_law")
     owner = "sample_power_law"
     check_param(owner, "n", n, Interval(numbers.Integral, 0, _MAX_SAMPLE))
     check_param(owner, "discrete", discrete, Boolean())
@@ -698,7 +698,7 @@ def fit_truncated_power_law(data, *, p_crit=0.2, n_samples=500, max_supports=Non
     >>> fit.xmax is not None and fit.support_pvalue >= 0.2
     True
     """
-    rng = as_generator(seed)
+    rng = as_generator(seed, owner="fit_truncated_power_law")
     owner = "fit_truncated_power_law"
     x = _check_data(owner, data, True)
     check_param(owner, "p_crit", p_crit, Interval(numbers.Real, 0, 1))
