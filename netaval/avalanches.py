@@ -29,7 +29,7 @@ from netaval._kernels.avalanches import (
     _profile_counts,
     staggered_empty,
 )
-from netaval._validation import Boolean, Interval, check_param
+from netaval._validation import Boolean, Interval, check_param, forwarded_from
 from netaval.errors import (
     InvalidParameterError,
     InvariantError,
@@ -45,7 +45,10 @@ if TYPE_CHECKING:
 
     from netaval.run import Run
 
-__all__ = ["Avalanches", "AvalancheDAG"]
+__all__ = ["Avalanches", "AvalancheDAG", "MAX_PROFILE_BINS"]
+
+#: Most bins `Avalanches.mean_profile` computes (2**24 float64: 128 MiB).
+MAX_PROFILE_BINS = 1 << 24
 
 _PER_AVALANCHE = ("ids", "root", "size", "duration", "depth", "n_neurons", "n_generations",
                   "start", "end", "offspring", "truncated")
@@ -498,13 +501,8 @@ class Avalanches:
         ([0.0, 0.5, 0.6, 0.7, 1.0, 2.0], [1, 2, 1, 2, 1, 0])
         """
         owner = "Avalanches.population"
-        if (not isinstance(k, numbers.Integral) or isinstance(k, bool | np.bool_)
-                or not -len(self) <= k < len(self)):
-            raise InvalidParameterError(f"The 'k' parameter of {owner} must be an int in the "
-                                        f"range [{-len(self)}, {len(self)}). Got {k!r} "
-                                        "instead.")
+        k = self._position(owner, k)
         end = self._end_time(owner)
-        k = int(k) % len(self)
         ids = self.event_order[self.event_indptr[k]:self.event_indptr[k + 1]]
         stop = end[ids]
         stop = stop[np.isfinite(stop)]
@@ -542,8 +540,23 @@ class Avalanches:
                          f"an integer array. Got {key!r}.")
 
     def dag(self, k: int) -> AvalancheDAG:
-        """The causal DAG of the avalanche at position ``k`` (same as ``self[k]``)."""
-        return self[int(k)]
+        """The causal DAG of the avalanche at position ``k`` (same as ``self[k]``).
+
+        Raises
+        ------
+        InvalidParameterError
+            When ``k`` is not a position of this collection.
+        """
+        return self[self._position("Avalanches.dag", k)]
+
+    def _position(self, owner: str, k: Any) -> int:
+        """``k`` as a position in ``[0, len(self))`` (negative ones count from the end)."""
+        if (not isinstance(k, numbers.Integral) or isinstance(k, bool | np.bool_)
+                or not -len(self) <= k < len(self)):
+            raise InvalidParameterError(f"The 'k' parameter of {owner} must be an int in the "
+                                        f"range [{-len(self)}, {len(self)}). Got {k!r} "
+                                        "instead.")
+        return int(k) % len(self)
 
     def _subset(self, index: NDArray[np.int64]) -> Avalanches:
         index = np.ascontiguousarray(index, dtype=np.int64)
@@ -706,7 +719,8 @@ class Avalanches:
         >>> netaval.Avalanches.from_events(ev).branching_ratio_by_generation().tolist()
         [1.0]
         """
-        pooled = self.generation_sizes(include_truncated=include_truncated)
+        with forwarded_from("Avalanches.branching_ratio_by_generation"):
+            pooled = self.generation_sizes(include_truncated=include_truncated)
         return pooled[1:] / pooled[:-1] if len(pooled) else np.zeros(0)
 
     def ancestor_descendant_ratio(self, *, include_truncated: bool = False) -> float:
@@ -748,7 +762,8 @@ class Avalanches:
         ----------
         duration : int (discrete) or float (continuous)
         n_bins : int, optional
-            Discrete default: ``duration`` (one bin per step).
+            Discrete default: ``duration`` (one bin per step). At most
+            ``MAX_PROFILE_BINS`` (2**24: the profile is allocated whole).
         rtol : float, default 0
             Relative tolerance on the duration (continuous time; discrete durations must
             match exactly unless ``rtol`` widens the window).
@@ -773,12 +788,18 @@ class Avalanches:
         self._need_events(owner)
         discrete = self.events.time.dtype.kind == "i"
         check_param(owner, "duration", duration,
-                    Interval(numbers.Real, 1 if discrete else 0, None,
-                             closed="both" if discrete else "neither"))
+                    Interval(numbers.Real, 1, 2.0**62) if discrete
+                    else Interval(numbers.Real, 0, None, closed="neither"))
         check_param(owner, "rtol", rtol, Interval(numbers.Real, 0, None))
+        if n_bins is None and discrete and duration > MAX_PROFILE_BINS:
+            raise InvalidParameterError(
+                f"The 'n_bins' parameter of {owner} must be given for a duration over "
+                f"MAX_PROFILE_BINS = {MAX_PROFILE_BINS} steps (the default is one bin per "
+                f"step). Got duration={duration!r}."
+            )
         if n_bins is None:
             n_bins = int(round(duration)) if discrete else 10
-        check_param(owner, "n_bins", n_bins, Interval(numbers.Integral, 1, None))
+        check_param(owner, "n_bins", n_bins, Interval(numbers.Integral, 1, MAX_PROFILE_BINS))
         mask = self._selection(include_truncated, owner)
         mask &= np.abs(self.duration - duration) <= rtol * duration
         selected = np.flatnonzero(mask)

@@ -198,8 +198,15 @@ class BinnedAvalanches:
         Parameters
         ----------
         k : int
-            Avalanche index.
+            Avalanche index (negative ones count from the end).
         """
+        n = self.n_avalanches
+        if (not isinstance(k, numbers.Integral) or isinstance(k, bool | np.bool_)
+                or not -n <= k < n):
+            raise InvalidParameterError(f"The 'k' parameter of BinnedAvalanches.profile_of "
+                                        f"must be an int in the range [{-n}, {n}). Got {k!r} "
+                                        "instead.")
+        k = int(k) % n
         return self.profile[self.profile_indptr[k]:self.profile_indptr[k + 1]]
 
     @property

@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 
 from netaval._kernels import events as _ke
 from netaval._kernels.events import _check_structure
-from netaval._validation import sealed
-from netaval.errors import InvalidParameterError, InvariantError, MalformedNetworkError
+from netaval._validation import Interval, check_param, sealed
+from netaval.errors import InvalidParameterError, InvariantError
 from netaval.network import Network
 
 __all__ = ["Events", "MAX_EVENTS_IN_MEMORY"]
@@ -339,10 +339,24 @@ class Events:
         delay : float, optional
             Exact parent-to-child delay for models with a fixed transmission delay (1 step
             for `Branching`). Default: only require the parent to be earlier.
+
+        Raises
+        ------
+        InvariantError
+            When a rule is broken (the message names the event or link).
+        InvalidParameterError
+            When ``network`` is not a `Network` or ``delay`` not a finite float > 0.
         """
         n = self.n_events
+        owner = "Events.check_invariants"
         if not isinstance(network, Network):
-            raise MalformedNetworkError(f"check_invariants needs a Network. Got {network!r}.")
+            raise InvalidParameterError(f"The 'network' parameter of {owner} must be a "
+                                        f"netaval Network. Got {type(network).__name__}.")
+        check_param(owner, "delay", delay,
+                    Interval(numbers.Real, 0, None, closed="neither", allow_none=True))
+        if delay is not None and not math.isfinite(delay):
+            raise InvalidParameterError(f"The 'delay' parameter of {owner} must be finite. "
+                                        f"Got {delay!r} instead.")
         indptr, ids = self.parent_indptr, self.parent_ids
         if indptr[0] != 0 or indptr[-1] != len(ids) or np.any(np.diff(indptr) < 0):
             raise InvariantError("parent_indptr must rise from 0 to len(parent_ids).")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from netaval._memory import MAX_ACTIVITY_BINS
 from netaval._random import SeedLike, as_generator
 from netaval._validation import Boolean, Interval, as_float_array, check_param
 from netaval.errors import InvalidParameterError
@@ -140,7 +141,8 @@ def hysteresis(network: Network, model: Any, parameter: str, values: Any, *,
         Values of ``parameter``, in up-sweep order; each must be valid for the model.
     relax, measure : int (steps) or float (continuous time)
         Time discarded after each change, and time measured; ``relax >= 0``,
-        ``measure > 0``; integers for discrete-time models.
+        ``measure > 0``, each at most ``MAX_ACTIVITY_BINS`` (2**28, the longest window
+        one run records); integers for discrete-time models.
     seed : None, int, SeedSequence or Generator
         One Generator drives all the runs (see the README, section Randomness).
     progress : bool, default False
@@ -219,12 +221,9 @@ def hysteresis(network: Network, model: Any, parameter: str, values: Any, *,
         )
     continuous = type(model).continuous_time
     kind = numbers.Real if continuous else numbers.Integral
-    check_param(_OWNER, "relax", relax, Interval(kind, 0, None, closed="left"))
-    check_param(_OWNER, "measure", measure, Interval(kind, 0, None, closed="neither"))
-    for name, value in (("relax", relax), ("measure", measure)):
-        if not math.isfinite(value):
-            raise InvalidParameterError(
-                f"The {name!r} parameter of {_OWNER} must be finite. Got {value!r} instead.")
+    # each window is one continued run: at most MAX_ACTIVITY_BINS of activity
+    check_param(_OWNER, "relax", relax, Interval(kind, 0, MAX_ACTIVITY_BINS, closed="both"))
+    check_param(_OWNER, "measure", measure, Interval(kind, 0, MAX_ACTIVITY_BINS, closed="right"))
     check_param(_OWNER, "progress", progress, Boolean())
     models = []
     for value in array.tolist():

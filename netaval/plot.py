@@ -40,6 +40,46 @@ def _pyplot():
     return plt
 
 
+def axes(owner: str, ax: Any) -> Any:
+    """``ax``, or a new figure's axis when it is None; anything but a matplotlib Axes is
+    refused naming ``ax`` and ``owner`` (the ``.plot(ax=None)`` methods of fit results)."""
+    plt = _pyplot()
+    if ax is None:
+        return plt.subplots()[1]
+    from matplotlib.axes import Axes
+
+    if not isinstance(ax, Axes):
+        raise InvalidParameterError(f"The 'ax' parameter of {owner} must be a matplotlib Axes "
+                                    f"or None. Got {type(ax).__name__} instead.")
+    return ax
+
+
+def _check_text(owner: str, name: str, value: Any, *, optional: bool = False) -> None:
+    """A free-form label (title, unit): a str, or None when ``optional``."""
+    if not (isinstance(value, str) or (optional and value is None)):
+        raise InvalidParameterError(f"The {name!r} parameter of {owner} must be a str"
+                                    f"{' or None' if optional else ''}. Got {value!r} instead.")
+
+
+def _check_column(owner: str, name: str, value: Any, table: Any, *,
+                  optional: bool = False) -> None:
+    """A column name of ``table`` (or None when ``optional``)."""
+    if optional and value is None:
+        return
+    if not isinstance(value, str) or value not in table.columns:
+        raise InvalidParameterError(f"The {name!r} parameter of {owner} must name a column of "
+                                    f"the table ({sorted(map(str, table.columns))}). Got "
+                                    f"{value!r} instead.")
+
+
+def _check_table(owner: str, table: Any) -> None:
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame):
+        raise InvalidParameterError(f"The 'table' parameter of {owner} must be a pandas "
+                                    f"DataFrame. Got {type(table).__name__} instead.")
+
+
 def _check_path(owner: str, path: Any) -> str | None:
     if path is None:
         return None
@@ -113,7 +153,11 @@ def _as_samples(owner: str, data: Any) -> dict[str, np.ndarray]:
                                     "sample.")
     out = {}
     for label, values in items.items():
-        array = np.asarray(values, dtype=np.float64).ravel()
+        try:
+            array = np.asarray(values, dtype=np.float64).ravel()
+        except (TypeError, ValueError) as exc:
+            raise InvalidParameterError(f"The 'data' parameter of {owner} must hold arrays of "
+                                        f"numbers (series {label!r}: {exc}).") from None
         if not np.all(np.isfinite(array)) or np.any(array <= 0):
             raise InvalidParameterError(f"The 'data' parameter of {owner} must hold positive "
                                         f"finite values (series {label!r}).")
@@ -134,6 +178,20 @@ def _fit_tuple(owner: str, fit: Any) -> tuple[float, float, float, float] | None
     raise InvalidParameterError(f"The 'fits' parameter of {owner} must map series to a "
                                 "PowerLawFit or a dict with alpha, xmin (and alpha_stderr, "
                                 f"gof_p). Got {fit!r}.")
+
+
+def _scaling_fit(owner: str, fit: Any) -> tuple[float, float] | None:
+    """(gamma, log_c) from a MeanSizeScaling, a pair of numbers or None."""
+    if fit is None:
+        return None
+    pair = (fit.gamma, fit.log_c) if hasattr(fit, "gamma") else fit
+    try:
+        gamma, log_c = (float(v) for v in pair)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"The 'fits' parameter of {owner} must map series to a "
+                                    f"MeanSizeScaling or a (gamma, log_c) pair of numbers. "
+                                    f"Got {fit!r}.") from None
+    return gamma, log_c
 
 
 def _discrete_power_law_ccdf(alpha: float, xmin: float, x: np.ndarray) -> np.ndarray:
@@ -183,6 +241,10 @@ def ccdf(data, *, fits=None, quantity="size", unit="events", discrete=True, titl
     owner = "netaval.plot.ccdf"
     samples = _as_samples(owner, data)
     path = _check_path(owner, path)
+    for name, value in (("quantity", quantity), ("unit", unit)):
+        _check_text(owner, name, value)
+    _check_text(owner, "title", title, optional=True)
+    check_param(owner, "discrete", discrete, Boolean())
     if fits is not None and (hasattr(fits, "alpha") or (isinstance(fits, Mapping)
                                                         and "alpha" in fits)):
         fits = {next(iter(samples)): fits}
@@ -261,6 +323,12 @@ def mean_size(data, *, fits=None, unit="steps", title=None, path=None):
 
     owner = "netaval.plot.mean_size"
     path = _check_path(owner, path)
+    _check_text(owner, "unit", unit)
+    _check_text(owner, "title", title, optional=True)
+    if fits is not None and not isinstance(fits, Mapping):
+        raise InvalidParameterError(f"The 'fits' parameter of {owner} must map series to a "
+                                    f"MeanSizeScaling or a (gamma, log_c) pair. Got {fits!r}.")
+    fits = {label: _scaling_fit(owner, fit) for label, fit in (fits or {}).items()}
     if not isinstance(data, Mapping) or not data:
         raise InvalidParameterError(f"The 'data' parameter of {owner} must be a non-empty "
                                     "mapping of series to (sizes, durations).")
@@ -284,10 +352,10 @@ def mean_size(data, *, fits=None, unit="steps", title=None, path=None):
         (line,) = ax.loglog(t, mean, marker="o", ms=3, linestyle="none", label=label)
         rows += [{"series": label, "kind": "data", "duration": float(a), "mean_size": float(b)}
                  for a, b in zip(t, mean, strict=True)]
-        fit = (fits or {}).get(label)
+        fit = fits.get(label)
         if fit is None:
             continue
-        gamma, log_c = (fit.gamma, fit.log_c) if hasattr(fit, "gamma") else fit
+        gamma, log_c = fit
         if not (math.isfinite(gamma) and math.isfinite(log_c)):
             continue
         law = np.exp(log_c) * t ** gamma
@@ -454,10 +522,12 @@ def response_curve(table, *, x="drive", y="density", yerr=None, series="series",
     """
     owner = "netaval.plot.response_curve"
     path = _check_path(owner, path)
+    _check_table(owner, table)
+    for name, value in (("x", x), ("y", y), ("series", series), ("yerr", yerr),
+                        ("panel", panel)):
+        _check_column(owner, name, value, table, optional=name in ("yerr", "panel"))
+    _check_text(owner, "unit", unit)
     needed = [c for c in (x, y, series, panel, yerr) if c is not None]
-    missing = [c for c in needed if c not in getattr(table, "columns", ())]
-    if missing:
-        raise InvalidParameterError(f"The 'table' parameter of {owner} lacks columns {missing}.")
     plt = _pyplot()
     panels = [None] if panel is None else list(dict.fromkeys(table[panel]))
     fig, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 4.0), squeeze=False)
@@ -519,22 +589,28 @@ def topology_comparison(table, *, metric="tau", analyses=None, x="topology", pan
 
     owner = "netaval.plot.topology_comparison"
     path = _check_path(owner, path)
-    columns = list(getattr(table, "columns", []))
+    _check_table(owner, table)
+    columns = list(table.columns)
     if not isinstance(metric, str):
         raise InvalidParameterError(f"The 'metric' parameter of {owner} must be a str.")
     if analyses is None:
-        analyses = [c[: -len(metric) - 1] for c in columns if c.endswith(f".{metric}")]
+        analyses = [c[: -len(metric) - 1] for c in columns
+                    if isinstance(c, str) and c.endswith(f".{metric}")]
+    elif not isinstance(analyses, list | tuple) or not all(isinstance(a, str)
+                                                           for a in analyses):
+        raise InvalidParameterError(f"The 'analyses' parameter of {owner} must be a list of "
+                                    f"analysis labels or None. Got {analyses!r} instead.")
     analyses = list(analyses)
     if not analyses:
         raise InvalidParameterError(f"The 'table' parameter of {owner} has no "
-                                    f"'<analysis>.{metric}' column.")
+                                    f"'<analysis>.{metric}' column for the 'metric' "
+                                    f"parameter {metric!r}.")
     for label in analyses:
         if f"{label}.{metric}" not in columns:
             raise InvalidParameterError(f"The 'analyses' parameter of {owner}: column "
                                         f"'{label}.{metric}' is not in the table.")
-    for name in (x, panel):
-        if name not in columns:
-            raise InvalidParameterError(f"{owner}: column {name!r} is not in the table.")
+    for name, value in (("x", x), ("panel", panel)):
+        _check_column(owner, name, value, table)
     check_param(owner, "verdicts", verdicts, Boolean())
     rows = []
     for label in analyses:

@@ -19,9 +19,11 @@ from __future__ import annotations
 import inspect
 import math
 import signal
+import sys
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import netaval
@@ -29,6 +31,7 @@ import topologies
 from netaval.errors import (
     CorruptFileError,
     InvalidParameterError,
+    InvariantError,
     MalformedNetworkError,
     NetavalError,
 )
@@ -51,8 +54,20 @@ def _modules():
     return found
 
 
+def public_methods(cls):
+    """Public methods defined by ``cls`` that take a parameter besides ``self`` (one
+    without parameters has no value to refuse)."""
+    for attr, member in vars(cls).items():
+        if attr.startswith("_") or not inspect.isfunction(member):
+            continue
+        if len(inspect.signature(member).parameters) > 1:
+            yield attr
+
+
 def public_callables():
-    """(qualified name, callable) for every public entry point, deduplicated."""
+    """(qualified name, callable) for every public entry point, deduplicated: functions,
+    classes, their ``from_*`` constructors and their public methods (a method's callable
+    is the unbound function: its valid call passes the instance first)."""
     seen, out = set(), []
     for module_name, module in _modules().items():
         for name in getattr(module, "__all__", []):
@@ -61,14 +76,32 @@ def public_callables():
                                        and issubclass(value, BaseException | Warning)):
                 continue
             qualname = f"{module_name}.{name}"
-            if id(value) not in seen:
-                seen.add(id(value))
-                out.append((qualname, value))
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            out.append((qualname, value))
             if inspect.isclass(value):
                 for attr, member in vars(value).items():
                     if attr.startswith("from_") and isinstance(member, classmethod):
                         out.append((f"{qualname}.{attr}", getattr(value, attr)))
+                for attr in public_methods(value):
+                    out.append((f"{qualname}.{attr}", getattr(value, attr)))
     return out
+
+
+def is_method(qualname, func):
+    """True for an instance method (its valid call passes the instance first)."""
+    owner_name, attr = qualname.rsplit(".", 1)
+    owner = _resolve(owner_name)
+    return inspect.isclass(owner) and inspect.isfunction(vars(owner).get(attr))
+
+
+def _resolve(qualname):
+    module_name, _, rest = qualname.partition(".")
+    value = {"netaval": netaval, "topologies": topologies}[module_name]
+    for part in rest.split(".") if rest else ():
+        value = getattr(value, part)
+    return value
 
 
 # ---------------------------------------------------------------------- valid examples
@@ -92,6 +125,38 @@ class Fixtures:
         self.profiles = [t_len * 4 * x * (1 - x) for t_len in (8, 16, 32)
                          for x in [(np.arange(1, t_len + 1) - 0.5) / t_len] for _ in range(10)]
         self.positions = np.random.default_rng(0).random((30, 2))
+        self.spikes = netaval.Spikes.from_arrays([0.1, 0.5, 0.7], [0, 1, 0])
+        self.collapse = netaval.stats.shape_collapse(self.profiles, n_boot=2, seed=0)
+        self.regression = netaval.stats.branching_ratio_mr(self.run.activity, k_max=5)
+        self.spikes_csv = str(tmp / "spikes.csv")
+        (tmp / "spikes.csv").write_text("neuron,time\n3,1.5\n1,0.5\n3,2.0\n")
+        self.edges_csv = str(tmp / "edges.csv")
+        (tmp / "edges.csv").write_text("pre,post,weight\n10,20,0.5\n20,30,1.5\n")
+        self.dataset = str(tmp / "dataset")
+        netaval.simulate(self.net, netaval.Branching(sigma=1.0, drive=0.05), n_steps=60,
+                         seed=0, out=self.dataset)
+        self.summaries = {name: np.asarray(getattr(self.avalanches, name)) for name in (
+            "root", "size", "duration", "depth", "n_neurons", "n_generations", "start",
+            "end", "offspring")}
+        self.summaries["alive"] = np.asarray(self.avalanches.truncated)
+        self.study_spec = {
+            "study": {"name": "params", "seed": 1}, "grid": {"n_nodes": [30]},
+            "limits": {"n_steps": 50},
+            "topologies": [{"generator": "random", "params": {"k": 3.0}}],
+            "models": [{"model": "branching", "params": {"drive": 0.01, "sigma": 0.5}}],
+            "analyses": [{"name": "density"}]}
+        self.study_out = str(tmp / "study")
+        netaval.study.run(self.study_spec, out=self.study_out, executor="serial",
+                          progress=False, report=False)
+        self.table = pd.DataFrame({"topology": ["a", "b"], "model": ["m", "m"],
+                                   "causal.tau": [1.5, 1.6], "causal.tau_stderr": [0.01, 0.02]})
+        self.sweep = pd.DataFrame({"direction": ["up", "up", "down", "down"],
+                                   "value": [1.0, 2.0, 2.0, 1.0],
+                                   "density": [0.0, 0.3, 0.3, 0.2],
+                                   "density_stderr": [0.0, 0.01, 0.01, 0.01]})
+        self.response = pd.DataFrame({"drive": [1e-3, 1e-2, 1e-3, 1e-2],
+                                      "density": [0.01, 0.1, 0.02, 0.2],
+                                      "series": ["a", "a", "b", "b"]})
 
 
 def valid_calls(f: Fixtures):
@@ -159,12 +224,56 @@ def valid_calls(f: Fixtures):
         "topologies.scale_free": ((20,), dict(m=2, seed=0)),
         "topologies.scale_free_chung_lu": ((20,), dict(gamma=2.5, k_min=2.0, seed=0)),
         "topologies.lattice": ((16,), {}),
+        # instance methods: the instance is the first positional argument
+        "netaval.Avalanches.population": ((f.avalanches, 0), {}),
+        "netaval.Avalanches.dag": ((f.avalanches, 0), {}),
+        "netaval.Avalanches.select": ((f.avalanches,), dict(size=(1, 10), duration=(1, 5),
+                                                            include_truncated=True)),
+        "netaval.Avalanches.largest": ((f.avalanches, 2), dict(include_truncated=True)),
+        "netaval.Avalanches.branching_ratio": ((f.avalanches,), dict(include_truncated=True)),
+        "netaval.Avalanches.generation_sizes": ((f.avalanches,), dict(include_truncated=True)),
+        "netaval.Avalanches.branching_ratio_by_generation": (
+            (f.avalanches,), dict(include_truncated=True)),
+        "netaval.Avalanches.ancestor_descendant_ratio": (
+            (f.avalanches,), dict(include_truncated=True)),
+        "netaval.Avalanches.mean_profile": ((f.avalanches, 1), dict(
+            n_bins=1, rtol=0.0, include_truncated=True)),
+        "netaval.Avalanches.write_graphml": ((f.avalanches, str(f.tmp / "all.graphml")), {}),
+        "netaval.Avalanches.from_summaries": ((f.summaries,), dict(time_step=1.0)),
+        "netaval.Avalanches.from_dataset": ((f.dataset,), dict(burn_in=None)),
+        "netaval.Events.check_invariants": ((ev, f.net), dict(delay=None)),
+        "netaval.Run.save": ((f.run, str(f.tmp / "saved.parquet")), dict(include_network=False)),
+        "netaval.Spikes": (((0.1, 0.5), (0, 0), (7,), 0.0, 1.0), {}),
+        "netaval.Spikes.binned_activity": ((f.spikes, 0.5), {}),
+        "netaval.binning.BinnedAvalanches.profile_of": ((f.binned, 0), {}),
+        "netaval.stats.ShapeCollapse.plot": ((f.collapse,), dict(ax=None)),
+        "netaval.stats.MultistepRegression.fitted": ((f.regression,), dict(k=None)),
+        "netaval.stats.MultistepRegression.plot": ((f.regression,), dict(ax=None)),
+        "netaval.stats.PowerLawFit.plot": ((f.fit,), dict(ax=None)),
+        "netaval.hysteresis": ((f.net, netaval.ContactProcess(rate=1.0, drive=0.1), "rate",
+                                [0.5, 2.0]), dict(relax=2.0, measure=5.0, seed=1)),
+        "netaval.io.read_spikes": ((f.spikes_csv,), dict(time_column="time",
+                                                         unit_column="neuron",
+                                                         time_unit="ms")),
+        "netaval.io.read_network": ((f.edges_csv,), dict(format=None, weight="weight",
+                                                         directed=None)),
+        "netaval.plot.ccdf": (({"sample": f.sizes},), dict(
+            fits={"sample": {"alpha": 2.0, "xmin": 1}}, title=None, path=None)),
+        "netaval.plot.hysteresis": ((f.sweep,), dict(parameter="rate", path=None)),
+        "netaval.plot.mean_size": (({"demo": (f.sizes[:12], np.arange(1, 13))},),
+                                   dict(fits={"demo": (2.0, 0.0)}, title=None, path=None)),
+        "netaval.plot.response_curve": ((f.response,), dict(path=None)),
+        "netaval.plot.shape_collapse": ((f.collapse,), dict(path=None)),
+        "netaval.plot.topology_comparison": ((f.table,), dict(analyses=None, path=None)),
+        "netaval.study.load_study": ((f.study_spec,), dict(size=None)),
+        "netaval.study.run": ((f.study_spec,), dict(
+            out=f.study_out, executor="serial", workers=None, scheduler=None, progress=False,
+            size=None, restart=False, report=False)),
+        "netaval.study.status": ((f.study_out,), {}),
+        "netaval.study.report": ((f.study_out,), {}),
+        "netaval.study.load_results": ((f.study_out,), {}),
     }
 
-
-#: Methods checked on instances (the first positional argument of their VALID call).
-METHODS = ["netaval.stats.PowerLawFit.ccdf", "netaval.stats.PowerLawFit.logpdf",
-           "netaval.stats.PowerLawFit.gof_pvalue", "netaval.stats.PowerLawFit.compare"]
 
 _RESULT = "a result record returned by netaval, not an entry point for user values"
 _PROTOCOL = "part of the model-engine protocol for plug-in authors; simulate checks what " \
@@ -185,18 +294,15 @@ SKIP = {
     "netaval.models.unregister": "mutates the global registry (registry tests)",
     "topologies.register": "decorator for plug-in authors (registry tests)",
     "topologies.unregister": "mutates the global registry (registry tests)",
-    "netaval.Avalanches.from_summaries": "i13's record levels: internal summaries "
-    "format, fed by simulate (owner's tests)",
-    "netaval.Avalanches.from_dataset": "i13's dataset reader, landed late (owner's tests)",
-    "netaval.io.read_spikes": "i12's readers have their own bad-row tests; file-based",
-    "netaval.io.read_network": "i12's network readers (landed 10:2x), file-based; owner's "
-    "tests",
-    "netaval.hysteresis": "i8a's quasi-static sweep (landed 10:2x), runs many simulations; "
-    "owner's tests",
+    "netaval.Branching.engine": _PROTOCOL, "netaval.ContactProcess.engine": _PROTOCOL,
+    "netaval.FacilitatedContact.engine": _PROTOCOL, "netaval.Millman.engine": _PROTOCOL,
+    "netaval.Branching.transmission": _PROTOCOL + " (the Branching engine's own helper)",
+    **{f"netaval.models.Recorder.{name}": _PROTOCOL for name in (
+        "add_column", "grow_events", "grow_links", "flush", "write_roots", "events")},
+    "netaval.models.Task.progress": _PROTOCOL,
+    "netaval.study.Study": "built by load_study, which validates the spec",
+    "netaval.study.StudyStatus": _RESULT, "netaval.study.Task": _RESULT,
 }
-#: Modules whose owners are still landing them this session (covered by their own tests).
-SKIP_MODULES = {"netaval.plot": "figures (i?): matplotlib entry points, owner's tests",
-                "netaval.study": "i10's study engine (TOML specs, executors), owner's tests"}
 
 #: (callable, parameter) -> generated values that parameter legitimately accepts.
 ACCEPTS = {
@@ -230,6 +336,22 @@ ACCEPTS = {
     ("topologies.small_world", "seed"): {"huge"},
     ("topologies.scale_free", "seed"): {"huge"},
     ("topologies.scale_free_chung_lu", "seed"): {"huge"},
+    # paths: a valid relative path (the test runs in a temporary folder)
+    ("netaval.Avalanches.write_graphml", "path"): {"text"},
+    ("netaval.Run.save", "path"): {"text"},
+    ("netaval.study.run", "out"): {"text"},
+    **{(f"netaval.plot.{name}", "path"): {"text"} for name in (
+        "ccdf", "hysteresis", "mean_size", "response_curve", "shape_collapse",
+        "topology_comparison")},
+    # free-form labels
+    ("netaval.plot.ccdf", "quantity"): {"text"}, ("netaval.plot.ccdf", "unit"): {"text"},
+    ("netaval.plot.ccdf", "title"): {"text"}, ("netaval.plot.mean_size", "unit"): {"text"},
+    ("netaval.plot.mean_size", "title"): {"text"},
+    ("netaval.plot.hysteresis", "parameter"): {"text"},
+    ("netaval.plot.hysteresis", "unit"): {"text"},
+    ("netaval.plot.response_curve", "unit"): {"text"},
+    ("netaval.plot.shape_collapse", "unit"): {"text"},
+    ("netaval.stats.MultistepRegression.fitted", "k"): {"2d"},  # lags, elementwise
 }
 #: callable -> further documented error classes (the message must still be a netaval one).
 DOCUMENTED = {
@@ -240,25 +362,30 @@ DOCUMENTED = {
     "netaval.load": (CorruptFileError, FileNotFoundError),
     "netaval.simulate": (MalformedNetworkError,),
     "netaval.analyse": (CorruptFileError, FileNotFoundError),  # source / units name a file
+    "netaval.Avalanches.from_dataset": (CorruptFileError, FileNotFoundError),
+    "netaval.Events.check_invariants": (InvariantError,),  # a valid delay the events break
+    "netaval.io.read_network": (CorruptFileError, FileNotFoundError, MalformedNetworkError),
+    "netaval.io.read_spikes": (CorruptFileError, FileNotFoundError),
 }
 
 
 def _cases():
     cases = []
     for qualname, func in public_callables():
-        module = qualname.rsplit(".", 1)[0]
-        if qualname in SKIP or any(qualname.startswith(m + ".") for m in SKIP_MODULES):
-            continue
-        cases.append(pytest.param(qualname, func, id=qualname))
-        del module
-    for qualname in METHODS:
-        cases.append(pytest.param(qualname, None, id=qualname))
+        if qualname not in SKIP:
+            cases.append(pytest.param(qualname, func, id=qualname))
     return cases
 
 
 @pytest.fixture(scope="module")
 def fixtures(tmp_path_factory):
     return Fixtures(tmp_path_factory.mktemp("params"))
+
+
+@pytest.fixture(autouse=True)
+def _in_a_temporary_folder(tmp_path, monkeypatch):
+    """A relative path accepted as valid (``"__invalid__"``) lands in a temporary folder."""
+    monkeypatch.chdir(tmp_path)
 
 
 class _Timeout(Exception):
@@ -279,6 +406,8 @@ def _call(func, args, kwargs, seconds=20):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+        if "matplotlib.pyplot" in sys.modules:  # figures of netaval.plot and .plot methods
+            sys.modules["matplotlib.pyplot"].close("all")
 
 
 def _parameters(func, method):
@@ -310,10 +439,7 @@ def check_callable(qualname, func, fixtures):
     calls = valid_calls(fixtures)
     assert qualname in calls, (f"{qualname} is public but has no valid example: add one to "
                                "VALID (or a reason to SKIP)")
-    method = func is None
-    if method:
-        owner_name, attr = qualname.rsplit(".", 1)
-        func = getattr(eval(owner_name, {"netaval": netaval}), attr)  # the unbound method
+    method = is_method(qualname, func)
     args, kwargs = calls[qualname]
     # the valid call works (so a refusal below is the value's); no alarm: it compiles the
     # kernels, and an alarm interrupting numba's compiler leaves it broken for the session
@@ -361,7 +487,7 @@ def test_every_public_callable_is_covered(fixtures):
     """A public callable is tested, or skipped with a reason: nothing falls through."""
     calls = valid_calls(fixtures)
     for qualname, _ in public_callables():
-        if qualname in SKIP or any(qualname.startswith(m + ".") for m in SKIP_MODULES):
+        if qualname in SKIP:
             continue
         assert qualname in calls, f"{qualname}: add a valid example to valid_calls or SKIP it"
 

@@ -67,6 +67,8 @@ def read_network(path: str | PathLike, *, format: str | None = None, weight: str
 
     Raises
     ------
+    FileNotFoundError
+        When there is no file at ``path``.
     CorruptFileError
         When the file cannot be parsed: the message gives the line and the reason.
     MalformedNetworkError
@@ -95,6 +97,8 @@ def read_network(path: str | PathLike, *, format: str | None = None, weight: str
         raise InvalidParameterError(f"The 'path' parameter of {OWNER} must be a path. Got "
                                     f"{type(path).__name__} instead.")
     target = os.fspath(path)
+    if not os.path.isfile(target):
+        raise FileNotFoundError(f"No such file: {target!r}")
     if format is None:
         suffix = os.path.splitext(target)[1].lower()
         format = next((name for name, suffixes in FORMATS.items() if suffix in suffixes), None)
@@ -102,8 +106,6 @@ def read_network(path: str | PathLike, *, format: str | None = None, weight: str
             raise InvalidParameterError(
                 f"The 'format' parameter of {OWNER} is needed for {target!r}: its suffix "
                 f"{suffix!r} is none of {sorted(s for v in FORMATS.values() for s in v)}.")
-    if not os.path.isfile(target):
-        raise FileNotFoundError(f"No such file: {target!r}")
     reader = {"graphml": _read_graphml, "mtx": _read_mtx, "npz": _read_npz}.get(format)
     if reader is None:
         sep = {"csv": ",", "tsv": "\t", "edgelist": None}[format]

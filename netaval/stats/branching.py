@@ -149,9 +149,17 @@ class MultistepRegression:
         Parameters
         ----------
         k : array-like of int, optional
-            Lags; default: the fitted ones.
+            Lags (>= 0); default: the fitted ones.
         """
-        k = self.k if k is None else np.asarray(k)
+        if k is None:
+            k = self.k
+        else:
+            lags = np.asarray(k)
+            if lags.dtype.kind not in "iu" or (lags.size and lags.min() < 0):
+                raise InvalidParameterError(f"The 'k' parameter of MultistepRegression.fitted "
+                                            f"must hold non-negative integer lags. Got {k!r} "
+                                            "instead.")
+            k = lags
         return self.b * self.m ** k
 
     def __str__(self) -> str:
@@ -179,10 +187,9 @@ class MultistepRegression:
         if not isinstance(unit, str):
             raise InvalidParameterError("The 'unit' parameter of MultistepRegression.plot must "
                                         f"be a str. Got {unit!r} instead.")
-        if ax is None:
-            from netaval.plot import _pyplot
+        from netaval.plot import axes
 
-            _, ax = _pyplot().subplots()
+        ax = axes("MultistepRegression.plot", ax)
         ax.plot(self.k * self.dt, self.r_k, "o", ms=3, label="regression slopes r_k")
         ax.plot(self.k * self.dt, self.fitted(), "-",
                 label=f"b m^k: m = {self.m:.4f} +/- {self.m_stderr:.2g}")

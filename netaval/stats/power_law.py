@@ -389,6 +389,8 @@ class PowerLawFit:
         new_figure = ax is None
         if new_figure:
             _, ax = _plot._pyplot().subplots(figsize=(5.5, 4.2))
+        else:
+            ax = _plot.axes(owner, ax)  # refuses anything but a matplotlib Axes
         values, ccdf = _plot._empirical_ccdf(self.tail)
         kwargs.setdefault("marker", ".")
         kwargs.setdefault("linestyle", "none")

@@ -305,10 +305,9 @@ class ShapeCollapse:
         ax : matplotlib Axes, optional
             Axis to draw on; default: a new figure's axis.
         """
-        if ax is None:
-            import matplotlib.pyplot as plt
+        from netaval.plot import axes
 
-            _, ax = plt.subplots()
+        ax = axes("ShapeCollapse.plot", ax)
         for _, xs, ys in self.scaled_profiles():
             ax.plot(xs, ys, "-", alpha=0.5, lw=1)
         ax.plot(self.x, self.shape, "k-", lw=2, label=f"gamma = {self.gamma:.3f}")

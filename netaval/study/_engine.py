@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from netaval._validation import Boolean, Interval, Options, check_param
+from netaval._validation import Boolean, Interval, Options, check_param, forwarded_from
 from netaval.errors import InvalidParameterError
 from netaval.study._executors import EXECUTORS, default_workers, iterate, start_pool, stop_pool
 from netaval.study._schema import load_study
@@ -107,9 +107,14 @@ def run(path_or_spec: Any, *, out: str | os.PathLike | None = None, executor: st
     pool = start_pool(workers or default_workers()) if executor == "processes" else None
     finished = False
     try:
-        study = load_study(path_or_spec, size=size)
+        with forwarded_from(owner):  # load_study names path_or_spec and size
+            study = load_study(path_or_spec, size=size)
         store = Store(default_out(study) if out is None else out)
-        store.check_writable()
+        try:
+            store.check_writable()
+        except InvalidParameterError as exc:
+            exc.args = (f"The 'out' parameter of {owner}: {exc}", *exc.args[1:])
+            raise
         store.check_study(study, restart=restart)
         store.lock()
         try:

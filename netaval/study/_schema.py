@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from netaval._validation import Interval, check_param
+from netaval._validation import Interval, check_param, forwarded_from
 from netaval.errors import InvalidParameterError
 
 __all__ = ["Study", "Task", "load_study"]
@@ -495,18 +495,23 @@ def load_study(path_or_spec: Any, *, size: str | None = None) -> Study:
         raise InvalidParameterError(f"The 'size' parameter of load_study must be a str or None. "
                                     f"Got {size!r} instead.")
     if isinstance(path_or_spec, dict):
-        return parse_study(path_or_spec, size=size)
+        with forwarded_from("load_study"):
+            return parse_study(path_or_spec, size=size)
     if not isinstance(path_or_spec, str | os.PathLike):
         raise InvalidParameterError("The 'path_or_spec' parameter of load_study must be a path "
                                     f"to a TOML file, a dict or a Study. Got {path_or_spec!r}.")
     path = Path(path_or_spec)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidParameterError(f"Cannot read study file {path}: "
-                                    f"{exc.strerror or exc}.") from None
+        raise InvalidParameterError(f"The 'path_or_spec' parameter of load_study: cannot read "
+                                    f"study file {path}: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError:
+        raise InvalidParameterError(f"The 'path_or_spec' parameter of load_study: study file "
+                                    f"{path} is not UTF-8 text (TOML).") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidParameterError(f"Study file {path} is not valid TOML: {exc}.") from None
-    return parse_study(raw, size=size, source=str(path))
+    with forwarded_from("load_study"):
+        return parse_study(raw, size=size, source=str(path))
