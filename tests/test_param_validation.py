@@ -2,17 +2,19 @@
 
 Every public callable is found from ``__all__`` of netaval, its public submodules (found
 automatically, so a module another engineer adds is covered), netaval.models, netaval.io
-and topologies, with the ``from_*`` constructors and the public methods of a few result
-classes. Each gets one valid call (`VALID`); then every parameter of its signature in
-turn is replaced by each generated invalid value (NaN, infinities, a huge int, a complex
-number, an arbitrary object, a 2-D array, a string: `INVALID`). The call must raise
-`InvalidParameterError` (or the callable's documented error, `DOCUMENTED`) whose message
-names the parameter: no foreign exception (numpy, numba, Python internals) and no silent
-acceptance. Edge values some parameters legitimately take (infinities, a huge int, an
-empty list: `EDGE`) must be refused the same way or accepted, never met by a foreign
-exception (OverflowError, MemoryError, ...). Values a parameter legitimately accepts are listed in `ACCEPTS` with the
-reason; callables that are not entry points are listed in `SKIP` with the reason.
-"""
+and topologies, with the ``from_*`` constructors and the public methods (from their
+signatures) of every public class. Each gets one valid call (`valid_calls`; a method's
+first argument is the instance); then every parameter of its signature in turn is
+replaced by each generated invalid value (NaN, a complex number, an arbitrary object, a
+2-D array, a string: `INVALID`). The call must raise `InvalidParameterError` (or the
+callable's documented error, `DOCUMENTED`) whose message names the parameter and the
+function (`function_name`): no foreign exception (numpy, numba, Python internals) and no
+silent acceptance. Edge values some parameters legitimately take (infinities, a huge int,
+an empty list: `EDGE`) must be refused the same way or accepted, never met by a foreign
+exception (OverflowError, MemoryError, ...). Values a parameter legitimately accepts are
+listed in `ACCEPTS` with the reason; callables that are not entry points for user values
+are listed in `SKIP` with the reason. Each test runs in a temporary folder, so a relative
+path accepted as valid writes nothing into the checkout."""
 
 from __future__ import annotations
 
