@@ -353,6 +353,10 @@ ACCEPTS = {
     ("netaval.plot.hysteresis", "unit"): {"text"},
     ("netaval.plot.response_curve", "unit"): {"text"},
     ("netaval.plot.shape_collapse", "unit"): {"text"},
+    ("netaval.stats.PowerLawFit.plot", "quantity"): {"text"},
+    ("netaval.stats.PowerLawFit.plot", "unit"): {"text"},
+    ("netaval.stats.PowerLawFit.plot", "path"): {"text"},
+    ("netaval.stats.MultistepRegression.plot", "unit"): {"text"},
     ("netaval.stats.MultistepRegression.fitted", "k"): {"2d"},  # lags, elementwise
 }
 #: callable -> further documented error classes (the message must still be a netaval one).
