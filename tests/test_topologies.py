@@ -689,11 +689,13 @@ def test_spec_type_is_checked_by_name(function):
 def test_generate_names_missing_and_unexpected_parameters(registered):
     with pytest.raises(InvalidParameterError) as info:
         topologies.generate("contract_ring", 5)
-    assert str(info.value) == ("topologies.contract_ring is missing required parameter(s) "
+    assert str(info.value) == ("topologies.generate: topologies.contract_ring is missing "
+                               "required parameter(s) "
                                "['width']; its parameters are width (required), loops=False.")
     with pytest.raises(InvalidParameterError) as info:
         topologies.generate("contract_ring", 5, width=1, zz=2)
-    assert str(info.value) == ("topologies.contract_ring got unexpected parameter(s) ['zz']; "
+    assert str(info.value) == ("topologies.generate: topologies.contract_ring got unexpected "
+                               "parameter(s) ['zz']; "
                                "its parameters are width (required), loops=False.")
     assert topologies.generate("contract_ring", 5, width=2).n_edges == 5
 
