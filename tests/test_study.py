@@ -444,6 +444,27 @@ def test_network_file_topology(tmp_path):
         load_study(spec)
 
 
+def test_processes_pool_started_before_validation_is_stopped_on_refusal(tmp_path):
+    """The processes executor spawns its workers before validating; a refused study
+    terminates them (no worker outlives the call) and writes nothing."""
+    import multiprocessing
+
+    spec = copy.deepcopy(SPEC)
+    spec["grid"]["n_nodes"] = [255]  # not a square: refused at validation
+    with pytest.raises(InvalidParameterError, match="topologies\\[1\\].params"):
+        run(spec, out=tmp_path / "out", executor="processes", workers=2, progress=False)
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "out").exists()
+    # nothing pending (a finished folder): the pool is stopped too, the table returned
+    small = copy.deepcopy(SPEC)
+    small["topologies"] = small["topologies"][:1]
+    small["grid"]["replicates"] = 1
+    first = run(small, out=tmp_path / "done", executor="processes", workers=2, progress=False)
+    again = run(small, out=tmp_path / "done", executor="processes", workers=2, progress=False)
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    assert len(first) == 2 and multiprocessing.active_children() == []
+
+
 def test_concurrent_run_on_one_folder_refused(tmp_path):
     """A second run into a folder in use is refused while the first holds its lock."""
     from netaval.study._store import Store
