@@ -374,7 +374,7 @@ def test_json_encoding_is_exact_and_little_endian():
         back = from_json(got)
         assert back == value and type(back) is type(value if not isinstance(
             value, np.generic) else value.item()), value
-    assert type(to_json(np.bool_(True))) is bool and type(to_json(np.int64(1))) is int
+    assert to_json(np.bool_(True)) is True and type(to_json(np.int64(1))) is int
     nan = from_json(to_json(float("nan")))
     assert to_json(float("nan")) == {"__float__": "nan"} and nan != nan
     with pytest.raises(netaval.InvalidParameterError) as info:
@@ -415,19 +415,85 @@ def test_stale_temporaries_only_netaval_pattern_regular_and_old(tmp_path):
 
 def test_umask_is_read_both_ways_without_changing_it(monkeypatch):
     """/proc/self/status and the os.umask fallback give the process umask, left unchanged."""
+    import io
+
     from netaval.io import _atomic
     old = os.umask(0o027)
     try:
-        assert _atomic._umask() == 0o027
+        calls = []
+        real_umask = os.umask
+        monkeypatch.setattr(os, "umask", lambda mask: calls.append(mask) or real_umask(mask))
+        assert _atomic._umask() == 0o027 and calls == []  # read, never set, where /proc is
 
         def no_proc(*args, **kwargs):
             raise OSError("no /proc")
 
         monkeypatch.setattr(_atomic, "open", no_proc, raising=False)
-        assert _atomic._umask() == 0o027
+        assert _atomic._umask() == 0o027 and calls == [0, 0o027]
+        monkeypatch.setattr(_atomic, "open", lambda *a, **k: io.StringIO("Umask:\tzz\n"),
+                            raising=False)
+        assert _atomic._umask() == 0o027  # a malformed line: the fallback
+        monkeypatch.undo()
         assert os.umask(0o027) == 0o027
     finally:
         os.umask(old)
+
+
+def test_saved_mode_is_0o666_minus_the_umask(tmp_path):
+    from netaval.io._atomic import atomic_write
+    old = os.umask(0)
+    try:
+        atomic_write(tmp_path / "out.bin", lambda handle: handle.write(b"x"))
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.bin").stat().st_mode & 0o777 == 0o666
+
+
+def test_temporary_is_hidden_next_to_the_target_and_cleanup_errors_are_ignored(
+        tmp_path, monkeypatch):
+    """The temporary is .NAME.XXXXXXXX.tmp (the pattern the stale cleaner removes); failures
+    to remove it, to remove a stale one or to fsync the directory never mask the outcome."""
+    import re
+
+    from netaval.io._atomic import _TEMPORARY, atomic_write, remove_stale_temporaries
+    names = []
+
+    def write(handle):
+        names.extend(n for n in os.listdir(tmp_path) if n != "out.bin")
+        handle.write(b"x")
+
+    atomic_write(tmp_path / "out.bin", write)
+    assert len(names) == 1 and re.fullmatch(r"\.out\.bin\.[a-z0-9_]{8}\.tmp", names[0])
+    assert _TEMPORARY.match(names[0])
+
+    def vanish(handle):
+        for name in os.listdir(tmp_path):
+            if name.endswith(".tmp"):
+                os.unlink(tmp_path / name)
+        raise KeyError("k")
+
+    with pytest.raises(KeyError):
+        atomic_write(tmp_path / "out.bin", vanish)
+    stale = tmp_path / ".old.bin.abcdefgh.tmp"
+    stale.write_bytes(b"")
+    os.utime(stale, (1, 1))
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError("refused")
+
+    monkeypatch.setattr(os, "unlink", refuse)
+    assert remove_stale_temporaries(str(tmp_path)) == [] and stale.exists()
+    monkeypatch.undo()
+    real_open = os.open
+
+    def no_directory(path, flags, *args, **kwargs):
+        if os.path.isdir(path):
+            raise PermissionError("no directory fsync here")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", no_directory)
+    atomic_write(tmp_path / "out.bin", lambda handle: handle.write(b"y"))
+    assert (tmp_path / "out.bin").read_bytes() == b"y"
 
 
 def test_atomic_write_failure_keeps_the_target_and_says_so(tmp_path):
@@ -497,3 +563,22 @@ def test_event_columns_nulls_and_sliced_offsets():
     with pytest.raises(ValueError) as info:
         read_event_columns(holes, [], ValueError)
     assert str(info.value) == "column 'parents' has missing values"
+
+
+def test_decode_array_keeps_the_shape_refuses_junk_and_overflowing_shapes():
+    """2-D shapes survive; non-base64 characters are refused; a shape whose product
+    overflows int64 is measured exactly (and refused by the size bound)."""
+    import zlib
+
+    from netaval.io._json import decode_array, encode_array
+    spec = encode_array(np.arange(6.0).reshape(2, 3))
+    assert decode_array(spec).shape == (2, 3)
+    assert decode_array(spec).tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    with pytest.raises(ValueError):
+        decode_array(dict(spec, __ndarray__=spec["__ndarray__"] + "@@"))
+    packed = zlib.compress(b"")
+    huge = {"__ndarray__": __import__("base64").b64encode(packed).decode(), "dtype": "|u1",
+            "shape": [2**32, 2**32]}
+    with pytest.raises(ValueError) as info:
+        decode_array(huge)
+    assert str(info.value) == f"an array of {2**64} bytes cannot come from 8 compressed bytes"
