@@ -721,3 +721,39 @@ def test_validate_call_refuses_networks_beyond_the_available_memory(monkeypatch)
         f"neuron). Got {limit + 1}.")
     monkeypatch.setattr(netaval._memory, "available_memory", lambda: None)
     registry.validate_call("random", 2**31 - 1, {"k": 1})
+
+
+def test_entry_points_adopt_specs_warn_by_kind_and_load_once(monkeypatch):
+    """An entry point may name a TopologySpec directly; one that registers nothing warns
+    (naming a "Topology" plug-in); the entry points are read on the first lookup only."""
+    import netaval._plugins
+
+    spec = registry.TopologySpec(name="ep_spec", function=lambda n_nodes: None,
+                                 constraints={}, example={}, description="Adopted.")
+
+    class Point:
+        def __init__(self, name, loaded):
+            self.name, self.value, self._loaded = name, f"pkg:{name}", loaded
+
+        def load(self):
+            return self._loaded
+
+    reads = []
+
+    def entry_points(group):
+        reads.append(group)
+        return [Point("ep_spec", spec), Point("ep_missing", None)]
+
+    monkeypatch.setattr(netaval._plugins, "entry_points", entry_points)
+    monkeypatch.setattr(registry, "_entry_points_loaded", False)
+    try:
+        with pytest.warns(NetavalWarning) as record:
+            names = topologies.available()
+        assert "ep_spec" in names and topologies.get("ep_spec") is spec
+        assert [str(w.message) for w in record] == [
+            "Topology plug-in 'ep_missing' (pkg:ep_missing) did not register a topology of "
+            "that name; skipped."]
+        topologies.available()
+        assert reads == ["netaval.topologies"]
+    finally:
+        topologies.unregister("ep_spec")
