@@ -123,3 +123,23 @@ def test_as_float_array_messages():
         as_float_array("f", "x", ["a"])
     assert str(info.value) == ("The 'x' parameter of f must be array-like of numbers. Got list "
                                "that cannot be converted (could not convert string to float: 'a').")
+
+
+def test_check_path_messages():
+    """Non-path values and path-likes that give bytes are refused by exact messages."""
+    import pathlib
+
+    from netaval._validation import check_path
+
+    class BytesPath:
+        def __fspath__(self):
+            return b"/tmp/x"
+
+    assert check_path("f", "path", pathlib.Path("/tmp/x")) == "/tmp/x"
+    with pytest.raises(InvalidParameterError) as info:
+        check_path("f", "path", 3.5)
+    assert str(info.value) == ("The 'path' parameter of f must be a str or path-like object. "
+                               "Got float instead.")
+    with pytest.raises(InvalidParameterError) as info:
+        check_path("f", "path", BytesPath())
+    assert str(info.value) == "The 'path' parameter of f must be a str path. Got bytes instead."
