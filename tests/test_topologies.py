@@ -619,6 +619,12 @@ def _ring(n_nodes, width, *, loops=False, seed=None):
     return netaval.Network.from_edges(sources, (sources + width) % n_nodes, n_nodes)
 
 
+def _odd_only(n_nodes, params):
+    """A spec's cross-parameter check: refuses even sizes."""
+    if n_nodes % 2 == 0:
+        raise InvalidParameterError(f"contract_fixed needs an odd n_nodes, got {n_nodes}")
+
+
 @pytest.fixture
 def registered():
     """Register `_ring` twice (minimal and with every option); unregister afterwards."""
@@ -627,7 +633,7 @@ def registered():
                         example={"width": 1}, description="Ring.")(_ring)
     topologies.register("contract_fixed", constraints={}, example={}, description="Fixed.",
                         reference="Somebody 2020", n_nodes=Interval(numbers.Integral, 3, 9),
-                        random=False)(lambda n_nodes: _ring(n_nodes, 1))
+                        random=False, check=_odd_only)(lambda n_nodes: _ring(n_nodes, 1))
     yield
     topologies.unregister("contract_ring")
     topologies.unregister("contract_fixed")
@@ -648,6 +654,10 @@ def test_register_stores_every_field_and_the_defaults(registered):
     with pytest.raises(InvalidParameterError, match=r"^The 'n_nodes' parameter of "
                                                     r"topologies\.contract_fixed .*\[3, 9\]"):
         registry.validate_call("contract_fixed", 10, {})
+    assert fixed.check is _odd_only and spec.check is None
+    with pytest.raises(InvalidParameterError, match="needs an odd n_nodes, got 4"):
+        registry.validate_call("contract_fixed", 4, {})
+    registry.validate_call("contract_fixed", 5, {})
     assert topologies.generate("contract_fixed", 9).n_nodes == 9  # no seed passed
 
 
