@@ -676,12 +676,17 @@ def test_parameters_required_and_described(registered):
     assert topologies.describe_parameters(topologies.get("contract_fixed")) == "no parameters"
     assert topologies.required_parameters(topologies.get("small_world")) == ["k", "p"]
     # a constraint the function only takes through **params: not required, default None
+    checked = []
     topologies.register("contract_kwargs", constraints={"w": Interval(numbers.Integral, 1)},
-                        example={}, description="Kwargs.")(lambda n_nodes, **params: None)
+                        example={}, description="Kwargs.",
+                        check=lambda n_nodes, params: checked.append((n_nodes, params)))(
+        lambda n_nodes, **params: None)
     try:
         kwargs_spec = topologies.get("contract_kwargs")
         assert topologies.required_parameters(kwargs_spec) == []
         assert topologies.describe_parameters(kwargs_spec) == "w=None"
+        registry.validate_call("contract_kwargs", 3, {"w": 2})
+        assert checked == [(3, {"w": 2})]  # no default to fill in for w
     finally:
         topologies.unregister("contract_kwargs")
     assert topologies.describe_parameters(topologies.get("random")) == "k (required), directed=True"
