@@ -6,7 +6,9 @@ goodness of fit and likelihood-ratio tests against exponential and log-normal la
 the crackling-noise check, and the MR (Wilting & Priesemann 2018), conventional and
 Beggs-Plenz branching ratios of the binned activity. For a saved run the same numbers of
 the causal avalanches stand beside them. The fitting and verdict helpers are the ones
-the study analyses use (`netaval.study.analyses`), so a study and this command agree.
+the study analyses use (`netaval.study.analyses`); this command adds one rule the study
+tables do not apply: a "power law" verdict over less than one decade of tail is reported
+as inconclusive (the study tables keep the span in their ``*_xmin`` and tail columns).
 
 `analyse` is the library function; the ``netaval analyse`` command (`netaval.cli`) runs
 the same pipeline (`run_analysis`) and prints its table.

@@ -128,9 +128,9 @@ def up_down(run, *, threshold: float = 10.0, window: float = 50.0,
 
     A step is "up" when the population rate averaged over a centred window of
     ``window`` ms is at least ``threshold`` Hz. With the `netaval.Millman` defaults the
-    down state fires at about 0.03 Hz per neuron and the up state at 85-115 Hz, so the
+    down state fires at about 0.1-0.2 Hz per neuron and the up state at 40-60 Hz, so the
     default 10 Hz threshold and 50 ms window separate them with a wide margin (a 50 ms
-    window holds about 5000 spikes of a 1e3-neuron up state, and in the down state a
+    window holds about 2000-3000 spikes of a 1e3-neuron up state, and in the down state a
     rate of 10 Hz would need hundreds of coincident external events).
 
     Parameters

@@ -197,3 +197,13 @@ def test_summary_runs_refuse_what_needs_the_record(tmp_path):
     with pytest.raises(MissingRecordError, match="record='events'"):
         netaval.binning.detect_binned_avalanches(run, bin_width=1)
     assert "record='avalanches'" in repr(run)
+
+
+def test_dense_overlapping_avalanches_equal_the_full_record(tmp_path):
+    """Strong drive on a small dense graph puts every neuron in many live avalanches at
+    once, so the in-kernel summaries evict neuron rows and prune by their horizon on every
+    step; a horizon one step too late or too early miscounts ``n_neurons``."""
+    net = topologies.random(20, k=10, seed=4)
+    model = netaval.Branching(sigma=1.0, drive=0.1)
+    full, _ = check_levels(net, model, tmp_path, n_steps=1500, seed=4)
+    assert full.avalanches.n_neurons.max() == 20  # some avalanche visits every neuron

@@ -477,3 +477,16 @@ def test_concurrent_run_on_one_folder_refused(tmp_path):
     finally:
         holder.unlock()
     assert not (tmp_path / "manifest.json").exists()
+
+
+def test_pool_spawns_no_more_workers_than_tasks_need():
+    """On a many-core node a study with one pending task starts a handful of workers, not
+    one per core: only ``_PRESPAWN`` are spawned ahead, the rest on demand per task."""
+    from netaval.study import _executors
+
+    pool = _executors.start_pool(64)
+    try:
+        assert pool.submit(int, "7").result(timeout=120) == 7
+        assert 1 <= len(pool._processes) <= _executors._PRESPAWN + 1
+    finally:
+        _executors.stop_pool(pool, now=True)

@@ -42,8 +42,18 @@ def _preload() -> None:
     import topologies  # noqa: F401
 
 
+#: Workers spawned before the study is known; more start on demand, one per submitted task
+#: that finds no idle worker, so a pool holds at most ``_PRESPAWN`` + (tasks submitted) processes.
+_PRESPAWN = 4
+
+
 def start_pool(workers: int):
-    """Spawn ``workers`` local worker processes now; they import netaval while we validate.
+    """A pool of up to ``workers`` local processes, the first few spawned now.
+
+    Up to ``_PRESPAWN`` workers start at once and import netaval while the caller validates
+    the study; the others are spawned only as tasks are submitted (one per task that finds no
+    idle worker), so a resumed study with one pending task on a 64-core node starts at most
+    ``_PRESPAWN + 1`` interpreters, not 64.
 
     Parameters
     ----------
@@ -57,7 +67,7 @@ def start_pool(workers: int):
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
         "spawn"), initializer=_preload)
-    for _ in range(workers):
+    for _ in range(min(workers, _PRESPAWN)):
         pool.submit(int)  # a pool without an idle worker spawns one process per submit
     return pool
 
