@@ -161,6 +161,19 @@ def test_reversed_rows_with_recomputed_checksums_are_refused(saved, tmp_path):
         load(tmp_path / "r.parquet")
 
 
+def test_a_corrupted_column_is_a_checksum_error_before_a_structure_error(saved, tmp_path):
+    """`load` runs the checksums and the structural pass of Events at once (two threads);
+    rows reversed WITHOUT recomputing the checksums break both, and the checksum, which
+    says more, is the one reported."""
+    _, path = saved
+    table = pq.read_table(path)
+    reversed_rows = table.take(pa.array(np.arange(table.num_rows)[::-1]))
+    pq.write_table(reversed_rows.replace_schema_metadata(table.schema.metadata),
+                   tmp_path / "c.parquet")
+    with pytest.raises(CorruptFileError, match="the checksum of 'time' does not match"):
+        load(tmp_path / "c.parquet")
+
+
 def test_out_of_range_parents_never_crash_info_export_or_avalanches(saved, tmp_path):
     """A file with out-of-range parent ids (consistent CRCs) used to segfault `netaval info`,
     `netaval export` and ``run.avalanches``: now each refuses it."""

@@ -15,7 +15,7 @@ BAD_AVALANCHE = 7
 BAD_GENERATION = 8
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _check_structure(time, neuron, avalanche, generation, parent_indptr, parent_ids):
     """Return ``(code, index)`` of the first structural fault of an event record.
 
@@ -35,7 +35,8 @@ def _check_structure(time, neuron, avalanche, generation, parent_indptr, parent_
 
     Notes
     -----
-    Jitted with numba; one pass, O(n_events + n_links), no allocation. Every index is
+    Jitted with numba, releasing the GIL (`netaval.load` runs it while another thread
+    computes the columns' checksums); one pass, O(n_events + n_links), no allocation. Every index is
     range-checked before it is used, so the check itself never reads out of bounds.
     Rules: ``parent_indptr`` rises from 0 to ``len(parent_ids)``; every parent id lies in
     ``[0, e)``; times are finite and non-decreasing; neuron ids are non-negative; a
