@@ -175,3 +175,97 @@ def test_fft_slopes_equal_direct_kernel(replicates, k_max):
 
     x = np.stack([replicates[2], replicates[3]]).astype(float)
     assert np.allclose(_slopes_fft(x, k_max), _regression_slopes(x, k_max), rtol=0, atol=1e-10)
+
+
+# ---------------------------------------------------- pinned exactly (mutation survivors)
+# Written from the survivors of mutation testing (mutmut on netaval/stats/branching.py).
+def test_estimators_name_themselves_in_their_messages():
+    """Every refusal names the parameter and the estimator, exactly."""
+    from netaval.binning import detect_binned_avalanches
+    from netaval.stats.branching import branching_ratio_avalanches, branching_ratio_conventional, branching_ratio_naive
+
+    cases = [
+        (branching_ratio_conventional, ([[1, 2]],), {},
+         "The 'activity' parameter of branching_ratio_conventional needs at least 3 time "
+         "steps. Got 2."),
+        (branching_ratio_conventional, (["a", "b", "c"],), {},
+         "The 'activity' parameter of branching_ratio_conventional must be array-like of "
+         "numbers."),
+        (branching_ratio_naive, (["a", "b", "c"],), {},
+         "The 'activity' parameter of branching_ratio_naive must be array-like of numbers."),
+        (branching_ratio_naive, ([0, 0, 1],), {},
+         "branching_ratio_naive: no bin with activity > 0 is followed by another bin."),
+        (branching_ratio_avalanches, (None,), {"include_truncated": 3},
+         "The 'include_truncated' parameter of branching_ratio_avalanches must be a bool. "
+         "Got 3 instead."),
+        (branching_ratio_avalanches, (np.array([0.0]),), {},
+         "The 'avalanches' parameter of branching_ratio_avalanches must be BinnedAvalanches "
+         "or spike times to bin (detect_binned_avalanches cannot choose"),
+        (branching_ratio_avalanches,
+         (detect_binned_avalanches(np.array([0.5, 1.5, 1.5]), bin_width=1),), {},
+         "branching_ratio_avalanches: no avalanche to average over."),
+    ]
+    for function, args, kwargs, message in cases:
+        with pytest.raises(InvalidParameterError) as info:
+            function(*args, **kwargs)
+        assert str(info.value).startswith(message), (function.__name__, str(info.value))
+    assert branching_ratio_conventional([1, 2, 1]) == pytest.approx(-1.0)  # 3 steps suffice
+
+
+def test_beggs_plenz_uses_the_second_bin_of_each_avalanche():
+    """Profiles [1, 2, 3] and [1, 3, 1]: n_desc / n_anc = 2 and 3, mean 2.5 (not bin 3)."""
+    from netaval.binning import detect_binned_avalanches
+    from netaval.stats.branching import branching_ratio_avalanches
+
+    times = np.array([0, 1, 1, 2, 2, 2, 10, 11, 11, 11, 12], float) + 0.5
+    av = detect_binned_avalanches(times, bin_width=1)
+    assert av.profile.tolist() == [1, 2, 3, 1, 3, 1]
+    assert branching_ratio_avalanches(av, include_truncated=True) == pytest.approx(2.5)
+
+
+def test_fft_slopes_are_shift_and_scale_invariant_and_quiet(replicates):
+    """Slopes do not change when the series is scaled by 1e-8 (tiny variances are still
+    variances); a series constant over every front window gives NaN, silently, even under
+    np.errstate(invalid="raise", divide="raise"), never a slope from rounding noise."""
+    from netaval.stats.branching import _slopes_fft
+
+    x = np.stack([replicates[2], replicates[3]]).astype(float)
+    reference = _slopes_fft(x, 20)
+    assert np.allclose(_slopes_fft(1e-8 * x, 20), reference, rtol=1e-9, atol=0)
+    step = np.zeros((2, 200))
+    step[:, -1] = 1e6  # every front window (t < T - k) is constant: Var = 0 up to rounding
+    step[1] = 0.0      # and a constant trial
+    with np.errstate(invalid="raise", divide="raise"):
+        r = _slopes_fft(step, 20)
+    assert np.all(np.isnan(r))
+
+
+def test_fitted_is_b_m_to_the_k_and_plot_draws_both(replicates):
+    """MultistepRegression.fitted() = b m^k; plot() draws r_k (dots) and the fit (line) over
+    k dt with labelled axes; a non-str unit is refused."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from netaval.stats import branching_ratio_mr
+    fit = branching_ratio_mr(replicates[0], k_max=12, dt=2)
+    assert np.array_equal(fit.fitted(), fit.b * fit.m ** fit.k)
+    assert fit.fitted(np.array([0, 3])).tolist() == [fit.b, fit.b * fit.m ** 3]
+    ax = fit.plot(unit="ms")
+    dots, line = ax.get_lines()
+    assert np.array_equal(dots.get_xdata(), fit.k * 2) and np.array_equal(dots.get_ydata(), fit.r_k)
+    assert (dots.get_marker(), dots.get_linestyle(), dots.get_markersize()) == ("o", "None", 3)
+    assert dots.get_label() == "regression slopes r_k"
+    assert np.array_equal(line.get_xdata(), fit.k * 2)
+    assert np.array_equal(line.get_ydata(), fit.fitted()) and line.get_linestyle() == "-"
+    assert line.get_label() == f"b m^k: m = {fit.m:.4f} +/- {fit.m_stderr:.2g}"
+    assert ax.get_xlabel() == "lag k dt (ms)"
+    assert ax.get_ylabel() == "regression slope r_k (dimensionless)"
+    assert fit.plot(ax=ax) is ax and len(ax.get_lines()) == 4
+    assert fit.plot().get_xlabel() == "lag k dt (time steps)"
+    plt.close("all")
+    with pytest.raises(InvalidParameterError) as info:
+        fit.plot(unit=3)
+    assert str(info.value) == "The 'unit' parameter of MultistepRegression.plot must be a str. " \
+                              "Got 3 instead."
