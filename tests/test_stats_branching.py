@@ -269,3 +269,17 @@ def test_fitted_is_b_m_to_the_k_and_plot_draws_both(replicates):
         fit.plot(unit=3)
     assert str(info.value) == "The 'unit' parameter of MultistepRegression.plot must be a str. " \
                               "Got 3 instead."
+
+
+def test_jackknife_blocks_are_capped_at_t_over_2k_plus_2(replicates):
+    """At most T // (2 k_max + 2) blocks: with T = 100 and k_max = 12, n_blocks = 10 and 3
+    give the same error bars; with T = 51 (one block) there is none."""
+    from netaval.stats import branching_ratio_mr
+
+    x = np.asarray(replicates[0][:100], float)
+    capped = branching_ratio_mr(x, k_max=12, n_blocks=10)
+    three = branching_ratio_mr(x, k_max=12, n_blocks=3)
+    assert np.isfinite(three.m_stderr) and (capped.m_stderr, capped.b_stderr) == (
+        three.m_stderr, three.b_stderr)
+    assert branching_ratio_mr(x, k_max=12, n_blocks=2).m_stderr != three.m_stderr
+    assert math.isnan(branching_ratio_mr(x[:51], k_max=12).m_stderr)
