@@ -177,6 +177,19 @@ def test_fft_slopes_equal_direct_kernel(replicates, k_max):
     assert np.allclose(_slopes_fft(x, k_max), _regression_slopes(x, k_max), rtol=0, atol=1e-10)
 
 
+def test_fft_slopes_with_an_odd_transform_length():
+    """T = 37: scipy's fast length for 2T is 75 (odd), so the inverse FFT must be told its
+    length; the slopes still equal the direct jitted sums."""
+    from scipy import fft
+
+    from netaval._kernels.stats import _regression_slopes
+    from netaval.stats.branching import _slopes_fft
+
+    assert fft.next_fast_len(2 * 37) % 2 == 1
+    x = np.random.default_rng(0).poisson(5, (2, 37)).astype(float)
+    assert np.allclose(_slopes_fft(x, 17), _regression_slopes(x, 17), rtol=0, atol=1e-10)
+
+
 # ---------------------------------------------------- pinned exactly (mutation survivors)
 # Written from the survivors of mutation testing (mutmut on netaval/stats/branching.py).
 def test_estimators_name_themselves_in_their_messages():
