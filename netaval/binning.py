@@ -441,8 +441,8 @@ def sample_neurons(times, *, n_sampled, neurons=None, n_neurons=None, seed=None)
     >>> rec.n_events
     2
     """
-    rng = as_generator(seed, owner="sample_neurons")
     owner = "sample_neurons"
+    rng = as_generator(seed, owner=owner)
     if neurons is None and not _is_run_like(times):
         raise InvalidParameterError(f"The 'neurons' parameter of {owner} is required with "
                                     "arrays of times.")

@@ -407,9 +407,7 @@ def shape_collapse(collapse, *, unit="steps", path=None):
             hasattr(collapse, a) for a in ("gamma", "x", "shape")):
         raise InvalidParameterError(f"The 'collapse' parameter of {owner} must be a "
                                     f"ShapeCollapse. Got {collapse!r} instead.")
-    if not isinstance(unit, str):
-        raise InvalidParameterError(f"The 'unit' parameter of {owner} must be a str. Got "
-                                    f"{unit!r} instead.")
+    _check_text(owner, "unit", unit)
     try:
         series = collapse.scaled_profiles()
     except (TypeError, ValueError) as exc:  # profiles and durations that do not match

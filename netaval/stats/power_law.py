@@ -382,9 +382,7 @@ class PowerLawFit:
 
         owner = "PowerLawFit.plot"
         for name, value in (("quantity", quantity), ("unit", unit)):
-            if not isinstance(value, str):
-                raise InvalidParameterError(f"The '{name}' parameter of {owner} must be a str. "
-                                            f"Got {value!r} instead.")
+            _plot._check_text(owner, name, value)
         path = _plot._check_path(owner, path)
         new_figure = ax is None
         if new_figure:
@@ -634,8 +632,8 @@ def sample_power_law(n, *, alpha, xmin=1, xmax=None, discrete=True, seed=None):
     >>> bool(np.all((x >= 3) & (x <= 10) & (x == np.round(x))))
     True
     """
-    rng = as_generator(seed, owner="sample_power_law")
     owner = "sample_power_law"
+    rng = as_generator(seed, owner=owner)
     check_param(owner, "n", n, Interval(numbers.Integral, 0, _MAX_SAMPLE))
     check_param(owner, "discrete", discrete, Boolean())
     check_param(owner, "xmin", xmin, Interval(numbers.Real, 0, None, "neither"))
@@ -700,8 +698,8 @@ def fit_truncated_power_law(data, *, p_crit=0.2, n_samples=500, max_supports=Non
     >>> fit.xmax is not None and fit.support_pvalue >= 0.2
     True
     """
-    rng = as_generator(seed, owner="fit_truncated_power_law")
     owner = "fit_truncated_power_law"
+    rng = as_generator(seed, owner=owner)
     x = _check_data(owner, data, True)
     check_param(owner, "p_crit", p_crit, Interval(numbers.Real, 0, 1))
     check_param(owner, "n_samples", n_samples, Interval(numbers.Integral, 1, MAX_RESAMPLES))

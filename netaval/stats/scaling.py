@@ -116,8 +116,8 @@ def fit_mean_size_scaling(size, duration=None, *, min_duration=None, max_duratio
     >>> round(res.gamma, 6), round(float(np.exp(res.log_c)), 6)
     (2.0, 3.0)
     """
-    rng = as_generator(seed, owner="fit_mean_size_scaling")
     owner = "fit_mean_size_scaling"
+    rng = as_generator(seed, owner=owner)
     s, t = _sizes_durations(owner, size, duration)
     check_param(owner, "min_count", min_count, Interval(numbers.Integral, 1))
     check_param(owner, "n_boot", n_boot, Interval(numbers.Integral, 0, MAX_RESAMPLES))
@@ -419,8 +419,8 @@ def shape_collapse(profiles, *, min_duration=4, max_duration=None, min_count=10,
     >>> round(res.gamma, 2)
     2.0
     """
-    rng = as_generator(seed, owner="shape_collapse")
     owner = "shape_collapse"
+    rng = as_generator(seed, owner=owner)
     check_param(owner, "min_duration", min_duration, Interval(numbers.Integral, 2))
     check_param(owner, "max_duration", max_duration,
                 Interval(numbers.Integral, min_duration, allow_none=True))
