@@ -8,7 +8,7 @@ import pytest
 from scipy import special, stats
 
 from netaval._kernels.stats import _powsum, _powsum0
-from netaval.errors import InvalidParameterError
+from netaval.errors import InvalidParameterError, NetavalWarning
 from netaval.stats import fit_power_law, fit_truncated_power_law, sample_power_law
 from tests.stats import (
     assert_mean_within_z,
@@ -374,3 +374,167 @@ def test_helper_uniform_fails_on_skewed_pvalues():
     assert_uniform(p)
     with pytest.raises(AssertionError):
         assert_uniform(p ** 3)
+
+
+# ---------------------------------------------------------------- pinned exactly
+# Written from mutation testing (tests/mutation/stats_power_law.md): the messages, the
+# printed outputs and the model functions are checked against exact values computed
+# independently (scipy's zeta, distributions and quadrature), not against the code itself.
+_MESSAGES = [
+    (lambda: fit_power_law([1, 0, 3]),
+     "The 'data' parameter of fit_power_law must be positive. Got 0.0."),
+    (lambda: fit_power_law([1, 2.5, 3]),
+     "The 'data' parameter of fit_power_law must hold integers >= 1 when discrete=True. "
+     "Got 2.5; pass discrete=False for continuous data."),
+    (lambda: fit_power_law([1, 2, 3], xmin=float("inf")),
+     "The 'xmin' parameter of fit_power_law must be finite (xmax=None: no upper cut-off). "
+     "Got inf."),
+    (lambda: fit_power_law([1, 2, 3], xmax=float("inf")),
+     "The 'xmax' parameter of fit_power_law must be finite (xmax=None: no upper cut-off). "
+     "Got inf."),
+    (lambda: fit_power_law([1, 2, 3], xmin=3, xmax=2),
+     "The 'xmax' parameter of fit_power_law must exceed xmin=3. Got 2 instead."),
+    (lambda: fit_power_law([1, 2, 3], xmin=3, xmax=3),
+     "The 'xmax' parameter of fit_power_law must exceed xmin=3. Got 3 instead."),
+    (lambda: fit_power_law([1, 2, 3], xmin=1.5),
+     "The 'xmin' parameter of fit_power_law must be an integer when discrete=True. Got 1.5."),
+    (lambda: fit_power_law([1, 2, 3], xmax=5.5),
+     "The 'xmax' parameter of fit_power_law must be an integer when discrete=True. Got 5.5."),
+    (lambda: fit_power_law([1, 2, 3], xmin=10),
+     "fit_power_law: no data inside the support [10.0, inf]."),
+    (lambda: fit_power_law([4, 5, 6], xmin=1, xmax=3),
+     "fit_power_law: no data inside the support [1.0, 3.0]."),
+    (lambda: fit_power_law([2, 2, 2]),
+     "fit_power_law needs at least two distinct values in the support to fit an exponent. "
+     "Got only the value 2."),
+    (lambda: fit_power_law([2, 2, 2], discrete=False),
+     "fit_power_law needs at least two distinct values."),
+    (lambda: fit_power_law([2, 2, 2], xmin=2, discrete=False),
+     "fit_power_law needs data above xmin to fit."),
+    (lambda: fit_power_law([2, 3, 2], xmax=5, discrete=False),
+     "fit_power_law: a continuous fit with xmax needs a fixed xmin; for a searched truncated "
+     "support use fit_truncated_power_law (discrete data)."),
+    (lambda: sample_power_law(3, alpha=2, xmin=1.5),
+     "sample_power_law: xmin and xmax must be integers when discrete."),
+    (lambda: sample_power_law(3, alpha=2, xmax=5.5),
+     "sample_power_law: xmin and xmax must be integers when discrete."),
+    (lambda: sample_power_law(3, alpha=1),
+     "The 'alpha' parameter of sample_power_law must be a float in the range (1.0, inf). "
+     "Got 1 instead."),
+    (lambda: sample_power_law(3, alpha=2, xmin=3, xmax=2),
+     "The 'xmax' parameter of sample_power_law must be a float in the range [3, inf) or None. "
+     "Got 2 instead."),
+    (lambda: sample_power_law(3, alpha=2, xmin=0),
+     "The 'xmin' parameter of sample_power_law must be a float in the range (0, inf). "
+     "Got 0 instead."),
+    (lambda: sample_power_law(3, alpha=2, xmin=3, xmax=float("inf")),
+     "The 'xmax' parameter of sample_power_law must be finite (xmax=None: no upper cut-off). "
+     "Got inf."),
+    (lambda: sample_power_law(3, alpha=2, xmin=float("inf")),
+     "The 'xmin' parameter of sample_power_law must be finite (xmax=None: no upper cut-off). "
+     "Got inf."),
+    (lambda: sample_power_law(-1, alpha=2),
+     "The 'n' parameter of sample_power_law must be an int in the range [0, 268435456]. "
+     "Got -1 instead."),
+    (lambda: fit_truncated_power_law([1, 2, 2, 1]),
+     "fit_truncated_power_law needs at least three distinct values. Got 2."),
+    (lambda: fit_truncated_power_law(np.arange(1, 5002)),
+     "fit_truncated_power_law: 5001 distinct values give 12502500 candidate supports (at most "
+     "5000 distinct values are supported); coarsen the data or fit a fixed support with "
+     "fit_power_law(data, xmin=..., xmax=...)."),
+    (lambda: fit_truncated_power_law([1, 2, 3, 4], max_supports=0),
+     "The 'max_supports' parameter of fit_truncated_power_law must be an int in the range "
+     "[1, inf) or None. Got 0 instead."),
+    (lambda: fit_truncated_power_law([1, 2, 3, 4], n_samples=0),
+     "The 'n_samples' parameter of fit_truncated_power_law must be an int in the range "
+     "[1, 100000]. Got 0 instead."),
+    (lambda: fit_truncated_power_law([1, 2, 3, 4], p_crit=-0.1),
+     "The 'p_crit' parameter of fit_truncated_power_law must be a float in the range [0, 1]. "
+     "Got -0.1 instead."),
+    (lambda: fit_truncated_power_law([1, 0, 3, 4]),
+     "The 'data' parameter of fit_truncated_power_law must be positive. Got 0.0."),
+    (lambda: fit_truncated_power_law([1, 2, 3.5, 4]),
+     "The 'data' parameter of fit_truncated_power_law must hold integers >= 1 when "
+     "discrete=True. Got 3.5; pass discrete=False for continuous data."),
+    (lambda: fit_power_law([1, 2, 3]).logpdf("abc"),
+     "The 'x' parameter of PowerLawFit.logpdf must be array-like of numbers. Got str."),
+    (lambda: fit_power_law([1, 2, 3]).ccdf([1, np.nan]),
+     "The 'x' parameter of PowerLawFit.ccdf must be finite. Got nan."),
+    (lambda: fit_power_law([1, 2, 3]).logpdf([[1.0], [-np.inf]]),
+     "The 'x' parameter of PowerLawFit.logpdf must be finite. Got -inf."),
+    (lambda: fit_power_law([1, 2, 3]).compare("pareto"),
+     "The 'other' parameter of PowerLawFit.compare must be one of 'exponential', 'lognormal', "
+     "'truncated_power_law'. Got 'pareto' instead."),
+    (lambda: fit_power_law([1, 2, 3]).gof_pvalue(0),
+     "The 'n_boot' parameter of PowerLawFit.gof_pvalue must be an int in the range "
+     "[1, 100000]. Got 0 instead."),
+]
+
+
+@pytest.mark.parametrize("call, message", _MESSAGES, ids=[f"m{i}" for i in range(len(_MESSAGES))])
+def test_messages_are_exact(call, message):
+    """Each refusal names the parameter, the function and the offending value, exactly."""
+    with pytest.raises(InvalidParameterError) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_boundary_values_are_accepted():
+    """The edges the messages promise: xmax = xmin samples one value; alpha <= 1 with xmax."""
+    assert np.array_equal(sample_power_law(4, alpha=2.0, xmin=3, xmax=3, seed=0), [3.0] * 4)
+    x = sample_power_law(200, alpha=0.5, xmin=1, xmax=20, seed=0)
+    assert x.min() >= 1 and x.max() <= 20 and len(np.unique(x)) > 5
+    assert len(sample_power_law(0, alpha=2.0, seed=0)) == 0
+    assert len(sample_power_law(3, alpha=2.0, xmin=1.5, discrete=False, seed=0)) == 3
+    fit = fit_power_law([1.5, 2.0, 3.0, 7.25], xmin=1.5, discrete=False)
+    assert fit.xmin == 1.5 and fit.n_tail == 4
+
+
+def test_fit_warns_when_alpha_hits_the_search_bound():
+    """An exponent pinned at the range's end warns with the range and the value; a fit
+    strictly inside the range does not warn."""
+    with pytest.warns(NetavalWarning) as record:
+        fit = fit_power_law([1] + [2] * 1000, xmin=1, xmax=2)
+    assert fit.alpha == -5.0
+    assert [str(w.message) for w in record] == [
+        "fit_power_law: the exponent hit the bound of the search range [-5.0, 50.0] "
+        "(alpha = -5); the fit is not a power law."]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = fit_power_law([1] * 30 + [2] * 20, xmin=1, xmax=2)
+    assert fit.alpha == pytest.approx(math.log2(1.5), rel=1e-9)  # 2^-alpha = 20/30
+
+
+def test_summary_and_repr_are_exact():
+    """The printed summary and repr, line by line, for an untruncated and a truncated fit."""
+    fit = fit_power_law([1, 1, 2, 3, 5, 8, 1, 2, 13], xmin=1)
+    assert fit.summary() == ("Power law (discrete) on [1, inf]\n"
+                             "  alpha   = 1.6951 +/- 0.2395\n"
+                             "  n_tail  = 9 of 9\n"
+                             "  xmin    = 1 (fixed)\n"
+                             "  KS D    = 0.1511\n"
+                             "  loglik  = -21.335")
+    assert str(fit) == fit.summary()
+    assert repr(fit) == ("PowerLawFit(alpha=1.695, alpha_stderr=0.24, xmin=1, xmax=None, "
+                         "n_tail=9, ks=0.151)")
+    cont = fit_power_law([1.5, 2.0, 3.0, 7.25, 2.5], xmin=1.5, xmax=8.0, discrete=False)
+    lines = cont.summary().split("\n")
+    assert lines[0] == "Power law (continuous) on [1.5, 8]"
+    searched = fit_power_law(sample_power_law(300, alpha=2.0, seed=1))
+    assert searched.summary().split("\n")[3].endswith("(searched)")
+    trunc = fit_truncated_power_law(sample_power_law(200, alpha=1.5, xmax=30, seed=2),
+                                    n_samples=20, seed=0)
+    assert trunc.summary().split("\n")[-1] == f"  support p-value = {trunc.support_pvalue:.3g}"
+    assert len(trunc.summary().split("\n")) == 7 and len(lines) == 6
+
+
+def test_likelihood_ratio_str_is_exact():
+    """R > 0 favours the power law, R <= 0 the alternative; nested and Vuong are named."""
+    from netaval.stats.power_law import LikelihoodRatio
+
+    assert str(LikelihoodRatio(2.5, 0.01, 1.2, "exponential", False)) == (
+        "power law vs exponential: R = 2.5, p = 0.01 (Vuong; favours power law)")
+    assert str(LikelihoodRatio(-1.25, 0.0952, float("nan"), "truncated_power_law", True)) == (
+        "power law vs truncated_power_law: R = -1.25, p = 0.0952 (nested, chi2(1); favours "
+        "truncated_power_law)")
+    assert str(LikelihoodRatio(0.0, 1.0, 0.0, "lognormal", False)).endswith("favours lognormal)")

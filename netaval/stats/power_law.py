@@ -47,9 +47,9 @@ def _check_data(owner: str, data, discrete: bool) -> NDArray[np.float64]:
     x = as_float_array(owner, "data", data, allow_empty=False)
     if np.any(x <= 0):
         raise InvalidParameterError(f"The 'data' parameter of {owner} must be positive. "
-                                    f"Got {x[x <= 0][0]!r}.")
+                                    f"Got {float(x[x <= 0][0])!r}.")
     if discrete and np.any(x != np.floor(x)):
-        bad = x[x != np.floor(x)][0]
+        bad = float(x[x != np.floor(x)][0])
         raise InvalidParameterError(f"The 'data' parameter of {owner} must hold integers >= 1 "
                                     f"when discrete=True. Got {bad!r}; pass discrete=False "
                                     "for continuous data.")
