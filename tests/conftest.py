@@ -11,7 +11,12 @@ settings.register_profile("dev", deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+# Mutation testing (tests/mutation/, README Development) runs each test once per mutant: the
+# "mutation" profile is "ci" with 10 examples instead of 100 (tests that set max_examples
+# themselves keep it). HYPOTHESIS_PROFILE=mutation selects it even when CI is set.
+settings.register_profile("mutation", parent=settings.get_profile("ci"), max_examples=10)
+_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+settings.load_profile(_PROFILE if _PROFILE == "mutation" else "ci" if os.environ.get("CI") else _PROFILE)
 
 
 def _seeds_from_env():
