@@ -538,3 +538,454 @@ def test_likelihood_ratio_str_is_exact():
         "power law vs truncated_power_law: R = -1.25, p = 0.0952 (nested, chi2(1); favours "
         "truncated_power_law)")
     assert str(LikelihoodRatio(0.0, 1.0, 0.0, "lognormal", False)).endswith("favours lognormal)")
+
+
+def _hand_fit(alpha, xmin, xmax, discrete, data=(1.0, 2.0)):
+    """A PowerLawFit with a chosen exponent (the dataclass is public)."""
+    from netaval.stats.power_law import PowerLawFit
+
+    return PowerLawFit(alpha=alpha, alpha_stderr=0.1, xmin=xmin, xmax=xmax, n_tail=2, n=2,
+                       ks=0.1, discrete=discrete, loglik=0.0, xmin_searched=False,
+                       data=np.asarray(data, float))
+
+
+def test_discrete_logpdf_and_ccdf_match_scipy_zeta():
+    """pmf = k^-alpha / zeta(alpha, xmin); P(X >= x) = zeta(alpha, ceil x) / zeta(alpha, xmin);
+    -inf off the integers and below xmin, 1 below xmin; truncated: 0 above xmax."""
+    fit = _hand_fit(2.3, 3.0, None, True)
+    k = np.array([3.0, 4.0, 10.0, 1000.0])
+    assert fit.logpdf(k) == pytest.approx(-2.3 * np.log(k) - math.log(special.zeta(2.3, 3)),
+                                          rel=1e-12)
+    assert np.all(np.isneginf(fit.logpdf([2.0, 3.5, 0.1])))
+    got = fit.ccdf([-1.0, 2.9, 3.0, 3.5, 4.0, 50.0])
+    ref = special.zeta(2.3, np.array([3.0, 3.0, 3.0, 4.0, 4.0, 50.0])) / special.zeta(2.3, 3)
+    assert got == pytest.approx(ref, rel=1e-12)
+    trunc = _hand_fit(1.2, 2.0, 9.0, True)
+    support = np.arange(2.0, 10.0)
+    pmf = support ** -1.2 / np.sum(support ** -1.2)
+    assert np.exp(trunc.logpdf(support)) == pytest.approx(pmf, rel=1e-12)
+    assert np.isneginf(trunc.logpdf(10.0)) and np.isneginf(trunc.logpdf(1.0))
+    x = np.array([1.0, 2.0, 5.5, 9.0, 9.5, 10.0, 1e6])
+    ref = np.array([1.0, 1.0, pmf[4:].sum(), pmf[-1], 0.0, 0.0, 0.0])
+    assert trunc.ccdf(x) == pytest.approx(ref, rel=1e-12, abs=1e-300)
+
+
+def test_continuous_logpdf_and_ccdf_match_scipy():
+    """Continuous: the Pareto density and survival function (scipy), the truncated density
+    integrates to 1 (quadrature), and alpha = 1 exactly is the log-uniform law."""
+    from scipy import integrate
+
+    fit = _hand_fit(2.5, 2.0, None, False)
+    x = np.array([2.0, 3.0, 40.0])
+    pareto = stats.pareto(b=1.5, scale=2.0)
+    assert fit.logpdf(x) == pytest.approx(pareto.logpdf(x), rel=1e-12)
+    assert fit.ccdf([1.0, 2.0, 3.0, 40.0]) == pytest.approx(pareto.sf([2.0, 2.0, 3.0, 40.0]),
+                                                          rel=1e-12)
+    assert np.isneginf(fit.logpdf(1.9))
+    for alpha in (2.5, 1.0, 0.6, 1.0 + 1e-13):
+        trunc = _hand_fit(alpha, 2.0, 30.0, False)
+        dens = lambda t, f=trunc: float(np.exp(f.logpdf(t)))  # noqa: E731
+        assert integrate.quad(dens, 2.0, 30.0, epsrel=1e-12)[0] == pytest.approx(1.0, rel=1e-9)
+        for t in (1.0, 2.0, 5.0, 29.0, 30.0, 31.0):
+            tail = integrate.quad(dens, min(max(t, 2.0), 30.0), 30.0, epsrel=1e-12)[0]
+            assert trunc.ccdf(t)[0] == pytest.approx(tail, rel=1e-9, abs=1e-12)
+        assert np.isneginf(trunc.logpdf(30.5))
+    log_uniform = _hand_fit(1.0, 2.0, 30.0, False)
+    assert log_uniform.logpdf(5.0) == pytest.approx(-math.log(5.0 * math.log(15.0)), rel=1e-12)
+
+
+def test_model_functions_keep_the_input_shape():
+    """A scalar gives a length-1 array from ccdf and a 0-d value from logpdf; 2-D stays 2-D."""
+    fit = _hand_fit(2.0, 1.0, None, True)
+    assert fit.ccdf(2).shape == (1,) and fit.logpdf(2).shape == ()
+    grid = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert fit.ccdf(grid).shape == (2, 2) and fit.logpdf(grid).shape == (2, 2)
+    assert fit.ccdf(grid)[1, 0] == pytest.approx(special.zeta(2.0, 3) / special.zeta(2.0, 1))
+
+
+def test_tail_n_and_n_tail_respect_both_ends():
+    """Data outside [xmin, xmax] is kept in data, counted in n, left out of the tail."""
+    data = [1, 1, 2, 3, 3, 5, 8, 13, 21]
+    fit = fit_power_law(data, xmin=2, xmax=13)
+    assert fit.tail.tolist() == [2.0, 3.0, 3.0, 5.0, 8.0, 13.0]
+    assert fit.n == 9 and fit.n_tail == 6 and fit.xmax == 13 and fit.xmin == 2
+    assert fit.data.tolist() == sorted(float(v) for v in data)
+    cont = fit_power_law(data, xmin=2.5, xmax=10.0, discrete=False)
+    assert cont.tail.tolist() == [3.0, 3.0, 5.0, 8.0] and cont.n_tail == 4 and cont.n == 9
+
+
+def test_discrete_truncated_fit_is_the_exact_mle():
+    """Truncated discrete: the score equation mean ln x = E_alpha[ln X] holds, the loglik and
+    the Fisher-information stderr equal direct sums over the support."""
+    x = sample_power_law(400, alpha=1.3, xmin=2, xmax=60, seed=4)
+    fit = fit_power_law(x, xmin=2, xmax=60)
+    k = np.arange(2.0, 61.0)
+    w = k ** -fit.alpha / np.sum(k ** -fit.alpha)
+    mean_log = np.sum(w * np.log(k))
+    assert mean_log == pytest.approx(np.log(x).mean(), rel=1e-9)
+    var_log = np.sum(w * np.log(k) ** 2) - mean_log ** 2
+    assert fit.alpha_stderr == pytest.approx(1 / math.sqrt(400 * var_log), rel=1e-9)
+    ll = -fit.alpha * np.log(x).sum() - 400 * math.log(np.sum(k ** -fit.alpha))
+    assert fit.loglik == pytest.approx(ll, rel=1e-12)
+
+
+def test_continuous_fit_matches_scipy_pareto():
+    """Fixed xmin: alpha = 1 + n / sum ln(x / xmin) (scipy's Pareto MLE), stderr
+    (alpha - 1) / sqrt(n), loglik and KS from scipy; searched xmin: KS of the chosen tail."""
+    x = sample_power_law(500, alpha=2.2, xmin=1.5, discrete=False, seed=6)
+    fit = fit_power_law(x, xmin=1.5, discrete=False)
+    b, _, _ = stats.pareto.fit(x, floc=0, fscale=1.5)
+    assert fit.alpha == pytest.approx(1 + b, rel=1e-9)
+    assert fit.alpha_stderr == pytest.approx(b / math.sqrt(500), rel=1e-9)
+    law = stats.pareto(b=fit.alpha - 1, scale=1.5)
+    assert fit.loglik == pytest.approx(law.logpdf(x).sum(), rel=1e-12)
+    assert fit.ks == pytest.approx(stats.kstest(x, law.cdf).statistic, abs=1e-12)
+    assert not fit.xmin_searched and fit.scan == {}
+    mixed = np.concatenate([x, np.random.default_rng(6).uniform(0.5, 1.5, 300)])
+    searched = fit_power_law(mixed, discrete=False)
+    tail = mixed[mixed >= searched.xmin]
+    assert searched.xmin_searched and searched.n_tail == len(tail) and searched.n == 800
+    law = stats.pareto(b=searched.alpha - 1, scale=searched.xmin)
+    assert searched.ks == pytest.approx(stats.kstest(tail, law.cdf).statistic, abs=1e-12)
+    assert searched.ks == pytest.approx(np.min(searched.scan["ks"]), abs=1e-15)
+    assert searched.loglik == pytest.approx(law.logpdf(tail).sum(), rel=1e-12)
+    assert searched.alpha_stderr == pytest.approx((searched.alpha - 1) / math.sqrt(len(tail)))
+
+
+def test_continuous_truncated_fit_is_the_exact_mle():
+    """Truncated continuous: alpha maximises the likelihood (normalised by quadrature), the
+    stderr is 1 / sqrt(n Var_alpha[ln X]), loglik and KS match scipy's integrals."""
+    from scipy import integrate
+
+    x = sample_power_law(300, alpha=1.4, xmin=1.0, xmax=40.0, discrete=False, seed=8)
+    fit = fit_power_law(x, xmin=1.0, xmax=40.0, discrete=False)
+
+    def moments(alpha):
+        z = integrate.quad(lambda t: t ** -alpha, 1.0, 40.0, epsrel=1e-13)[0]
+        m1 = integrate.quad(lambda t: math.log(t) * t ** -alpha, 1.0, 40.0, epsrel=1e-13)[0]
+        m2 = integrate.quad(lambda t: math.log(t) ** 2 * t ** -alpha, 1.0, 40.0,
+                            epsrel=1e-13)[0]
+        return z, m1 / z, m2 / z - (m1 / z) ** 2
+
+    z, mean_log, var_log = moments(fit.alpha)
+    assert mean_log == pytest.approx(np.log(x).mean(), rel=1e-7)  # the score equation
+    assert fit.alpha_stderr == pytest.approx(1 / math.sqrt(300 * var_log), rel=1e-5)
+    assert fit.loglik == pytest.approx(-fit.alpha * np.log(x).sum() - 300 * math.log(z),
+                                       rel=1e-10)
+    cdf = lambda t: integrate.quad(lambda u: u ** -fit.alpha / z, 1.0, t)[0]  # noqa: E731
+    xs = np.sort(x)
+    f = np.array([cdf(t) for t in xs])
+    d = max(np.max(np.arange(1, 301) / 300 - f), np.max(f - np.arange(300) / 300))
+    assert fit.ks == pytest.approx(d, abs=1e-9)
+
+
+def _vuong(d):
+    """Vuong's normalised ratio and its two-sided normal p-value, from scipy."""
+    z = d.sum() / (math.sqrt(len(d)) * d.std())
+    return z, 2 * stats.norm.sf(abs(z))
+
+
+def _assert_mle(loglik, params, rel_step=1e-3):
+    """Each parameter, moved by rel_step either way, lowers the log-likelihood."""
+    best = loglik(params)
+    for i, p in enumerate(params):
+        for sign in (-1, 1):
+            moved = list(params)
+            moved[i] = p * (1 + sign * rel_step)
+            assert loglik(moved) < best, f"parameter {i} is not at the maximum"
+
+
+@pytest.mark.parametrize("discrete, xmax", [(True, None), (True, 80), (False, None),
+                                            (False, 80.0)],
+                         ids=["discrete", "discrete-trunc", "continuous", "continuous-trunc"])
+def test_compare_exponential_matches_scipy(discrete, xmax):
+    """The exponential (geometric when discrete) alternative is the MLE on the same support;
+    R, normalized_R and p equal Vuong's test computed from scipy's distributions."""
+    x = sample_power_law(400, alpha=1.6, xmin=3, xmax=xmax, discrete=discrete, seed=12)
+    fit = fit_power_law(x, xmin=3, xmax=xmax, discrete=discrete)
+    lr = fit.compare("exponential")
+    lam = lr.alternative_params["lambda"]
+    span = None if xmax is None else xmax - 3
+    if discrete:
+        def logpdf(params, t=x):
+            q = math.exp(-params[0])
+            log_norm = stats.geom.logcdf(span + 1, 1 - q) if span is not None else 0.0
+            return stats.geom.logpmf(t - 2, 1 - q) - log_norm
+    else:
+        def logpdf(params, t=x):
+            if span is None:
+                return stats.expon.logpdf(t, loc=3, scale=1 / params[0])
+            return stats.truncexpon.logpdf(t, b=span * params[0], loc=3, scale=1 / params[0])
+    if xmax is None:  # closed forms
+        mean = np.mean(x - 3)
+        assert lam == pytest.approx(math.log1p(1 / mean) if discrete else 1 / mean, rel=1e-12)
+    _assert_mle(lambda p: logpdf(p).sum(), [lam])
+    d = fit.logpdf(x) - logpdf([lam])
+    z, p = _vuong(d)
+    assert lr.R == pytest.approx(d.sum(), rel=1e-9)
+    assert lr.normalized_R == pytest.approx(z, rel=1e-9)
+    assert lr.p == pytest.approx(p, rel=1e-9)
+    assert lr.alternative == "exponential" and not lr.nested
+
+
+@pytest.mark.parametrize("discrete, xmax", [(True, None), (True, 80), (False, None),
+                                            (False, 80.0)],
+                         ids=["discrete", "discrete-trunc", "continuous", "continuous-trunc"])
+def test_compare_lognormal_matches_scipy(discrete, xmax):
+    """The log-normal alternative (binned to the integers when discrete, conditioned on the
+    support) is the MLE on log-normal data; R and p equal Vuong's test on scipy's lognorm.
+
+    (On power-law data the log-normal MLE runs off to mu -> -inf, sigma -> inf, where the
+    log-normal becomes a power law, so the maximum is checked on data that has one.)"""
+    x = np.exp(np.random.default_rng(13).normal(2.0, 0.8, 600))
+    x = np.floor(x) if discrete else x
+    x = x[(x >= 2) & (x <= (xmax or np.inf))][:400]
+    fit = fit_power_law(x, xmin=2, xmax=xmax, discrete=discrete)
+    lr = fit.compare("lognormal")
+    mu, sigma = lr.alternative_params["mu"], lr.alternative_params["sigma"]
+    top = np.inf if xmax is None else xmax
+
+    def logpdf(params):
+        law = stats.lognorm(s=params[1], scale=math.exp(params[0]))
+        if discrete:
+            return (np.log(law.cdf(x + 0.5) - law.cdf(x - 0.5))
+                    - math.log(law.cdf(top + 0.5) - law.cdf(1.5)))
+        return law.logpdf(x) - math.log(law.cdf(top) - law.cdf(2.0))
+
+    _assert_mle(lambda p: logpdf(p).sum(), [mu, sigma])
+    d = fit.logpdf(x) - logpdf([mu, sigma])
+    z, p = _vuong(d)
+    assert lr.R == pytest.approx(d.sum(), rel=1e-7, abs=1e-9)
+    assert lr.p == pytest.approx(p, rel=1e-6)
+
+
+@pytest.mark.parametrize("discrete, xmax", [(True, 300), (False, None)],
+                         ids=["discrete-trunc", "continuous"])
+def test_compare_cutoff_matches_direct_normalisation(discrete, xmax):
+    """Power law with exponential cut-off, fitted to data that has one: the parameters are
+    the MLE under a normalisation by direct sums (discrete) or quadrature (continuous); R
+    and the chi2(1) p-value of the nested test follow."""
+    from scipy import integrate
+
+    rng = np.random.default_rng(14)
+    # thinning: keep a power-law draw with probability exp(-lam0 x)
+    x = sample_power_law(6000, alpha=1.5, xmin=1, xmax=xmax, discrete=discrete, seed=14)
+    x = x[rng.uniform(size=len(x)) < np.exp(-0.02 * x)][:500]
+    fit = fit_power_law(x, xmin=1, xmax=xmax, discrete=discrete)
+    lr = fit.compare("truncated_power_law")
+    alpha, lam = lr.alternative_params["alpha"], lr.alternative_params["lambda"]
+    assert lam > 0 and lr.nested and math.isnan(lr.normalized_R)
+
+    def loglik(params):
+        a, l_ = params
+        if discrete:
+            k = np.arange(1.0, xmax + 1)
+            log_c = math.log(np.sum(k ** -a * np.exp(-l_ * k)))
+        else:
+            log_c = math.log(integrate.quad(lambda t: t ** -a * math.exp(-l_ * t), 1.0, np.inf,
+                                            epsabs=0, epsrel=1e-12, limit=200)[0])
+        return float(np.sum(-a * np.log(x) - l_ * x) - len(x) * log_c)
+
+    _assert_mle(loglik, [alpha, lam], rel_step=1e-2)
+    r = fit.loglik - loglik([alpha, lam]) if discrete else \
+        float(fit.logpdf(x).sum()) - loglik([alpha, lam])
+    assert lr.R == pytest.approx(r, rel=1e-6)
+    assert lr.R < 0 and lr.p == pytest.approx(stats.chi2.sf(-2 * r, 1), rel=1e-5)
+
+
+def test_compare_cutoff_nests_the_power_law(monkeypatch):
+    """A tail heavier than the power law: the best cut-off is lambda -> 0, R -> 0, p = 1.
+    When the optimiser ends below the power law's likelihood, the alternative reported is
+    the power law itself: lambda = 0, the same alpha, R = 0 exactly and p = 1."""
+    from scipy import optimize
+
+    x = np.concatenate([sample_power_law(300, alpha=1.8, xmin=1, xmax=200, seed=0),
+                        [150.0, 170.0, 180.0, 190.0, 200.0]])
+    fit = fit_power_law(x, xmin=1, xmax=200)
+    lr = fit.compare("truncated_power_law")
+    assert abs(lr.R) < 1e-9 and lr.p == pytest.approx(1.0, abs=1e-6)
+    assert 0.0 <= lr.alternative_params["lambda"] < 1e-12
+    worse = optimize.OptimizeResult(x=np.array([fit.alpha + 0.5, math.log(0.1)]), fun=1e300)
+    monkeypatch.setattr(optimize, "minimize", lambda *args, **kwargs: worse)
+    lr = fit.compare("truncated_power_law")
+    assert lr.alternative_params == {"alpha": fit.alpha, "lambda": 0.0}
+    assert lr.R == 0.0 and lr.p == 1.0 and lr.nested
+
+
+def test_cutoff_log_norm_against_direct_sums():
+    """log sum x^-alpha e^(-lam x): direct sums past the 20000-term switch to the integral,
+    an infinite support, the continuous integral, and the divergent lam = 0, alpha <= 1."""
+    from scipy import integrate
+
+    from netaval.stats.power_law import _cutoff_log_norm
+
+    k = np.arange(1.0, 60001.0)
+    for alpha, lam, b in [(1.5, 1e-5, 60000.0), (0.7, 2e-4, 60000.0), (2.5, 0.0, 60000.0)]:
+        ref = math.log(np.sum(k[:int(b)] ** -alpha * np.exp(-lam * k[:int(b)])))
+        assert _cutoff_log_norm(alpha, lam, 1.0, b, True) == pytest.approx(ref, rel=1e-10)
+    k = np.arange(3.0, 5e5)  # e^(-lam k) < 1e-21 beyond
+    ref = math.log(np.sum(k ** -1.2 * np.exp(-1e-4 * k)))
+    assert _cutoff_log_norm(1.2, 1e-4, 3.0, np.inf, True) == pytest.approx(ref, rel=1e-9)
+    assert _cutoff_log_norm(1.2, 0.05, 3.0, 50.0, True) == pytest.approx(
+        math.log(np.sum(np.arange(3.0, 51.0) ** -1.2 * np.exp(-0.05 * np.arange(3.0, 51.0)))),
+        rel=1e-12)
+    ref = integrate.quad(lambda t: t ** -1.7 * math.exp(-0.01 * t), 2.0, np.inf, epsrel=1e-12)[0]
+    assert _cutoff_log_norm(1.7, 0.01, 2.0, np.inf, False) == pytest.approx(math.log(ref),
+                                                                            rel=1e-9)
+    ref = integrate.quad(lambda t: t ** -0.5 * math.exp(-0.3 * t), 2.0, 25.0, epsrel=1e-12)[0]
+    assert _cutoff_log_norm(0.5, 0.3, 2.0, 25.0, False) == pytest.approx(math.log(ref), rel=1e-9)
+    assert _cutoff_log_norm(1.0, 0.0, 1.0, np.inf, True) == math.inf
+    assert _cutoff_log_norm(0.5, 0.0, 1.0, np.inf, True) == math.inf
+
+
+def test_log_diff_ndtr_is_stable_in_both_tails():
+    """log(Phi(hi) - Phi(lo)) equals mpmath's 50-digit value in the far upper and lower tails,
+    across zero, and elementwise on a mixed array."""
+    mpmath = pytest.importorskip("mpmath")
+    from netaval.stats.power_law import _log_diff_ndtr
+
+    mpmath.mp.dps = 50
+    lo = np.array([-1.0, 0.0, 0.3, 8.0, 35.0, -36.0, -3.0, 2.0])
+    hi = np.array([2.0, 1e-3, 0.4, 8.5, 35.1, -35.9, np.inf, np.inf])
+    ref = [float(mpmath.log(mpmath.ncdf(-lw) - mpmath.ncdf(-h) if lw > 0 else
+                            mpmath.ncdf(h) - mpmath.ncdf(lw))) for lw, h in zip(lo, hi, strict=True)]
+    assert _log_diff_ndtr(lo, hi) == pytest.approx(ref, rel=1e-12)
+    assert _log_diff_ndtr(1.0, 2.0).shape == ()
+
+
+def test_gof_pvalue_bootstrap_is_semiparametric(monkeypatch):
+    """Each synthetic set has n points; Binomial(n, n_tail / n) of them come from the fitted
+    law on [xmin, xmax] and the rest from the observed values outside; each is refitted
+    sorted, with the xmin search when xmin was searched and the fixed xmin otherwise."""
+    import netaval.stats.power_law as pl
+
+    body = np.random.default_rng(3).integers(1, 4, 150).astype(float)
+    x = np.concatenate([sample_power_law(250, alpha=2.5, xmin=4, xmax=500, seed=3), body,
+                        [600.0, 700.0]])
+    calls = []
+    real_fit = pl._fit
+
+    def spy(data, discrete, xmin, xmax, *args):
+        calls.append((data.copy(), discrete, xmin, xmax))
+        return real_fit(data, discrete, xmin, xmax, *args)
+
+    fit = fit_power_law(x, xmin=4, xmax=500)
+    searched = fit_power_law(x[x <= 500])
+    pure = fit_power_law(sample_power_law(200, alpha=2.0, seed=4), xmin=1)
+    monkeypatch.setattr(pl, "_fit", spy)
+    p = fit.gof_pvalue(40, seed=1)
+    assert len(calls) == 40 and p * 40 == round(p * 40)
+    outside = set(x[(x < 4) | (x > 500)].tolist())
+    n_in = 0
+    for data, discrete, xmin, xmax in calls:
+        assert len(data) == fit.n == 402 and np.all(np.diff(data) >= 0)
+        assert discrete is True and xmin == 4.0 and xmax == 500.0
+        inside = (data >= 4) & (data <= 500)
+        assert set(data[~inside].tolist()) <= outside
+        n_in += int(inside.sum())
+    q = fit.n_tail / fit.n  # binomial mean and sd of the total over 40 sets
+    assert abs(n_in - 40 * 402 * q) <= 4 * math.sqrt(40 * 402 * q * (1 - q))
+    calls.clear()
+    searched.gof_pvalue(3, seed=1)
+    assert [c[2:] for c in calls] == [(None, None)] * 3
+    calls.clear()
+    pure.gof_pvalue(3, seed=1)
+    assert all(len(c[0]) == 200 and c[0].min() >= 1 for c in calls)
+
+
+def test_gof_pvalue_counts_larger_distances():
+    """p is the fraction of synthetic KS distances above the observed one: 1 when the
+    observed distance is 0, 0 when it is 1; a degenerate synthetic set counts as D = 0."""
+    import dataclasses
+
+    fit = fit_power_law(sample_power_law(200, alpha=2.0, xmin=1, xmax=40, seed=5), xmin=1,
+                        xmax=40)
+    assert dataclasses.replace(fit, ks=0.0).gof_pvalue(25, seed=0) == 1.0
+    assert dataclasses.replace(fit, ks=1.0).gof_pvalue(25, seed=0) == 0.0
+    # alpha = 30 on [1, 2]: synthetic sets are all ones (no exponent to fit), skipped
+    steep = dataclasses.replace(fit_power_law([1.0] * 50 + [2.0], xmin=1, xmax=2), alpha=30.0,
+                                ks=0.0)
+    assert steep.gof_pvalue(10, seed=0) == 0.0
+    cont = fit_power_law(sample_power_law(200, alpha=2.0, discrete=False, seed=5),
+                         discrete=False, xmin=1.0)
+    assert dataclasses.replace(cont, ks=0.0).gof_pvalue(5, seed=0) == 1.0
+
+
+def test_truncated_support_search_takes_the_widest_support_first():
+    """p_crit = 0 accepts the first candidate: the widest support [min, max]; the result is
+    the fixed-support fit there, with its p-value; max_supports = 1 tries only that one."""
+    x = sample_power_law(300, alpha=1.5, xmin=1, xmax=80, seed=6)
+    fit = fit_truncated_power_law(x, p_crit=0.0, n_samples=10, seed=0)
+    ref = fit_power_law(x, xmin=x.min(), xmax=x.max())
+    assert (fit.xmin, fit.xmax) == (x.min(), x.max())
+    assert fit.alpha == ref.alpha and fit.alpha_stderr == ref.alpha_stderr
+    assert fit.n_tail == 300 and fit.ks == ref.ks and fit.loglik == ref.loglik
+    assert 0.0 <= fit.support_pvalue <= 1.0 and ref.support_pvalue is None
+    one = fit_truncated_power_law(x, p_crit=0.0, n_samples=10, max_supports=1, seed=0)
+    assert (one.xmin, one.xmax) == (x.min(), x.max())
+    with pytest.raises(InvalidParameterError) as info:
+        fit_truncated_power_law(np.r_[[1.0] * 200, [2.0, 3.0], [1000.0] * 200], p_crit=0.9,
+                                n_samples=20, max_supports=1, seed=0)
+    assert str(info.value) == "fit_truncated_power_law: no support reached p >= 0.9."
+
+
+def test_truncated_support_search_narrows_until_accepted():
+    """An outlier far above a truncated power law: the widest supports (which include it)
+    are rejected and the accepted support excludes it; p is at least p_crit."""
+    x = np.r_[sample_power_law(400, alpha=1.2, xmin=1, xmax=30, seed=7), [5000.0] * 20]
+    fit = fit_truncated_power_law(x, p_crit=0.2, n_samples=30, seed=0)
+    assert fit.xmax <= 30 and fit.support_pvalue >= 0.2
+    assert fit.n_tail == np.count_nonzero((x >= fit.xmin) & (x <= fit.xmax))
+    more = fit_truncated_power_law(x, p_crit=0.2, n_samples=30, max_supports=10 ** 6, seed=0)
+    assert (more.xmin, more.xmax, more.support_pvalue) == (fit.xmin, fit.xmax,
+                                                           fit.support_pvalue)
+
+
+def test_plot_labels_lines_and_files(tmp_path):
+    """plot: labelled axes, data as dots and the fit as a line with the documented legends,
+    keyword arguments reach the data's line, and path writes the png and the csv points."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    fit = fit_power_law([1, 1, 2, 3, 5, 8, 1, 2, 13, 1, 4], xmin=1)
+    ax = fit.plot(path=tmp_path / "fig.png", color="red")
+    try:
+        data_line, law_line = ax.lines
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("avalanche size S (events)", "P(S >= s)")
+        assert ax.get_xscale() == ax.get_yscale() == "log"
+        assert data_line.get_marker() == "." and data_line.get_linestyle() == "None"
+        assert data_line.get_color() == "red" and law_line.get_linestyle() == "-"
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            "data (11 values >= xmin = 1)", f"fit: exponent {fit.alpha:.3f} +/- "
+            f"{fit.alpha_stderr:.3f}"]
+        assert data_line.get_xdata().tolist() == [1, 2, 3, 4, 5, 8, 13]
+        assert data_line.get_ydata() == pytest.approx(np.array([11, 7, 5, 4, 3, 2, 1]) / 11)
+        grid = law_line.get_xdata()
+        assert grid[0] == 1 and grid[-1] == 13 and np.all(grid == np.round(grid))
+        assert np.all(np.diff(grid) > 0)
+        assert law_line.get_ydata() == pytest.approx(fit.ccdf(grid))
+        table = pd.read_csv(tmp_path / "fig.csv")
+        assert list(table.columns) == ["series", "kind", "x", "ccdf"]
+        assert set(table["series"]) == {"size"}
+        assert table["kind"].tolist() == ["data"] * 7 + ["fit"] * len(grid)
+        assert table["x"].tolist() == [1, 2, 3, 4, 5, 8, 13] + grid.tolist()
+        assert (tmp_path / "fig.png").stat().st_size > 0
+    finally:
+        plt.close(ax.figure)
+    cont = fit_power_law(sample_power_law(100, alpha=2.0, discrete=False, seed=1),
+                         discrete=False, xmin=1.0)
+    fig, ax = plt.subplots()
+    try:
+        cont.plot(ax=ax, quantity="duration", unit="bins", marker="o")
+        assert len(ax.lines[1].get_xdata()) == 200 and ax.lines[0].get_marker() == "o"
+        assert ax.get_ylabel() == "P(T >= t)"
+        assert not (tmp_path / "none.csv").exists()
+    finally:
+        plt.close(fig)
+    with pytest.raises(InvalidParameterError, match="'ax' parameter of PowerLawFit.plot"):
+        fit.plot(ax="axes")
+    with pytest.raises(InvalidParameterError, match="'unit' parameter of PowerLawFit.plot"):
+        fit.plot(unit=3)
