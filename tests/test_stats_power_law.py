@@ -398,6 +398,14 @@ _MESSAGES = [
      "The 'xmax' parameter of fit_power_law must exceed xmin=3. Got 3 instead."),
     (lambda: fit_power_law([1, 2, 3], xmin=1.5),
      "The 'xmin' parameter of fit_power_law must be an integer when discrete=True. Got 1.5."),
+    (lambda: fit_power_law([1, 2, 3], xmin=0),
+     "The 'xmin' parameter of fit_power_law must be a float in the range (0, inf) or None. "
+     "Got 0 instead."),
+    (lambda: fit_power_law([1, 2, 3], xmax=0),
+     "The 'xmax' parameter of fit_power_law must be a float in the range (0, inf) or None. "
+     "Got 0 instead."),
+    (lambda: fit_power_law([1, 2, 3], discrete=1),
+     "The 'discrete' parameter of fit_power_law must be a bool. Got 1 instead."),
     (lambda: fit_power_law([1, 2, 3], xmax=5.5),
      "The 'xmax' parameter of fit_power_law must be an integer when discrete=True. Got 5.5."),
     (lambda: fit_power_law([1, 2, 3], xmin=10),
@@ -989,3 +997,67 @@ def test_plot_labels_lines_and_files(tmp_path):
         fit.plot(ax="axes")
     with pytest.raises(InvalidParameterError, match="'unit' parameter of PowerLawFit.plot"):
         fit.plot(unit=3)
+
+
+def test_continuous_truncated_fit_at_alpha_one_is_the_log_uniform_law():
+    """Data symmetric in ln x on [1, 16] has its MLE at alpha = 1 exactly (E_1[ln X] is the
+    midpoint of ln a and ln b); the stderr is that of the log-uniform law, 1 / sqrt(n Var[ln X])
+    = sqrt(12 / n) / ln(b/a). The flat likelihood there once let rounding move alpha by 5e-6 and the
+    stderr by 1e-3; the tolerances are the finite-difference and rounding bounds."""
+    x = np.array([1.0, 2.0, 4.0, 8.0, 16.0] * 10)
+    fit = fit_power_law(x, xmin=1, xmax=16, discrete=False)
+    assert fit.alpha == pytest.approx(1.0, abs=1e-6)
+    assert fit.alpha_stderr == pytest.approx(math.sqrt(12 / 50) / math.log(16.0), rel=1e-6)
+    # density 1 / (x ln 16); sum ln x = 100 ln 2 (the normalisation's rounding: 1e-8)
+    assert fit.loglik == pytest.approx(-100 * math.log(2.0) - 50 * math.log(math.log(16.0)),
+                                       rel=1e-7)
+
+
+def test_fixed_xmin_below_the_data_and_bounds_of_the_warning():
+    """A fixed xmin below the smallest value keeps the support [xmin, inf) (the MLE there);
+    alpha inside the search range by less than 1 does not warn."""
+    x = np.arange(3.0, 40.0)
+    fit = fit_power_law(x, xmin=1)
+    ll = lambda a: -len(x) * math.log(special.zeta(a, 1)) - a * np.log(x).sum()  # noqa: E731
+    assert fit.xmin == 1.0 and fit.n_tail == 37
+    assert ll(fit.alpha) == pytest.approx(fit.loglik, rel=1e-12)
+    assert ll(fit.alpha) >= max(ll(fit.alpha - 1e-5), ll(fit.alpha + 1e-5))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = fit_power_law([1] * 10 + [2] * 226, xmin=1, xmax=2)  # 2^-alpha = 22.6
+    assert fit.alpha == pytest.approx(-math.log2(22.6), rel=1e-9)
+
+
+def test_compare_with_a_single_valued_tail():
+    """A tail of one repeated value: the log-likelihood ratio is the same at every point, so
+    Vuong's statistic is 0 and p = 1."""
+    fit = _hand_fit(2.0, 2.0, None, True, data=[2.0, 2.0, 2.0])
+    lr = fit.compare("exponential")
+    assert lr.p == 1.0 and lr.normalized_R == 0.0 and not lr.nested
+    assert lr.R == pytest.approx(3 * (-2 * math.log(2) - math.log(special.zeta(2.0, 2))),
+                                 rel=1e-9)
+
+
+def test_truncated_support_pvalue_is_the_kernels_on_the_first_support():
+    """With the same seed, the accepted support's p-value is the NCC kernel's for that support
+    (n, alpha, KS of the fit on it); p_crit equal to that p accepts it (p >= p_crit)."""
+    from netaval._kernels.stats import _truncated_support_pvalue
+
+    x = sample_power_law(300, alpha=1.5, xmin=1, xmax=80, seed=6)
+    fit = fit_truncated_power_law(x, p_crit=0.0, n_samples=50, max_supports=1, seed=0)
+    p = _truncated_support_pvalue(np.random.default_rng(0), 300, fit.alpha, fit.xmin,
+                                  fit.xmax, fit.ks, 50, 0.0, -5.0, 50.0)[0]
+    assert fit.support_pvalue == p and 0.0 < p < 1.0
+    again = fit_truncated_power_law(x, p_crit=p, n_samples=50, max_supports=1, seed=0)
+    assert again.support_pvalue == p
+
+
+def test_truncated_support_search_with_three_values():
+    """Three distinct values give one candidate (adjacent pairs are never tried): accepted
+    when it fits, refused when it does not."""
+    fit = fit_truncated_power_law([1] * 20 + [2] * 8 + [3] * 5, p_crit=0.0, n_samples=20,
+                                  seed=0)
+    assert (fit.xmin, fit.xmax, fit.n_tail) == (1.0, 3.0, 33)
+    with pytest.raises(InvalidParameterError, match="no support reached p >= 0.5"):
+        fit_truncated_power_law([1] * 200 + [2] * 2 + [3] * 200, p_crit=0.5, n_samples=20,
+                                seed=0)

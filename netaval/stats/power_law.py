@@ -476,14 +476,16 @@ def _fit_discrete(data, x, n, xmin, xmax, owner) -> PowerLawFit:
 def _continuous_truncated_mle(tail, a, b):
     """Deluca & Corral truncated continuous MLE on [a, b]."""
     mean_log = float(np.log(tail).mean())
-    r = a / b
+    log_r = math.log(a / b)
 
     def negll(t):
         c = t - 1.0
         if abs(c) < 1e-10:
-            ll = -math.log(math.log(1.0 / r)) - mean_log
+            ll = -math.log(-log_r) - mean_log
         else:
-            ll = math.log(c / (1.0 - r ** c)) - t * mean_log - (1.0 - t) * math.log(a)
+            # 1 - r^c by expm1: no cancellation near alpha = 1 (c -> 0), where the
+            # likelihood is flat and rounding noise would move the optimum by ~1e-5
+            ll = math.log(c / -math.expm1(c * log_r)) - t * mean_log - (1.0 - t) * math.log(a)
         return -ll
 
     res = optimize.minimize_scalar(negll, bounds=(_ALPHA_LO_TRUNCATED, _ALPHA_HI),
