@@ -237,14 +237,15 @@ def test_beggs_plenz_uses_the_second_bin_of_each_avalanche():
 
 
 def test_fft_slopes_are_shift_and_scale_invariant_and_quiet(replicates):
-    """Slopes do not change when the series is scaled by 1e-8 (tiny variances are still
+    """Slopes do not change when the series is scaled by 1e-8 or 1e-12 (tiny variances are still
     variances); a series constant over every front window gives NaN, silently, even under
     np.errstate(invalid="raise", divide="raise"), never a slope from rounding noise."""
     from netaval.stats.branching import _slopes_fft
 
     x = np.stack([replicates[2], replicates[3]]).astype(float)
     reference = _slopes_fft(x, 20)
-    assert np.allclose(_slopes_fft(1e-8 * x, 20), reference, rtol=1e-9, atol=0)
+    for scale in (1e-8, 1e-12):  # total sum of squares ~1e-19 at 1e-12: no absolute floor
+        assert np.allclose(_slopes_fft(scale * x, 20), reference, rtol=1e-9, atol=0)
     step = np.zeros((2, 200))
     step[:, -1] = 1e6  # every front window (t < T - k) is constant: Var = 0 up to rounding
     step[1] = 0.0      # and a constant trial
@@ -285,14 +286,18 @@ def test_fitted_is_b_m_to_the_k_and_plot_draws_both(replicates):
 
 
 def test_jackknife_blocks_are_capped_at_t_over_2k_plus_2(replicates):
-    """At most T // (2 k_max + 2) blocks: with T = 100 and k_max = 12, n_blocks = 10 and 3
-    give the same error bars; with T = 51 (one block) there is none."""
+    """At most T // (2 k_max + 2) blocks: with T = 104 and k_max = 12 (cap 4, where
+    2 k_max + 3 would give 3), n_blocks = 10 and 4 give the same error bars and 3 others;
+    two blocks (T = 52, or n_blocks = 2) still give one, one block (T = 51) none."""
     from netaval.stats import branching_ratio_mr
 
-    x = np.asarray(replicates[0][:100], float)
+    x = np.asarray(replicates[0][:104], float)
     capped = branching_ratio_mr(x, k_max=12, n_blocks=10)
-    three = branching_ratio_mr(x, k_max=12, n_blocks=3)
-    assert np.isfinite(three.m_stderr) and (capped.m_stderr, capped.b_stderr) == (
-        three.m_stderr, three.b_stderr)
-    assert branching_ratio_mr(x, k_max=12, n_blocks=2).m_stderr != three.m_stderr
+    four = branching_ratio_mr(x, k_max=12, n_blocks=4)
+    assert np.isfinite(four.m_stderr) and (capped.m_stderr, capped.b_stderr) == (
+        four.m_stderr, four.b_stderr)
+    assert branching_ratio_mr(x, k_max=12, n_blocks=3).m_stderr != four.m_stderr
+    two = branching_ratio_mr(x, k_max=12, n_blocks=2)
+    assert np.isfinite(two.m_stderr) and two.m_stderr != four.m_stderr
+    assert np.isfinite(branching_ratio_mr(x[:52], k_max=12).m_stderr)
     assert math.isnan(branching_ratio_mr(x[:51], k_max=12).m_stderr)
