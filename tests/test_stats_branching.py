@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import netaval
-from netaval.errors import InvalidParameterError
+from netaval.errors import InvalidParameterError, NetavalWarning
 from netaval.stats import (
     branching_ratio_avalanches,
     branching_ratio_conventional,
@@ -301,3 +301,60 @@ def test_jackknife_blocks_are_capped_at_t_over_2k_plus_2(replicates):
     assert np.isfinite(two.m_stderr) and two.m_stderr != four.m_stderr
     assert np.isfinite(branching_ratio_mr(x[:52], k_max=12).m_stderr)
     assert math.isnan(branching_ratio_mr(x[:51], k_max=12).m_stderr)
+
+
+def test_mr_smallest_settings_messages_and_the_undefined_tau(replicates, monkeypatch):
+    """k_max = 2, n_blocks = 2 and dt < 1 are accepted; tau_stderr is the delta-method
+    dt / (m ln^2 m) m_stderr; refusals are exact; m = 1 exactly (a ramp) or m > 1 (growth)
+    warn and give tau = inf, tau_stderr = nan; a fit that does not converge is refused,
+    and one failing jackknife fit leaves the error bars undefined."""
+    from scipy.optimize import OptimizeWarning
+
+    x = np.asarray(replicates[0][:2000], float)
+    with warnings.catch_warnings():  # two lags, two parameters: scipy has no covariance
+        warnings.simplefilter("ignore", OptimizeWarning)
+        ok = branching_ratio_mr(x, k_max=2, dt=0.5, n_blocks=2)
+    assert ok.k.tolist() == [1, 2] and ok.dt == 0.5 and np.isfinite(ok.m_stderr)
+    assert ok.tau == pytest.approx(-0.5 / math.log(ok.m), rel=1e-12)
+    assert ok.tau_stderr == pytest.approx(0.5 / (ok.m * math.log(ok.m) ** 2) * ok.m_stderr,
+                                          rel=1e-12)
+    cases = [
+        (dict(k_max=1), "The 'k_max' parameter of branching_ratio_mr must be at least 2 (two "
+                        "parameters are fitted). Got 1 instead."),
+        (dict(k_max=3, dt=0), "The 'dt' parameter of branching_ratio_mr must be a float in "
+                              "the range (0, inf). Got 0 instead."),
+        (dict(k_max=3, n_blocks=1), "The 'n_blocks' parameter of branching_ratio_mr must be "
+                                    "an int in the range [2, inf). Got 1 instead."),
+        (dict(k_max=1999), "branching_ratio_mr: The 'k_max' parameter of regression_slopes "
+                           "must be an int in the range [1, 1998]. Got 1999 instead."),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(InvalidParameterError) as info:
+            branching_ratio_mr(x, **kwargs)
+        assert str(info.value) == message
+    for series, shown in ((np.arange(100.0), "1"), (1.02 ** np.arange(200.0), "1.02")):
+        with pytest.warns(NetavalWarning) as record:
+            grown = branching_ratio_mr(series, k_max=5)
+        assert [str(w.message) for w in record] == [
+            f"branching_ratio_mr: m = {shown} is outside (0, 1); tau is not defined."]
+        assert grown.tau == math.inf and math.isnan(grown.tau_stderr)
+    from netaval.stats import branching
+
+    real_fit = branching.optimize.curve_fit
+    monkeypatch.setattr(branching.optimize, "curve_fit",
+                        lambda *a, **k: (_ for _ in ()).throw(RuntimeError("no luck")))
+    with pytest.raises(InvalidParameterError) as info:
+        branching_ratio_mr(x, k_max=3)
+    assert str(info.value) == ("branching_ratio_mr: the fit of r_k = b m^k did not converge "
+                               "(no luck).")
+    calls = []
+
+    def fails_after_the_first(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("no luck")
+        return real_fit(*args, **kwargs)
+
+    monkeypatch.setattr(branching.optimize, "curve_fit", fails_after_the_first)
+    unsure = branching_ratio_mr(x, k_max=3)
+    assert np.isfinite(unsure.m) and math.isnan(unsure.m_stderr) and math.isnan(unsure.b_stderr)
