@@ -358,3 +358,26 @@ def test_mr_smallest_settings_messages_and_the_undefined_tau(replicates, monkeyp
     monkeypatch.setattr(branching.optimize, "curve_fit", fails_after_the_first)
     unsure = branching_ratio_mr(x, k_max=3)
     assert np.isfinite(unsure.m) and math.isnan(unsure.m_stderr) and math.isnan(unsure.b_stderr)
+
+
+def test_regression_slopes_lag_range_and_messages():
+    """k_max runs from 1 to T - 2 (windows of two points; the last slope is polyfit's);
+    refusals are exact, including an empty or 3-D activity and a constant window."""
+    a = np.array([3.0, 5.0, 2.0, 7.0, 4.0, 6.0])
+    r = regression_slopes(a, k_max=4)
+    assert r[3] == pytest.approx(np.polyfit(a[:2], a[4:], 1)[0], rel=1e-12)
+    cases = [
+        ((a,), dict(k_max=5), "The 'k_max' parameter of regression_slopes must be an int in "
+                              "the range [1, 4]. Got 5 instead."),
+        (([],), dict(k_max=1), "The 'activity' parameter of regression_slopes must not be "
+                               "empty."),
+        ((np.ones((2, 2, 2)),), dict(k_max=1), "The 'activity' parameter of regression_slopes "
+                                               "must be 1-dimensional. Got shape (2, 2, 2) "
+                                               "instead."),
+        ((np.ones(10),), dict(k_max=1), "regression_slopes: the activity is constant over a "
+                                        "window; the slopes are undefined."),
+    ]
+    for args, kwargs, message in cases:
+        with pytest.raises(InvalidParameterError) as info:
+            regression_slopes(*args, **kwargs)
+        assert str(info.value) == message
