@@ -381,3 +381,52 @@ def test_regression_slopes_lag_range_and_messages():
         with pytest.raises(InvalidParameterError) as info:
             regression_slopes(*args, **kwargs)
         assert str(info.value) == message
+
+
+def test_beggs_plenz_when_the_last_avalanche_has_one_bin():
+    """A one-bin avalanche last in the profile (its 'second bin' would lie past the end)
+    counts 0; the avalanche touching the first bin counts only with include_truncated."""
+    from netaval.binning import detect_binned_avalanches
+
+    av = detect_binned_avalanches(np.array([0.5, 1.5, 1.5, 5.5]), bin_width=1, start=0, end=10)
+    assert av.profile.tolist() == [1, 2, 1] and av.truncated.tolist() == [True, False]
+    assert branching_ratio_avalanches(av) == 0.0
+    assert branching_ratio_avalanches(av, include_truncated=True) == 1.0
+
+
+def test_jackknife_is_delete_one_block_over_trial_averaged_slopes(replicates):
+    """m_stderr and b_stderr: every trial cut into n_blocks contiguous blocks of T //
+    n_blocks steps, block j's slopes averaged over trials, b m^k fitted to the mean over
+    the other blocks, and sqrt((n - 1)/n sum (estimate - mean)^2); computed here with
+    regression_slopes per block and scipy's curve_fit."""
+    from scipy import optimize
+
+    x = np.stack([replicates[4][:3003], replicates[5][:3003]]).astype(float)
+    n_blocks, k_max = 5, 6
+    res = branching_ratio_mr(x, k_max=k_max, n_blocks=n_blocks)
+    length = 3003 // n_blocks
+    per_block = np.array([np.mean([regression_slopes(trial[j * length:(j + 1) * length],
+                                                     k_max=k_max) for trial in x], axis=0)
+                          for j in range(n_blocks)])
+    k = np.arange(1, k_max + 1, dtype=float)
+    estimates = []
+    for j in range(n_blocks):
+        r = np.delete(per_block, j, axis=0).mean(axis=0)
+        estimates.append(optimize.curve_fit(lambda kk, b, m: b * m ** kk, k, r,
+                                            p0=[r[0] / 0.9, 0.9])[0])
+    estimates = np.array(estimates)
+    spread = np.sqrt((n_blocks - 1) / n_blocks
+                     * ((estimates - estimates.mean(axis=0)) ** 2).sum(axis=0))
+    assert res.b_stderr == pytest.approx(spread[0], rel=1e-4)  # curve_fit tolerance
+    assert res.m_stderr == pytest.approx(spread[1], rel=1e-4)
+    assert res.m_stderr != pytest.approx(res.b_stderr, rel=0.05)
+
+
+def test_fft_slopes_centre_each_trial_on_its_own_mean(replicates):
+    """Trials with means 1e6 apart: each trial is centred on its own mean, so the prefix
+    sums do not cancel catastrophically and the slopes are those of the unshifted series."""
+    from netaval.stats.branching import _slopes_fft
+
+    x = np.stack([replicates[2], replicates[3]]).astype(float)
+    shifted = x + np.array([[0.0], [1e6]])
+    assert np.allclose(_slopes_fft(shifted, 20), _slopes_fft(x, 20), rtol=0, atol=1e-9)
