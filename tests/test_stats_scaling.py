@@ -530,3 +530,68 @@ def test_shape_collapse_plot_draws_every_scaled_profile_and_the_shape():
     assert ax.get_legend() is not None
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("t / T", "<s(t)|T> / T^(gamma-1)")
     plt.close("all")
+
+
+def test_scaling_parameters_refused_exactly_and_defaults_as_documented():
+    """Each bound refuses the value just outside it, naming parameter and function; the
+    documented defaults hold: n_boot = 200 resamples for <S>(T) and 100 for the collapse
+    (the Generator passed as seed is advanced by exactly those draws), min_duration = 4,
+    min_count = 10, gamma_range = (0.5, 4.0)."""
+    s, t = [1.0, 2.0, 3.0, 4.0], [1, 1, 2, 2]
+    assert fit_mean_size_scaling(s, t, min_duration=0, n_boot=0).durations.tolist() == [1, 2]
+    assert fit_mean_size_scaling(s, t, min_duration=0.5, n_boot=0).durations.tolist() == [1, 2]
+    bounds = [(dict(min_count=0), "'min_count' parameter of fit_mean_size_scaling must be an "
+                                  "int in the range [1, inf). Got 0"),
+              (dict(n_boot=-1), "'n_boot' parameter of fit_mean_size_scaling must be an int in "
+                                "the range [0, 100000]. Got -1"),
+              (dict(min_duration=-1), "'min_duration' parameter of fit_mean_size_scaling must "
+                                      "be a float in the range [0, inf) or None. Got -1"),
+              (dict(max_duration=-0.5), "'max_duration' parameter of fit_mean_size_scaling "
+                                        "must be a float in the range [0, inf) or None. Got "
+                                        "-0.5")]
+    for kwargs, message in bounds:
+        with pytest.raises(InvalidParameterError) as info:
+            fit_mean_size_scaling(s, t, **kwargs)
+        assert str(info.value) == f"The {message} instead."
+    profs = [np.ones(5)] * 3
+    bounds = [(dict(min_duration=1), "'min_duration' parameter of shape_collapse must be an "
+                                     "int in the range [2, inf). Got 1"),
+              (dict(max_duration=3), "'max_duration' parameter of shape_collapse must be an int "
+                                     "in the range [4, inf) or None. Got 3"),
+              (dict(min_count=0), "'min_count' parameter of shape_collapse must be an int in the "
+                                  "range [1, inf). Got 0"),
+              (dict(n_points=1), "'n_points' parameter of shape_collapse must be an int in the "
+                                 "range [2, 100000]. Got 1"),
+              (dict(n_points=100001), "'n_points' parameter of shape_collapse must be an int in "
+                                      "the range [2, 100000]. Got 100001"),
+              (dict(n_boot=-1), "'n_boot' parameter of shape_collapse must be an int in the "
+                                "range [0, 100000]. Got -1"),
+              (dict(include_truncated=1), "'include_truncated' parameter of shape_collapse "
+                                          "must be a bool. Got 1")]
+    for kwargs, message in bounds:
+        with pytest.raises(InvalidParameterError) as info:
+            shape_collapse(profs, **kwargs)
+        assert str(info.value) == f"The {message} instead."
+    # defaults: resamples counted by the draws they take from the caller's Generator
+    size, dur = S_UNEVEN, T_UNEVEN
+    used, replica = np.random.default_rng(1), np.random.default_rng(1)
+    fit_mean_size_scaling(size, dur, seed=used)
+    for _ in range(200):
+        replica.integers(0, len(size), len(size))
+    assert used.integers(1 << 62) == replica.integers(1 << 62)
+    rng = np.random.default_rng(6)
+    profs = (poisson_profiles(rng, 1.5, [3, 4, 8], 12) + poisson_profiles(rng, 1.5, [6], 10)
+             + poisson_profiles(rng, 1.5, [10], 9))
+    used, replica = np.random.default_rng(2), np.random.default_rng(2)
+    res = shape_collapse(profs, seed=used)
+    assert res.durations.tolist() == [4, 6, 8] and res.counts.tolist() == [12, 10, 12]
+    for _ in range(100):
+        for count in res.counts:
+            replica.integers(0, count, count)
+    assert used.integers(1 << 62) == replica.integers(1 << 62)
+    found = []
+    for gamma in (0.7, 4.5):  # noise-free; interpolation onto the grid biases gamma slightly
+        exact = [t ** (gamma - 1) * (1 + 20 * x * (1 - x)) for t in (6, 12, 24)
+                 for x in [(np.arange(1, t + 1) - 0.5) / t] for _ in range(10)]
+        found.append(shape_collapse(exact, n_boot=0).gamma)
+    assert abs(found[0] - 0.7) < 0.05 and 4.0 - 1e-4 <= found[1] <= 4.0
