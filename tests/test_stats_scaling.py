@@ -435,14 +435,20 @@ def test_shape_collapse_refuses_bad_gamma_ranges_and_profiles_exactly():
 
 
 def test_shape_collapse_csr_pair_equals_the_list_of_profiles():
-    """The same profiles as an (indptr, values) pair (int64 or uint) give the same result."""
+    """The same profiles as an (indptr, values) pair (int64 or uint, empty profiles
+    allowed) give the same result; a list of exactly two profiles is a list, not a pair."""
     profs = poisson_profiles(np.random.default_rng(4), 1.5, [6, 9, 14], 12)
     indptr = np.concatenate([[0], np.cumsum([len(p) for p in profs])])
     listed = shape_collapse(profs, n_boot=3, seed=1)
-    for ptr in (indptr, indptr.astype(np.uint32)):
-        paired = shape_collapse((ptr, np.concatenate(profs)), n_boot=3, seed=1)
+    values = np.concatenate(profs)
+    with_empty = (np.insert(indptr, 1, 0), values)  # an empty profile first
+    for pair in ((indptr, values), (indptr.astype(np.uint32), values), with_empty):
+        paired = shape_collapse(pair, n_boot=3, seed=1)
         assert (paired.gamma, paired.gamma_stderr) == (listed.gamma, listed.gamma_stderr)
         assert paired.counts.tolist() == [12, 12, 12]
+    two = shape_collapse([np.array([1.0, 2.0]), np.array([1.0, 3.0, 1.0])], min_duration=2,
+                         min_count=1, n_boot=0)
+    assert two.durations.tolist() == [2, 3] and two.counts.tolist() == [1, 1]
 
 
 def _causal_avalanches(profiles, gap=2, continuous=False):
