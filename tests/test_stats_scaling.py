@@ -285,8 +285,9 @@ def test_mean_size_messages_and_boundaries():
 
 
 def test_crackling_noise_boundaries_and_text():
-    """|z| = 2 exactly is still consistent; zero combined error gives z = +-inf and p = 0;
-    p is the two-sided normal tail; the result's text is exact."""
+    """|z| = 2 exactly is still consistent; zero combined error gives z = +-inf and p = 0,
+    or z = 0 and p = 1 when the two sides are equal; p is the two-sided normal tail; the
+    result's text is exact."""
     from scipy import stats as sps
 
     chk = check_crackling_noise((2.0, 0.0), (2.0, 0.0), (3.0, 1.0))
@@ -301,6 +302,8 @@ def test_crackling_noise_boundaries_and_text():
     up = check_crackling_noise((2.0, 0.0), (2.0, 0.0), (3.0, 0.0))
     down = check_crackling_noise((2.0, 0.0), (2.0, 0.0), (0.5, 0.0))
     assert (up.z, up.p, down.z, down.p) == (math.inf, 0.0, -math.inf, 0.0)
+    same = check_crackling_noise((2.0, 0.0), (2.0, 0.0), (1.0, 0.0))  # was z = nan, p = 0
+    assert (same.z, same.p, same.consistent) == (0.0, 1.0, True)
     with pytest.raises(InvalidParameterError) as info:
         check_crackling_noise((1.0, 0.1), (2.0, 0.1), (2.0, 0.1))
     assert str(info.value) == "check_crackling_noise: tau = 1 makes (alpha - 1)/(tau - 1) undefined."

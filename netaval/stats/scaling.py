@@ -167,7 +167,8 @@ class CracklingNoiseCheck:
     gamma, gamma_stderr : float
         The fitted <S>(T) exponent.
     z : float
-        (gamma - predicted) / sqrt(gamma_stderr^2 + predicted_stderr^2).
+        (gamma - predicted) / sqrt(gamma_stderr^2 + predicted_stderr^2); with both errors
+        zero, 0 when the two sides are equal and +-inf otherwise.
     p : float
         Two-sided normal p-value of z.
     """
@@ -232,7 +233,10 @@ def check_crackling_noise(size_fit, duration_fit, scaling_fit):
     pred = (alpha - 1.0) / (tau - 1.0)
     s_pred = math.hypot(s_alpha / (tau - 1.0), (alpha - 1.0) * s_tau / (tau - 1.0) ** 2)
     combined = math.hypot(s_gamma, s_pred)
-    z = (gamma - pred) / combined if combined > 0 else math.inf * np.sign(gamma - pred)
+    if combined > 0:
+        z = (gamma - pred) / combined
+    else:  # exact values on both sides: they agree exactly, or differ beyond any error
+        z = 0.0 if gamma == pred else math.copysign(math.inf, gamma - pred)
     p = float(special.erfc(abs(z) / math.sqrt(2.0))) if math.isfinite(z) else 0.0
     return CracklingNoiseCheck(pred, s_pred, gamma, s_gamma, float(z), p)
 
