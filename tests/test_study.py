@@ -444,11 +444,18 @@ def test_network_file_topology(tmp_path):
         load_study(spec)
 
 
-def test_processes_pool_started_before_validation_is_stopped_on_refusal(tmp_path):
-    """The processes executor spawns its workers before validating; a refused study
-    terminates them (no worker outlives the call) and writes nothing."""
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_processes_pool_started_before_validation_is_stopped_on_refusal(tmp_path, method,
+                                                                        monkeypatch):
+    """The processes executor prepares its workers before validating (spawned ones, or the
+    fork server); a refused study leaves no worker alive after the call and writes nothing."""
     import multiprocessing
 
+    from netaval.study import _executors
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start method on this platform")
+    monkeypatch.setattr(_executors, "START_METHOD", method)
     spec = copy.deepcopy(SPEC)
     spec["grid"]["n_nodes"] = [255]  # not a square: refused at validation
     with pytest.raises(InvalidParameterError, match="topologies\\[1\\].params"):
@@ -479,14 +486,70 @@ def test_concurrent_run_on_one_folder_refused(tmp_path):
     assert not (tmp_path / "manifest.json").exists()
 
 
-def test_pool_spawns_no_more_workers_than_tasks_need():
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_pool_spawns_no_more_workers_than_tasks_need(method):
     """On a many-core node a study with one pending task starts a handful of workers, not
-    one per core: only ``_PRESPAWN`` are spawned ahead, the rest on demand per task."""
+    one per core: at most ``_PRESPAWN`` are spawned ahead (none with a fork server), the rest
+    on demand per task."""
+    import multiprocessing
+
     from netaval.study import _executors
 
-    pool = _executors.start_pool(64)
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start method on this platform")
+    pool = _executors.start_pool(64, method=method)
     try:
         assert pool.submit(int, "7").result(timeout=120) == 7
-        assert 1 <= len(pool._processes) <= _executors._PRESPAWN + 1
+        ahead = _executors._PRESPAWN if method == "spawn" else 0
+        assert 1 <= len(pool._processes) <= ahead + 1
     finally:
         _executors.stop_pool(pool, now=True)
+
+
+@pytest.mark.parametrize("method", ["forkserver", "spawn"])
+def test_workers_run_numerical_libraries_single_threaded(method):
+    """Workers start with one thread per BLAS / OpenMP / numba pool (unless the caller set
+    the variable), and with the task modules already imported."""
+    import multiprocessing
+
+    from netaval import _worker
+    from netaval.study import _executors
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} start method on this platform")
+    pool = _executors.start_pool(1, method=method)
+    try:
+        for name in _worker.THREAD_VARIABLES:
+            assert pool.submit(os.getenv, name).result(timeout=120) == os.environ.get(
+                name, "1"), name
+        assert pool.submit(_numba_threads).result(timeout=120) == int(
+            os.environ.get("NUMBA_NUM_THREADS", "1"))
+        assert pool.submit(_loaded, "topologies").result(timeout=120)
+    finally:
+        _executors.stop_pool(pool, now=True)
+
+
+def _numba_threads():
+    import numba
+
+    return numba.config.NUMBA_NUM_THREADS
+
+
+def _loaded(module):
+    return module in sys.modules
+
+
+def test_tasks_handed_out_largest_network_first():
+    """Workers get the largest networks first, grid order among equal sizes."""
+    from netaval.study._executors import largest_first
+
+    spec = copy.deepcopy(SPEC)
+    spec["grid"]["n_nodes"] = [64, 256]
+    tasks = load_study(spec).tasks
+    order = largest_first(tasks)
+    assert sorted(t.index for t in order) == [t.index for t in tasks]
+    assert [t.n_nodes for t in order] == sorted((t.n_nodes for t in tasks), reverse=True)
+    for size in (64, 256):
+        indices = [t.index for t in order if t.n_nodes == size]
+        assert indices == sorted(indices)
+    assert order[0].n_nodes == 256 and tasks[0].n_nodes == 64

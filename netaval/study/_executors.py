@@ -3,19 +3,23 @@
 Each executor yields ``(index, row, artefacts, error)`` as tasks finish; the calling
 process writes every result (so a remote Dask cluster needs no shared file system). Every
 worker warms numba up once (compiles or loads the cached kernels) before its first task.
-Local worker processes are started with `start_pool` before the study is validated, so
-their interpreter start and imports overlap the validation in the calling process.
+Local worker processes are prepared with `start_pool` before the study is validated, so
+their imports overlap the validation in the calling process, and run their numerical
+libraries with one thread each (`netaval._worker`). Tasks are handed out largest network
+first, so a long task does not start last and leave the other workers idle.
 """
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 from collections.abc import Iterator
 
 from netaval.study._tasks import execute, warm_up
 
-__all__ = ["EXECUTORS", "iterate", "start_pool", "stop_pool"]
+__all__ = ["EXECUTORS", "START_METHOD", "iterate", "largest_first", "start_pool", "stop_pool"]
 
 EXECUTORS = ("serial", "processes", "dask")
 
@@ -34,30 +38,40 @@ def _serial(tasks) -> Iterator:
         yield execute(task)
 
 
-def _preload() -> None:
-    """Worker initializer: import what every task needs (numba, scipy, the registries)."""
-    import netaval.simulate
-    import netaval.stats
-    import netaval.study.analyses  # noqa: F401
-    import topologies  # noqa: F401
+#: The module every worker imports first (thread limits, then what tasks need).
+_WORKER_MODULE = "netaval._worker"
 
+#: How local workers start: forked from a fork server that has imported `_WORKER_MODULE`
+#: once (Linux, macOS), else spawned as fresh interpreters that each import it.
+START_METHOD = ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                else "spawn")
 
-#: Workers spawned before the study is known; more start on demand, one per submitted task
-#: that finds no idle worker, so a pool holds at most ``_PRESPAWN`` + (tasks submitted) processes.
+#: Spawned workers started before the study is known; more start on demand, one per
+#: submitted task that finds no idle worker, so a pool holds at most ``_PRESPAWN`` + (tasks
+#: submitted) processes.
 _PRESPAWN = 4
 
 
-def start_pool(workers: int):
-    """A pool of up to ``workers`` local processes, the first few spawned now.
+def start_pool(workers: int, *, method: str | None = None):
+    """A pool of up to ``workers`` local processes, getting ready while the caller validates.
 
-    Up to ``_PRESPAWN`` workers start at once and import netaval while the caller validates
-    the study; the others are spawned only as tasks are submitted (one per task that finds no
-    idle worker), so a resumed study with one pending task on a 64-core node starts at most
-    ``_PRESPAWN + 1`` interpreters, not 64.
+    With a fork server (``method`` "forkserver", the default where the platform has one),
+    the server is started now and imports `netaval._worker` once, while the caller
+    validates; workers are forked from it as tasks are submitted (one per task that finds no
+    idle worker), each starting with netaval, numba, scipy and the registries loaded. With
+    "spawn", up to ``_PRESPAWN`` fresh interpreters start now and import `netaval._worker`
+    each; the others are spawned only as tasks are submitted. Either way a resumed study
+    with one pending task on a 64-core node starts a handful of workers, not 64.
+
+    The fork server is one per calling process: it outlives the pool (later pools fork from
+    it too) and keeps the environment and modules it started with, so an environment
+    variable changed afterwards reaches later workers only with "spawn".
 
     Parameters
     ----------
     workers : int
+    method : {"forkserver", "spawn"}, optional
+        Default `START_METHOD`.
 
     Returns
     -------
@@ -65,10 +79,15 @@ def start_pool(workers: int):
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(
-        "spawn"), initializer=_preload)
-    for _ in range(min(workers, _PRESPAWN)):
-        pool.submit(int)  # a pool without an idle worker spawns one process per submit
+    context = multiprocessing.get_context(method or START_METHOD)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=importlib.import_module, initargs=(_WORKER_MODULE,))
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload([_WORKER_MODULE])  # ignored if the server runs already
+        multiprocessing.forkserver.ensure_running()  # returns at once; the server imports
+    else:
+        for _ in range(min(workers, _PRESPAWN)):
+            pool.submit(int)  # a pool without an idle worker spawns one process per submit
     return pool
 
 
@@ -96,7 +115,8 @@ def _processes(tasks, all_tasks, pool) -> Iterator:
     from concurrent.futures import FIRST_COMPLETED, wait
 
     warm_set = _warm_set(all_tasks)
-    index_of = {pool.submit(_warm_execute, task, warm_set): task.index for task in tasks}
+    index_of = {pool.submit(_warm_execute, task, warm_set): task.index
+                for task in largest_first(tasks)}
     pending = set(index_of)
     try:
         while pending:
@@ -114,6 +134,13 @@ def _outcome(future, index: int) -> tuple:
         return future.result()
     except Exception as exc:  # a crashed worker (BrokenProcessPool, KilledWorker)
         return index, None, None, f"{type(exc).__name__}: {exc} (the worker died)"
+
+
+def largest_first(tasks) -> list:
+    """``tasks`` by decreasing network size (grid order among equal sizes): the cost of a
+    task grows with its network, so the longest ones start first and the last to finish
+    are short."""
+    return sorted(tasks, key=lambda task: -task.n_nodes)
 
 
 def _warm_set(tasks) -> list:
@@ -142,7 +169,7 @@ def _dask(tasks, all_tasks, workers, scheduler) -> Iterator:
         warm_set = _warm_set(all_tasks)
         client.run(warm_up, warm_set)
         index_of = {client.submit(execute, task, pure=False, key=f"netaval-task-{task.index}"):
-                    task.index for task in tasks}
+                    task.index for task in largest_first(tasks)}
         for future in as_completed(list(index_of)):
             yield _outcome(future, index_of[future])
             future.release()
