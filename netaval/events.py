@@ -66,7 +66,7 @@ def _column(name: str, values: Any, dtype: Any, copy: bool) -> NDArray:
     if kind not in allowed:
         what = "integers or floats" if allowed == "iuf" else "integers"
         raise _invalid(name, f"must hold {what}. Got dtype {array.dtype} instead")
-    if kind in "iu" and array.size and array.dtype != dtype:
+    if kind in "iu" and array.size and array.dtype != dtype and np.dtype(dtype).kind in "iu":
         info = np.iinfo(dtype)
         low, high = array.min(), array.max()
         if low < info.min or high > info.max:
