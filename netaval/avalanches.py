@@ -428,6 +428,7 @@ class Avalanches:
         return self.events.time_step if self.events is not None else self.summary_time_step
 
     def _end_time(self, owner: str) -> NDArray[np.float64]:
+        self._need_events(owner)
         end = self.events.end_time
         if end is None:
             raise NetavalError(f"{owner} needs the events' end_time (lifetimes), which this "
@@ -447,6 +448,8 @@ class Avalanches:
         NetavalError
             When the events carry no `Events.end_time` (continuous-time runs saved by
             format version 1).
+        MissingRecordError
+            When there is no event record (``record="avalanches"``, or `from_dataset`).
 
         Examples
         --------
@@ -486,6 +489,8 @@ class Avalanches:
             When ``k`` is not a position of this collection.
         NetavalError
             When the events carry no `Events.end_time`.
+        MissingRecordError
+            When there is no event record (``record="avalanches"``, or `from_dataset`).
 
         Examples
         --------

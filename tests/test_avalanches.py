@@ -1,5 +1,6 @@
 """Tests for netaval.avalanches: every per-avalanche query against networkx and pure Python."""
 
+import re
 from collections import Counter
 
 import networkx as nx
@@ -445,3 +446,421 @@ def test_events_breaking_the_numbering_rules_are_refused(avalanche, parent_indpt
         netaval.Events(**columns)
     with pytest.raises(netaval.InvariantError):
         Avalanches.from_events(netaval.Events._trusted(**columns))
+
+
+# ---------------------------------------------------------------------- pinned exactly
+# A hand-made record (test_hostile_input's base: event 2 has parents 0 and 1 in different
+# avalanches) and the record of test_depth_follows_secondary_parents, with every field and
+# message asserted whole.
+from tests.test_hostile_input import _columns  # noqa: E402
+
+_MISSING = ("{} needs the full event record, which this run did not keep: simulate with "
+            "record='events' (the default), or stream the record with out=PATH and read it "
+            "back with netaval.io.dataset.read_events(PATH).")
+_SUMMARY_NAMES = ("root", "size", "duration", "depth", "n_neurons", "n_generations", "start",
+                  "end", "offspring")
+
+
+def exactly(message):
+    """``match`` argument of pytest.raises for the whole message, not a substring."""
+    return "^" + re.escape(message) + "$"
+
+
+def _hand():
+    return Avalanches.from_events(netaval.Events(**_columns()))
+
+
+def _summaries_of(av, **extra):
+    return {**{k: np.asarray(getattr(av, k)) for k in _SUMMARY_NAMES}, "alive": av.truncated,
+            **extra}
+
+
+def test_hand_counted_fields():
+    """Every per-avalanche field and grouping of the hand-made record."""
+    av = _hand()
+    assert av.ids.tolist() == [0, 1] and av.root.tolist() == [0, 1]
+    assert av.size.tolist() == [3, 1] and av.duration.tolist() == [3, 1]
+    assert av.depth.tolist() == [2, 0] and av.n_neurons.tolist() == [2, 1]
+    assert av.n_generations.tolist() == [3, 1] and av.offspring.tolist() == [2, 1]
+    assert av.start.tolist() == [0, 0] and av.end.tolist() == [2, 0]
+    assert av.event_indptr.tolist() == [0, 3, 4] and av.event_order.tolist() == [0, 2, 3, 1]
+    assert av.generation_indptr.tolist() == [0, 3, 4]
+    assert av.generation_counts.tolist() == [1, 1, 1, 1]
+    assert av.truncated.tolist() == [False, False] and av.time_step == 1.0
+    assert repr(av) == "Avalanches(n_avalanches=2, n_events=4, n_truncated=0)"
+    assert av.n_avalanches == len(av) == 2 and type(av.n_avalanches) is int
+    assert av.generation_sizes().tolist() == [2, 1, 1]
+    assert av.branching_ratio_by_generation().tolist() == [0.5, 1.0]
+    assert av.ancestor_descendant_ratio() == 0.5 and av.branching_ratio() == 0.75
+    assert av.branching_ratios().tolist() == [2 / 3, 1.0]
+    assert av.lifetime.tolist() == [3.0, 1.0] and av.lifetime.dtype == np.float64
+    frame = av.to_frame().to_dict("list")
+    assert frame == {"root": [0, 1], "size": [3, 1], "duration": [3, 1], "depth": [2, 0],
+                     "n_neurons": [2, 1], "n_generations": [3, 1], "start": [0, 0],
+                     "end": [2, 0], "offspring": [2, 1], "branching_ratio": [2 / 3, 1.0],
+                     "truncated": [False, False]}
+
+
+def test_dag_arrays_keep_links_inside_and_flag_primaries():
+    """Links between avalanches are not edges; a secondary parent inside is primary=False."""
+    arrays = _hand().dag_arrays()
+    expected = {"node": [0, 2, 3, 1], "neuron": [0, 2, 0, 1], "time": [0, 1, 2, 0],
+                "generation": [0, 1, 2, 0], "avalanche": [0, 0, 0, 1], "source": [0, 2],
+                "target": [2, 3], "primary": [True, True]}
+    assert {k: v.tolist() for k, v in arrays.items()} == expected
+    assert arrays["node"].dtype == arrays["source"].dtype == np.int64
+    events = netaval.Events(time=np.array([0, 1, 2]), neuron=np.array([0, 1, 2], np.int32),
+                            avalanche=np.zeros(3, np.int32),
+                            generation=np.array([0, 1, 1], np.int32),
+                            parent_indptr=np.array([0, 0, 1, 3]),
+                            parent_ids=np.array([1, 0, 0], np.int32)[[1, 2, 0]])
+    arrays = Avalanches.from_events(events).dag_arrays()
+    assert list(zip(arrays["source"].tolist(), arrays["target"].tolist(),
+                    arrays["primary"].tolist(), strict=True)) == [
+        (0, 1, True), (0, 2, True), (1, 2, False)]
+    graph = Avalanches.from_events(events)[0].to_networkx()
+    assert graph.edges[1, 2] == {"primary": False} and graph.edges[0, 2] == {"primary": True}
+    single = _hand()[1].dag_arrays()
+    assert single["node"].tolist() == [1] and single["source"].size == 0
+
+
+def test_networkx_views_carry_python_scalars():
+    """Node attributes (and the DAG's graph attributes) are Python ints, exactly these."""
+    av = _hand()
+    graph = av.to_networkx()
+    assert dict(graph.nodes(data=True)) == {
+        0: {"neuron": 0, "time": 0, "generation": 0, "avalanche": 0},
+        2: {"neuron": 2, "time": 1, "generation": 1, "avalanche": 0},
+        3: {"neuron": 0, "time": 2, "generation": 2, "avalanche": 0},
+        1: {"neuron": 1, "time": 0, "generation": 0, "avalanche": 1}}
+    assert list(graph.edges(data=True)) == [(0, 2, {"primary": True}), (2, 3, {"primary": True})]
+    assert all(type(v) is int for _, d in graph.nodes(data=True) for v in d.values())
+    dag = av[0].to_networkx()
+    assert dag.graph == {"avalanche": 0, "root": 0, "size": 3, "duration": 3, "depth": 2,
+                         "n_neurons": 2, "n_generations": 3, "start": 0, "end": 2,
+                         "offspring": 2, "truncated": False}
+    assert dict(dag.nodes(data=True))[3] == {"neuron": 0, "time": 2, "generation": 2}
+
+
+def test_dag_view_fields_exactly():
+    """AvalancheDAG: scalars, arrays of its events, repr, and the missing-attribute error."""
+    av = _hand()
+    dag = av[-2]
+    assert dag.id == 0 and type(dag.id) is int
+    assert (dag.root, dag.size, dag.duration, dag.depth, dag.n_neurons, dag.n_generations,
+            dag.start, dag.end, dag.offspring, dag.truncated) == (0, 3, 3, 2, 2, 3, 0, 2, 2,
+                                                                  False)
+    assert dag.events.tolist() == [0, 2, 3] and dag.neuron.tolist() == [0, 2, 0]
+    assert dag.time.tolist() == [0, 1, 2] and dag.generation.tolist() == [0, 1, 2]
+    assert dag.generation_counts.tolist() == [1, 1, 1]
+    assert av[1].generation_counts.tolist() == [1] and av[1].events.tolist() == [1]
+    assert repr(dag) == "AvalancheDAG(id=0, size=3, duration=3, depth=2, truncated=False)"
+    assert av.dag(-1).id == 1 and av.dag(np.int64(0)).events.tolist() == [0, 2, 3]
+    with pytest.raises(AttributeError, match=exactly(
+            "'AvalancheDAG' object has no attribute 'ids'")):
+        dag.ids  # noqa: B018
+    subset = av[np.array([1])]
+    assert subset[0].id == 1 and subset[0].events.tolist() == [1]
+
+
+def test_indexing_and_position_messages():
+    """IndexError and InvalidParameterError messages, whole; negative index arrays wrap."""
+    av = _hand()
+    for key, message in (
+            (2, "Avalanche position 2 out of range for 2 avalanches."),
+            (-3, "Avalanche position -3 out of range for 2 avalanches."),
+            (np.array([True]), "A boolean mask must have shape (2,). Got (1,)."),
+            (np.array([2]), "Avalanche positions out of range for 2 avalanches."),
+            (np.array([-3]), "Avalanche positions out of range for 2 avalanches."),
+            (np.zeros((1, 1), int), "Avalanches can be indexed by an int, a slice, a boolean "
+                                    "mask or an integer array. Got array([[0]])."),
+            (True, "A boolean mask must have shape (2,). Got ()."),
+            (1.5, "Avalanches can be indexed by an int, a slice, a boolean mask or an integer "
+                  "array. Got array(1.5).")):
+        with pytest.raises(IndexError, match=exactly(message)):
+            av[key]
+    assert av[np.array([-1, -2])].ids.tolist() == [1, 0]
+    assert av[np.array([], np.int64)].ids.size == 0 and av[[0]].ids.tolist() == [0]
+    empty = av[np.zeros(2, bool)]
+    assert empty[np.array([], np.int64)].ids.size == 0
+    for k in (2, -3, True, 0.0):
+        with pytest.raises(InvalidParameterError, match=exactly(
+                f"The 'k' parameter of Avalanches.dag must be an int in the range [-2, 2). Got "
+                f"{k!r} instead.")):
+            av.dag(k)
+    with pytest.raises(InvalidParameterError, match=exactly(
+            "The 'k' parameter of Avalanches.population must be an int in the range [-2, 2). "
+            "Got 2 instead.")):
+        av.population(2)
+
+
+def test_construction_messages():
+    """from_events, from_run, from_summaries and from_dataset refusals, messages whole."""
+    events = netaval.Events(**_columns())
+    owner = "Avalanches.from_events"
+    for kwargs, message in (
+            (dict(end_time="x"), f"The 'end_time' parameter of {owner} must be a float in the "
+                                 "range (-inf, inf) or None. Got 'x' instead."),
+            (dict(burn_in="x"), f"The 'burn_in' parameter of {owner} must be a float in the "
+                                "range (-inf, inf) or None. Got 'x' instead."),
+            (dict(alive=[2]), f"The 'alive' parameter of {owner} must hold avalanche ids in "
+                              "[0, 2). Got array([2]) instead."),
+            (dict(alive=[-1]), f"The 'alive' parameter of {owner} must hold avalanche ids in "
+                               "[0, 2). Got array([-1]) instead."),
+            (dict(alive=[0.0]), f"The 'alive' parameter of {owner} must hold avalanche ids in "
+                                "[0, 2). Got array([0.]) instead.")):
+        with pytest.raises(InvalidParameterError, match=exactly(message)):
+            Avalanches.from_events(events, **kwargs)
+    with pytest.raises(InvalidParameterError, match=exactly(
+            f"The 'events' parameter of {owner} must be an Events. Got list instead.")):
+        Avalanches.from_events([1])
+    with pytest.raises(InvalidParameterError, match=exactly(
+            "The 'run' parameter of Avalanches.from_run must be a Run. Got Events instead.")):
+        Avalanches.from_run(events)
+    keys = ("['root', 'size', 'duration', 'depth', 'n_neurons', 'n_generations', 'start', "
+            "'end', 'offspring', 'alive']")
+    summaries = _summaries_of(_hand())
+    for bad in ([1], {k: v for k, v in summaries.items() if k != "alive"}):
+        with pytest.raises(InvalidParameterError, match=exactly(
+                "The 'summaries' parameter of Avalanches.from_summaries must be a dict with keys "
+                f"{keys}. Got {bad!r} instead.")):
+            Avalanches.from_summaries(bad, time_step=1.0)
+    with pytest.raises(InvalidParameterError, match=exactly(
+            "The 'summaries' parameter of Avalanches.from_summaries must hold 1-d arrays of one "
+            "length.")):
+        Avalanches.from_summaries({**summaries, "depth": np.zeros(3)}, time_step=1.0)
+    with pytest.raises(InvalidParameterError, match=exactly(
+            "The 'time_step' parameter of Avalanches.from_summaries must be a float in the range "
+            "(0, inf) or None. Got 0 instead.")):
+        Avalanches.from_summaries(summaries, time_step=0)
+    with pytest.raises(InvalidParameterError, match=exactly(
+            "The 'burn_in' parameter of Avalanches.from_summaries must be a float in the range "
+            "(-inf, inf) or None. Got 'x' instead.")):
+        Avalanches.from_summaries(summaries, time_step=1.0, burn_in="x")
+    with pytest.raises(InvalidParameterError, match=exactly(
+            "The 'path' parameter of Avalanches.from_dataset must be a path. Got 3 instead.")):
+        Avalanches.from_dataset(3)
+    with pytest.raises(netaval.InvariantError, match=exactly(
+            f"{owner}: the events break the avalanche invariants (ids 0, 1, ... first appear at "
+            "parentless roots, in order; every other event has a primary parent).")):
+        Avalanches.from_events(netaval.Events._trusted(**_columns(
+            avalanche=np.array([0, 0, 0, 0], np.int32))))
+
+
+def test_truncation_boundaries():
+    """end_time flags avalanches with an event at end_time - 1 (discrete only); burn_in
+    flags roots strictly before it; alive ids take precedence over end_time."""
+    events = netaval.Events(**_columns())  # avalanche 0 ends at 2, avalanche 1 at 0
+    flags = lambda **kw: Avalanches.from_events(events, **kw).truncated.tolist()  # noqa: E731
+    assert flags(end_time=3) == [True, False] and flags(end_time=3.5) == [False, False]
+    assert flags(end_time=1) == [True, True] and flags(end_time=4) == [False, False]
+    assert flags(alive=[1], end_time=3) == [False, True]
+    assert flags(alive=np.array([], np.int64), end_time=3) == [False, False]
+    assert flags(alive=[]) == [False, False] and flags(alive=[0, 0]) == [True, False]
+    assert flags(burn_in=0) == [False, False] and flags(burn_in=0.5) == [True, True]
+    assert flags(burn_in=0.5, alive=[]) == [True, True]
+    continuous = netaval.Events(**{**_columns(time=np.array([0.0, 0.0, 1.0, 2.0])),
+                                   "time_step": None})
+    assert Avalanches.from_events(continuous, end_time=2.5).truncated.tolist() == [False, False]
+    assert Avalanches.from_events(continuous).duration.tolist() == [2.0, 0.0]
+
+
+def test_from_run_flags_carried_avalanches_and_returns_summaries():
+    """Carried-over avalanches (n_carried) and burn_in flag truncation; a run without events
+    returns its summaries."""
+    events = netaval.Events(**_columns())
+
+    def flags(params, alive=None):
+        extra = {} if alive is None else {"alive_avalanches": alive}
+        run = netaval.Run(events, np.array([2, 1, 1, 0]), None, {}, 1, "driven", end_time=10,
+                          protocol_params=params, **extra)
+        return Avalanches.from_run(run).truncated.tolist()
+
+    assert flags({"n_carried": 1}) == [True, False] and flags({"n_carried": 2}) == [True, True]
+    assert flags({"burn_in": 0.5, "n_carried": 0}) == [True, True]
+    assert flags({"n_carried": None}) == flags(None) == [False, False]
+    assert flags(None, np.array([1], np.int32)) == [False, True]
+    assert flags({"n_carried": 1}, np.array([1], np.int32)) == [True, True]
+    net = netaval.Network.from_edges([0, 1], [1, 0], n_nodes=2)
+    light = netaval.simulate(net, netaval.Branching(sigma=0.5, drive=0.2), n_steps=30,
+                             record="avalanches", seed=1)
+    assert Avalanches.from_run(light) is light.summaries
+
+
+def test_summaries_only_collections():
+    """Without events: dtypes by clock, burn_in, subsets, time_step, and every query that
+    needs the record raises MissingRecordError naming itself."""
+    av = _hand()
+    summaries = _summaries_of(av, alive=np.array([0, 1]))
+    light = Avalanches.from_summaries(summaries, time_step=1.0, burn_in=None)
+    assert light.truncated.tolist() == [False, True] and light.time_step == 1.0
+    for name in _SUMMARY_NAMES:
+        assert getattr(light, name).dtype == np.int64
+        assert getattr(light, name).tolist() == getattr(av, name).tolist()
+    assert light.events is light.event_order is light.generation_counts is None
+    assert light.branching_ratio(include_truncated=True) == 0.75
+    continuous = Avalanches.from_summaries(summaries, time_step=None, burn_in=0.5)
+    assert continuous.duration.dtype == continuous.start.dtype == np.float64
+    assert continuous.size.dtype == np.int64 and continuous.time_step is None
+    assert continuous.truncated.tolist() == [True, True]
+    assert Avalanches.from_summaries(summaries, time_step=1.0, burn_in=0).truncated.tolist() \
+        == [False, True]
+    sub = light[np.array([1])]
+    assert sub.events is None and sub.time_step == 1.0 and sub.size.tolist() == [1]
+    assert sub.event_indptr is None and sub.generation_indptr is None
+    assert light.largest(1).ids.tolist() == [0]
+    for query, owner in ((lambda: light.generation_sizes(), "Avalanches.generation_sizes"),
+                         (lambda: light.branching_ratio_by_generation(),
+                          "Avalanches.generation_sizes"),
+                         (lambda: light.ancestor_descendant_ratio(),
+                          "Avalanches.ancestor_descendant_ratio"),
+                         (lambda: light.dag_arrays(), "Avalanches.dag_arrays"),
+                         (lambda: light.to_networkx(), "Avalanches.to_networkx"),
+                         (lambda: light.mean_profile(2), "Avalanches.mean_profile"),
+                         (lambda: light[0].events, "AvalancheDAG.events"),
+                         (lambda: light[0].generation_counts, "AvalancheDAG.generation_counts"),
+                         (lambda: light.lifetime, "Avalanches.lifetime"),
+                         (lambda: light.population(0), "Avalanches.population"),
+                         (lambda: light.write_graphml("never-written.graphml"),
+                          "Avalanches.write_graphml")):
+        with pytest.raises(netaval.errors.MissingRecordError, match=exactly(
+                _MISSING.format(owner))):
+            query()
+
+
+def test_lifetimes_and_population_in_continuous_time():
+    """Lifetime = last deactivation - first activation (inf while active); population counts."""
+    events = netaval.Events(time=np.array([0.0, 0.5, 0.7]), neuron=np.array([0, 1, 2], np.int32),
+                            avalanche=np.zeros(3, np.int32),
+                            generation=np.array([0, 1, 1], np.int32),
+                            parent_indptr=np.array([0, 0, 1, 2]),
+                            parent_ids=np.array([0, 0], np.int32), time_step=None,
+                            end_time=np.array([1.0, 0.6, np.inf]))
+    av = Avalanches.from_events(events)
+    assert av.lifetime.tolist() == [np.inf] and av.duration.tolist() == [0.7]
+    times, counts = av.population(-1)
+    assert times.tolist() == [0.0, 0.5, 0.6, 0.7, 1.0] and counts.tolist() == [1, 2, 1, 2, 1]
+    assert times.dtype == np.float64 and counts.dtype == np.int64
+    finite = netaval.Events(**{**events.__dict__, "end_time": np.array([1.0, 0.6, 2.0])})
+    assert Avalanches.from_events(finite).lifetime.tolist() == [2.0]
+    discrete_times, discrete_counts = _hand().population(0)
+    assert discrete_times.tolist() == [0.0, 1.0, 2.0, 3.0]
+    assert discrete_counts.tolist() == [1, 1, 1, 0]
+    assert Avalanches.from_events(netaval.Events.empty()).lifetime.size == 0
+    unrecorded = Avalanches.from_events(netaval.Events(**{**events.__dict__, "end_time": None}))
+    message = ("{} needs the events' end_time (lifetimes), which this run did not record "
+               "(continuous-time runs saved by format version 1, or a model without lifetimes).")
+    for query, owner in ((lambda: unrecorded.lifetime, "Avalanches.lifetime"),
+                         (lambda: unrecorded.population(0), "Avalanches.population")):
+        with pytest.raises(netaval.NetavalError, match=exactly(message.format(owner))):
+            query()
+
+
+def test_deep_chains_overflow_the_int16_depth_scratch():
+    """Depth beyond int16 (32767) is recomputed with the int32 scratch, exactly."""
+    n = 40_000
+    events = netaval.Events(time=np.arange(n), neuron=(np.arange(n) % 2).astype(np.int32),
+                            avalanche=np.zeros(n, np.int32),
+                            generation=np.arange(n, dtype=np.int32),
+                            parent_indptr=np.concatenate([[0], np.arange(n)]),
+                            parent_ids=np.arange(n - 1, dtype=np.int32))
+    av = Avalanches.from_events(events)
+    assert av.depth.tolist() == [n - 1] and av.n_generations.tolist() == [n]
+    assert np.array_equal(av.event_order, np.arange(n))  # the scratch was overwritten
+    assert av.n_neurons.tolist() == [2] and av.size.tolist() == [n]
+
+
+def test_selection_and_ratio_messages_and_edges():
+    """select, largest, the ratios and include_truncated: bounds inclusive, messages whole."""
+    av = _hand()
+    assert av.select(size=[1, 1]).ids.tolist() == [1]
+    assert av.select(size=(3, None)).ids.tolist() == [0]
+    assert av.select(duration=(None, 1)).ids.tolist() == [1]
+    assert av.select(size=(1, 3), duration=(1, 3)).ids.tolist() == [0, 1]
+    with pytest.raises(InvalidParameterError, match=exactly(
+            "The 'duration' parameter of Avalanches.select must be a (low, high) pair. Got (1,) "
+            "instead.")):
+        av.select(duration=(1,))
+    assert av.largest(5).ids.tolist() == [0, 1] and av.largest(0).ids.size == 0
+    tie = Avalanches.from_events(netaval.Events(**_columns(
+        time=np.array([0, 0, 1, 1]), neuron=np.array([0, 1, 0, 2], np.int32),
+        avalanche=np.array([0, 1, 0, 1], np.int32), generation=np.array([0, 0, 1, 1], np.int32),
+        parent_indptr=np.array([0, 0, 0, 1, 2]), parent_ids=np.array([0, 1], np.int32))))
+    assert tie.size.tolist() == [2, 2] and tie.largest(1).ids.tolist() == [0]
+    for method, bad in ((av.largest, dict(n=-1)), (av.largest, dict(n=1, include_truncated=1)),
+                        (av.select, dict(include_truncated=None)),
+                        (av.branching_ratio, dict(include_truncated=None)),
+                        (av.generation_sizes, dict(include_truncated=0)),
+                        (av.ancestor_descendant_ratio, dict(include_truncated="yes")),
+                        (av.branching_ratio_by_generation, dict(include_truncated=1.0))):
+        name = method.__name__
+        param, value = list(bad.items())[-1]
+        expected = ("an int in the range [0, inf)" if param == "n" else "a bool")
+        via = ("Avalanches.branching_ratio_by_generation: " if name.endswith("by_generation")
+               else "")  # forwarded to generation_sizes, which names itself after the caller
+        name = "generation_sizes" if via else name
+        with pytest.raises(InvalidParameterError, match=exactly(
+                f"{via}The {param!r} parameter of Avalanches.{name} must be {expected}. Got "
+                f"{value!r} instead.")):
+            method(**bad)
+    flagged = av[np.array([0, 1])]
+    object.__setattr__(flagged, "truncated", np.array([True, False]))
+    assert flagged.branching_ratio() == 1.0 and flagged.ancestor_descendant_ratio() == 0.0
+    assert flagged.generation_sizes().tolist() == [1]
+    assert flagged.branching_ratio_by_generation().size == 0
+    assert flagged.largest(2, include_truncated=False).ids.tolist() == [1]
+    assert flagged.select().ids.tolist() == [1]
+    assert flagged.branching_ratio(include_truncated=True) == 0.75
+    empty = av[np.zeros(2, bool)]
+    assert empty.branching_ratios().size == 0 and empty.to_frame().shape == (0, 11)
+    zero = Avalanches.from_summaries(_summaries_of(av, size=np.array([0, 1])), time_step=1.0)
+    assert zero.branching_ratios().tolist() == [2.0, 1.0]  # size 0 divides by 1
+
+
+def test_mean_profile_fields_and_messages():
+    """Bins, tolerance windows, rates, the NaN warning and the refusals, whole."""
+    av = _hand()
+    assert av.mean_profile(3).tolist() == [1.0, 1.0, 1.0]
+    assert av.mean_profile(1).tolist() == [1.0]
+    assert av.mean_profile(3, n_bins=1).tolist() == [1.0]
+    assert av.mean_profile(2, rtol=0.5).tolist() == [1.5, 0.5]
+    assert av.mean_profile(3, include_truncated=True).tolist() == [1.0, 1.0, 1.0]
+    assert av.mean_profile(3.0).shape == (3,)
+    with pytest.warns(NetavalWarning, match=exactly(
+            "No avalanche of duration 2 to average over; the profile is NaN.")):
+        profile = av.mean_profile(2)
+    assert profile.shape == (2,) and np.isnan(profile).all()
+    owner = "Avalanches.mean_profile"
+    for kwargs, message in (
+            (dict(duration=0), f"The 'duration' parameter of {owner} must be a float in the "
+                               "range [1, 4.611686018427388e+18]. Got 0 instead."),
+            (dict(duration=2, rtol=-1), f"The 'rtol' parameter of {owner} must be a float in "
+                                        "the range [0, inf). Got -1 instead."),
+            (dict(duration=2**24 + 1), f"The 'n_bins' parameter of {owner} must be given for a "
+                                       "duration over MAX_PROFILE_BINS = 16777216 steps (the "
+                                       "default is one bin per step). Got duration=16777217."),
+            (dict(duration=2, n_bins=2**24 + 1), f"The 'n_bins' parameter of {owner} must be "
+                                                 "an int in the range [1, 16777216]. Got "
+                                                 "16777217 instead.")):
+        with pytest.raises(InvalidParameterError, match=exactly(message)):
+            av.mean_profile(**kwargs)
+    with pytest.warns(NetavalWarning):
+        assert av.mean_profile(2**24, n_bins=1).shape == (1,)
+    events = netaval.Events(time=np.array([0.0, 0.5, 0.7]), neuron=np.array([0, 1, 2], np.int32),
+                            avalanche=np.zeros(3, np.int32),
+                            generation=np.array([0, 1, 1], np.int32),
+                            parent_indptr=np.array([0, 0, 1, 2]),
+                            parent_ids=np.array([0, 0], np.int32), time_step=None)
+    continuous = Avalanches.from_events(events)
+    profile = continuous.mean_profile(0.7)
+    assert profile.shape == (10,)  # default: 10 bins; the last event falls in the last bin
+    assert np.allclose(profile, np.array([1, 0, 0, 0, 0, 0, 0, 1, 0, 1]) / 0.07)
+    assert np.allclose(continuous.mean_profile(0.7, n_bins=2), np.array([1, 2]) / 0.35)
+    with pytest.raises(InvalidParameterError, match=exactly(
+            f"The 'duration' parameter of {owner} must be a float in the range (0, inf). Got 0 "
+            "instead.")):
+        continuous.mean_profile(0)
+    with pytest.warns(NetavalWarning):
+        continuous.mean_profile(0.8, rtol=0.1)
+    assert np.allclose(continuous.mean_profile(0.8, rtol=0.13, n_bins=2),
+                       np.array([1, 2]) / 0.4)
