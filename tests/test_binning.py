@@ -424,7 +424,8 @@ def test_events_and_spikes_adapters_keep_units_and_windows():
                                 parent_ids=np.zeros(0, np.int32), time_step=None)
     rec = _as_recording(OWNER, continuous, None)
     assert (rec.start, rec.end, rec.n_units) == (None, None, 4)
-    assert _as_recording(OWNER, netaval.Events.empty(), None).n_units == 0
+    silent = _as_recording(OWNER, netaval.Events.empty(), None)
+    assert (silent.n_units, silent.start, silent.end) == (0, None, None)
     spikes = netaval.Spikes(time=np.array([0.5, 1.5]), unit=np.array([0, 2]),
                             unit_labels=np.arange(5), start=0.0, end=3.0)
     rec = _as_recording(OWNER, spikes, None)
