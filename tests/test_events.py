@@ -192,6 +192,8 @@ def test_columns_convert_losslessly_and_at_the_int32_bounds():
                                          parent_indptr=np.array([0, 0, 0, 2, 3], np.uint8)))
     assert unsigned.neuron.dtype == np.int32 and unsigned.parent_indptr.dtype == np.int64
     assert unsigned.parent_indptr.tolist() == [0, 0, 0, 2, 3]
+    for given, stored in ((np.int32, np.int64), (np.uint16, np.int64), (np.float32, np.float64)):
+        assert netaval.Events(**_columns(time=np.array([0, 0, 1, 2], given))).time.dtype == stored
     empty = netaval.Events(time=[], neuron=[], avalanche=[], generation=[], parent_indptr=[0],
                            parent_ids=[])  # np.array([]) is float64: accepted when empty
     assert [getattr(empty, k).dtype for k in ("neuron", "avalanche", "generation",
