@@ -1,6 +1,7 @@
 """Tests for scaling: <S>(T) exponent, crackling-noise relation, shape collapse."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -345,9 +346,17 @@ def test_shape_collapse_minimises_the_documented_error():
     """The grid spans the shortest duration's bin centres; spread and shape are the
     collapse error and mean scaled profile at gamma, which is the bounded minimum of
     that error (a brute-force grid agrees); text and scaled profiles are exact."""
+    from scipy import optimize
+
     profs = poisson_profiles(np.random.default_rng(1), 1.5, [6, 9, 14], 12)
-    res = shape_collapse(profs, n_boot=0, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no solver or degrees-of-freedom warnings
+        res = shape_collapse(profs, n_boot=0, seed=0)
     x = np.linspace(0.5 / 6, 1 - 0.5 / 6, 50)
+    precise = optimize.minimize_scalar(
+        lambda g: _independent_collapse(g, profs, [6, 9, 14], x)[0], bounds=(0.5, 4.0),
+        method="bounded", options={"xatol": 1e-11}).x
+    assert abs(res.gamma - precise) < 1e-6  # located to the documented 1e-8, not scipy's 1e-5
     assert np.array_equal(res.x, x)
     spread, shape = _independent_collapse(res.gamma, profs, [6, 9, 14], x)
     assert res.spread == pytest.approx(spread, rel=1e-10)
@@ -383,7 +392,9 @@ def test_shape_collapse_bootstrap_resamples_within_each_duration():
             bounds=(0.5, 4.0), method="bounded", options={"xatol": 1e-8}).x)
     assert res.gamma_stderr == pytest.approx(np.std(gammas, ddof=1), rel=1e-5)
     assert shape_collapse(profs, n_boot=2, seed=0).gamma_stderr > 0
-    assert math.isnan(shape_collapse(profs, n_boot=1, seed=0).gamma_stderr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one resample: no error bar, and no numpy warning
+        assert math.isnan(shape_collapse(profs, n_boot=1, seed=0).gamma_stderr)
 
 
 def test_shape_collapse_selection_bounds_are_inclusive():
