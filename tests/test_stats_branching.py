@@ -283,6 +283,10 @@ def test_fitted_is_b_m_to_the_k_and_plot_draws_both(replicates):
         fit.plot(unit=3)
     assert str(info.value) == "The 'unit' parameter of MultistepRegression.plot must be a str. " \
                               "Got 3 instead."
+    with pytest.raises(InvalidParameterError) as info:
+        fit.plot(ax=3)
+    assert str(info.value) == ("The 'ax' parameter of MultistepRegression.plot must be a "
+                               "matplotlib Axes or None. Got int instead.")
 
 
 def test_jackknife_blocks_are_capped_at_t_over_2k_plus_2(replicates):

@@ -550,6 +550,10 @@ def test_shape_collapse_plot_draws_every_scaled_profile_and_the_shape():
     assert ax.get_legend() is not None
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("t / T", "<s(t)|T> / T^(gamma-1)")
     plt.close("all")
+    with pytest.raises(InvalidParameterError) as info:
+        res.plot(ax=3)
+    assert str(info.value) == ("The 'ax' parameter of ShapeCollapse.plot must be a matplotlib "
+                               "Axes or None. Got int instead.")
 
 
 def test_scaling_parameters_refused_exactly_and_defaults_as_documented():
