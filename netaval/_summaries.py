@@ -57,7 +57,8 @@ class AvalancheAccumulator:
         self._time_dtype = np.float64 if continuous else np.int64
         self.state = np.zeros(_ka.A_STATE_SIZE, np.int64)
         self.mark = np.full((max(int(n_nodes), 0), _ka.MARK_WIDTH), -1, np.int32)
-        self.mark[:, 0] = 0
+        self.mark[:, 0] = _ka.NO_PAIRS
+        self.mark[:, 1] = 0
         self.table = np.full(1 << 12, _ka.EMPTY, np.int64)
         self.counts = np.empty((1 << 12, 3), np.int64)
         self.times = np.empty((1 << 12, 2), self._time_dtype)

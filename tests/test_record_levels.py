@@ -207,3 +207,14 @@ def test_dense_overlapping_avalanches_equal_the_full_record(tmp_path):
     model = netaval.Branching(sigma=1.0, drive=0.1)
     full, _ = check_levels(net, model, tmp_path, n_steps=1500, seed=4)
     assert full.avalanches.n_neurons.max() == 20  # some avalanche visits every neuron
+
+
+def test_neurons_coming_back_to_long_avalanches_equal_the_full_record(tmp_path):
+    """Near-critical avalanches of ~200 steps on 2000 neurons: a neuron fires in more
+    avalanches than its summary row remembers before firing again in a still-growing one,
+    so the in-kernel summaries must keep the evicted pairs (and look them up) to count
+    ``n_neurons`` right; dropping them overcounts this run."""
+    net = topologies.random(2000, k=10, seed=4)
+    model = netaval.Branching(sigma=1.0, drive=1e-3)
+    full, _ = check_levels(net, model, tmp_path, n_steps=4000, seed=4)
+    assert full.avalanches.duration.max() > 100

@@ -18,12 +18,16 @@ O(avalanches + nodes + buffer), never O(events):
 
 - depth needs each potential parent's depth: ``event_depth`` is aligned with the working
   buffer and moves with the carried events;
-- distinct neurons: row ``mark[j]`` (32 bytes) holds the last ``MARK_WIDTH - 1``
-  distinct avalanches neuron j fired in, most recent first (``mark[j, 1:]``, -1 for
-  none), and whether pairs of j went to an open-addressing hash set (``mark[j, 0]``).
-  When j fires in an avalanche not in its row, the least recent one leaves the row and
-  the pair (it, j) goes to the hash set (``table``) if that avalanche may still grow; the
-  hash set is looked up only for neurons that put pairs there. The set of pairs seen is
+- distinct neurons: row ``mark[j]`` (32 bytes) holds the last ``MARK_WIDTH - 2``
+  distinct avalanches neuron j was counted in (``mark[j, 2:]``, -1 for none; a ring
+  whose oldest slot is ``mark[j, 1]``), and ``mark[j, 0]``, a bound on the times j fired
+  in the avalanches whose pairs went to an open-addressing hash set (``table``): when j
+  is counted in a new avalanche, the oldest one of the row leaves it and the pair (it, j)
+  goes to the hash set if that avalanche may still grow. Neither the row nor the set is
+  looked up when j did not fire since the avalanche started (the `Branching` kernel
+  knows each firing's previous one), and the set only for an avalanche that started no
+  later than the bound (``NO_PAIRS``: j put no pairs there; ``NO_BOUND``: always; the
+  `Branching` kernel bounds by the step of the eviction). The set of pairs seen is
   exactly ``table`` plus the rows (for the avalanches that may still grow). Pairs of
   avalanches that can no longer grow are dropped when the table is rebuilt
   (`_rebuild_table`). An avalanche may still grow if it was alive at the last chunk
@@ -39,7 +43,8 @@ __all__ = [
     "A_NEW", "A_PAIRS", "A_EPOCH", "A_BOUNDARY_NEW", "A_STATE_SIZE", "EMPTY",
     "C_SIZE", "C_ROOT", "C_OFFSPRING", "T_START", "T_END",
     "I_DEPTH", "I_GENERATION", "I_NEURONS", "I_EPOCH", "MARK_WIDTH",
-    "_accumulate", "_rebuild_table", "_mark_alive", "pair_key",
+    "NO_PAIRS", "NO_BOUND", "_accumulate", "_add_neuron", "_keep_pair",
+    "_rebuild_table", "_mark_alive", "pair_key",
 ]
 
 # slots of the int64 accumulator state
@@ -58,6 +63,10 @@ I_DEPTH, I_GENERATION, I_NEURONS, I_EPOCH = 0, 1, 2, 3  # small (int32)
 MARK_WIDTH = 8
 
 EMPTY = np.int64(-1)
+#: ``mark[j, 0]`` of a neuron with no pairs in the table (below every start time)
+NO_PAIRS = np.int32(np.iinfo(np.int32).min)
+#: ``mark[j, 0]`` when the times of j's pairs are not tracked (the table is always looked up)
+NO_BOUND = np.int32(np.iinfo(np.int32).max)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _NEURON_BITS = 31
 
@@ -73,7 +82,7 @@ def _slot(key, mask, shift):
     return np.int64((np.uint64(key) * _GOLDEN) >> shift) & mask
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _insert(table, key):
     """Insert ``key`` (linear probing); return 1 if it was new, 0 if already there."""
     mask = np.int64(table.shape[0] - 1)
@@ -89,7 +98,7 @@ def _insert(table, key):
         s = (s + 1) & mask
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _contains(table, key):
     mask = np.int64(table.shape[0] - 1)
     shift = np.uint64(64 - _log2(table.shape[0]))
@@ -115,6 +124,40 @@ def _log2(n):
 def _may_grow(a, times, small, epoch, boundary_new, horizon):
     """Whether avalanche ``a`` may still have events (see the module docstring)."""
     return times[a, T_END] >= horizon and (a >= boundary_new or small[a, I_EPOCH] == epoch)
+
+
+@njit(cache=True, inline="always")
+def _add_neuron(a, j, start, last, mark, table, small):
+    """Count neuron ``j`` in avalanche ``a`` (started at ``start``) unless already counted
+    (``small[a, I_NEURONS]``), ``last`` being the time j fired before (``inf``:
+    unknown). Returns the avalanche that left j's row to make room (-1: none): the
+    caller keeps its pair with `_keep_pair` if it may still grow (see the module
+    docstring).
+
+    Nothing is looked up when j did not fire since ``a`` started; the table only when
+    ``a`` started no later than ``mark[j, 0]``, a bound on the time j fired in any
+    avalanche whose pair the table holds.
+    """
+    if last >= start:
+        for k in range(2, MARK_WIDTH):
+            if mark[j, k] == a:
+                return -1
+        if start <= mark[j, 0] and _contains(table, pair_key(a, j)):
+            return -1
+    small[a, I_NEURONS] += 1
+    slot = mark[j, 1]  # the oldest one leaves the row
+    left = mark[j, 2 + slot]
+    mark[j, 2 + slot] = a
+    mark[j, 1] = slot + 1 if slot < MARK_WIDTH - 3 else 0
+    return left
+
+
+@njit(cache=True, inline="always")
+def _keep_pair(b, j, bound, mark, table):
+    """Keep the pair (``b``, ``j``) that left j's row (b may come back to j); ``bound``:
+    a time no earlier than j's last firing in b. Returns 1 if the pair was new."""
+    mark[j, 0] = max(mark[j, 0], bound)
+    return _insert(table, pair_key(b, j))
 
 
 @njit(cache=True)
@@ -148,8 +191,10 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
         Per-avalanche tables (columns ``C_*``, ``T_*``, ``I_*``), at least
         ``acc_state[A_NEW] + end - begin`` rows; a row is initialised at its root.
     mark : ndarray of int32, shape (n_nodes, MARK_WIDTH)
-        Per neuron: 1 once it put pairs in the table (initially 0), then its recent
-        avalanches (initially -1; avalanche ids are below 2**31).
+        Per neuron: a bound on the times of its pairs in the table (initially
+        ``NO_PAIRS``; this function sets ``NO_BOUND``), the row slot of its oldest
+        recent avalanche (initially 0), then its recent avalanches (initially -1;
+        avalanche ids are below 2**31).
     table : ndarray of int64, power-of-two length
         Pair hash set (EMPTY = -1); must stay under half full: the caller keeps
         ``len(table) >= 2 * (acc_state[A_PAIRS] + end - begin)``.
@@ -219,21 +264,9 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
             small[a, I_DEPTH] = max(small[a, I_DEPTH], d)
             small[a, I_GENERATION] = max(small[a, I_GENERATION], generation[e])
         # distinct neurons: the pairs seen are the recent ones in mark[j, 1:] + table
-        k = 1
-        while k < MARK_WIDTH and mark[j, k] != a and mark[j, k] >= 0:
-            k += 1
-        if k == MARK_WIDTH or mark[j, k] < 0:  # not among the recent ones
-            if mark[j, 0] == 0 or not _contains(table, pair_key(a, j)):
-                small[a, I_NEURONS] += 1
-            k = MARK_WIDTH - 1
-            b = mark[j, k]  # the least recent one leaves the row
-            if b >= 0 and _may_grow(b, times, small, epoch, boundary_new, horizon):
-                pairs += _insert(table, pair_key(b, j))  # b may still come back to j
-                mark[j, 0] = 1
-        if k > 1:  # a becomes the most recent
-            for q in range(k, 1, -1):
-                mark[j, q] = mark[j, q - 1]
-            mark[j, 1] = a
+        b = _add_neuron(a, j, times[a, T_START], np.inf, mark, table, small)
+        if b >= 0 and _may_grow(b, times, small, epoch, boundary_new, horizon):
+            pairs += _keep_pair(b, j, NO_BOUND, mark, table)
     acc_state[A_NEW] = new
     acc_state[A_PAIRS] = pairs
     return status

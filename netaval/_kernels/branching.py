@@ -32,15 +32,34 @@ from numba.core import cgutils
 from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
-from netaval._kernels.accumulate import A_PAIRS, MARK_WIDTH, _accumulate
+from netaval._kernels.accumulate import (
+    A_EPOCH,
+    A_NEW,
+    A_PAIRS,
+    C_OFFSPRING,
+    C_ROOT,
+    C_SIZE,
+    I_DEPTH,
+    I_EPOCH,
+    I_GENERATION,
+    I_NEURONS,
+    MARK_WIDTH,
+    T_END,
+    T_START,
+    _accumulate,
+    _add_neuron,
+    _keep_pair,
+    _slot,
+)
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = [
     "OK", "DONE", "LIMIT", "BUFFER_FULL", "MAX_EVENTS", "BROKEN",
-    "DRIVEN", "SPREADING", "ISOLATED",
+    "DRIVEN", "SPREADING", "ISOLATED", "NO_SUMMARIES", "FROM_RECORD", "FUSED",
     "S_T", "S_N_EVENTS", "S_N_LINKS", "S_FRONTIER", "S_NEXT_AV", "S_STARTED",
     "S_COMPLETED", "S_NEXT_SEED", "S_NEED_EVENTS", "S_NEED_LINKS", "S_NEED_WORK",
-    "S_TOUCH", "STATE_SIZE", "NEVER", "MAX_STEPS", "bitmap_size", "_run_branching",
+    "S_TOUCH", "STATE_SIZE", "NEVER", "MAX_STEPS", "bitmap_size", "step_set_size",
+    "_run_branching",
 ]
 
 # status codes
@@ -56,6 +75,11 @@ BROKEN = 5       # the online summaries rejected the step's events (a bug, never
 DRIVEN = 0
 SPREADING = 1
 ISOLATED = 2
+
+# online summaries (``summarise``)
+NO_SUMMARIES = 0
+FROM_RECORD = 1  # `_accumulate` over each step's recorded events
+FUSED = 2        # updated as each firing is written, from its primary parent's avalanche
 
 # slots of the int64 state array
 S_T = 0            # next step to simulate (= number of steps simulated so far)
@@ -105,6 +129,29 @@ def prefetch(typingctx, array, index):
     return sig, codegen
 
 
+@njit(cache=True, inline="always")
+def _step_has(step_avs, key, mask, shift):
+    """Whether ``step_avs`` (open addressing; keys ``t << 32 | avalanche``, stale steps are
+    empty slots) holds ``key``; else return False with the slot where it goes."""
+    s = _slot(key & _LOW32, mask, shift)
+    stamp = key >> 32
+    while True:
+        k = step_avs[s]
+        if k == key:
+            return True, s
+        if k >> 32 != stamp:
+            return False, s
+        s = (s + 1) & mask
+
+
+def step_set_size(n: int) -> int:
+    """Length of the ``step_avs`` scratch (filled with -1) of a FUSED `_run_branching`."""
+    size = 2
+    while size < 2 * n + 2:
+        size *= 2
+    return size
+
+
 def bitmap_size(n: int) -> int:
     """Length of the zeroed uint64 ``bitmap`` scratch `_run_branching` needs for n neurons."""
     n_words = n // 64 + 1
@@ -117,9 +164,9 @@ _INV53 = 1.0 / 9007199254740992.0
 def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_scale,
                    refractory, drive_inv_log_q, protocol, n_steps, n_avalanches, max_events,
                    chunk_end_step, chunk_max_events, record,
-                   fire, ch_neuron, ch_prim, ch_cnt, sec_child, sec_parent,
+                   fire, ch_neuron, ch_prim, ch_cnt, ch_last, sec_child, sec_parent,
                    bitmap, time, neuron, avalanche, generation, parent_indptr, parent_ids,
-                   summarise, id_offset, event_depth, acc, state, rng_state):
+                   summarise, id_offset, event_depth, acc, step_avs, state, rng_state):
     """Advance the branching dynamics until a status code is reached.
 
     Parameters
@@ -144,11 +191,14 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
     chunk_end_step, chunk_max_events : int
         Return OK when this step is reached or this many events were added.
     record : bool
-        False skips the causes (avalanche, generation, parents): benchmark only.
+        Write the causes (generation, parents); False writes only ``time``, ``neuron``
+        and ``avalanche`` (the same events: the random draws do not depend on it).
     fire : int64 (n,)
         Per-neuron state ``(last firing step << 32) | index in that step``.
     ch_neuron, ch_prim, ch_cnt : int32, int32, int64 (n,)
         The step's firings (neuron, primary parent or -1, parent count / cursor).
+    ch_last : int64 (n,)
+        FUSED: the step of each firing's neuron's previous firing (else any array).
     sec_child, sec_parent : int32 (work,)
         The step's successful transmissions (target, transmitting event), then, in place,
         its secondary parents (firing index, parent event).
@@ -156,19 +206,26 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         Zeroed scratch for ordering a step's firings by neuron: one bit per neuron
         (``n_words`` words), then one bit per non-zero word (`bitmap_size`).
     time, neuron, avalanche, generation, parent_indptr, parent_ids : output buffers
-    summarise : bool
-        Add each step's events to the online per-avalanche summaries
-        (`netaval._kernels.accumulate._accumulate`, with horizon ``t - 1``: a step's
-        parents are the previous step's firings) right after writing them (needs
-        ``record``).
+    summarise : int
+        Online per-avalanche summaries (`netaval._kernels.accumulate`, horizon ``t - 1``:
+        a step's parents are the previous step's firings): NO_SUMMARIES; FROM_RECORD
+        runs `_accumulate` over each step's events right after writing them (needs
+        ``record``); FUSED updates each firing's avalanche row as it is written, from its
+        primary parent's avalanche (no causes needed). Every causal link spans one step,
+        so an event's depth and generation are both its step minus its avalanche's start
+        (depth = highest generation = duration - 1), and an avalanche's offspring are its
+        non-root events plus the secondary links its events made.
     id_offset : int
         Global id of buffer event 0 (summaries store global root ids).
     event_depth : int32 (len(time),)
-        Per-event depth (summaries; read for the previous step's events).
+        Per-event depth (FROM_RECORD; read for the previous step's events).
     acc : tuple
         ``(counts, times, small, mark, table, acc_state)`` of the summaries (see
         `netaval._summaries.AvalancheAccumulator.kernel_arrays`); empty arrays when not
-        ``summarise``.
+        summarising.
+    step_avs : int64 (`step_set_size` (n),)
+        FUSED: scratch hash set of the avalanches alive at the previous step (their pairs
+        leaving a neuron's row are kept; all -1 at the first call); else any int64 array.
     state : int64 (STATE_SIZE,)
     rng_state : uint64 (1,)
 
@@ -197,6 +254,11 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
     n_words = n // 64 + 1
     n_summary = len(bitmap) - n_words
     order = np.empty(1024, np.int64)
+    fused = summarise == FUSED
+    counts, times, small, mark, table, acc_state = acc
+    pairs = acc_state[A_PAIRS]
+    epoch = acc_state[A_EPOCH]
+    stamp, amask, ashift, first_new = np.int64(0), np.int64(1), np.uint64(63), next_av
     status = OK
     while True:
         if n_steps >= 0 and t >= n_steps:
@@ -236,11 +298,11 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
             extra = 1
         need_ev = min(n, sumdeg + extra)
         if (n_ev + need_ev > cap_ev or (record and n_ln + sumdeg > cap_ln)
-                or sumdeg > cap_work or (summarise and (
-                    next_av + need_ev > acc[0].shape[0]
-                    or 2 * (acc[5][A_PAIRS] + need_ev) > acc[4].shape[0]))):
+                or sumdeg > cap_work or (summarise != NO_SUMMARIES and (
+                    next_av + need_ev > counts.shape[0]
+                    or 2 * (pairs + need_ev) > table.shape[0]))):
             state[S_NEED_EVENTS] = n_ev + need_ev
-            state[S_NEED_LINKS] = n_ln + sumdeg
+            state[S_NEED_LINKS] = n_ln + sumdeg if record else 0
             state[S_NEED_WORK] = sumdeg
             status = BUFFER_FULL
             break
@@ -327,25 +389,30 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
             v = fire[i]
             lf = v >> 32
             if lf == t:
+                # a secondary parent: the reservoir choice keeps the primary uniform
+                c = v & _LOW32
+                k = ch_cnt[c] + 1
+                ch_cnt[c] = k
+                rng, z = next_u64(rng)
+                sp = e
+                if bounded(z, k) == 0:
+                    sp = ch_prim[c]
+                    ch_prim[c] = e
                 if record:
-                    c = v & _LOW32
-                    k = ch_cnt[c] + 1
-                    ch_cnt[c] = k
-                    rng, z = next_u64(rng)
                     sec_child[nsec] = c
-                    if bounded(z, k) == 0:
-                        sec_parent[nsec] = ch_prim[c]
-                        ch_prim[c] = e
-                    else:
-                        sec_parent[nsec] = e
+                    sec_parent[nsec] = sp
                     nsec += 1
+                if fused:
+                    counts[avalanche[sp], C_OFFSPRING] += 1
             elif t - lf > refractory:
-                if summarise:
-                    prefetch(acc[3], i * MARK_WIDTH)  # the neuron's row of summary state
+                if summarise != NO_SUMMARIES:
+                    prefetch(mark, i * MARK_WIDTH)  # the neuron's row of summary state
                 fire[i] = (t << 32) | m
                 ch_neuron[m] = i
                 ch_prim[m] = e
                 ch_cnt[m] = 1
+                if fused:
+                    ch_last[m] = lf
                 m += 1
         # isolated: an avalanche ends when its last step has no children
         if protocol == ISOLATED and fe > fs and m == 0:
@@ -366,18 +433,22 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 pos += 1 + np.int64(g)
                 lf = fire[pos] >> 32
                 if lf != t and t - lf > refractory:
-                    if summarise:
-                        prefetch(acc[3], pos * MARK_WIDTH)
+                    if summarise != NO_SUMMARIES:
+                        prefetch(mark, pos * MARK_WIDTH)
                     fire[pos] = (t << 32) | m
                     ch_neuron[m] = pos
                     ch_prim[m] = -1
                     ch_cnt[m] = 0
+                    if fused:
+                        ch_last[m] = lf
                     m += 1
         # 3. isolated: seed one uniformly chosen neuron on a silent, fully rested network
         if (protocol == ISOLATED and m == 0 and fe == fs and t >= next_seed
                 and started < n_avalanches and n > 0):
             rng, z = next_u64(rng)
             i = bounded(z, n)
+            if fused:
+                ch_last[0] = fire[i] >> 32
             fire[i] = t << 32
             ch_neuron[0] = i
             ch_prim[0] = -1
@@ -420,24 +491,65 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                             word &= word - _ONE
                             order[f] = fire[i] & _LOW32
                             f += 1
+            if fused:
+                # the avalanches of step t - 1: with the roots of step t, the ones that
+                # may still grow (an evicted pair of any other is dropped at once)
+                lg = 1
+                while (1 << lg) < 2 * (fe - fs) + 2:
+                    lg += 1
+                amask = np.int64((1 << lg) - 1)
+                ashift = np.uint64(64 - lg)
+                stamp = np.int64(t) << 32
+                for e in range(fs, fe):
+                    key = stamp | np.int64(avalanche[e])
+                    found, sl = _step_has(step_avs, key, amask, ashift)
+                    if not found:
+                        step_avs[sl] = key
+                first_new = next_av
             for f in range(m):
                 c = order[f]
                 i = ch_neuron[c]
                 e = n_ev + f
                 time[e] = t
                 neuron[e] = i
+                prim = ch_prim[c]
+                if prim < 0:
+                    a = next_av
+                    next_av += 1
+                    if fused:
+                        counts[a, C_SIZE] = 1
+                        counts[a, C_ROOT] = e + id_offset
+                        counts[a, C_OFFSPRING] = 0
+                        times[a, T_START] = t
+                        times[a, T_END] = t
+                        small[a, I_DEPTH] = 0
+                        small[a, I_GENERATION] = 0
+                        small[a, I_NEURONS] = 0
+                        small[a, I_EPOCH] = epoch
+                else:
+                    a = avalanche[prim]
+                    if fused:
+                        counts[a, C_SIZE] += 1
+                        counts[a, C_OFFSPRING] += 1
+                        times[a, T_END] = t
+                        d = t - times[a, T_START]
+                        small[a, I_DEPTH] = d
+                        small[a, I_GENERATION] = d
+                avalanche[e] = a
+                if fused:
+                    b = _add_neuron(a, i, times[a, T_START], ch_last[c], mark, table,
+                                    small)
+                    if b >= 0 and (b >= first_new or _step_has(
+                            step_avs, stamp | b, amask, ashift)[0]):
+                        pairs += _keep_pair(b, i, t, mark, table)
                 if record:
-                    prim = ch_prim[c]
                     k = ch_cnt[c]
                     start = parent_indptr[e]
                     parent_indptr[e + 1] = start + k
                     if prim < 0:
-                        avalanche[e] = next_av
-                        next_av += 1
                         generation[e] = 0
                     else:
                         parent_ids[start] = prim
-                        avalanche[e] = avalanche[prim]
                         generation[e] = generation[prim] + 1
                         ch_cnt[c] = start + 1  # cursor for the secondary parents
             if record:
@@ -446,12 +558,14 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     parent_ids[ch_cnt[c]] = sec_parent[q]
                     ch_cnt[c] += 1
                 n_ln = parent_indptr[n_ev + m]
-            if summarise and _accumulate(
-                    time, neuron, avalanche, generation, parent_indptr, parent_ids,
-                    event_depth, n_ev, n_ev + m, id_offset, np.float64(t - 1), acc[0],
-                    acc[1], acc[2], acc[3], acc[4], acc[5]) != 0:
-                status = BROKEN
-                break
+            if summarise == FROM_RECORD:
+                if _accumulate(time, neuron, avalanche, generation, parent_indptr,
+                               parent_ids, event_depth, n_ev, n_ev + m, id_offset,
+                               np.float64(t - 1), counts, times, small, mark, table,
+                               acc_state) != 0:
+                    status = BROKEN
+                    break
+                pairs = acc_state[A_PAIRS]
         fs = n_ev
         n_ev += m
         t += 1
@@ -462,6 +576,9 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
             t -= 1  # the silent step does not count
             status = DONE
             break
+    if fused:
+        acc_state[A_NEW] = next_av
+        acc_state[A_PAIRS] = pairs
     state[S_T] = t
     state[S_N_EVENTS] = n_ev
     state[S_N_LINKS] = n_ln

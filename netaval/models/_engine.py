@@ -33,7 +33,7 @@ current time).
 ``generation``, ``parent_indptr``, ``parent_ids`` (plus columns the engine adds with
 `Recorder.add_column`), grown on request with `Recorder.grow_events` and
 `Recorder.grow_links`. Growing replaces the arrays, so re-read them after growing. When
-``recorder.record`` is False only ``time`` and ``neuron`` are kept.
+``recorder.record`` is False only ``time``, ``neuron`` and ``avalanche`` are kept.
 
 Bounded recording (``simulate(..., record="avalanches" | "activity")`` or ``out=``): then
 ``recorder.bounded`` is True and the engine hands the recorder its events at every chunk
@@ -248,7 +248,7 @@ class Recorder:
     Buffers grow fourfold (fresh `numpy.empty` pages cost nothing until written, and the
     final trim gives the unused tail back without copying), up to ``limit`` entries,
     then twofold when more are needed, so growth stays geometric in every regime. With
-    ``record=False`` only times and neurons are kept.
+    ``record=False`` only times, neurons and avalanche ids are kept.
 
     Parameters
     ----------
@@ -259,7 +259,7 @@ class Recorder:
     limit : int
         Soft cap on the buffer size (``max_events`` plus what one step may overshoot).
     record : bool, default True
-        Record the causes (avalanche, generation, parents).
+        Record the causes (generation, parents).
     """
 
     #: True when the engine should `flush` at chunk boundaries (bounded recording)
@@ -274,7 +274,7 @@ class Recorder:
         self.time = np.empty(capacity, np.float64 if continuous else np.int64)
         self.neuron = np.empty(capacity, np.int32)
         size = capacity if record else 0
-        self.avalanche = np.empty(size, np.int32)
+        self.avalanche = np.empty(capacity, np.int32)
         self.generation = np.empty(size, np.int32)
         self.parent_indptr = np.zeros(size + 1, np.int64)
         self.parent_ids = np.empty(size, np.int32)
@@ -308,7 +308,7 @@ class Recorder:
         """Make room for at least ``need`` events, keeping the first ``n``."""
         size = self._size(need, len(self.time))
         names = ("time", "neuron", "avalanche", "generation") if self.record else (
-            "time", "neuron")
+            "time", "neuron", "avalanche")
         for name in names:
             setattr(self, name, _grow(getattr(self, name), size, n))
         for name, column in self.columns.items():

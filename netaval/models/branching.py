@@ -227,7 +227,14 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     protocol = {"driven": _kb.DRIVEN, "spreading": _kb.SPREADING,
                 "isolated": _kb.ISOLATED}[task.protocol]
     n_steps, n_avalanches, max_events = task.limit, task.n_avalanches, task.max_events
-    record = buf.record
+    # what the run keeps decides what the kernel writes: the causes only for a full record
+    # (in memory or streamed); record="avalanches" in memory updates the summaries as each
+    # firing is written (FUSED), a streamed one accumulates them from the written record
+    accumulator = getattr(buf, "accumulator", None)
+    streamed = getattr(buf, "writer", None) is not None
+    record = buf.record and (streamed or not buf.bounded)
+    summarise = (_kb.NO_SUMMARIES if accumulator is None
+                 else _kb.FROM_RECORD if record else _kb.FUSED)
     n = network.n_nodes
     p_row, inv_log_q, per_synapse, weight_scale = model.transmission(network)
     row_params = np.ascontiguousarray(np.column_stack([p_row, inv_log_q]))
@@ -246,7 +253,9 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     ch_neuron = np.zeros(n, np.int32)
     ch_prim = np.zeros(n, np.int32)
     ch_cnt = np.zeros(n, np.int64)
+    ch_last = np.zeros(n if summarise == _kb.FUSED else 1, np.int64)
     bitmap = np.zeros(_kb.bitmap_size(n), np.uint64)
+    step_avs = np.full(_kb.step_set_size(n) if summarise == _kb.FUSED else 1, -1, np.int64)
     state = np.zeros(_kb.STATE_SIZE, np.int64)
     refractory = min(model.refractory, _kb.MAX_STEPS)
     carried = 0
@@ -275,28 +284,28 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
         status = _kb.DONE
     else:
         # record="avalanches": the kernel adds each step's events to the online summaries
-        summarise = getattr(buf, "accumulator", None) is not None
-        depth = buf.depth if summarise else np.zeros(0, np.int32)
+        depth = buf.depth if summarise == _kb.FROM_RECORD else np.zeros(0, np.int32)
         acc = _NO_SUMMARIES
         n_new = 0  # events the next step may add (known after a BUFFER_FULL)
         while True:
             chunk_end = int(state[_kb.S_T]) + task.chunk_steps
-            if summarise:
+            if summarise != _kb.NO_SUMMARIES:
                 acc = buf.summary_arrays(int(state[_kb.S_N_EVENTS]), n_new,
                                          float(state[_kb.S_T] - 1))
-                depth = buf.depth
+                if summarise == _kb.FROM_RECORD:
+                    depth = buf.depth
             status = _kb._run_branching(
                 network.indptr, network.indices, network.weights, row_params, per_synapse,
                 weight_scale, refractory, drive_inv_log_q, protocol, steps,
                 -1 if n_avalanches is None else n_avalanches, max_events - buf.offset,
-                chunk_end, task.chunk_events, record, fire, ch_neuron, ch_prim, ch_cnt,
+                chunk_end, task.chunk_events, record, fire, ch_neuron, ch_prim, ch_cnt, ch_last,
                 sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
                 buf.generation, buf.parent_indptr, buf.parent_ids, summarise, buf.offset,
-                depth, acc, state, task.rng)
+                depth, acc, step_avs, state, task.rng)
             if status == _kb.BROKEN:
                 raise InvariantError("Branching: the online summaries rejected the "
                                      "kernel's events (a bug in netaval; please report it).")
-            if summarise:
+            if summarise != _kb.NO_SUMMARIES:
                 buf.n_fed = int(state[_kb.S_N_EVENTS])
             task.progress(max(0, int(state[_kb.S_COMPLETED if isolated else _kb.S_T])))
             if buf.bounded and status in (_kb.OK, _kb.BUFFER_FULL):
@@ -326,7 +335,7 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     if buf.bounded:
         _flush(buf, state, frontier)
         n_ev, frontier = int(state[_kb.S_N_EVENTS]), 0
-    if record and frontier < n_ev:
+    if frontier < n_ev:
         alive = np.unique(buf.avalanche[frontier:n_ev]).astype(np.int32)
     else:
         alive = np.zeros(0, np.int32)
