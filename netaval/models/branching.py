@@ -308,8 +308,12 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
             if summarise != _kb.NO_SUMMARIES:
                 buf.n_fed = int(state[_kb.S_N_EVENTS])
             task.progress(max(0, int(state[_kb.S_COMPLETED if isolated else _kb.S_T])))
-            if buf.bounded and status in (_kb.OK, _kb.BUFFER_FULL):
-                # hand the chunk on; the needs shrink by what the flush freed
+            if buf.bounded and (status == _kb.OK or (
+                    status == _kb.BUFFER_FULL
+                    and 2 * int(state[_kb.S_N_EVENTS]) >= task.chunk_events)):
+                # hand the chunk on; the needs shrink by what the flush freed (a buffer
+                # short of half a chunk grows instead: each chunk costs a flush, and a
+                # streamed one a file)
                 freed_ev, freed_ln = _flush(buf, state, int(state[_kb.S_FRONTIER]))
                 state[_kb.S_NEED_EVENTS] -= freed_ev
                 state[_kb.S_NEED_LINKS] -= freed_ln
