@@ -33,6 +33,16 @@ def _resized(array: np.ndarray, rows: int) -> np.ndarray:
     return out
 
 
+def _cache_line_rows(n: int, width: int) -> np.ndarray:
+    """An uninitialised int32 ``(n, width)`` array whose rows never straddle two 64-byte
+    cache lines (``width * 4`` divides 64): large numpy buffers start 16 bytes past a page
+    boundary, which splits every other 32-byte row in two (two misses per row)."""
+    pad = 64 // 4
+    raw = np.empty(n * width + pad, np.int32)
+    start = (-raw.ctypes.data % 64) // 4
+    return raw[start:start + n * width].reshape(n, width)
+
+
 class AvalancheAccumulator:
     """Per-avalanche summaries accumulated chunk by chunk (private engine helper).
 
@@ -56,7 +66,8 @@ class AvalancheAccumulator:
         self.continuous = continuous
         self._time_dtype = np.float64 if continuous else np.int64
         self.state = np.zeros(_ka.A_STATE_SIZE, np.int64)
-        self.mark = np.full((max(int(n_nodes), 0), _ka.MARK_WIDTH), -1, np.int32)
+        self.mark = _cache_line_rows(max(int(n_nodes), 0), _ka.MARK_WIDTH)
+        self.mark[:, 2:] = -1
         self.mark[:, 0] = _ka.NO_PAIRS
         self.mark[:, 1] = 0
         self.table = np.full(1 << 12, _ka.EMPTY, np.int64)
