@@ -46,7 +46,6 @@ from netaval._kernels.accumulate import (
     MARK_WIDTH,
     T_END,
     T_START,
-    _accumulate,
     _add_neuron,
     _keep_pair,
     _slot,
@@ -54,8 +53,8 @@ from netaval._kernels.accumulate import (
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = [
-    "OK", "DONE", "LIMIT", "BUFFER_FULL", "MAX_EVENTS", "BROKEN",
-    "DRIVEN", "SPREADING", "ISOLATED", "NO_SUMMARIES", "FROM_RECORD", "FUSED",
+    "OK", "DONE", "LIMIT", "BUFFER_FULL", "MAX_EVENTS",
+    "DRIVEN", "SPREADING", "ISOLATED",
     "S_T", "S_N_EVENTS", "S_N_LINKS", "S_FRONTIER", "S_NEXT_AV", "S_STARTED",
     "S_COMPLETED", "S_NEXT_SEED", "S_NEED_EVENTS", "S_NEED_LINKS", "S_NEED_WORK",
     "S_TOUCH", "STATE_SIZE", "NEVER", "MAX_STEPS", "bitmap_size", "step_set_size",
@@ -69,17 +68,11 @@ LIMIT = 2        # n_steps reached
 BUFFER_FULL = 3  # an output or work buffer is too small for the next step (sizes in state;
                  # with summaries: rows or pair slots for S_NEED_EVENTS - S_N_EVENTS events)
 MAX_EVENTS = 4   # the number of events reached max_events
-BROKEN = 5       # the online summaries rejected the step's events (a bug, never expected)
 
 # protocols
 DRIVEN = 0
 SPREADING = 1
 ISOLATED = 2
-
-# online summaries (``summarise``)
-NO_SUMMARIES = 0
-FROM_RECORD = 1  # `_accumulate` over each step's recorded events
-FUSED = 2        # updated as each firing is written, from its primary parent's avalanche
 
 # slots of the int64 state array
 S_T = 0            # next step to simulate (= number of steps simulated so far)
@@ -145,7 +138,7 @@ def _step_has(step_avs, key, mask, shift):
 
 
 def step_set_size(n: int) -> int:
-    """Length of the ``step_avs`` scratch (filled with -1) of a FUSED `_run_branching`."""
+    """Length of the ``step_avs`` scratch (filled with -1) of a summarising `_run_branching`."""
     size = 2
     while size < 2 * n + 2:
         size *= 2
@@ -166,7 +159,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                    chunk_end_step, chunk_max_events, record,
                    fire, ch_neuron, ch_prim, ch_cnt, ch_last, sec_child, sec_parent,
                    bitmap, time, neuron, avalanche, generation, parent_indptr, parent_ids,
-                   summarise, id_offset, event_depth, acc, step_avs, state, rng_state):
+                   summarise, id_offset, acc, step_avs, state, rng_state):
     """Advance the branching dynamics until a status code is reached.
 
     Parameters
@@ -198,7 +191,8 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
     ch_neuron, ch_prim, ch_cnt : int32, int32, int64 (n,)
         The step's firings (neuron, primary parent or -1, parent count / cursor).
     ch_last : int64 (n,)
-        FUSED: the step of each firing's neuron's previous firing (else any array).
+        Summarising: the step of each firing's neuron's previous firing (else any
+        array).
     sec_child, sec_parent : int32 (work,)
         The step's successful transmissions (target, transmitting event), then, in place,
         its secondary parents (firing index, parent event).
@@ -206,25 +200,22 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         Zeroed scratch for ordering a step's firings by neuron: one bit per neuron
         (``n_words`` words), then one bit per non-zero word (`bitmap_size`).
     time, neuron, avalanche, generation, parent_indptr, parent_ids : output buffers
-    summarise : int
-        Online per-avalanche summaries (`netaval._kernels.accumulate`, horizon ``t - 1``:
-        a step's parents are the previous step's firings): NO_SUMMARIES; FROM_RECORD
-        runs `_accumulate` over each step's events right after writing them (needs
-        ``record``); FUSED updates each firing's avalanche row as it is written, from its
-        primary parent's avalanche (no causes needed). Every causal link spans one step,
+    summarise : bool
+        Update the online per-avalanche summaries (`netaval._kernels.accumulate`) as each
+        firing is written, from its primary parent's avalanche (with or without
+        ``record``; a step's parents are the previous step's firings, so an avalanche
+        with no event at step t - 1 cannot grow at t). Every causal link spans one step,
         so an event's depth and generation are both its step minus its avalanche's start
         (depth = highest generation = duration - 1), and an avalanche's offspring are its
         non-root events plus the secondary links its events made.
     id_offset : int
         Global id of buffer event 0 (summaries store global root ids).
-    event_depth : int32 (len(time),)
-        Per-event depth (FROM_RECORD; read for the previous step's events).
     acc : tuple
         ``(counts, times, small, mark, table, acc_state)`` of the summaries (see
         `netaval._summaries.AvalancheAccumulator.kernel_arrays`); empty arrays when not
         summarising.
     step_avs : int64 (`step_set_size` (n),)
-        FUSED: scratch hash set of the avalanches alive at the previous step (their pairs
+        Summarising: scratch hash set of the avalanches alive at the previous step (their pairs
         leaving a neuron's row are kept; all -1 at the first call); else any int64 array.
     state : int64 (STATE_SIZE,)
     rng_state : uint64 (1,)
@@ -254,7 +245,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
     n_words = n // 64 + 1
     n_summary = len(bitmap) - n_words
     order = np.empty(1024, np.int64)
-    fused = summarise == FUSED
+    fused = summarise
     counts, times, small, mark, table, acc_state = acc
     pairs = acc_state[A_PAIRS]
     epoch = acc_state[A_EPOCH]
@@ -298,7 +289,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
             extra = 1
         need_ev = min(n, sumdeg + extra)
         if (n_ev + need_ev > cap_ev or (record and n_ln + sumdeg > cap_ln)
-                or sumdeg > cap_work or (summarise != NO_SUMMARIES and (
+                or sumdeg > cap_work or (fused and (
                     next_av + need_ev > counts.shape[0]
                     or 2 * (pairs + need_ev) > table.shape[0]))):
             state[S_NEED_EVENTS] = n_ev + need_ev
@@ -405,7 +396,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 if fused:
                     counts[avalanche[sp], C_OFFSPRING] += 1
             elif t - lf > refractory:
-                if summarise != NO_SUMMARIES:
+                if fused:
                     prefetch(mark, i * MARK_WIDTH)  # the neuron's row of summary state
                 fire[i] = (t << 32) | m
                 ch_neuron[m] = i
@@ -433,7 +424,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 pos += 1 + np.int64(g)
                 lf = fire[pos] >> 32
                 if lf != t and t - lf > refractory:
-                    if summarise != NO_SUMMARIES:
+                    if fused:
                         prefetch(mark, pos * MARK_WIDTH)
                     fire[pos] = (t << 32) | m
                     ch_neuron[m] = pos
@@ -558,14 +549,6 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     parent_ids[ch_cnt[c]] = sec_parent[q]
                     ch_cnt[c] += 1
                 n_ln = parent_indptr[n_ev + m]
-            if summarise == FROM_RECORD:
-                if _accumulate(time, neuron, avalanche, generation, parent_indptr,
-                               parent_ids, event_depth, n_ev, n_ev + m, id_offset,
-                               np.float64(t - 1), counts, times, small, mark, table,
-                               acc_state) != 0:
-                    status = BROKEN
-                    break
-                pairs = acc_state[A_PAIRS]
         fs = n_ev
         n_ev += m
         t += 1

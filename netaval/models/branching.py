@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netaval._validation import Interval, Options, check_params
-from netaval.errors import InvalidParameterError, InvariantError
+from netaval.errors import InvalidParameterError
 from netaval.models._engine import Outcome, State
 from netaval.models._registry import register
 
@@ -228,13 +228,11 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
                 "isolated": _kb.ISOLATED}[task.protocol]
     n_steps, n_avalanches, max_events = task.limit, task.n_avalanches, task.max_events
     # what the run keeps decides what the kernel writes: the causes only for a full record
-    # (in memory or streamed); record="avalanches" in memory updates the summaries as each
-    # firing is written (FUSED), a streamed one accumulates them from the written record
-    accumulator = getattr(buf, "accumulator", None)
+    # (in memory or streamed); record="avalanches" updates the summaries as each firing is
+    # written
+    summarise = getattr(buf, "accumulator", None) is not None
     streamed = getattr(buf, "writer", None) is not None
     record = buf.record and (streamed or not buf.bounded)
-    summarise = (_kb.NO_SUMMARIES if accumulator is None
-                 else _kb.FROM_RECORD if record else _kb.FUSED)
     n = network.n_nodes
     p_row, inv_log_q, per_synapse, weight_scale = model.transmission(network)
     row_params = np.ascontiguousarray(np.column_stack([p_row, inv_log_q]))
@@ -253,9 +251,9 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     ch_neuron = np.zeros(n, np.int32)
     ch_prim = np.zeros(n, np.int32)
     ch_cnt = np.zeros(n, np.int64)
-    ch_last = np.zeros(n if summarise == _kb.FUSED else 1, np.int64)
+    ch_last = np.zeros(n if summarise else 1, np.int64)
     bitmap = np.zeros(_kb.bitmap_size(n), np.uint64)
-    step_avs = np.full(_kb.step_set_size(n) if summarise == _kb.FUSED else 1, -1, np.int64)
+    step_avs = np.full(_kb.step_set_size(n) if summarise else 1, -1, np.int64)
     state = np.zeros(_kb.STATE_SIZE, np.int64)
     refractory = min(model.refractory, _kb.MAX_STEPS)
     carried = 0
@@ -284,16 +282,13 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
         status = _kb.DONE
     else:
         # record="avalanches": the kernel adds each step's events to the online summaries
-        depth = buf.depth if summarise == _kb.FROM_RECORD else np.zeros(0, np.int32)
         acc = _NO_SUMMARIES
         n_new = 0  # events the next step may add (known after a BUFFER_FULL)
         while True:
             chunk_end = int(state[_kb.S_T]) + task.chunk_steps
-            if summarise != _kb.NO_SUMMARIES:
+            if summarise:
                 acc = buf.summary_arrays(int(state[_kb.S_N_EVENTS]), n_new,
                                          float(state[_kb.S_T] - 1))
-                if summarise == _kb.FROM_RECORD:
-                    depth = buf.depth
             status = _kb._run_branching(
                 network.indptr, network.indices, network.weights, row_params, per_synapse,
                 weight_scale, refractory, drive_inv_log_q, protocol, steps,
@@ -301,11 +296,8 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
                 chunk_end, task.chunk_events, record, fire, ch_neuron, ch_prim, ch_cnt, ch_last,
                 sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
                 buf.generation, buf.parent_indptr, buf.parent_ids, summarise, buf.offset,
-                depth, acc, step_avs, state, task.rng)
-            if status == _kb.BROKEN:
-                raise InvariantError("Branching: the online summaries rejected the "
-                                     "kernel's events (a bug in netaval; please report it).")
-            if summarise != _kb.NO_SUMMARIES:
+                acc, step_avs, state, task.rng)
+            if summarise:
                 buf.n_fed = int(state[_kb.S_N_EVENTS])
             task.progress(max(0, int(state[_kb.S_COMPLETED if isolated else _kb.S_T])))
             if buf.bounded and (status == _kb.OK or (
