@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
 from stats import assert_chisquare_fits, assert_within_z
 
@@ -27,20 +29,12 @@ class _Net:
         return netaval.Network.from_edges(np.asarray(pre), np.asarray(post), n_nodes=n)
 
 
-def _prime(model, arrays, neuron, *, u=0.0, cur=0.0, ext_cur=0.0):
+def _prime(arrays, neuron, *, u=0.0, cur=0.0, ext_cur=0.0):
     """Give a neuron a membrane offset u (mV above e_leak) and currents at time point 0."""
-    _, _, _, g_max, _, _ = _km.propagator(model.dt, model.tau_l, model.tau_s,
-                                          model.capacitance)
     arrays.u[neuron] = u
     arrays.cur[neuron] = cur + ext_cur
     arrays.ext_cur[neuron] = ext_cur
     arrays.ext_last[neuron] = 0 if ext_cur else arrays.ext_last[neuron]
-    gap = model.threshold - model.e_leak
-    if arrays.active_pos[neuron] < 0 and u + g_max * (cur + ext_cur) >= gap:
-        k = arrays.n_active
-        arrays.active[k] = neuron
-        arrays.active_pos[neuron] = k
-        arrays.state[_km.M_N_ACTIVE] = k + 1
 
 
 def _run(network, model, arrays, recorder, n_steps, seed=0, **kwargs):
@@ -70,7 +64,7 @@ def _g(model, k):
 def test_psp_of_one_pulse_matches_closed_form(tau_l, tau_s, u0):
     """A vesicle's PSP equals the closed form of SCIENCE.md 1.1 at every step (1e-9
     relative), on top of a decaying offset u0 (then the neuron's bound u + g_max I reaches
-    threshold and the kernel steps it; without offset it is advanced lazily); its grid
+    threshold, but the sum stays below it: the kernel schedules no crossing); its grid
     peak sits next to t* and its area is the exact series sum, which tends to the
     integral R_m w tau_s."""
     probe = Millman(tau_l=tau_l, tau_s=tau_s)
@@ -79,17 +73,17 @@ def test_psp_of_one_pulse_matches_closed_form(tau_l, tau_s, u0):
     model = Millman(n_sites=1, p_release=1.0, a_syn=w, tau_l=tau_l, tau_s=tau_s, **QUIET)
     net = _Net([0], [1], 2)
     arrays = engine.MillmanArrays(2, 1, 1)
-    _prime(model, arrays, 0, u=100.0)  # fires at step 0, its vesicle reaches 1 at point 1
-    _prime(model, arrays, 1, u=u0)
+    _prime(arrays, 0, u=100.0)  # fires at step 0, its vesicle reaches 1 at point 1
+    _prime(arrays, 1, u=u0)
     rec = _recorder()
     n_steps = int(12 * max(tau_l, tau_s) / model.dt)
-    trace, stepped = [], 0
+    trace, scheduled = [], 0
     for k in range(1, n_steps + 1):
         _run(net, model, arrays, rec, k)
-        stepped += int(arrays.active_pos[1] >= 0)
+        scheduled += arrays.n_scheduled
         trace.append(engine.membrane(model, arrays)[1] - model.e_leak)
     assert int(arrays.state[_km.M_N_EVENTS]) == 1  # only neuron 0 fired
-    assert (stepped > 0) == (u0 > 0)
+    assert scheduled == 0
     trace = np.array(trace)  # u at time points 1 .. n_steps
     k = np.arange(n_steps) + 0.0  # steps since the pulse arrived (at time point 1)
     a, c = math.exp(-model.dt / tau_l), math.exp(-model.dt / tau_s)
@@ -131,7 +125,7 @@ def test_f_i_curve_matches_lif_formula(multiple):
     u_inf = current * model.tau_l / model.capacitance
     net = _Net([], [], 1)
     arrays = engine.MillmanArrays(1, 0, model.n_sites)
-    _prime(model, arrays, 0, cur=current)
+    _prime(arrays, 0, cur=current)
     rec = _recorder()
     n_steps = 20_000
     n, _ = _run(net, model, arrays, rec, n_steps)
@@ -154,7 +148,7 @@ def test_below_rheobase_the_neuron_never_fires():
     model = Millman(tau_s=1e12, **QUIET)
     arrays = engine.MillmanArrays(1, 0, model.n_sites)
     rheobase = (model.threshold - model.e_leak) * model.capacitance / model.tau_l
-    _prime(model, arrays, 0, cur=0.96 * rheobase)  # u_inf = 0.96 gap
+    _prime(arrays, 0, cur=0.96 * rheobase)  # u_inf = 0.96 gap
     n, _ = _run(_Net([], [], 1), model, arrays, _recorder(), 5000)
     assert n == 0
 
@@ -172,7 +166,7 @@ def test_release_without_refill_follows_binomial_depletion():
                     tau_s=1e12, **QUIET)
     net = _star(m_targets)
     arrays = engine.MillmanArrays(m_targets + 1, m_targets, n_sites)
-    _prime(model, arrays, 0, cur=3000.0)  # fires periodically
+    _prime(arrays, 0, cur=3000.0)  # fires periodically
     rec = _recorder()
     loaded_before = arrays.loaded.astype(np.int64).sum()
     step, spikes = 0, 0
@@ -228,8 +222,8 @@ def _motif(attribution, copies=1):
     net = _Net(pre, post, 3 * copies)
     arrays = engine.MillmanArrays(3 * copies, 2 * copies, 1)
     for c in range(copies):
-        _prime(model, arrays, 3 * c, u=100.0)
-        _prime(model, arrays, 3 * c + 1, cur=2000.0)
+        _prime(arrays, 3 * c, u=100.0)
+        _prime(arrays, 3 * c + 1, cur=2000.0)
     return model, net, arrays
 
 
@@ -274,8 +268,8 @@ def test_external_input_as_primary_makes_a_root(attribution):
     model = Millman(n_sites=1, p_release=1.0, a_syn=950.0, attribution=attribution, **QUIET)
     net = _Net([0], [1], 2)
     arrays = engine.MillmanArrays(2, 1, 1)
-    _prime(model, arrays, 0, u=100.0)
-    _prime(model, arrays, 1, ext_cur=1200.0)
+    _prime(arrays, 0, u=100.0)
+    _prime(arrays, 1, ext_cur=1200.0)
     rec = _recorder()
     n, _ = _run(net, model, arrays, rec, 3000)
     assert rec.neuron[:n].tolist() == [0, 1]
@@ -304,6 +298,62 @@ def test_proportional_rule_draws_in_proportion_to_contributions():
     share = c0 / (c0 + c1)
     assert_within_z(chose_first, share, math.sqrt(share * (1 - share) / copies),
                     what="fraction attributed to neuron 0")
+
+
+def _step_by_step(pre, post, n, model, u0, cur0, n_steps):
+    """Brute-force reference: every neuron stepped every step with the propagator
+    ``u <- a u + b I``, ``I <- c I`` (held at 0 while refractory), a spike at the end of
+    step t when u >= gap, then u = 0 until step t + max(R, 1); each spike adds a_syn
+    to its targets' I after the step (one site per synapse released with certainty)."""
+    a, b, c, _, _, _ = _km.propagator(model.dt, model.tau_l, model.tau_s, model.capacitance)
+    gap = model.threshold - model.e_leak
+    weights = np.zeros((n, n))
+    np.add.at(weights, (pre, post), model.a_syn)
+    u, cur = u0.copy(), cur0.copy()
+    ready = np.zeros(n, np.int64)
+    times, neurons = [], []
+    for t in range(n_steps):
+        live = t >= ready
+        u = np.where(live, a * u + b * cur, u)
+        cur = c * cur
+        fire = live & (u >= gap)
+        u[fire] = 0.0
+        ready[fire] = t + max(model.refractory_steps, 1)
+        times += [t] * int(fire.sum())
+        neurons += np.flatnonzero(fire).tolist()
+        cur = cur + fire.astype(np.float64) @ weights
+    return np.array(times, np.int64), np.array(neurons, np.int64)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), tau_l=st.sampled_from([40.0, 10.0, 5.0, 2.0]),
+       refractory=st.sampled_from([0.0, 0.1, 2.0, 5.0]), a_syn=st.floats(200.0, 1500.0))
+def test_scheduled_crossings_match_stepping_every_neuron(seed, tau_l, refractory, a_syn):
+    """The kernel touches a neuron only at its inputs and at its scheduled crossing (the
+    first step boundary where the closed-form two-exponential u reaches gap): on random
+    networks with deterministic synapses (one site, p_release 1, instant refill, no
+    external input) and random initial (u, I), its spikes are exactly those of the
+    brute-force reference that steps every neuron every step (tau_l above, equal to and
+    below tau_s = 5 ms)."""
+    rng = np.random.default_rng(seed)
+    n = 30
+    pairs = np.unique(rng.integers(0, n, (90, 2)), axis=0)
+    pre, post = pairs[pairs[:, 0] != pairs[:, 1]].T
+    model = Millman(n_sites=1, p_release=1.0, tau_recovery=1e-6, tau_l=tau_l,
+                    refractory=refractory, a_syn=a_syn, f_ext=0.0)
+    u0 = rng.uniform(0.0, 25.0, n)
+    cur0 = rng.uniform(0.0, 2500.0, n) * rng.integers(0, 2, n)
+    n_steps = 1500
+    want_t, want_n = _step_by_step(pre, post, n, model, u0, cur0, n_steps)
+    net = _Net(pre, post, n)
+    arrays = engine.MillmanArrays(n, net.n_edges, 1)
+    for i in range(n):
+        _prime(arrays, i, u=u0[i], cur=cur0[i])
+    rec = _recorder()
+    got, _ = _run(net, model, arrays, rec, n_steps, chunk_steps=377)
+    assert len(want_t) > 0
+    np.testing.assert_array_equal(rec.time[:got], want_t)
+    np.testing.assert_array_equal(rec.neuron[:got], want_n)
 
 
 def test_same_seed_same_run_and_chunking_does_not_matter():

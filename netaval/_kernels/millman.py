@@ -11,12 +11,17 @@ drawn for it) are added to I at ``t_(n+1)``, so they act from step n + 1 on. Aft
 at step n, u is held at 0 until ``t_e = t_(n + max(R, 1))``, R = refractory in steps, and
 integrated again from step ``n + max(R, 1)`` on; I keeps decaying and summing meanwhile.
 
-Lazy neurons. ``u + g_max I`` bounds u at every later time until the next input (g_max the
-peak of g), so a neuron whose bound is below ``gap`` cannot fire before its next input: it
-is left alone ("lazy", its ``(u, I)`` kept at the time ``tref`` they were last brought up
-to date, advanced in closed form when an input arrives). Only the neurons whose bound
-reaches ``gap`` sit in the active list and are stepped one step at a time, so a quiescent
-neuron costs nothing per step, only per input.
+Scheduled crossings. Every neuron is kept lazily: its ``(u, I)`` at the time point
+``tref`` of its last input (or refractory end), advanced in closed form only when an
+input arrives or it fires. Until its next input, ``u_k = u a^k + I g(k)`` k steps later
+(the same closed form) has at most one maximum (a sum of two exponentials), so
+`_first_crossing` finds the first step boundary where it reaches ``gap`` exactly: none
+when the bound ``u + g_max I`` or the maximum over the grid (near the peak ``t*`` in
+closed form) is below ``gap``, else the first ``k`` by bisection before the peak. That
+time point sits in a timing wheel (one bucket per step modulo its size, a doubly linked
+list per bucket) and is recomputed at every input; the schedule is a function of the
+lazy state alone, so it is rebuilt from it at every call (chunking changes nothing). A
+neuron costs nothing per step, only per input and per firing.
 
 Vesicles. ``loaded[e]`` counts the loaded sites of synapse e (CSR order). Refilling is
 applied lazily when the presynaptic neuron j fires: every empty site refilled since j's
@@ -37,7 +42,7 @@ reset (or when its table is full; then the source with the smallest bound goes).
 
 Order of random draws in step n (chunking does not change it):
 
-1. for every firing of step n in neuron order (the active list is scanned first, the
+1. for every firing of step n in neuron order (the wheel's bucket is taken first, the
    step's firings then sorted): with ``proportional``, one draw choosing the primary
    parent; then for each of its synapses in CSR order, one draw per two empty sites
    (refill, skipped when the probability is 0 or 1), then one draw per two loaded sites
@@ -50,8 +55,8 @@ Order of random draws in step n (chunking does not change it):
    seeded neuron (before the step's draws).
 
 Protocols. A forced firing (the ``initial`` neurons at step 0 with "spreading", the seed
-of "isolated") is a root. The network is silent when no neuron is active: without external
-input nothing can fire again, so "spreading" stops (DONE) and "isolated" counts the
+of "isolated") is a root. The network is silent when no neuron has a scheduled crossing:
+without external input nothing can fire again, so "spreading" stops (DONE) and "isolated" counts the
 avalanche as finished and seeds the next one at the same step.
 """
 
@@ -71,12 +76,13 @@ from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = [
     "LARGEST", "LAST", "PROPORTIONAL", "MAX_SOURCES", "FORGET", "PARENT_FRACTION",
-    "M_T", "M_N_EVENTS", "M_N_LINKS", "M_NEXT_AV", "M_N_ACTIVE", "M_EXT_NEXT",
+    "M_T", "M_N_EVENTS", "M_N_LINKS", "M_NEXT_AV", "M_N_SCHEDULED", "M_EXT_NEXT",
     "M_NEED_EVENTS", "M_NEED_LINKS", "M_N_EVICTED", "M_STARTED", "M_COMPLETED", "M_SEEDED",
     "M_STATE_SIZE",
     "P_A", "P_B", "P_C", "P_GMAX", "P_GAP", "P_A_SYN", "P_A_EXT", "P_EXT_INV_LOG_Q",
     "P_DT_OVER_TAU_R", "P_P_RELEASE", "P_G_SCALE", "P_DEGENERATE", "P_SIZE",
-    "FAR_PAST", "propagator", "power_tables", "_run_millman",
+    "WHEEL", "FAR_PAST", "propagator", "power_tables", "_first_crossing",
+    "_run_millman",
 ]
 
 # attribution rules
@@ -97,7 +103,7 @@ M_T = 0            # next step to simulate
 M_N_EVENTS = 1
 M_N_LINKS = 2
 M_NEXT_AV = 3
-M_N_ACTIVE = 4
+M_N_SCHEDULED = 4  # on return: neurons with a scheduled crossing
 M_EXT_NEXT = 5     # flat position (step * n + neuron) of the next external event; -1: draw
 M_NEED_EVENTS = 6  # on BUFFER_FULL: capacities needed
 M_NEED_LINKS = 7
@@ -121,6 +127,9 @@ P_P_RELEASE = 9
 P_G_SCALE = 10        # g(s) = P_G_SCALE (a^k - c^k), or P_G_SCALE k a^k when degenerate
 P_DEGENERATE = 11     # 1.0 when tau_l == tau_s
 P_SIZE = 12
+
+#: Buckets of the timing wheel (a power of two; later crossings wait in their bucket).
+WHEEL = 1 << 12
 
 #: "long ago": the last firing / refractory end of a neuron that never fired
 FAR_PAST = -(2**40)
@@ -204,12 +213,43 @@ def _advance(u, cur, k, tables, a, c, g_scale, degenerate):
             cur * _cpow(k, tables, c))
 
 
+@njit(cache=True, inline="always")
+def _u_at(u, cur, k, tables, a, c, g_scale, degenerate):
+    """u k steps after a state (u, I) without input (the first value of `_advance`)."""
+    return u * _apow(k, tables, a) + cur * _gval(k, tables, a, c, g_scale, degenerate)
+
+
+@njit(cache=True, inline="always")
+def _first_crossing(u, cur, gap, g_max, tables, a, c, g_scale, degenerate):
+    """The first k >= 1 with ``u_k = u a^k + I g(k) >= gap`` (state (u, I) >= 0 without
+    further input), or -1 if there is none.
+
+    ``u_k`` is a sum of two exponentials in k (``(u + I g_scale k) a^k`` when degenerate)
+    with at most one maximum and concave up to it, so from any k below the first
+    crossing, ``u_k + j (u_(k+1) - u_k)`` bounds ``u_(k+j)`` from above: the crossing
+    lies at least ``(gap - u_k) / (u_(k+1) - u_k)`` steps later. Jumping by that much
+    (at least one step) from k = 1 reaches it in a few steps (Newton's method on the
+    grid); a non-positive difference means the maximum is passed below gap.
+    """
+    if u + g_max * cur < gap:
+        return -1
+    k = np.int64(1)
+    v = _u_at(u, cur, k, tables, a, c, g_scale, degenerate)
+    while v < gap:
+        d = _u_at(u, cur, k + 1, tables, a, c, g_scale, degenerate) - v
+        if d <= 0.0:
+            return -1
+        k += max(np.int64(1), np.int64(min((gap - v) / d, 1e12)))
+        v = _u_at(u, cur, k, tables, a, c, g_scale, degenerate)
+    return k
+
+
 @njit(cache=True)
 def _run_millman(indptr, indices, params, n_sites, refractory, attribution, protocol,
                  n_steps, n_avalanches, max_events, chunk_end_step, forced, forced_flag,
                  tables, u, cur, tref, treset, last_fire, ext_u, ext_cur, ext_tref, ext_last,
-                 src_event, src_t0, src_w, src_n, loaded, empty_row, active, active_pos,
-                 spiking, time, neuron, avalanche, generation, parent_indptr, parent_ids,
+                 src_event, src_t0, src_w, src_n, loaded, empty_row, spiking,
+                 time, neuron, avalanche, generation, parent_indptr, parent_ids,
                  loaded_trace, state, fstate, rng_state):
     """Advance the network step by step until a status code is reached.
 
@@ -234,8 +274,9 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     tables : float64 (3, H)
         `power_tables` (beyond H the powers are computed).
     u, cur, tref, treset, last_fire : float64, float64, int64, int64, int64 (n,)
-        Lazy state: ``(u, I)`` at the end of step ``tref - 1`` (time point ``tref``);
-        the last refractory end; the last firing step (`FAR_PAST`: never).
+        Lazy state: ``(u, I)`` at time point ``tref`` (the last input, or the end of the
+        refractory period, when u is 0 again); the last refractory end; the last firing
+        step (`FAR_PAST`: never).
     ext_u, ext_cur, ext_tref, ext_last : float64, float64, int64, int64 (n,)
         External slot: its lazy ``(u, I)`` at ``ext_tref``, and its last arrival.
     src_event, src_t0, src_w : int32, int64, float64 (n, MAX_SOURCES)
@@ -246,8 +287,6 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         Loaded sites per synapse, as of its presynaptic neuron's last firing.
     empty_row : int64 (n,)
         Empty sites over each row, as of its last firing.
-    active, active_pos : int32 (n,)
-        Active list (first ``state[M_N_ACTIVE]`` entries) and positions (-1: lazy).
     spiking : int32 (n,)
         Scratch for a step's firings.
     time, neuron, avalanche, generation, parent_indptr, parent_ids : output buffers
@@ -269,7 +308,6 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     n = len(indptr) - 1
     n_edges = len(indices)
     a = params[P_A]
-    b = params[P_B]
     c = params[P_C]
     g_max = params[P_GMAX]
     gap = params[P_GAP]
@@ -289,7 +327,6 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     n_ev = state[M_N_EVENTS]
     n_ln = state[M_N_LINKS]
     next_av = state[M_NEXT_AV]
-    n_act = state[M_N_ACTIVE]
     ext_next = state[M_EXT_NEXT]
     n_evicted = state[M_N_EVICTED]
     started = state[M_STARTED]
@@ -302,9 +339,23 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     decay_step = np.exp(-dt_tau_r)
     values = np.empty(MAX_SOURCES, np.float64)
     expected = fstate[0]
-    if ext_inv != 0.0 and ext_next < 0:
-        rng, z = next_u64(rng)
-        ext_next = t * n + np.int64(min(np.log(uniform_open(z)) * ext_inv, 4.0e18))
+    # the wheel of the scheduled crossings: bucket m % WHEEL lists (doubly linked through
+    # nxt / prv) the neurons whose crossing sched is at time point m (or m + WHEEL, ...)
+    sched = np.full(n, -1, np.int64)
+    nxt = np.empty(n, np.int32)
+    prv = np.empty(n, np.int32)
+    head = np.full(WHEEL, -1, np.int32)
+    cnt = np.zeros(WHEEL, np.int64)
+    n_sched = 0
+    # neurons whose lazy state changed since their crossing was computed (all at first)
+    dirty = np.empty(n, np.int32)
+    is_dirty = np.zeros(n, np.uint8)
+    n_dirty = 0
+    for i in range(n):
+        if u[i] + g_max * cur[i] >= gap:
+            dirty[n_dirty] = i
+            is_dirty[i] = 1
+            n_dirty += 1
     status = OK
     while True:
         if n_steps >= 0 and t >= n_steps:
@@ -316,57 +367,70 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         if t >= chunk_end_step:
             status = OK
             break
+        m = t + 1  # the time point step t ends at
+        # reschedule the neurons that received input or fired (the only code that links
+        # into the wheel): from their lazy state, not before m
+        for q in range(n_dirty):
+            i = dirty[q]
+            is_dirty[i] = 0
+            k = _first_crossing(u[i], cur[i], gap, g_max, tables, a, c, g_scale, degenerate)
+            when = max(tref[i] + k, m) if k > 0 else np.int64(-1)
+            old = sched[i]
+            if when == old:
+                continue
+            if old >= 0:
+                bk = old & (WHEEL - 1)
+                p = prv[i]
+                nx = nxt[i]
+                if p >= 0:
+                    nxt[p] = nx
+                else:
+                    head[bk] = nx
+                if nx >= 0:
+                    prv[nx] = p
+                cnt[bk] -= 1
+                n_sched -= 1
+            sched[i] = when
+            if when >= 0:
+                bk = when & (WHEEL - 1)
+                h = head[bk]
+                nxt[i] = h
+                prv[i] = -1
+                if h >= 0:
+                    prv[h] = i
+                head[bk] = i
+                cnt[bk] += 1
+                n_sched += 1
+        n_dirty = 0
         n_force = 0
         if protocol == SPREADING:
             if seeded == 0:
                 n_force = len(forced)
-            elif n_act == 0:
+            elif n_sched == 0:
                 status = DONE
                 break
-        elif protocol == ISOLATED and n_act == 0:
+        elif protocol == ISOLATED and n_sched == 0:
             if started > completed:
                 completed += 1
             if completed >= n_avalanches or n == 0:
                 status = DONE
                 break
             n_force = 1
-        if cap_ev - n_ev < n_act + n_force or cap_ln - n_ln < n_act * MAX_SOURCES:
-            state[M_NEED_EVENTS] = n_ev + n_act + n_force
-            state[M_NEED_LINKS] = n_ln + n_act * MAX_SOURCES
+        bucket = m & (WHEEL - 1)
+        due = cnt[bucket] + n_force  # at most this many firings in step t
+        if cap_ev - n_ev < due or cap_ln - n_ln < due * MAX_SOURCES:
+            state[M_NEED_EVENTS] = n_ev + due
+            state[M_NEED_LINKS] = n_ln + due * MAX_SOURCES
             status = BUFFER_FULL
             break
-        m = t + 1  # the time point step t ends at
         expected *= decay_step
-        # 1. step the active neurons
+        # 1. the step's firings: forced ones (roots; a neuron due anyway is only marked),
+        # then the crossings due at m
         n_spk = 0
-        k = 0
-        while k < n_act:
-            i = active[k]
-            if tref[i] > t:  # refractory until tref
-                k += 1
-                continue
-            ui = a * u[i] + b * cur[i]
-            ci = c * cur[i]
-            u[i] = ui
-            cur[i] = ci
-            tref[i] = m
-            if ui >= gap:
-                spiking[n_spk] = i
-                n_spk += 1
-                k += 1
-            elif ui + g_max * ci < gap:
-                last = active[n_act - 1]
-                active[k] = last
-                active_pos[last] = k
-                active_pos[i] = -1
-                n_act -= 1
-            else:
-                k += 1
-        # forced firings (roots); a neuron firing anyway this step is only marked
         if protocol == SPREADING and seeded == 0:
             for q in range(len(forced)):
                 i = forced[q]
-                if not (tref[i] == m and u[i] >= gap and active_pos[i] >= 0):
+                if sched[i] != m:
                     spiking[n_spk] = i
                     n_spk += 1
                 forced_flag[i] = 1
@@ -374,11 +438,31 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         elif n_force == 1:
             rng, z = next_u64(rng)
             i = bounded(z, n)
-            if not (tref[i] == m and u[i] >= gap and active_pos[i] >= 0):
+            if sched[i] != m:
                 spiking[n_spk] = i
                 n_spk += 1
             forced_flag[i] = 1
             started += 1
+        i = head[bucket]  # take the neurons due at m out of their bucket
+        kept = -1
+        head[bucket] = -1
+        while i >= 0:
+            following = nxt[i]
+            if sched[i] == m:
+                sched[i] = -1
+                cnt[bucket] -= 1
+                n_sched -= 1
+                spiking[n_spk] = i
+                n_spk += 1
+            else:  # due WHEEL or more steps later
+                nxt[i] = -1
+                prv[i] = kept
+                if kept >= 0:
+                    nxt[kept] = i
+                else:
+                    head[bucket] = i
+                kept = i
+            i = following
         if n_spk > 1:
             spiking[:n_spk] = np.sort(spiking[:n_spk])
         # 2. the step's firings in neuron order: attribution, event, reset
@@ -461,17 +545,10 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                     src_w[i, kept] = w
                     kept += 1
             src_n[i] = kept
-            if active_pos[i] >= 0 and g_max * cur[i] < gap:
-                pos = active_pos[i]
-                last = active[n_act - 1]
-                active[pos] = last
-                active_pos[last] = pos
-                active_pos[i] = -1
-                n_act -= 1
-            elif active_pos[i] < 0 and g_max * cur[i] >= gap:
-                active[n_act] = i
-                active_pos[i] = n_act
-                n_act += 1
+            if is_dirty[i] == 0 and (sched[i] >= 0 or g_max * cur[i] >= gap):
+                dirty[n_dirty] = i
+                is_dirty[i] = 1
+                n_dirty += 1
         # 3. vesicles of the step's firings, delivered at m
         for e in range(first_ev, n_ev):
             j = neuron[e]
@@ -528,10 +605,10 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 src_t0[i, ns] = m
                 src_w[i, ns] = w
                 src_n[i] = ns + 1
-                if active_pos[i] < 0 and u[i] + g_max * cur[i] >= gap:
-                    active[n_act] = i
-                    active_pos[i] = n_act
-                    n_act += 1
+                if is_dirty[i] == 0 and (sched[i] >= 0 or u[i] + g_max * cur[i] >= gap):
+                    dirty[n_dirty] = i
+                    is_dirty[i] = 1
+                    n_dirty += 1
             empty_row[j] = row_empty
             expected += row_empty
         # 4. external events of step t, delivered at m
@@ -555,10 +632,10 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                         ext_tref[i] = m
                     ext_cur[i] += a_ext
                 ext_last[i] = m
-                if active_pos[i] < 0 and u[i] + g_max * cur[i] >= gap:
-                    active[n_act] = i
-                    active_pos[i] = n_act
-                    n_act += 1
+                if is_dirty[i] == 0 and (sched[i] >= 0 or u[i] + g_max * cur[i] >= gap):
+                    dirty[n_dirty] = i
+                    is_dirty[i] = 1
+                    n_dirty += 1
                 rng, z = next_u64(rng)
                 ext_next += 1 + np.int64(min(np.log(uniform_open(z)) * ext_inv, 4.0e18))
         loaded_trace[t - chunk_start] = (1.0 - expected / total_sites if total_sites > 0
@@ -568,7 +645,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     state[M_N_EVENTS] = n_ev
     state[M_N_LINKS] = n_ln
     state[M_NEXT_AV] = next_av
-    state[M_N_ACTIVE] = n_act
+    state[M_N_SCHEDULED] = n_sched
     state[M_EXT_NEXT] = ext_next
     state[M_N_EVICTED] = n_evicted
     state[M_STARTED] = started

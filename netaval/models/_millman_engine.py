@@ -24,8 +24,7 @@ TABLE_MAX = 1 << 14
 _NEURON_ARRAYS = {"u": np.float64, "cur": np.float64, "tref": np.int64,
                   "treset": np.int64, "last_fire": np.int64, "ext_u": np.float64,
                   "ext_cur": np.float64, "ext_tref": np.int64, "ext_last": np.int64,
-                  "src_n": np.int32, "empty_row": np.int64, "active": np.int32,
-                  "active_pos": np.int32}
+                  "src_n": np.int32, "empty_row": np.int64}
 _TIMES = ("tref", "treset", "last_fire", "ext_tref", "ext_last")
 
 
@@ -56,8 +55,6 @@ class MillmanArrays:
         self.src_n = np.zeros(n, np.int32)
         self.loaded = np.full(n_edges, n_sites, np.uint8)
         self.empty_row = np.zeros(n, np.int64)
-        self.active = np.zeros(n, np.int32)
-        self.active_pos = np.full(n, -1, np.int32)
         self.spiking = np.zeros(n, np.int32)
         self.forced_flag = np.zeros(n, np.uint8)
         self.state = np.zeros(_km.M_STATE_SIZE, np.int64)
@@ -65,9 +62,10 @@ class MillmanArrays:
         self.fstate = np.zeros(1)  # expected empty sites now
 
     @property
-    def n_active(self) -> int:
-        """Neurons in the active list (those that may reach threshold without input)."""
-        return int(self.state[_km.M_N_ACTIVE])
+    def n_scheduled(self) -> int:
+        """Neurons due to reach threshold without further input (when the kernel last
+        scheduled them: the start of the last step it simulated)."""
+        return int(self.state[_km.M_N_SCHEDULED])
 
     def sources(self) -> tuple[np.ndarray, np.ndarray]:
         """(neuron, event) of every remembered presynaptic source."""
@@ -87,7 +85,6 @@ class MillmanArrays:
         src_t0 = np.where(mask, self.src_t0 - shift, 0)
         out.update(src_event=src_event, src_t0=src_t0,
                    src_w=np.where(mask, self.src_w, 0.0), loaded=self.loaded.copy(),
-                   n_active=np.array([self.n_active], np.int64),
                    expected_empty=self.fstate.copy())
         return out
 
@@ -110,7 +107,6 @@ class MillmanArrays:
                     raise InvalidParameterError(f"{bad} (array {name!r}).")
                 setattr(self, name, value.copy())
             loaded = np.asarray(arrays["loaded"])
-            n_active = int(np.asarray(arrays["n_active"])[0])
         except (KeyError, IndexError, TypeError) as exc:
             raise InvalidParameterError(f"{bad} ({exc!r}).") from None
         if loaded.shape != (n_edges,) or loaded.dtype != np.uint8:
@@ -121,23 +117,16 @@ class MillmanArrays:
                 f"n_sites={n_sites}; continue with the n_sites the state was made with.")
         self.loaded = loaded.copy()
         mask = np.arange(_km.MAX_SOURCES)[None, :] < self.src_n[:, None]
-        ok = (0 <= n_active <= n and np.all((self.src_n >= 0)
-                                              & (self.src_n <= _km.MAX_SOURCES))
+        ok = (np.all((self.src_n >= 0) & (self.src_n <= _km.MAX_SOURCES))
               and np.all(self.src_event[mask] >= 0) and np.all(self.src_event[mask] < n_carried)
               and np.all(self.src_t0[mask] <= 0) and np.all(np.isfinite(self.src_w))
               and np.all(np.isfinite(self.u)) and np.all(np.isfinite(self.cur))
               and np.all(np.isfinite(self.ext_u)) and np.all(np.isfinite(self.ext_cur))
+              and np.all(self.u >= 0) and np.all(self.cur >= 0)  # inputs are excitatory
+              and np.all(self.ext_u >= 0) and np.all(self.ext_cur >= 0)
               and np.all(self.empty_row >= 0))
-        if ok and n_active:
-            listed = self.active[:n_active]
-            ok = (np.all((listed >= 0) & (listed < n))
-                  and np.array_equal(self.active_pos[listed], np.arange(n_active))
-                  and int(np.count_nonzero(self.active_pos >= 0)) == n_active)
-        elif ok:
-            ok = bool(np.all(self.active_pos == -1))
         if not ok:
             raise InvalidParameterError(f"{bad} (inconsistent arrays).")
-        self.state[_km.M_N_ACTIVE] = n_active
         self.fstate[0] = float(np.asarray(arrays["expected_empty"])[0])
         return self
 
@@ -200,9 +189,9 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
             forced, arrays.forced_flag, tables, arrays.u, arrays.cur, arrays.tref,
             arrays.treset, arrays.last_fire, arrays.ext_u, arrays.ext_cur, arrays.ext_tref,
             arrays.ext_last, arrays.src_event, arrays.src_t0, arrays.src_w, arrays.src_n,
-            arrays.loaded, arrays.empty_row, arrays.active, arrays.active_pos,
-            arrays.spiking, recorder.time, recorder.neuron, recorder.avalanche,
-            recorder.generation, recorder.parent_indptr, recorder.parent_ids, trace, state,
+            arrays.loaded, arrays.empty_row, arrays.spiking, recorder.time,
+            recorder.neuron, recorder.avalanche, recorder.generation, recorder.parent_indptr,
+            recorder.parent_ids, trace, state,
             arrays.fstate, rng)
         traces.append(trace[: int(state[_km.M_T]) - t])
         if progress is not None:
