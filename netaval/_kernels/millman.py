@@ -356,6 +356,9 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             dirty[n_dirty] = i
             is_dirty[i] = 1
             n_dirty += 1
+    if ext_inv != 0.0 and ext_next < 0:
+        rng, z = next_u64(rng)
+        ext_next = t * n + np.int64(min(np.log(uniform_open(z)) * ext_inv, 4.0e18))
     status = OK
     while True:
         if n_steps >= 0 and t >= n_steps:
