@@ -342,6 +342,7 @@ def test_scheduled_crossings_match_stepping_every_neuron(seed, tau_l, refractory
     model = Millman(n_sites=1, p_release=1.0, tau_recovery=1e-6, tau_l=tau_l,
                     refractory=refractory, a_syn=a_syn, f_ext=0.0)
     u0 = rng.uniform(0.0, 25.0, n)
+    u0[0] = 30.0  # fires at step 0 whatever the draw
     cur0 = rng.uniform(0.0, 2500.0, n) * rng.integers(0, 2, n)
     n_steps = 1500
     want_t, want_n = _step_by_step(pre, post, n, model, u0, cur0, n_steps)
