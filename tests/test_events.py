@@ -168,8 +168,16 @@ def test_structure_messages_are_exact(case):
      "must fit in int32. Got values in [-2147483649, 0]"),
     (dict(generation=np.array([0, 0, 1, 2], bool)), "generation",
      "must hold integers. Got dtype bool instead"),
+    (dict(avalanche=np.array([0, -2**31, 0, 0])), "avalanche",  # fits int32: a numbering fault
+     "must number roots 0, 1, ... in order and give every other event its primary parent's "
+     "avalanche. Got -2147483648 at event 1"),
+    (dict(time=np.zeros(0), neuron=np.zeros(0, bool), avalanche=np.zeros(0, np.int32),
+          generation=np.zeros(0, np.int32), parent_indptr=np.zeros(1, np.int64),
+          parent_ids=np.zeros(0, np.int32)), "neuron",
+     "must hold integers or floats. Got dtype bool instead"),  # empty: floats allowed too
 ], ids=["links-long", "nan-first", "minus-inf-first", "indptr-empty", "root-generation",
-        "first-root-not-0", "above-int32", "below-int32", "bool-column"])
+        "first-root-not-0", "above-int32", "below-int32", "bool-column", "int32-minimum",
+        "empty-bool-column"])
 def test_more_structure_messages(changes, name, text):
     """Faults at the first and the last event, int32 bounds and bools."""
     with pytest.raises(netaval.InvalidParameterError, match=exactly(_of_events(name, text))):
