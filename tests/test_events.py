@@ -290,6 +290,9 @@ def test_private_constructors_share_or_seal_and_refuse_unknown_columns():
     for name in ("time", "parent_indptr", "neuron"):
         assert np.shares_memory(getattr(private, name), columns[name])
         assert not getattr(private, name).flags.writeable
+    converted = netaval.Events._from_private(**_columns(neuron=np.array([0, 1, 2, 0]),
+                                                        time=np.array([0, 0, 1, 2], np.int32)))
+    assert converted.neuron.dtype == np.int32 and converted.time.dtype == np.int64
     with pytest.raises(netaval.InvalidParameterError, match="'generation' parameter"):
         netaval.Events._from_private(**_columns(generation=np.array([0, 0, 1, 3], np.int32)))
     trusted = netaval.Events._trusted(**_columns(generation=np.array([0, 0, 1, 3], np.int32)))
