@@ -366,9 +366,14 @@ OWNER = "detect_binned_avalanches"
     ([0.0, 1.0], dict(bin_width=1e-30, end=2.0),
      f"The 'bin_width' parameter of {OWNER} gives more than 2**62 bins over the window. Got "
      "1e-30."),
+    ([[0.0, 1.0]], dict(bin_width=1),
+     f"The 'times' parameter of {OWNER} must be 1-dimensional. Got shape (1, 2) instead."),
+    ([0.0, np.nan], dict(bin_width=1),
+     f"The 'times' parameter of {OWNER} must contain only finite values. Got np.float64(nan) at "
+     "position 1."),
 ], ids=["2d-int", "float-neurons", "neurons-short", "negative-neuron", "one-event",
         "no-spread", "inf-width", "zero-width", "start-text", "end-nan", "before-start",
-        "at-end", "too-many-bins", "too-many-bins-by-window"])
+        "at-end", "too-many-bins", "too-many-bins-by-window", "2d-float", "nan"])
 def test_binned_messages(times, kwargs, message):
     """Every refusal of detect_binned_avalanches, message whole."""
     with pytest.raises(InvalidParameterError, match=exactly(message)):
@@ -424,6 +429,9 @@ def test_events_and_spikes_adapters_keep_units_and_windows():
                                 parent_ids=np.zeros(0, np.int32), time_step=None)
     rec = _as_recording(OWNER, continuous, None)
     assert (rec.start, rec.end, rec.n_units) == (None, None, 4)
+    no_network = netaval.Run(events=netaval.Events.empty(), activity=np.zeros(3, np.int64),
+                             model=None, network={}, seed=0, protocol="driven", end_time=3)
+    assert _as_recording(OWNER, no_network, None).n_units == 0  # no network size, no events
     silent = _as_recording(OWNER, netaval.Events.empty(), None)
     assert (silent.n_units, silent.start, silent.end) == (0, None, None)
     spikes = netaval.Spikes(time=np.array([0.5, 1.5]), unit=np.array([0, 2]),
