@@ -486,6 +486,7 @@ def test_hand_counted_fields():
     assert av.event_indptr.tolist() == [0, 3, 4] and av.event_order.tolist() == [0, 2, 3, 1]
     assert av.generation_indptr.tolist() == [0, 3, 4]
     assert av.generation_counts.tolist() == [1, 1, 1, 1]
+    assert av.generation_counts.dtype == av.generation_indptr.dtype == np.int64
     assert av.truncated.tolist() == [False, False] and av.time_step == 1.0
     assert repr(av) == "Avalanches(n_avalanches=2, n_events=4, n_truncated=0)"
     assert av.n_avalanches == len(av) == 2 and type(av.n_avalanches) is int

@@ -445,6 +445,8 @@ def test_events_and_spikes_adapters_keep_units_and_windows():
     rec = _as_recording(OWNER, [3, 1, 1], [5, 1, 2])
     assert rec.time.tolist() == [1, 1, 3] and rec.unit.tolist() == [1, 2, 5]
     assert rec.n_units == 6 and rec.time.dtype == np.int64
+    ties = _as_recording(OWNER, np.array([5] + [1] * 40), np.arange(41))  # quicksort reorders ties
+    assert ties.unit.tolist() == list(range(1, 41)) + [0]
     rec = _as_recording(OWNER, [0.5, 0.25], None)
     assert rec.unit.tolist() == [0, 0] and rec.n_units == 1 and rec.time.tolist() == [0.25, 0.5]
     assert _as_recording(OWNER, np.zeros(0), None).n_units == 0

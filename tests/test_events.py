@@ -176,9 +176,11 @@ def test_structure_messages_are_exact(case):
           parent_ids=np.zeros(0, np.int32)), "neuron",
      "must hold integers or floats. Got dtype bool instead"),  # empty: floats allowed too
     (dict(parent_indptr=np.array([1, 0, 0, 2, 3])), "parent_indptr", "must start at 0. Got 1"),
+    (dict(parent_indptr=np.array([0, 0, 5, 7, 7])), "parent_indptr",
+     "must end at len(parent_ids) = 3 without exceeding it. Got 5 after event 1"),
 ], ids=["links-long", "nan-first", "minus-inf-first", "indptr-empty", "root-generation",
         "first-root-not-0", "above-int32", "below-int32", "bool-column", "int32-minimum",
-        "empty-bool-column", "indptr-start-only-first"])
+        "empty-bool-column", "indptr-start-only-first", "indptr-exceeds-early"])
 def test_more_structure_messages(changes, name, text):
     """Faults at the first and the last event, int32 bounds and bools."""
     with pytest.raises(netaval.InvalidParameterError, match=exactly(_of_events(name, text))):
