@@ -345,6 +345,9 @@ OWNER = "detect_binned_avalanches"
     ([5, 5, 5], {},
      f"{OWNER} cannot choose a default 'bin_width' (the mean inter-event interval) from 3 "
      "event(s) spanning 0: pass bin_width explicitly."),
+    (np.zeros(0), {},
+     f"{OWNER} cannot choose a default 'bin_width' (the mean inter-event interval) from 0 "
+     "event(s) spanning 0: pass bin_width explicitly."),
     ([0.0, 1.0], dict(bin_width=np.inf),
      f"The 'bin_width' parameter of {OWNER} must be finite. Got inf instead."),
     ([0.0, 1.0], dict(bin_width=0),
@@ -371,13 +374,20 @@ OWNER = "detect_binned_avalanches"
     ([0.0, np.nan], dict(bin_width=1),
      f"The 'times' parameter of {OWNER} must contain only finite values. Got np.float64(nan) at "
      "position 1."),
-], ids=["2d-int", "float-neurons", "neurons-short", "negative-neuron", "one-event",
+], ids=["2d-int", "float-neurons", "neurons-short", "negative-neuron", "one-event", "no-event",
         "no-spread", "inf-width", "zero-width", "start-text", "end-nan", "before-start",
         "at-end", "too-many-bins", "too-many-bins-by-window", "2d-float", "nan"])
 def test_binned_messages(times, kwargs, message):
     """Every refusal of detect_binned_avalanches, message whole."""
     with pytest.raises(InvalidParameterError, match=exactly(message)):
         detect_binned_avalanches(times, **kwargs)
+
+
+def test_defaults_with_two_or_no_events():
+    """Two distinct times suffice for the default width; no events start the window at 0."""
+    assert detect_binned_avalanches([0, 3]).bin_width == 3.0
+    empty = detect_binned_avalanches(np.zeros(0), bin_width=1.0)
+    assert (empty.start, empty.n_bins, empty.n_avalanches) == (0.0, 0, 0)
 
 
 def test_bin_count_limit_boundary():
