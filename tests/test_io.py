@@ -533,3 +533,247 @@ def test_missing_directory_is_a_clear_oserror(tmp_path):
     _, run = example_run(13)
     with pytest.raises(FileNotFoundError):
         run.save(tmp_path / "nowhere" / "run.parquet")
+
+
+# ------------------------------------------------ saved runs, pinned exactly (mutation testing)
+# Written from mutmut on netaval/io/runs.py: exact messages (a substring match cannot see
+# a changed literal), the boundaries of every consistency rule, and the metadata entries
+# no round trip reads.
+def tiny_run(*, continuous=False, **changes):
+    """Two events (0 -> 1) in one avalanche, activity [1, 1], end_time 2; ``changes`` replace fields."""
+    ev = netaval.Events(time=np.array([0.0, 1.0] if continuous else [0, 1]),
+                        neuron=np.array([0, 1], np.int32), avalanche=np.array([0, 0], np.int32),
+                        generation=np.array([0, 1], np.int32), parent_indptr=np.array([0, 0, 1]),
+                        parent_ids=np.array([0], np.int32),
+                        time_step=None if continuous else 1.0)
+    run = netaval.Run(ev, np.array([1, 1]), None, {"topology": "random"}, 7, "driven",
+                      end_time=2.0 if continuous else 2)
+    return with_metadata(run, **changes)
+
+
+def _events(time, avalanche=(0, 0)):
+    return netaval.Events(time=np.array(time), neuron=np.array([0, 1], np.int32),
+                          avalanche=np.array(avalanche, np.int32),
+                          generation=np.array([0, 1 - avalanche[1]], np.int32),
+                          parent_indptr=np.array([0, 0, 1 - avalanche[1]]),
+                          parent_ids=np.array([0][:1 - avalanche[1]], np.int32),
+                          time_step=None if np.asarray(time).dtype.kind == "f" else 1.0)
+
+
+INCONSISTENT = "The 'run' parameter of save_run holds an inconsistent run, which could not be loaded back: "
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    (dict(truncated=1), "'truncated' must be a bool. Got 1"),
+    (dict(protocol="x"), "'protocol' must be one of ('driven', 'spreading', 'isolated'). Got 'x'"),
+    (dict(seed=True), "'seed' must be a non-negative int or None. Got True"),
+    (dict(seed=1.0), "'seed' must be a non-negative int or None. Got 1.0"),
+    (dict(seed=-1), "'seed' must be a non-negative int or None. Got -1"),
+    (dict(protocol_params=[]), "'protocol_params' must be a mapping"),
+    (dict(end_time=True), "'end_time' must be a finite time >= 0. Got True"),
+    (dict(end_time="2"), "'end_time' must be a finite time >= 0. Got '2'"),
+    (dict(end_time=float("inf")), "'end_time' must be a finite time >= 0. Got inf"),
+    (dict(end_time=-1), "'end_time' must be a finite time >= 0. Got -1"),
+    (dict(activity=np.array([[1, 1]])),
+     "'activity' must be a 1-dimensional integer array. Got dtype int64, shape (1, 2)"),
+    (dict(activity=np.array([1.0, 1.0])),
+     "'activity' must be a 1-dimensional integer array. Got dtype float64, shape (2,)"),
+    (dict(alive_avalanches=np.array([0.0])),
+     "'alive_avalanches' must be a 1-dimensional integer array. Got dtype float64, shape (1,)"),
+    (dict(activity=np.array([2])), "'activity' has 1 bins, but end_time 2 implies 2"),
+    (dict(protocol_params={"n_carried": True}),
+     "the protocol parameter 'n_carried' must be an int in [0, n_events]. Got True"),
+    (dict(protocol_params={"n_carried": 1.0}),
+     "the protocol parameter 'n_carried' must be an int in [0, n_events]. Got 1.0"),
+    (dict(protocol_params={"n_carried": -1}),
+     "the protocol parameter 'n_carried' must be an int in [0, n_events]. Got -1"),
+    (dict(protocol_params={"n_carried": 3}),
+     "the protocol parameter 'n_carried' must be an int in [0, n_events]. Got 3"),
+    (dict(activity=np.array([2, 1])),
+     "'activity' counts 3 events (every count >= 0), the events number 2"),
+    (dict(activity=np.array([3, -1])),
+     "'activity' counts 2 events (every count >= 0), the events number 2"),
+    (dict(protocol_params={"n_carried": 1}),
+     "'activity' counts 2 events (every count >= 0), the events number 1"),
+    (dict(events=_events([0, 2])), "event times [0, 2] lie outside the run's window [0, end_time = 2)"),
+    (dict(events=_events([-1, 1])), "event times [-1, 1] lie outside the run's window [0, end_time = 2)"),
+    (dict(events=_events([0.0, 2.5])),
+     "event times [0.0, 2.5] lie outside the run's window [0, end_time = 2.0)"),
+    (dict(alive_avalanches=np.array([1], np.int32)),
+     "'alive_avalanches' must hold avalanche ids in [0, 1). Got range [1, 1]"),
+    (dict(alive_avalanches=np.array([-1, 0], np.int32)),
+     "'alive_avalanches' must hold avalanche ids in [0, 1). Got range [-1, 0]"),
+], ids=lambda v: "" if isinstance(v, str) else "-".join(f"{k}" for k in v))
+def test_save_names_each_inconsistency_exactly(tmp_path, changes, reason):
+    """Each consistency rule of a run refuses with its own exact message, nothing written."""
+    continuous = "events" in changes and changes["events"].time_step is None
+    with pytest.raises(InvalidParameterError) as info:
+        tiny_run(continuous=continuous, **changes).save(tmp_path / "x.parquet")
+    assert str(info.value) == INCONSISTENT + reason + "."
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("changes", [
+    dict(seed=0), dict(seed=None), dict(seed=np.int64(3)), dict(end_time=2.0),
+    dict(alive_avalanches=np.array([])), dict(alive_avalanches=np.array([0], np.int32)),
+    dict(activity=np.array([0, 2])), dict(protocol_params={"n_carried": 2}, activity=np.array([0, 0])),
+    dict(protocol_params={"n_carried": 1}, activity=np.array([0, 1])),
+    dict(events=_events([0.0, 2.0]), activity=np.array([1, 1])),
+    dict(events=_events([0.0, 1.5]), end_time=1.5, activity=np.array([1, 1])),
+    dict(events=_events([0, 0], avalanche=(0, 1)), activity=np.array([2, 0]),
+         alive_avalanches=np.array([1], np.int32), truncated=np.bool_(True)),
+    dict(events=netaval.Events.empty(), activity=np.zeros(0, np.int64), end_time=0),
+], ids=["seed-0", "seed-none", "seed-np", "end-float", "alive-empty-float", "alive-top",
+        "activity-zero-bin", "all-carried", "one-carried", "continuous-last-at-end",
+        "continuous-fractional-end", "two-avalanches", "empty"])
+def test_runs_at_the_boundaries_of_the_rules_save_and_load(tmp_path, changes):
+    """Values at the edge of each rule are valid: they save and load back exactly."""
+    continuous = "events" in changes and changes["events"].time_step is None
+    run = tiny_run(continuous=continuous, **changes)
+    run.save(tmp_path / "ok.parquet")
+    back = load(tmp_path / "ok.parquet")
+    assert back.truncated is bool(run.truncated) and back.seed == run.seed
+    assert back.end_time == run.end_time and type(back.end_time) is type(run.end_time)
+    assert back.alive_avalanches.dtype == np.int32 and back.activity.dtype == np.int64
+    assert back.alive_avalanches.tolist() == run.alive_avalanches.tolist()
+    assert back.activity.tolist() == run.activity.tolist()
+    assert back.protocol_params == run.protocol_params
+
+
+def test_save_refusals_name_the_parameter_exactly(tmp_path):
+    """The messages of save_run's own checks, word for word."""
+    run = tiny_run()
+    cases = [
+        (lambda: save_run({"events": 1}, tmp_path / "x.parquet"),
+         "The 'run' parameter of save_run must be a Run. Got dict instead."),
+        (lambda: save_run(run, tmp_path / "x.parquet", include_network=1),
+         "The 'include_network' parameter of save_run must be a bool. Got 1 instead."),
+        (lambda: save_run(run, tmp_path / "x.parquet", include_network=True),
+         "The 'include_network' parameter of save_run needs run.network_data, but this run "
+         "has no network attached (e.g. it was loaded from a file saved without it); "
+         "attach one with netaval.rebuild_network(run)."),
+        (lambda: with_metadata(run, model=3).save(tmp_path / "x.parquet"),
+         "Cannot save the model 3: it is neither a dataclass nor an object with attributes."),
+    ]
+    for call, message in cases:
+        with pytest.raises(InvalidParameterError) as info:
+            call()
+        assert str(info.value) == message
+    save_run(run, tmp_path / "x.parquet", include_network=np.bool_(False))
+    assert os.listdir(tmp_path) == ["x.parquet"]
+
+
+class PlainModel:
+    """A model that is not a dataclass: its public attributes are its parameters."""
+
+    def __init__(self, rate=1.0):
+        self.rate = rate
+        self.name = 5  # not a str: not stored as the registry name
+        self._cache = "private"
+
+
+def test_saved_metadata_entries_are_exact(tmp_path):
+    """The metadata JSON holds the format, version, netaval version and each field as written."""
+    from importlib.metadata import version
+
+    run = tiny_run(wall_time=1.5, truncated=True, alive_avalanches=np.array([0], np.int32),
+                   rng_state={"state": 3}, protocol_params={"n_steps": 2},
+                   model=netaval.Branching(sigma=0.5))
+    run.save(tmp_path / "r.parquet")
+    meta = json.loads(pq.read_table(tmp_path / "r.parquet").schema.metadata[b"netaval"])
+    assert meta["format"] == netaval.io.runs.FORMAT_NAME == "netaval.run"
+    assert meta["version"] == netaval.io.runs.FORMAT_VERSION == 2
+    assert meta["netaval_version"] == version("netaval")
+    assert (meta["n_events"], meta["time_step"], meta["seed"], meta["protocol"]) == (2, 1.0, 7, "driven")
+    assert (meta["wall_time"], meta["truncated"], meta["end_time"]) == (1.5, True, 2)
+    assert meta["rng_state"] == {"state": 3} and meta["protocol_params"] == {"n_steps": 2}
+    assert meta["network"] == {"topology": "random"} and "network_data" not in meta
+    assert sorted(meta["checksums"]) == sorted(EVENT_FIELDS)
+    assert meta["model"]["class"] == "Branching" and meta["model"]["module"] == "netaval.models.branching"
+    assert meta["model"]["params"]["sigma"] == 0.5
+    plain = with_metadata(run, model=PlainModel(2.0))
+    plain.save(tmp_path / "p.parquet")
+    spec = json.loads(pq.read_table(tmp_path / "p.parquet").schema.metadata[b"netaval"])["model"]
+    assert spec == {"class": "PlainModel", "module": __name__, "name": None,
+                    "params": {"rate": 2.0, "name": 5}}
+
+
+def _saved_tiny(tmp_path, **changes):
+    """A saved tiny run: its path, its table and its metadata dict."""
+    path = tmp_path / "tiny.parquet"
+    tiny_run(**changes).save(path)
+    table = pq.read_table(path)
+    return path, table, json.loads(table.schema.metadata[b"netaval"])
+
+
+def _load_message(path):
+    with pytest.raises(CorruptFileError) as info:
+        load(path)
+    prefix = f"Cannot load a run from {path}: "
+    message = str(info.value)
+    assert message.startswith(prefix) and message.endswith("."), message
+    return message[len(prefix):-1]
+
+
+def test_files_that_are_not_parquet_are_named_exactly(tmp_path):
+    """Magic bytes, length 12 (the smallest Parquet file) and the reader's own failure."""
+    bad_magic = "not a Parquet file (bad magic bytes)"
+    truncated = "the file is truncated or not a Parquet file (bad magic bytes)"
+    cases = {b"": truncated, b"PAR1": truncated, b"PAR1PAR1": truncated, b"PAR1123PAR1": truncated,
+             b"hello, world": bad_magic, b"XAR1" + bytes(4) + b"PAR1": bad_magic,
+             b"PAR1" + bytes(4) + b"XAR1": truncated, b"PAR1" + bytes(100): truncated}
+    for k, (content, reason) in enumerate(cases.items()):
+        (tmp_path / f"f{k}").write_bytes(content)
+        assert _load_message(tmp_path / f"f{k}") == reason, content
+    (tmp_path / "twelve").write_bytes(b"PAR1" + bytes(4) + b"PAR1")
+    assert _load_message(tmp_path / "twelve").startswith("the Parquet data cannot be read (")
+
+
+def test_foreign_and_rewritten_metadata_are_named_exactly(tmp_path):
+    """Each refusal of the metadata layer, word for word."""
+    from netaval.io._json import encode_array
+
+    path, table, meta = _saved_tiny(tmp_path)
+
+    def rewritten(name, metadata):
+        pq.write_table(table.replace_schema_metadata(metadata), tmp_path / name)
+        return tmp_path / name
+
+    pq.write_table(pa.table({"x": [1]}), tmp_path / "foreign.parquet")
+    assert _load_message(tmp_path / "foreign.parquet") == \
+        "a Parquet file that netaval did not write (no 'netaval' metadata)"
+    raw = table.schema.metadata[b"netaval"]
+    stale = rewritten("stale", {b"netaval": raw.replace(b'"seed": 7', b'"seed": 8'),
+                                b"netaval.crc32": table.schema.metadata[b"netaval.crc32"]})
+    assert _load_message(stale) == "the checksum of the metadata does not match (corrupted metadata)"
+    assert _load_message(rewritten("nocrc", {b"netaval": raw})) == "the checksum of the metadata is missing"
+    cases = [
+        ({"format": "other"}, "unknown format 'other', expected 'netaval.run'"),
+        ({"format": None}, "unknown format None, expected 'netaval.run'"),
+        ({"version": True}, "format version True is not a positive int"),
+        ({"version": 0}, "format version 0 is not a positive int"),
+        ({"version": "2"}, "format version '2' is not a positive int"),
+        ({"version": 3}, "format version 3 is newer than this netaval reads (2); upgrade netaval"),
+        ({"n_events": 3}, "2 events, the metadata says 3"),
+        ({"time_step": None}, "column 'time' has dtype int64, expected float64"),
+        ({"checksums": {**meta["checksums"], "parent_ids": 1}},
+         "the checksum of 'parent_ids' does not match (corrupted data)"),
+        ({"checksums": {**meta["checksums"], "generation": 1}},
+         "the checksum of 'generation' does not match (corrupted data)"),
+        ({"truncated": 1}, "the metadata is inconsistent: 'truncated' must be a bool. Got 1"),
+        ({"end_time": 1, "activity": encode_array(np.array([2]))},
+         "the metadata is inconsistent: event times [0, 1] lie outside the run's window "
+         "[0, end_time = 1)"),
+        ({"activity": {"x": 1}}, "the metadata has no 'dtype' entry"),
+        ({"activity": [1, 1]}, "its metadata is malformed (TypeError: list indices must be "
+                               "integers or slices, not str)"),
+    ]
+    for k, (changes, reason) in enumerate(cases):
+        assert _load_message(rewritten(f"c{k}", signed_metadata({**meta, **changes}))) == reason, changes
+    not_a_dict = rewritten("list", signed_metadata([1]))
+    assert _load_message(not_a_dict) == "unknown format None, expected 'netaval.run'"
+    version_1 = {k: v for k, v in meta.items()}
+    version_1["version"] = 1
+    back = load(rewritten("v1", {b"netaval": json.dumps(version_1).encode()}))
+    assert back.seed == 7 and back.events.n_events == 2  # format 1 had no metadata checksum
+
