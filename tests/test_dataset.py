@@ -169,3 +169,318 @@ def test_summary_only_avalanches_refuse_record_queries(tmp_path):
                   lambda: av.write_graphml(tmp_path / "g.graphml")):
         with pytest.raises(MissingRecordError, match="record='events'"):
             query()
+
+
+# ------------------------------------------------ the dataset layout, pinned exactly
+# Written from mutmut on netaval/io/dataset.py: the manifest and chunk metadata as
+# written, exact messages (a substring match cannot see a changed literal) and the
+# fields of a loaded streamed run.
+def two_chunks(path, *, continuous=False, close=True, metadata=None, final=None):
+    """Events 0 -> 1 | -> 2, 3: avalanche 0 is 0 -> 1 -> 2 (parent 1 of event 2 across the
+    cut), avalanche 1 is event 3 alone. Chunk 0 ends at time 2 with event 1 live, chunk 1
+    at time 4 with event 3 live (listed twice)."""
+    def t(values):
+        return np.array(values, np.float64 if continuous else np.int64)
+
+    writer = ds.DatasetWriter(path, metadata={"protocol": "driven"} if metadata is None
+                              else metadata, continuous=continuous, n_nodes=3)
+    # parent_indptr starting at offset 1 into parent_ids: only parent_ids[1:2] is this chunk's
+    writer.write_chunk(t([0, 1]), np.array([0, 1]), np.array([0, 0]), np.array([0, 1]),
+                       np.array([1, 1, 2]), np.array([7, 0, 7]), live=np.array([1]), end_time=2)
+    writer.write_chunk(t([2, 3.5 if continuous else 3]), np.array([2, 0]), np.array([0, 1]),
+                       np.array([2, 0]), np.array([0, 1, 1]), np.array([1]),
+                       live=np.array([3, 3]), end_time=4)
+    if close:
+        writer.close({"end_time": 5} if final is None else final)
+    return writer
+
+
+def test_manifest_and_chunk_metadata_are_written_exactly(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "run"
+    writer = ds.DatasetWriter(path, metadata={"seed": 5, "x": (1, 2)}, continuous=1,
+                              n_nodes=np.int64(3))
+    assert json.loads((path / "_manifest.json").read_text())["continuous"] is True
+    assert json.loads((path / "_manifest.json").read_text()) == {
+        "format": "netaval.dataset", "version": 1, "continuous": True, "n_nodes": 3,
+        "complete": False, "metadata": {"seed": 5, "x": {"__tuple__": [1, 2]}}}
+    assert ds.read_manifest(path)["final"] is None and ds.is_dataset(path)
+    assert not ds.is_dataset(tmp_path) and not ds.is_dataset(path / "_manifest.json")
+    assert (ds.DATASET_FORMAT_NAME, ds.DATASET_FORMAT_VERSION) == ("netaval.dataset", 1)
+    writer = two_chunks(tmp_path / "two", final={"end_time": 5, "wall_time": 0.5})
+    assert (writer.n_chunks, writer.n_events) == (2, 4)
+    assert sorted(os.listdir(tmp_path / "two")) == ["_manifest.json", "part-000000.parquet",
+                                                    "part-000001.parquet"]
+    manifest = json.loads((tmp_path / "two" / "_manifest.json").read_text())
+    assert manifest == {"format": "netaval.dataset", "version": 1, "continuous": False,
+                        "n_nodes": 3, "complete": True, "metadata": {"protocol": "driven"},
+                        "n_events": 4, "n_chunks": 2, "final": {"end_time": 5, "wall_time": 0.5}}
+    for index, (first, end, live, indptr, ids) in enumerate(
+            [(0, 2, [1], [0, 0, 1], [0]), (2, 4, [3, 3], [0, 1, 1], [1])]):
+        file = pq.ParquetFile(tmp_path / "two" / f"part-{index:06d}.parquet")
+        table = file.read()
+        meta = json.loads(table.schema.metadata[b"netaval.chunk"])
+        assert {k: meta[k] for k in ("index", "first_event", "n_events", "end_time")} == \
+            {"index": index, "first_event": first, "n_events": 2, "end_time": end}
+        assert ds.decode_array(meta["live"]).tolist() == live
+        assert table.schema == pa.schema([("time", pa.int64()), ("neuron", pa.int32()),
+                                          ("avalanche", pa.int64()), ("generation", pa.int32()),
+                                          ("parents", pa.large_list(pa.int64()))])
+        assert table.column("parents").to_pylist() == [ids[indptr[k]:indptr[k + 1]] for k in range(2)]
+        assert sorted(meta["checksums"]) == sorted(["time", "neuron", "avalanche", "generation",
+                                                    "parent_indptr", "parent_ids"])
+        assert meta["checksums"]["parent_indptr"] == ds.crc(np.array(indptr, np.int64))
+        assert meta["checksums"]["parent_ids"] == ds.crc(np.array(ids, np.int64))
+        encodings = {e for k in range(5) for e in file.metadata.row_group(0).column(k).encodings}
+        assert "RLE_DICTIONARY" not in encodings and "PLAIN_DICTIONARY" not in encodings
+    chunks = list(ds.iter_chunks(tmp_path / "two"))
+    assert [(c.index, c.first_event, c.n_events, c.end_time) for c in chunks] == [(0, 0, 2, 2), (1, 2, 2, 4)]
+    assert [c.parent_indptr.tolist() for c in chunks] == [[0, 0, 1], [0, 1, 1]]
+    assert [c.parent_ids.tolist() for c in chunks] == [[0], [1]]
+    assert [c.live.tolist() for c in chunks] == [[1], [3, 3]]
+    for c in chunks:
+        assert (c.time.dtype, c.neuron.dtype, c.avalanche.dtype, c.generation.dtype, c.live.dtype) \
+            == (np.int64, np.int32, np.int64, np.int32, np.int64)
+    assert [c.index for c in ds.iter_chunks(tmp_path / "two", start=1)] == [1]
+    assert list(ds.iter_chunks(tmp_path / "two", start=2)) == []
+
+
+def test_writer_refusals_are_exact(tmp_path):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("")
+    (tmp_path / "file").write_text("")
+    for name, which in (("full", "is not empty"), ("file", "is not a directory")):
+        with pytest.raises(InvalidParameterError) as info:
+            ds.DatasetWriter(tmp_path / name, metadata={}, continuous=False, n_nodes=1)
+        assert str(info.value) == ("The 'out' parameter of simulate must name a new or empty "
+                                   f"directory. Got {str(tmp_path / name)!r}, which {which}.")
+    (tmp_path / "empty").mkdir()
+    ds.DatasetWriter(tmp_path / "empty", metadata={}, continuous=False, n_nodes=1)
+    assert os.listdir(tmp_path / "empty") == ["_manifest.json"]
+
+
+def _message(call):
+    with pytest.raises(CorruptFileError) as info:
+        call()
+    return str(info.value)
+
+
+def test_damaged_manifests_are_named_exactly(tmp_path):
+    path = tmp_path / "run"
+    two_chunks(path)
+    manifest = json.loads((path / "_manifest.json").read_text())
+    head = f"Cannot read the streamed run at {path}: "
+    cases = [
+        ({"format": "x"}, "unknown format 'x'."),
+        ({"format": None}, "unknown format None."),
+        ({"version": 2}, "format version 2 is newer than this netaval reads (1); upgrade netaval."),
+        ({"version": "1"}, "format version '1' is newer than this netaval reads (1); upgrade netaval."),
+        ({"metadata": KeyError}, "its manifest is malformed (KeyError: 'metadata')."),
+        ({"n_nodes": KeyError}, "its manifest is malformed (KeyError: 'n_nodes')."),
+        ({"continuous": KeyError}, "its manifest is malformed (KeyError: 'continuous')."),
+        ({"n_nodes": "x"}, "its manifest is malformed (ValueError: invalid literal for int() "
+                           "with base 10: 'x')."),
+    ]
+    for changes, reason in cases:
+        bad = {k: v for k, v in {**manifest, **changes}.items() if v is not KeyError}
+        (path / "_manifest.json").write_text(json.dumps(bad))
+        assert _message(lambda: ds.read_manifest(path)) == head + reason, changes
+    (path / "_manifest.json").write_text("{")
+    assert _message(lambda: ds.read_manifest(path)).startswith(
+        head + "its manifest is malformed (JSONDecodeError: ")
+    (path / "_manifest.json").write_text(json.dumps({**manifest, "version": 0}))
+    assert ds.read_manifest(path)["version"] == 0  # older versions are read
+    (path / "_manifest.json").write_text(json.dumps({**manifest, "n_chunks": 3}))
+    assert _message(lambda: list(ds.iter_chunks(path))) == \
+        head + "the manifest lists 3 chunks, 2 are present."
+    (path / "_manifest.json").write_text(json.dumps({**manifest, "n_chunks": 3, "complete": False}))
+    assert len(list(ds.iter_chunks(path))) == 2  # an unfinished dataset lists no count
+    with pytest.raises(InvalidParameterError) as info:
+        list(ds.iter_chunks(path, start=-1))
+    assert str(info.value).startswith("The 'start' parameter of iter_chunks must be")
+
+
+def test_damaged_chunks_are_named_exactly(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "run"
+    two_chunks(path)
+    part = path / "part-000001.parquet"
+    good = pq.read_table(part)
+    meta = json.loads(good.schema.metadata[b"netaval.chunk"])
+    head = f"Cannot read chunk {part}: "
+
+    def rewrite(table, changes=None, raw=None):
+        if raw is None:
+            raw = {b"netaval.chunk": json.dumps({**meta, **(changes or {})}).encode()}
+        pq.write_table(table.replace_schema_metadata(raw), part)
+        return _message(lambda: list(ds.iter_chunks(path)))
+
+    assert rewrite(good, {"n_events": 3}) == head + "its metadata does not match its contents."
+    assert rewrite(good, {"index": 0}) == head + "its metadata does not match its contents."
+    assert rewrite(good, {"checksums": {**meta["checksums"], "generation": 0}}) == \
+        head + "the checksum of 'generation' does not match (corrupted data)."
+    assert rewrite(good, raw={}) == head + "its metadata is malformed (KeyError: b'netaval.chunk')."
+    assert rewrite(good, {"live": [1]}) == \
+        head + "its metadata is malformed (TypeError: list indices must be integers or slices, not str)."
+    renamed = good.rename_columns(["time", "neuron", "avalanche", "gen", "parents"])
+    assert rewrite(renamed) == head + "columns ['time', 'neuron', 'avalanche', 'gen', 'parents']."
+    narrow = good.set_column(2, "avalanche", good.column("avalanche").cast(pa.int32()))
+    assert rewrite(narrow) == head + "column 'avalanche' has dtype int32."
+    gaps = good.set_column(1, "neuron", pa.array([None, 0], pa.int32()))
+    assert rewrite(gaps) == head + "column 'neuron' has missing values."
+    part.write_bytes(b"PAR1 not really")
+    assert _message(lambda: list(ds.iter_chunks(path))).startswith(
+        head + "the Parquet data cannot be read (")
+    pq.write_table(good.replace_schema_metadata(
+        {b"netaval.chunk": json.dumps({**meta, "first_event": 3}).encode()}), part)
+    assert _message(lambda: list(ds.iter_chunks(path))) == \
+        f"Cannot read the streamed run at {path}: chunk 1 starts at event 3, expected 2."
+
+
+def test_part_files_count_only_while_consecutive(tmp_path):
+    path = tmp_path / "run"
+    two_chunks(path, close=False)
+    (path / "part-000003.parquet").write_bytes(b"")  # after a gap: not a completed chunk
+    (path / "part-00002.parquet").write_bytes(b"")  # five digits: not a part file
+    (path / "xpart-000002.parquet").write_bytes(b"")
+    assert [c.index for c in ds.iter_chunks(path)] == [0, 1]
+    os.rename(path / "part-000001.parquet", path / "part-0000002.parquet")  # 7 digits: index 2
+    assert [c.index for c in ds.iter_chunks(path)] == [0]
+
+
+@pytest.mark.parametrize("continuous", [False, True])
+def test_read_events_joins_the_chunks_and_bounds_their_size(tmp_path, monkeypatch, continuous):
+    import netaval.events
+
+    path = tmp_path / "run"
+    two_chunks(path, continuous=continuous)
+    ev = ds.read_events(path)
+    assert ev.parent_indptr.tolist() == [0, 0, 1, 2, 2] and ev.parent_ids.tolist() == [0, 1]
+    assert ev.avalanche.tolist() == [0, 0, 0, 1] and ev.neuron.tolist() == [0, 1, 2, 0]
+    assert ev.time.dtype == (np.float64 if continuous else np.int64)
+    assert ev.avalanche.dtype == np.int32 and ev.parent_ids.dtype == np.int32
+    assert ev.time_step == (None if continuous else 1.0)
+    monkeypatch.setattr(netaval.events, "MAX_EVENTS_IN_MEMORY", 4)
+    assert ds.read_events(path).n_events == 4  # exactly at the limit
+    monkeypatch.setattr(netaval.events, "MAX_EVENTS_IN_MEMORY", 3)
+    with pytest.raises(InvalidParameterError) as info:
+        ds.read_events(path)
+    assert str(info.value) == (
+        "The 'path' parameter of read_events names a streamed run of more than 3 events or "
+        "avalanches, more than one in-memory Events holds; compute its avalanches out of core "
+        "with Avalanches.from_dataset(path), or read it chunk by chunk with iter_chunks.")
+    empty = tmp_path / "empty"
+    ds.DatasetWriter(empty, metadata={}, continuous=continuous, n_nodes=1).close({"end_time": 0})
+    assert ds.read_events(empty).time.dtype == (np.float64 if continuous else np.int64)
+    assert ds.read_events(empty).n_events == 0
+
+
+def test_read_events_bounds_the_avalanche_ids(tmp_path, monkeypatch):
+    import netaval.events
+
+    path = tmp_path / "run"
+    writer = ds.DatasetWriter(path, metadata={}, continuous=False, n_nodes=2)
+    writer.write_chunk(np.array([0, 1]), np.array([0, 1]), np.array([0, 1]), np.array([0, 0]),
+                       np.array([0, 0, 0]), np.array([], np.int64), live=np.array([1]), end_time=2)
+    writer.close({"end_time": 2})
+    monkeypatch.setattr(netaval.events, "MAX_EVENTS_IN_MEMORY", 2)
+    assert ds.read_events(path).avalanche.tolist() == [0, 1]  # id 1 < 2: fits
+    monkeypatch.setattr(netaval.events, "MAX_EVENTS_IN_MEMORY", 1)
+    with pytest.raises(InvalidParameterError, match="more than 1 events or avalanches"):
+        ds.read_events(path)
+
+
+@pytest.mark.parametrize("continuous", [False, True])
+def test_loaded_streamed_run_has_every_field(tmp_path, continuous):
+    """`netaval.load` of a finished dataset: each Run field from the manifest or the pass."""
+    path = tmp_path / "run"
+    metadata = {"protocol": "spreading", "seed": 3, "model": None, "network": {"topology": "x"},
+                "protocol_params": {"n_carried": 1, "burn_in": 0.5}, "rng_state": {"s": 1}}
+    two_chunks(path, continuous=continuous, metadata=metadata,
+               final={"end_time": 5, "wall_time": 0.25, "truncated": True, "series": {"f": [1, 2]}})
+    run = netaval.load(path)
+    assert run.events is None and run.record == "avalanches" and run.out == str(path)
+    assert run.activity.tolist() == [0, 1, 1, 1, 0]  # carried event 0 is not counted
+    assert run.activity.dtype == np.int64
+    assert (run.model, run.network, run.seed, run.protocol) == (None, {"topology": "x"}, 3, "spreading")
+    assert run.protocol_params == {"n_carried": 1, "burn_in": 0.5} and run.rng_state == {"s": 1}
+    assert (run.wall_time, run.truncated, run.end_time) == (0.25, True, 5)
+    assert run.series == {"f": [1, 2]} and run.n_events == 4
+    assert run.alive_avalanches.tolist() == [1] and run.alive_avalanches.dtype == np.int32
+    av = run.avalanches
+    assert av.size.tolist() == [3, 1]
+    assert av.duration.tolist() == ([2.0, 0.0] if continuous else [3, 1])
+    assert av.time_step == (None if continuous else 1.0)
+    # avalanche 0 carried (started before the window), 1 alive at the end, 0 also rooted
+    # before burn_in = 0.5
+    assert av.truncated.tolist() == [True, True]
+    plain = tmp_path / "plain"
+    two_chunks(plain, continuous=continuous)
+    run = netaval.load(plain)
+    assert (run.model, run.network, run.seed, run.protocol, run.protocol_params) == (None, {}, None, "driven", {})
+    assert (run.wall_time, run.truncated, run.end_time, run.rng_state, run.series) == (0.0, False, 5, None, {})
+    assert run.activity.tolist() == [1, 1, 1, 1, 0]
+    assert run.avalanches.truncated.tolist() == [False, True]
+
+
+def test_unfinished_dataset_loads_truncated_to_its_last_chunk(tmp_path):
+    path = tmp_path / "run"
+    two_chunks(path, continuous=True, close=False)
+    run = netaval.load(path)
+    assert run.truncated is True and run.end_time == 4 and run.activity.tolist() == [1, 1, 1, 1]
+    summary = ds.summarise(path)
+    assert summary.complete is False and summary.end_time == 4 and summary.n_events == 4
+    assert summary.alive.tolist() == [1]
+    os.remove(path / "part-000001.parquet")
+    summary = ds.summarise(path)
+    assert (summary.end_time, summary.n_events, summary.activity.tolist()) == (2, 2, [1, 1])
+    assert summary.alive.tolist() == [0] and summary.summaries["size"].tolist() == [2]
+    empty = tmp_path / "empty"
+    ds.DatasetWriter(empty, metadata={}, continuous=True, n_nodes=1)
+    summary = ds.summarise(empty)
+    assert (summary.end_time, summary.n_events, summary.activity.tolist()) == (0.0, 0, [])
+    assert type(summary.end_time) is float
+    ds.DatasetWriter(tmp_path / "e2", metadata={}, continuous=False, n_nodes=1)
+    assert type(ds.summarise(tmp_path / "e2").end_time) is int
+
+
+def test_summarise_refuses_impossible_parents_and_live_events_exactly(tmp_path):
+    head = "Cannot read the streamed run at {}: chunk {} "
+
+    def dataset(name, first_live, second_parents, second_live, neuron=2):
+        path = tmp_path / name
+        writer = ds.DatasetWriter(path, metadata={}, continuous=False, n_nodes=3)
+        writer.write_chunk(np.array([0, 1]), np.array([0, 1]), np.array([0, 0]), np.array([0, 1]),
+                           np.array([0, 0, 1]), np.array([0]), live=np.array(first_live), end_time=2)
+        writer.write_chunk(np.array([2]), np.array([neuron]), np.array([0]), np.array([2]),
+                           np.array([0, len(second_parents)]), np.array(second_parents, np.int64),
+                           live=np.array(second_live), end_time=3)
+        writer.close({"end_time": 3})
+        return path
+
+    path = dataset("not-live", [1], [0], [])
+    assert _message(lambda: ds.summarise(path)) == head.format(path, 1) + \
+        "names a parent that is neither in the chunk nor live at its start."
+    path = dataset("none-live", [], [1], [])
+    assert _message(lambda: ds.summarise(path)) == head.format(path, 1) + \
+        "names a parent that is neither in the chunk nor live at its start."
+    path = dataset("live-gone", [1], [1], [0])
+    assert _message(lambda: ds.summarise(path)) == head.format(path, 1) + \
+        "lists a live event it cannot have."
+    path = dataset("live-late", [1], [1], [3])
+    assert _message(lambda: ds.summarise(path)) == head.format(path, 1) + \
+        "lists a live event after its end."
+    path = dataset("first-live-late", [2], [1], [])
+    assert _message(lambda: ds.summarise(path)) == head.format(path, 0) + \
+        "lists a live event after its end."
+    path = dataset("ok", [0, 1], [1], [2, 0])
+    assert ds.summarise(path).alive.tolist() == [0]
+    path = dataset("bad-neuron", [1], [1], [], neuron=5)  # n_nodes = 3
+    assert _message(lambda: ds.summarise(path)) == head.format(path, 1)[:-1] + ": " + (
+        "The event stream breaks the avalanche invariants (roots open avalanches 0, 1, ... in "
+        "order; every other event has an earlier primary parent in its avalanche; neuron ids "
+        "lie in range).")
