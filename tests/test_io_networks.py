@@ -156,3 +156,268 @@ def test_edge_list_round_trip(tmp_path_factory, n_nodes, edges):
     got = {(int(labels[u]), int(labels[v])): w for u, v, w in
            zip(sources, net.indices, net.weights, strict=True)}
     assert got == pairs
+
+
+# ------------------------------------------------ read_network, pinned exactly
+# Written from mutmut on netaval/io/networks.py: exact messages (a substring match cannot
+# see a changed literal), the provenance, and the header and relabelling rules.
+def _refusal(error, path, **kwargs):
+    with pytest.raises(error) as info:
+        read_network(path, **kwargs)
+    return str(info.value)
+
+
+def test_parameter_refusals_are_exact(tmp_path):
+    (tmp_path / "x.xlsx").write_text("")
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "x.csv", weight=3) == \
+        "The 'weight' parameter of read_network must be a str or None. Got 3 instead."
+    assert _refusal(netaval.InvalidParameterError, 3) == \
+        "The 'path' parameter of read_network must be a path. Got int instead."
+    assert _refusal(FileNotFoundError, tmp_path / "x.csv") == f"No such file: {str(tmp_path / 'x.csv')!r}"
+    suffixes = sorted(s for v in netaval.io.networks.FORMATS.values() for s in v)
+    assert suffixes == ['.csv', '.edgelist', '.edges', '.el', '.graphml', '.mm', '.mtx', '.npz',
+                        '.tab', '.tsv', '.txt', '.xml']
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "x.xlsx") == (
+        f"The 'format' parameter of read_network is needed for {str(tmp_path / 'x.xlsx')!r}: its "
+        f"suffix '.xlsx' is none of {suffixes}.")
+    (tmp_path / "E.CSV").write_text("0,1\n")
+    assert read_network(tmp_path / "E.CSV").params["format"] == "csv"  # suffixes in any case
+    (tmp_path / "e.data").write_text("0,1\n1,0\n")
+    assert read_network(tmp_path / "e.data", format="csv").params["format"] == "csv"
+
+
+@pytest.mark.parametrize(("suffix", "format", "text"), [
+    (".csv", "csv", "0,1\n"), (".tsv", "tsv", "0\t1\n"), (".tab", "tsv", "0\t1\n"),
+    (".txt", "edgelist", "0 1\n"), (".edges", "edgelist", "0  1\n"), (".edgelist", "edgelist", "0 1\n"),
+    (".el", "edgelist", "0\t 1\n"), (".mtx", "mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 2 1.0\n"),
+    (".mm", "mtx", "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 2 1.0\n"),
+    (".xml", "graphml", "<graphml xmlns='http://graphml.graphdrawing.org/xmlns'><graph edgedefault='directed'>"
+     "<node id='0'/><node id='1'/><edge source='0' target='1'/></graph></graphml>"),
+])
+def test_each_suffix_selects_its_format_and_the_provenance_is_exact(tmp_path, suffix, format, text):
+    import hashlib
+
+    path = tmp_path / f"net{suffix}"
+    path.write_text(text)
+    net = read_network(path, weight="weight")
+    assert (net.n_nodes, net.n_edges, net.indices.tolist(), net.weights.tolist()) == (2, 1, [1], [1.0])
+    assert net.topology == "file"
+    assert net.params == {"file": f"net{suffix}", "format": format, "weight": "weight",
+                          "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    assert read_network(path, weight=None).params["weight"] is None
+
+
+def test_file_digest_reads_every_block(tmp_path):
+    import hashlib
+
+    content = bytes(range(256)) * 4097 + b"tail"  # a little over 1 MiB: two blocks
+    (tmp_path / "big").write_bytes(content)
+    assert netaval.io.networks.file_digest(tmp_path / "big") == hashlib.sha256(content).hexdigest()
+
+
+@pytest.mark.parametrize(("text", "kwargs", "error", "message"), [
+    ("source,target\n0,1\n1,2,3\n", {}, netaval.CorruptFileError,
+     ", line 3: expected 2 fields (source, target[, weight]), got 3."),
+    ("0\n1\n", {}, netaval.CorruptFileError, ", line 1: expected 2 fields (source, target[, weight]), got 1."),
+    ("0,1,2\n0,2\n", {}, netaval.CorruptFileError, ", line 2: expected 3 fields (source, target[, weight]), got 2."),
+    ("0,1,0.5\n1,2,heavy\n", {}, netaval.CorruptFileError, ", line 2: weight 'heavy' is not a number."),
+    ("0,1,0.5\n\n1,2,-1\n", {}, netaval.MalformedNetworkError,
+     ", line 3: weight '-1' must be finite and non-negative."),
+    ("0 1 inf\n", {}, netaval.MalformedNetworkError, ", line 1: weight 'inf' must be finite and non-negative."),
+    ("0 1 nan\n", {}, netaval.MalformedNetworkError, ", line 1: weight 'nan' must be finite and non-negative."),
+    ("0,1\n1,2\n0,1\n", {}, netaval.MalformedNetworkError,
+     ", line 3: edge (0, 1) repeats line 1; merge repeated edges first."),
+    ("0,1\n1,0\n", {"directed": False}, netaval.MalformedNetworkError,
+     ", line 2: edge (1, 0) repeats line 1 (undirected: both directions are one edge); merge "
+     "repeated edges first."),
+    ("source,target\n", {}, netaval.CorruptFileError, ": the file holds a header (line 1) but no edges."),
+    ("# only\n%comments\n\n", {}, netaval.CorruptFileError, ": the file holds no edges."),
+    ("a,b\n0,1\n", {"weight": "strength"}, netaval.InvalidParameterError, None),
+], ids=["too-many", "one-column", "too-few", "weight-text", "negative", "inf", "nan", "repeat",
+        "undirected-repeat", "header-only", "comments-only", "named-weight"])
+def test_edge_list_refusals_are_exact(tmp_path, text, kwargs, error, message):
+    path = tmp_path / "e.txt" if " " in text else tmp_path / "e.csv"
+    path.write_text(text)
+    got = _refusal(error, path, **kwargs)
+    if message is None:
+        assert got == (f"The 'weight' parameter of read_network: {path} has no column 'strength'; "
+                       "its columns are ['a', 'b'].")
+    else:
+        assert got == str(path) + message
+
+
+def test_edge_list_headers_choose_the_columns(tmp_path):
+    """Source and target found by name in either order, a lone name, the weight by name."""
+    cases = [
+        ("to,from\n1,2\n", {}, [[0, 0], [1, 0]], [1, 2]),        # target first
+        ("x,pre\n5,6\n", {}, [[0, 0], [1, 0]], [5, 6]),          # only the source named
+        ("post,x\n5,6\n", {}, [[0, 0], [1, 0]], [5, 6]),         # only the target named (was
+        # read as the source: the unnamed column took column 0 from it)
+        ("x,post\n5,6\n", {}, [[0, 1], [0, 0]], [5, 6]),
+        ("w,x,pre\n9,5,6\n", {"weight": "w"}, [[0, 0], [9, 0]], [5, 6]),
+        ("SRC,DST,W\n1,2,4\n", {"weight": "w"}, [[0, 4], [0, 0]], [1, 2]),
+        ("u,v,weight\n1,2,4\n", {}, [[0, 4], [0, 0]], [1, 2]),
+        ("u,v,other\n1,2,4\n", {}, [[0, 1], [0, 0]], [1, 2]),   # no 'weight' column: weight 1
+        ("a,b\n1,2\n", {}, [[0, 1], [0, 0]], [1, 2]),            # names where numbers follow
+        ("1,2,4\n", {}, [[0, 4], [0, 0]], [1, 2]),               # no header: third column
+        ("1,2,4\n", {"weight": None}, [[0, 1], [0, 0]], [1, 2]),
+        ("node1 node2\n1 2\n", {}, [[0, 1], [0, 0]], [1, 2]),
+        ("i j weight\n1 2 4\n2 1 3\n", {}, [[0, 4], [3, 0]], [1, 2]),
+        ("1.5,2\n2,1\n", {}, [[0, 1, 0], [0, 0, 1], [0, 0, 0]], ["1.5", "2", "1"]),  # strings
+    ]
+    for k, (text, kwargs, matrix, labels) in enumerate(cases):
+        path = tmp_path / (f"e{k}.txt" if " " in text else f"e{k}.csv")
+        path.write_text(text)
+        net = read_network(path, **kwargs)
+        assert dense(net).tolist() == matrix, text
+        assert net.node_labels.tolist() == labels, text
+    (tmp_path / "single.csv").write_text("pre,post\n")
+    with pytest.raises(netaval.CorruptFileError, match="header"):
+        read_network(tmp_path / "single.csv")
+    (tmp_path / "one.csv").write_text("3,4\n")  # one numeric row: an edge, not a header
+    assert read_network(tmp_path / "one.csv").node_labels.tolist() == [3, 4]
+    (tmp_path / "names.csv").write_text("a,b\n")  # one row of names: a header
+    with pytest.raises(netaval.CorruptFileError, match="header"):
+        read_network(tmp_path / "names.csv")
+
+
+def test_node_ids_are_relabelled_only_when_needed(tmp_path):
+    (tmp_path / "a.csv").write_text("1,0\n0,2\n")
+    assert read_network(tmp_path / "a.csv").node_labels is None  # already 0..n-1
+    (tmp_path / "b.csv").write_text("+1,-2\n 3 ,1\n")
+    net = read_network(tmp_path / "b.csv")
+    assert net.node_labels.tolist() == [-2, 1, 3] and net.node_labels.dtype == np.int64
+    assert dense(net).tolist() == [[0, 0, 0], [1, 0, 0], [0, 1, 0]]
+    (tmp_path / "c.csv").write_text("99999999999999999999,1\n")  # beyond int64: strings
+    assert read_network(tmp_path / "c.csv").node_labels.tolist() == ["99999999999999999999", "1"]
+    (tmp_path / "d.csv").write_text("b,a\na,c\n")
+    assert read_network(tmp_path / "d.csv").node_labels.tolist() == ["b", "a", "c"]
+    (tmp_path / "e.csv").write_text("1,3\n")  # integers with a gap
+    assert read_network(tmp_path / "e.csv").node_labels.tolist() == [1, 3]
+
+
+def _graphml(tmp_path, body, *, directed=True, keys=""):
+    path = tmp_path / "g.graphml"
+    path.write_text("<graphml xmlns='http://graphml.graphdrawing.org/xmlns'>" + keys +
+                    f"<graph edgedefault='{'directed' if directed else 'undirected'}'>" + body +
+                    "</graph></graphml>")
+    return path
+
+
+def test_graphml_refusals_are_exact(tmp_path):
+    weight_key = "<key id='w' for='edge' attr.name='weight' attr.type='double'/>"
+    bad = _graphml(tmp_path, "<node id='a'/><node id='b'/><edge source='a' target='b'>"
+                   "<data key='w'>-1</data></edge>", keys=weight_key)
+    assert _refusal(netaval.MalformedNetworkError, bad) == (
+        f"{bad}: edge (a, b) has weight=-1.0; weights must be finite non-negative numbers on "
+        "every edge.")
+    text_key = "<key id='w' for='edge' attr.name='weight' attr.type='string'/>"
+    bad = _graphml(tmp_path, "<node id='a'/><node id='b'/><edge source='a' target='b'>"
+                   "<data key='w'>x</data></edge>", keys=text_key)
+    assert _refusal(netaval.MalformedNetworkError, bad).startswith(f"{bad}: edge (a, b) has weight='x';")
+    bool_key = "<key id='w' for='edge' attr.name='weight' attr.type='boolean'/>"
+    bad = _graphml(tmp_path, "<node id='a'/><node id='b'/><edge source='a' target='b'>"
+                   "<data key='w'>true</data></edge>", keys=bool_key)
+    assert _refusal(netaval.MalformedNetworkError, bad).startswith(f"{bad}: edge (a, b) has weight=True;")
+    inf = _graphml(tmp_path, "<node id='a'/><node id='b'/><edge source='a' target='b'>"
+                   "<data key='w'>inf</data></edge>", keys=weight_key)
+    assert _refusal(netaval.MalformedNetworkError, inf).startswith(f"{inf}: edge (a, b) has weight=inf;")
+    missing = _graphml(tmp_path, "<node id='a'/><node id='b'/><edge source='a' target='b'/>"
+                       "<edge source='b' target='a'><data key='w'>1</data></edge>", keys=weight_key)
+    assert _refusal(netaval.MalformedNetworkError, missing).startswith(
+        f"{missing}: edge (a, b) has weight=None;")
+    multi = tmp_path / "m.graphml"
+    graph = nx.MultiDiGraph([(0, 1), (0, 1)])
+    nx.write_graphml(graph, multi)
+    assert _refusal(netaval.MalformedNetworkError, multi) == \
+        f"{multi}: the graph has parallel edges (a multigraph); merge them first."
+    broken = tmp_path / "x.graphml"
+    broken.write_text("<graphml><graph>\n<node id='0'>\n</graph></graphml>")
+    assert _refusal(netaval.CorruptFileError, broken) == (
+        f"{broken}, line 3, column 2: not well-formed XML (mismatched tag: line 3, column 2).")
+    foreign = tmp_path / "f.graphml"
+    foreign.write_text("<graphml xmlns='http://graphml.graphdrawing.org/xmlns'><key id='k' "
+                       "for='node' attr.name='a' attr.type='complex'/><graph/></graphml>")
+    assert _refusal(netaval.CorruptFileError, foreign).startswith(
+        f"{foreign}: not a readable GraphML file (")
+
+
+def test_graphml_ids_directions_and_positions(tmp_path):
+    igraph_style = _graphml(tmp_path, "<node id='n1'/><node id='n0'/><edge source='n0' target='n1'/>")
+    net = read_network(igraph_style)  # n1 before n0: not igraph's order, so relabelled
+    assert net.node_labels.tolist() == ["n1", "n0"] and dense(net).tolist() == [[0, 0], [1, 0]]
+    ordered = _graphml(tmp_path, "<node id='n0'/><node id='n1'/><edge source='n1' target='n0'/>")
+    net = read_network(ordered)
+    assert net.node_labels is None and dense(net).tolist() == [[0, 0], [1, 0]]
+    numeric = _graphml(tmp_path, "<node id='7'/><node id='3'/><edge source='7' target='3'/>")
+    net = read_network(numeric)
+    assert net.node_labels.tolist() == [3, 7] and dense(net).tolist() == [[0, 0], [1, 0]]
+    undirected = _graphml(tmp_path, "<node id='0'/><node id='1'/><edge source='0' target='1'/>",
+                          directed=False)
+    assert not read_network(undirected).directed and read_network(undirected, directed=None).n_edges == 2
+    both = read_network(undirected, directed=True)
+    assert both.directed and dense(both).tolist() == [[0, 1], [1, 0]]
+    assert read_network(undirected, directed=False).directed is False
+    one_way = read_network(numeric, directed=False)
+    assert one_way.directed is False and dense(one_way).tolist() == [[0, 1], [1, 0]]
+    assert read_network(numeric, directed=True).directed is True
+    keys = "".join(f"<key id='{a}' for='node' attr.name='{a}' attr.type='double'/>" for a in "xyz")
+    placed = _graphml(tmp_path, "<node id='0'><data key='x'>1</data><data key='y'>2</data></node>"
+                      "<node id='1'><data key='x'>3</data><data key='y'>4</data></node>", keys=keys)
+    assert read_network(placed).positions.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    partial = _graphml(tmp_path, "<node id='0'><data key='x'>1</data><data key='y'>2</data>"
+                       "<data key='z'>5</data></node><node id='1'><data key='x'>3</data>"
+                       "<data key='y'>4</data></node>", keys=keys)
+    assert read_network(partial).positions.tolist() == [[1.0, 2.0], [3.0, 4.0]]  # z not on all
+    no_x = _graphml(tmp_path, "<node id='0'><data key='y'>2</data></node>", keys=keys)
+    assert read_network(no_x).positions is None
+    three = _graphml(tmp_path, "<node id='0'><data key='x'>1</data><data key='y'>2</data>"
+                     "<data key='z'>5</data></node>", keys=keys)
+    assert read_network(three).positions.tolist() == [[1.0, 2.0, 5.0]]
+    empty = _graphml(tmp_path, "")  # was networkx's NetworkXError
+    assert _refusal(netaval.CorruptFileError, empty) == f"{empty}: the graph has no nodes."
+
+
+def test_matrices_refusals_and_weights(tmp_path):
+    header = "%%MatrixMarket matrix coordinate {} {}\n"
+    complex_ = tmp_path / "c.mtx"
+    complex_.write_text(header.format("complex", "general") + "2 2 1\n1 2 1.0 2.0\n")
+    assert _refusal(netaval.MalformedNetworkError, complex_) == \
+        f"{complex_}: complex weights are not synaptic weights."
+    wide = tmp_path / "w.mtx"
+    wide.write_text(header.format("real", "general") + "2 3 1\n1 1 1.0\n")
+    assert _refusal(netaval.MalformedNetworkError, wide) == \
+        f"{wide}: the matrix must be square (row = presynaptic neuron). Got shape (2, 3)."
+    one_way = tmp_path / "o.mtx"
+    one_way.write_text(header.format("real", "general") + "2 2 1\n1 2 2.5\n")
+    assert _refusal(netaval.MalformedNetworkError, one_way, directed=False) == (
+        f"{one_way}: An undirected network must be symmetric, but edge (0, 1) has no mirror "
+        "of equal weight.")
+    assert dense(read_network(one_way)).tolist() == [[0, 2.5], [0, 0]]
+    assert dense(read_network(one_way, weight=None)).tolist() == [[0, 1], [0, 0]]
+    pattern = tmp_path / "p.mtx"
+    pattern.write_text(header.format("pattern", "general") + "2 2 2\n1 2\n2 1\n")
+    assert dense(read_network(pattern)).tolist() == [[0, 1], [1, 0]]
+    symmetric = tmp_path / "s.mtx"
+    symmetric.write_text(header.format("real", "symmetric") + "2 2 1\n2 1 3.0\n")
+    net = read_network(symmetric)
+    assert not net.directed and dense(net).tolist() == [[0, 3], [3, 0]]
+    assert read_network(symmetric, directed=True).directed
+    array = tmp_path / "a.mtx"  # array (dense) format
+    array.write_text("%%MatrixMarket matrix array real general\n2 2\n0\n2.5\n0\n0\n")
+    assert dense(read_network(array)).tolist() == [[0, 0], [2.5, 0]]
+    assert dense(read_network(array, weight=None)).tolist() == [[0, 0], [1, 0]]  # was a crash
+    garbage = tmp_path / "g.mtx"
+    garbage.write_text(header.format("real", "general") + "2 2 1\n1 x 1.0\n")
+    assert _refusal(netaval.CorruptFileError, garbage).startswith(
+        f"{garbage}: not a readable Matrix Market file (")
+    sp.save_npz(tmp_path / "m.npz", sp.csr_matrix(np.array([[0, 2.0], [0, 0]])))
+    assert dense(read_network(tmp_path / "m.npz", weight=None)).tolist() == [[0, 1], [0, 0]]
+    assert dense(read_network(tmp_path / "m.npz")).tolist() == [[0, 2], [0, 0]]
+    (tmp_path / "bad.npz").write_text("not a zip")
+    assert _refusal(netaval.CorruptFileError, tmp_path / "bad.npz").startswith(
+        f"{tmp_path / 'bad.npz'}: not a scipy.sparse .npz file (")
+    duplicates = tmp_path / "d.mtx"  # repeated entries are summed, explicit zeros dropped
+    duplicates.write_text(header.format("real", "general") + "2 2 3\n1 2 1.0\n1 2 0.5\n2 1 0\n")
+    net = read_network(duplicates)
+    assert dense(net).tolist() == [[0, 1.5], [0, 0]] and net.n_edges == 1

@@ -221,9 +221,12 @@ def _read_edge_list(path: str, sep: str | None, weight: str | None, directed: bo
             return default
         return next((columns.index(n) for n in names if n in columns), default)
 
-    src_at, dst_at = position(SOURCE_NAMES, 0), position(TARGET_NAMES, 1)
-    if src_at == dst_at:
-        dst_at = 1 if src_at == 0 else 0
+    # a column not named by the header takes whichever of columns 0, 1 the other left free
+    src_at, dst_at = position(SOURCE_NAMES, None), position(TARGET_NAMES, None)
+    if src_at is None:
+        src_at = 1 if dst_at == 0 else 0
+    if dst_at is None:
+        dst_at = 0 if src_at == 1 else 1
     weight_at = None
     if weight is not None:
         if columns is None:
@@ -285,6 +288,8 @@ def _read_graphml(path: str, weight: str | None, directed: bool | None):
         raise CorruptFileError(f"{path}: not a readable GraphML file "
                                f"({type(exc).__name__}: {exc}).") from None
     nodes = list(graph.nodes)
+    if not nodes:
+        raise CorruptFileError(f"{path}: the graph has no nodes.")
     attributes = {key for _, _, data in graph.edges(data=True) for key in data}
     if weight is not None and weight not in attributes and weight != "weight":
         raise InvalidParameterError(f"The 'weight' parameter of {OWNER}: the edges of {path} "
@@ -303,12 +308,11 @@ def _read_graphml(path: str, weight: str | None, directed: bool | None):
                                             "numbers on every edge.")
     ids = np.array([str(n) for n in nodes])
     igraph_style = np.array([f"n{k}" for k in range(len(nodes))])
-    if len(nodes) and np.array_equal(ids, igraph_style):
+    if np.array_equal(ids, igraph_style):
         labels = None  # igraph and yEd name nodes n0 .. n{n-1} in order
         order = np.arange(len(nodes))
     else:
-        numeric = _integers_if_possible(ids) if len(nodes) else ids
-        order, labels = _relabel(numeric)
+        order, labels = _relabel(_integers_if_possible(ids))
     nodelist = [None] * len(nodes)
     for node, k in zip(nodes, order, strict=True):
         nodelist[k] = node
@@ -329,8 +333,7 @@ def _read_graphml(path: str, weight: str | None, directed: bool | None):
 
 def _positions(graph: Any, nodelist: list) -> np.ndarray | None:
     """Node attributes x, y[, z] (as netaval writes them), when every node has them."""
-    axes = [axis for axis in ("x", "y", "z")
-            if nodelist and all(axis in graph.nodes[n] for n in nodelist)]
+    axes = [axis for axis in ("x", "y", "z") if all(axis in graph.nodes[n] for n in nodelist)]
     if not axes or axes[0] != "x":
         return None
     return np.array([[float(graph.nodes[n][a]) for a in axes] for n in nodelist])
@@ -357,6 +360,7 @@ def _from_matrix(path: str, matrix: Any, directed: bool | None, symmetric: bool)
 
 def _read_mtx(path: str, weight: str | None, directed: bool | None):
     import scipy.io
+    import scipy.sparse as sp
 
     try:
         _, _, _, _, field, symmetry = scipy.io.mminfo(path)
@@ -367,10 +371,10 @@ def _read_mtx(path: str, weight: str | None, directed: bool | None):
     if field == "complex":
         raise MalformedNetworkError(f"{path}: complex weights are not synaptic weights.")
     if weight is None or field == "pattern":
-        matrix = matrix.copy()
-        if hasattr(matrix, "data"):
+        if sp.issparse(matrix):  # coordinate format
+            matrix = matrix.copy()
             matrix.data[:] = 1.0
-        else:
+        else:  # array format: a dense ndarray (whose .data is a memoryview)
             matrix = (np.asarray(matrix) != 0).astype(np.float64)
     return _from_matrix(path, matrix, directed, symmetry == "symmetric")
 
