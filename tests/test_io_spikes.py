@@ -193,3 +193,197 @@ def test_spikes_go_wherever_a_run_goes(tmp_path):
                           binning.detect_threshold_avalanches(trimmed, threshold=3).size)
     sub = binning.sample_neurons(spikes, n_sampled=50, seed=3)
     assert sub.n_units == spikes.n_units and sub.n_events < spikes.n_spikes
+
+
+# ------------------------------------------------ read_spikes, pinned exactly
+# Written from mutmut on netaval/io/spikes.py: exact messages (a substring match cannot
+# see a changed literal), column finding, units, windows.
+def _refusal(error, source, **kwargs):
+    with pytest.raises(error) as info:
+        read_spikes(source, **kwargs)
+    return str(info.value)
+
+
+def test_parameter_and_source_refusals_are_exact(tmp_path):
+    (tmp_path / "s.csv").write_text("time,unit\n1,1\n")
+    (tmp_path / "x.xlsx").write_text("")
+    for name, value in (("time_column", True), ("unit_column", 2.0), ("time_column", [0])):
+        assert _refusal(netaval.InvalidParameterError, tmp_path / "s.csv", **{name: value}) == (
+            f"The '{name}' parameter of read_spikes must be a column name or position, or None. "
+            f"Got {value!r} instead.")
+    assert _refusal(netaval.InvalidParameterError, 42) == (
+        "The 'source' parameter of read_spikes must be a path or a list of neo.SpikeTrain. Got int "
+        "instead.")
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "x.xlsx") == (
+        "The 'source' parameter of read_spikes must name a .csv, .tsv, .tab, .txt, .parquet or "
+        f".nwb file. Got {str(tmp_path / 'x.xlsx')!r} (suffix '.xlsx') instead.")
+    assert _refusal(FileNotFoundError, tmp_path / "no.csv") == f"No such file: {str(tmp_path / 'no.csv')!r}"
+    for source in ([], ()):
+        assert _refusal(netaval.InvalidParameterError, source) == (
+            "The 'source' parameter of read_spikes must hold at least one neo.SpikeTrain. Got an "
+            "empty list.")
+    assert _refusal(netaval.InvalidParameterError, [[1.0]]) == (
+        "The 'source' parameter of read_spikes must be a list of neo.SpikeTrain; item 0 is a list.")
+    assert _refusal(netaval.InvalidParameterError, [], time_column="t") == (
+        "The 'time_column' parameter of read_spikes does not apply to a list of neo.SpikeTrain "
+        "(spike times are known). Got 't'.")
+    assert _refusal(netaval.InvalidParameterError, [], time_unit="ms") == (
+        "The 'time_unit' parameter of read_spikes must be None or 's' for a list of "
+        "neo.SpikeTrain (times are in seconds). Got 'ms'.")
+    (tmp_path / "x.nwb").write_bytes(b"")
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "x.nwb", time_unit="steps") == (
+        "The 'time_unit' parameter of read_spikes must be None or 's' for an NWB file (times are "
+        "in seconds). Got 'steps'.")
+    assert _refusal(netaval.CorruptFileError, tmp_path / "x.nwb", time_unit="s").startswith(
+        f"{tmp_path / 'x.nwb'}: not a readable NWB file (")
+    (tmp_path / "x.PQ").write_bytes(b"PAR1")
+    assert _refusal(netaval.CorruptFileError, tmp_path / "x.PQ").startswith(
+        f"{tmp_path / 'x.PQ'}: not a readable Parquet file (")
+
+
+@pytest.mark.parametrize(("name", "content", "kwargs", "error", "message"), [
+    ("s.csv", "time,unit\n0.1,1\n0.2,2\nabc,1\n", {}, netaval.CorruptFileError,
+     ", line 4: spike time 'abc' in column 'time' is not a finite number."),
+    ("s.csv", "time,unit\n0.1,1\n\n0.2,2,5\n", {}, netaval.CorruptFileError,
+     ", line 4: expected 2 fields like line 1, got 3."),
+    ("s.tsv", "1\t2\n3\n", {}, netaval.CorruptFileError, ", line 2: expected 2 fields like line 1, got 1."),
+    ("s.txt", "# c\n1 2\n3 4 5\n", {}, netaval.CorruptFileError, ", line 3: expected 2 fields like line 2, got 3."),
+    ("s.csv", "time,unit\n1,1\n2.5,2\n", {"time_unit": "steps"}, netaval.CorruptFileError,
+     ", line 3: time_unit='steps' needs integer times; got '2.5'."),
+    ("s.csv", "time,unit\n1,\n", {}, netaval.CorruptFileError, ", line 2: empty unit in column 'unit'."),
+    ("s.csv", "time,unit\n1,a\n2, \n", {}, netaval.CorruptFileError, ", line 3: empty unit in column 'unit'."),
+    ("s.csv", "time,unit\n", {}, netaval.CorruptFileError, ": the table holds no spikes."),
+    ("s.csv", "# nothing\n\n", {}, netaval.CorruptFileError, ": the file holds no rows."),
+    ("s.csv", 'time,unit\n"1,2\n', {}, netaval.CorruptFileError,
+     ": Error tokenizing data. C error: EOF inside string starting at row 1"),
+    ("s.csv", "time,unit\n0.1,1\n", {"time_column": "when"}, netaval.InvalidParameterError,
+     "no column 'when'; its columns are ['time', 'unit']."),
+    ("s.csv", "time,unit\n0.1,1\n", {"time_column": 2}, netaval.InvalidParameterError,
+     "no column 2; its columns are ['time', 'unit']."),
+    ("s.csv", "time,unit\n0.1,1\n", {"unit_column": -1}, netaval.InvalidParameterError,
+     "no column -1; its columns are ['time', 'unit']."),
+], ids=["bad-time", "field-count", "tsv-count", "txt-count", "fractional", "empty-unit",
+        "blank-unit", "header-only", "no-rows", "parser", "unknown-name", "position-too-big",
+        "negative-position"])
+def test_table_refusals_are_exact(tmp_path, name, content, kwargs, error, message):
+    path = tmp_path / name
+    path.write_text(content)
+    got = _refusal(error, path, **kwargs)
+    if error is netaval.InvalidParameterError:
+        which = "time_column" if "time_column" in kwargs else "unit_column"
+        assert got == f"The '{which}' parameter of read_spikes: {path} has " + message
+    else:
+        assert got == str(path) + message
+
+
+def test_missing_columns_are_named_exactly(tmp_path):
+    (tmp_path / "a.csv").write_text("start,stop\n0.1,1\n")
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "a.csv") == (
+        f"read_spikes found no time column in {tmp_path / 'a.csv'} (columns ['start', 'stop']); "
+        "pass time_column=NAME.")
+    (tmp_path / "b.csv").write_text("time,a,b\n0.1,1,2\n")
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "b.csv") == (
+        f"read_spikes found no unit column in {tmp_path / 'b.csv'} (columns ['time', 'a', 'b']); "
+        "pass unit_column=NAME.")
+    (tmp_path / "c.parquet").write_bytes(b"")
+    pd.DataFrame({"time": [1.0, 0.5], "x": [1, 2]}).to_parquet(tmp_path / "c.parquet")
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "c.parquet").endswith(
+        "(columns ['time', 'x']); pass unit_column=NAME.")
+    pd.DataFrame({"time": [1.0, np.inf]}).to_parquet(tmp_path / "d.parquet")
+    assert _refusal(netaval.CorruptFileError, tmp_path / "d.parquet") == (
+        f"{tmp_path / 'd.parquet'}, row 2: spike time 'inf' in column 'time' is not a finite number.")
+    pd.DataFrame({"time": [1.0, 2.5]}).to_parquet(tmp_path / "e.parquet")
+    assert _refusal(netaval.CorruptFileError, tmp_path / "e.parquet", time_unit="steps") == (
+        f"{tmp_path / 'e.parquet'}, row 2: time_unit='steps' needs integer times; got '2.5'.")
+
+
+def test_columns_units_and_windows(tmp_path):
+    """Names in any case, positions, a lone time column, unit ids, time units, the window."""
+    cases = [
+        ("a.txt", "0.5 1\n1.5 2\n", {}, [0.5, 1.5], [1, 2], "s"),         # whitespace .txt
+        ("b.txt", "t\tunit\n1\t2\n", {}, [1], [2], "steps"),              # tab .txt
+        ("c.csv", "Time,Unit\n1,a\n2, b \n", {}, [1, 2], ["a", "b"], "steps"),
+        ("d.csv", "1\n2\n", {}, [1, 2], [0], "steps"),                    # times alone: one unit
+        ("e.csv", "1,2\n3,4\n", {"time_column": 1, "unit_column": 0}, [2, 4], [1, 3], "steps"),
+        ("f.csv", "a,b\n1,5\n", {"time_column": "a", "unit_column": "b"}, [1], [5], "steps"),
+        ("g.csv", "time\n1.0\n2.0\n", {"time_unit": "steps"}, [1, 2], [0], "steps"),
+        ("h.csv", "time,unit\n1,1.0\n2,2.5\n", {}, [1, 2], ["1.0", "2.5"], "steps"),
+        ("i.csv", "time,unit\n1,1.0\n2,2.0\n", {}, [1, 2], [1, 2], "steps"),
+        ("j.csv", "time,unit\n1,1\n", {"time_unit": "us"}, [1e-6], [1], "s"),
+        ("k.csv", "time,unit\n1,1\n", {"time_unit": "ms"}, [1e-3], [1], "s"),
+        ("l.csv", "time,unit\n1,1\n", {"time_unit": "s"}, [1.0], [1], "s"),
+        ("m.csv", "spike_times,cluster_id,unit\n1,5,6\n", {}, [1], [6], "steps"),  # 'unit' first
+        ("n.csv", "neuron,timestamp,time\n5,1,2\n", {}, [2], [5], "steps"),        # 'time' first
+        ("o.tab", "time\tsenders\n3\t4\n", {}, [3], [4], "steps"),
+        ("p.csv", "# head\ntime,unit\n# mid\n2,1\n", {}, [2], [1], "steps"),
+        ("q.csv", "3,7\n1,8\n", {}, [1, 3], [7, 8], "steps"),            # headerless time,unit
+    ]
+    for name, content, kwargs, times, labels, unit in cases:
+        (tmp_path / name).write_text(content)
+        spikes = read_spikes(tmp_path / name, **kwargs)
+        assert spikes.time.tolist() == times, name
+        assert spikes.unit_labels.tolist() == labels, name
+        assert spikes.time_unit == unit, name
+    seconds = read_spikes(tmp_path / "a.txt")
+    assert seconds.start == 0.5 and seconds.end == np.nextafter(1.5, np.inf)
+    steps = read_spikes(tmp_path / "e.csv", time_column=1, unit_column=0)
+    assert (steps.start, steps.end) == (0.0, 5.0) and steps.unit.tolist() == [0, 1]
+    assert read_spikes(tmp_path / "q.csv").unit.tolist() == [1, 0]
+    (tmp_path / "r.csv").write_text("3,x\n1,y\n")  # a text field: the first row is a header
+    assert read_spikes(tmp_path / "r.csv", time_column="3", unit_column="x").time.tolist() == [1]
+
+
+def test_nwb_refusals_are_exact(tmp_path):
+    pynwb = pytest.importorskip("pynwb")
+
+    def session(units):
+        nwb = pynwb.NWBFile(session_description="t", identifier="netaval-test",
+                            session_start_time=datetime(2024, 1, 1, tzinfo=UTC))
+        if units:
+            nwb.add_unit_column(name="group", description="shared label")
+            for unit_id, spike_times in units.items():
+                nwb.add_unit(id=unit_id, spike_times=spike_times, group="same")
+        path = tmp_path / f"s{len(list(tmp_path.iterdir()))}.nwb"
+        with pynwb.NWBHDF5IO(str(path), "w") as io:
+            io.write(nwb)
+        return path
+
+    empty = session({})
+    assert _refusal(netaval.CorruptFileError, empty) == \
+        f"{empty}: the NWB file has no units table with spike_times."
+    shared = session({1: [0.5], 2: [0.25, np.inf]})
+    assert _refusal(netaval.InvalidParameterError, shared, unit_column="group") == (
+        f"The 'unit_column' parameter of read_spikes: column 'group' of {shared} is not unique "
+        "per unit.")
+    assert _refusal(netaval.InvalidParameterError, shared, unit_column="nope") == (
+        f"The 'unit_column' parameter of read_spikes: the units table of {shared} has no column "
+        "'nope'; its columns are ['group', 'spike_times'].")
+    assert _refusal(netaval.CorruptFileError, shared) == \
+        f"{shared}: the units table holds non-finite spike times."
+
+
+def test_neo_labels_windows_and_refusals():
+    neo = pytest.importorskip("neo")
+    quantities = pytest.importorskip("quantities")
+    s = quantities.s
+
+    def train(times, name=None, t_start=0.0, t_stop=1.0):
+        return neo.SpikeTrain(times * s, t_start=t_start * s, t_stop=t_stop * s, name=name)
+
+    same_names = read_spikes([train([0.5], "a"), train([0.25], "a")])
+    assert same_names.unit_labels.tolist() == [0, 1] and same_names.unit.tolist() == [1, 0]
+    unnamed = read_spikes([train([0.5]), train([0.25], "b")])
+    assert unnamed.unit_labels.tolist() == [0, 1]
+    named = read_spikes([train([0.5], "b", 0.1, 0.8), train([0.25], "a", 0.2, 2.0)])
+    assert named.unit_labels.tolist() == ["a", "b"] and named.unit.tolist() == [0, 1]
+    assert (named.start, named.end) == (0.1, 2.0)
+    stop_at_last = read_spikes([train([0.5, 1.0], "a")])  # t_stop at the last spike: just after it
+    assert stop_at_last.end == np.nextafter(1.0, np.inf) and stop_at_last.start == 0.0
+    silent = read_spikes([train([], "a", 0.5, 3.0)])  # its start was moved to 0
+    assert (silent.n_spikes, silent.start, silent.end) == (0, 0.5, 3.0)
+    early = read_spikes([train([], "a", 0.5, 3.0), train([0.75], "b", 0.6, 1.0)])
+    assert (early.start, early.end) == (0.5, 3.0)
+    with pytest.raises(netaval.InvalidParameterError) as info:
+        read_spikes([train([0.5], "a"), [1.0]])
+    assert str(info.value) == ("The 'source' parameter of read_spikes must be a list of "
+                               "neo.SpikeTrain; item 1 is a list.")

@@ -286,9 +286,12 @@ def _spikes_from_trains(times, units, labels, start, end) -> Spikes:
     """Spikes in seconds from pooled trains; the window covers every spike."""
     order = np.argsort(times, kind="stable")
     times, units = times[order], units[order]
-    first = float(times[0]) if len(times) else 0.0
-    start = first if start is None else min(start, first)
-    last = float(times[-1]) if len(times) else start
+    if len(times):
+        start = float(times[0]) if start is None else min(start, float(times[0]))
+        last = float(times[-1])
+    else:  # no spike: the window the trains give (was moved to start at 0)
+        start = 0.0 if start is None else start
+        last = start
     if end is None or end <= last:
         end = float(np.nextafter(last, math.inf))
     return Spikes(times, units, labels, start, end, "s")
