@@ -777,3 +777,102 @@ def test_foreign_and_rewritten_metadata_are_named_exactly(tmp_path):
     back = load(rewritten("v1", {b"netaval": json.dumps(version_1).encode()}))
     assert back.seed == 7 and back.events.n_events == 2  # format 1 had no metadata checksum
 
+
+
+# ------------------------------------------------ GraphML, pinned exactly (mutation testing)
+def test_graphml_text_is_exact_for_a_small_network():
+    """The fast writer's output, byte for byte, for a weighted network with provenance."""
+    net = netaval.Network(np.array([0, 1, 2, 2]), np.array([1, 2]), np.array([0.5, 2.0]),
+                          n_nodes=3, topology="a<b&c", params={"z": 1, "a": (2, 3)},
+                          seed_entropy=2**70)
+    text = graphml_bytes(net).decode("utf-8")
+    assert text == (
+        "<?xml version='1.0' encoding='utf-8'?>\n"
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+        'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+        '  <key id="d0" for="graph" attr.name="n_nodes" attr.type="long" />\n'
+        '  <key id="d1" for="graph" attr.name="n_edges" attr.type="long" />\n'
+        '  <key id="d2" for="graph" attr.name="directed" attr.type="boolean" />\n'
+        '  <key id="d3" for="graph" attr.name="topology" attr.type="string" />\n'
+        '  <key id="d4" for="graph" attr.name="params" attr.type="string" />\n'
+        '  <key id="d5" for="graph" attr.name="seed_entropy" attr.type="string" />\n'
+        '  <key id="d6" for="edge" attr.name="weight" attr.type="double" />\n'
+        '  <graph edgedefault="directed">\n'
+        '    <data key="d0">3</data>\n'
+        '    <data key="d1">2</data>\n'
+        '    <data key="d2">true</data>\n'
+        '    <data key="d3">a&lt;b&amp;c</data>\n'
+        '    <data key="d4">{"a": {"__tuple__": [2, 3]}, "z": 1}</data>\n'
+        f'    <data key="d5">{2**70}</data>\n'
+        '    <node id="0" />\n'
+        '    <node id="1" />\n'
+        '    <node id="2" />\n'
+        '    <edge source="0" target="1"><data key="d6">0.5</data></edge>\n'
+        '    <edge source="1" target="2"><data key="d6">2.0</data></edge>\n'
+        '  </graph>\n</graphml>\n')
+    back = nx.read_graphml(io.BytesIO(graphml_bytes(net, engine="networkx")), node_type=int)
+    assert {k: v for k, v in back.graph.items() if not k.endswith("_default")} == {
+        "n_nodes": 3, "n_edges": 2, "directed": True, "topology": "a<b&c",
+                          "params": '{"a": {"__tuple__": [2, 3]}, "z": 1}',
+                          "seed_entropy": str(2**70)}
+    assert {(u, v): d["weight"] for u, v, d in back.edges(data=True)} == {(0, 1): 0.5, (1, 2): 2.0}
+    bare = netaval.Network(np.array([0, 0]), np.array([], np.int32), np.array([]), n_nodes=1)
+    for engine in ("fast", "networkx"):
+        graph = nx.read_graphml(io.BytesIO(graphml_bytes(bare, engine=engine)), node_type=int)
+        assert {k: v for k, v in graph.graph.items() if not k.endswith("_default")} == {
+            "n_nodes": 1, "n_edges": 0, "directed": True}, engine
+
+
+def test_graphml_chunks_positions_and_special_values():
+    """Rows written in chunks equal one chunk; 4-D positions are x0..x3; INF/NaN spellings."""
+    from netaval.io import graphml as module
+
+    _, run = example_run(3)
+    selection = run.avalanches.largest(4)
+    spec = module._graph_spec(selection)
+    whole, chunked = io.BytesIO(), io.BytesIO()
+    module._write_graphml_fast(spec, whole)
+    module._write_graphml_fast(spec, chunked, chunk=3)
+    assert chunked.getvalue() == whole.getvalue() == graphml_bytes(selection)
+    rng = np.random.default_rng(1)
+    net = topologies.random(12, k=3, seed=1)
+    for dims, names in ((4, ["x0", "x1", "x2", "x3"]), (3, ["x", "y", "z"]), (1, ["x"])):
+        placed = netaval.Network(net.indptr, net.indices, net.weights, n_nodes=12,
+                                 directed=net.directed, positions=rng.random((12, dims)))
+        for engine in ("fast", "networkx"):
+            back = nx.read_graphml(io.BytesIO(graphml_bytes(placed, engine=engine)), node_type=int)
+            assert sorted(back.nodes[0]) == names, (dims, engine)
+            assert [back.nodes[i][names[-1]] for i in range(12)] == placed.positions[:, -1].tolist()
+    assert module._column(np.array([np.inf, -np.inf, np.nan, 1.5])) == ["INF", "-INF", "NaN", 1.5]
+    assert module._column(np.array([True, False])) == ["true", "false"]
+    assert module._column(np.array([2, 3], np.uint8)) == [2, 3]
+    assert [module._xml_text(v) for v in (np.inf, -np.inf, np.nan, 0.1, True, False, "<", 7)] == \
+        ["INF", "-INF", "NaN", "0.1", "true", "false", "&lt;", "7"]
+    assert [module._xml_type(v) for v in (True, 1, 1.0, "s", np.array([1], np.uint8),
+                                          np.array([True]), np.array([1.0]))] == \
+        ["boolean", "long", "double", "string", "long", "boolean", "double"]
+    writer = module._portable_writer()
+    assert writer.encoding == "utf-8" and writer.prettyprint is True
+    graph = nx.Graph(flag=True, off=False, big=float("inf"), small=float("-inf"), nan=float("nan"))
+    graph.add_node(0)
+    writer.add_graph_element(graph)
+    text = str(writer)
+    for spelled in (">true<", ">false<", ">INF<", ">-INF<", ">NaN<"):
+        assert spelled in text, spelled
+
+
+def test_graphml_refusals_are_exact(tmp_path):
+    for engine in ("fast", "networkx"):
+        with pytest.raises(InvalidParameterError) as info:
+            write_graphml([1, 2], io.BytesIO(), engine=engine)
+        assert str(info.value) == (
+            "The 'obj' parameter of write_graphml must be an AvalancheDAG (avalanches[k]), an "
+            "Avalanches collection or a Network. Got list instead.")
+    with pytest.raises(InvalidParameterError, match="'path' parameter of write_graphml"):
+        write_graphml(topologies.random(5, k=2, seed=1), 3)
+    net = topologies.random(5, k=2, seed=1)
+    write_graphml(net, str(tmp_path / "n.graphml"), engine="networkx")
+    assert sorted(os.listdir(tmp_path)) == ["n.graphml"]
+    assert nx.read_graphml(tmp_path / "n.graphml").number_of_nodes() == 5
