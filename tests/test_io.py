@@ -5,6 +5,7 @@ import errno
 import io
 import json
 import os
+import warnings
 import xml.etree.ElementTree as ET
 import zlib
 from dataclasses import dataclass
@@ -770,6 +771,9 @@ def test_foreign_and_rewritten_metadata_are_named_exactly(tmp_path):
     ]
     for k, (changes, reason) in enumerate(cases):
         assert _load_message(rewritten(f"c{k}", signed_metadata({**meta, **changes}))) == reason, changes
+    wide = table.set_column(1, "neuron", table.column("neuron").cast(pa.int64()))
+    pq.write_table(wide.replace_schema_metadata(table.schema.metadata), tmp_path / "wide")
+    assert _load_message(tmp_path / "wide") == "column 'neuron' has dtype int64, expected int32"
     not_a_dict = rewritten("list", signed_metadata([1]))
     assert _load_message(not_a_dict) == "unknown format None, expected 'netaval.run'"
     version_1 = {k: v for k, v in meta.items()}
@@ -876,3 +880,80 @@ def test_graphml_refusals_are_exact(tmp_path):
     write_graphml(net, str(tmp_path / "n.graphml"), engine="networkx")
     assert sorted(os.listdir(tmp_path)) == ["n.graphml"]
     assert nx.read_graphml(tmp_path / "n.graphml").number_of_nodes() == 5
+
+
+@dataclass(frozen=True)
+class PluginModel:
+    """A model registered under a name that is neither its class name nor its lower case."""
+
+    rate: float = 1.0
+    name = "m4_plugin"  # class attribute (the registry's name), not a field
+
+
+def test_models_are_rebuilt_by_registry_name_then_class(tmp_path, monkeypatch):
+    """The registry name is tried first, then the class name; a refusing candidate is skipped."""
+    from netaval.models import _registry
+
+    monkeypatch.setitem(_registry._MODELS, "m4_plugin", PluginModel)
+    path = tmp_path / "p.parquet"
+    tiny_run(model=PluginModel(2.5)).save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load(path).model == PluginModel(2.5)  # found by its name only
+    _, table, meta = _saved_tiny(tmp_path)
+    cases = [({"class": "Branching", "module": "x", "name": "contact_process",
+               "params": {"sigma": 0.5}}, netaval.Branching(sigma=0.5)),   # name refuses sigma
+             ({"class": "ContactProcess", "module": "x", "name": None, "params": {"rate": 2.0}},
+              netaval.ContactProcess(rate=2.0)),
+             ({"class": "contact_process", "module": "x", "params": {"rate": 1.0}},
+              netaval.ContactProcess(rate=1.0))]
+    for k, (spec, expected) in enumerate(cases):
+        pq.write_table(table.replace_schema_metadata(signed_metadata({**meta, "model": spec})),
+                       tmp_path / f"m{k}.parquet")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert load(tmp_path / f"m{k}.parquet").model == expected, spec
+    spec = {"class": "Branching", "module": "netaval.models.branching", "name": "branching",
+            "params": {"bogus": 1}}
+    pq.write_table(table.replace_schema_metadata(signed_metadata({**meta, "model": spec})),
+                   tmp_path / "refused.parquet")
+    with pytest.warns(NetavalWarning) as record:
+        back = load(tmp_path / "refused.parquet")
+    assert str(record[0].message) == (
+        "Model 'Branching' could not be rebuilt from the model registry; run.model is kept as a "
+        "dict {'class': ..., 'params': ...}.")
+    assert record[0].filename == __file__  # reported at the caller of load
+    assert back.model == {"class": "Branching", "module": "netaval.models.branching",
+                          "params": {"bogus": 1}}
+
+
+def test_stored_networks_are_checked_against_their_provenance(tmp_path):
+    net = netaval.Network.from_edges([0], [1], n_nodes=2, topology="pair", params={"k": 1})
+    run = tiny_run(network=net.provenance, network_data=net)
+    run.save(tmp_path / "n.parquet", include_network=True)
+    back = load(tmp_path / "n.parquet").network_data
+    assert (back.n_nodes, back.n_edges, back.topology, back.params) == (2, 1, "pair", {"k": 1})
+    assert back.positions is None and back.node_labels is None
+    table = pq.read_table(tmp_path / "n.parquet")
+    meta = json.loads(table.schema.metadata[b"netaval"])
+    path = tmp_path / "bad.parquet"
+
+    def message(changes):
+        pq.write_table(table.replace_schema_metadata(signed_metadata({**meta, **changes})), path)
+        return _load_message(path)
+
+    assert message({"network": {**meta["network"], "n_edges": 2}}) == (
+        "the stored network (2 nodes, 1 edges) disagrees with its provenance "
+        f"{ {**net.provenance, 'n_edges': 2} }")
+    assert message({"network": {**meta["network"], "n_nodes": 3}}).startswith(
+        "the stored network (2 nodes, 1 edges) disagrees with its provenance")
+    assert load(tmp_path / "n.parquet").network_data.n_edges == 1
+    from netaval.io._json import encode_array
+    broken = {**meta["network_data"], "indices": encode_array(np.array([5], np.int32))}
+    assert message({"network_data": broken}).startswith("the stored network is malformed (")
+    assert load_with(table, meta, path, network=[1]).network_data.n_nodes == 2  # no provenance dict
+
+
+def load_with(table, meta, path, **changes):
+    pq.write_table(table.replace_schema_metadata(signed_metadata({**meta, **changes})), path)
+    return load(path)
