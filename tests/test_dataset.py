@@ -484,3 +484,30 @@ def test_summarise_refuses_impossible_parents_and_live_events_exactly(tmp_path):
         "The event stream breaks the avalanche invariants (roots open avalanches 0, 1, ... in "
         "order; every other event has an earlier primary parent in its avalanche; neuron ids "
         "lie in range).")
+
+
+def test_streamed_run_metadata_variants(tmp_path):
+    """A model spec, burn_in alone, carried events beyond the first chunk, empty metadata."""
+    from netaval.io.runs import _model_to_json
+
+    model = netaval.Branching(sigma=0.5)
+    two_chunks(tmp_path / "a", metadata={"model": _model_to_json(model),
+                                         "protocol_params": {"burn_in": 0.5}})
+    run = netaval.load(tmp_path / "a")
+    assert run.model == model and run.protocol == ""  # no protocol in the metadata
+    assert run.avalanches.truncated.tolist() == [True, True]  # 0 rooted before burn_in
+    two_chunks(tmp_path / "b", metadata={"protocol_params": {"n_carried": 3}})
+    summary = ds.summarise(tmp_path / "b")
+    assert summary.activity.tolist() == [0, 0, 0, 1, 0]  # three carried events not counted
+    assert summary.summaries["alive"].tolist() == [True, True]
+    two_chunks(tmp_path / "c", metadata={"protocol_params": [1]}, final={"end_time": 5, "x": (1, 2)})
+    assert ds.summarise(tmp_path / "c").activity.tolist() == [1, 1, 1, 1, 0]
+    manifest = ds.read_manifest(tmp_path / "c")
+    assert manifest["final"] == {"end_time": 5, "x": (1, 2)}
+    writer = ds.DatasetWriter(tmp_path / "d", metadata={"x": (1, 2)}, continuous=False, n_nodes=1)
+    writer.write_chunk(np.array([0]), np.array([0]), np.array([0]), np.array([0]), np.array([0, 0]),
+                       np.array([], np.int64), live=np.array([0], np.int32), end_time=1)
+    assert ds.read_manifest(tmp_path / "d")["metadata"] == {"x": (1, 2)}
+    import pyarrow.parquet as pq
+    meta = json.loads(pq.read_table(tmp_path / "d" / "part-000000.parquet").schema.metadata[b"netaval.chunk"])
+    assert meta["live"]["dtype"] == "<i8"
