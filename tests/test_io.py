@@ -691,7 +691,7 @@ def test_saved_metadata_entries_are_exact(tmp_path):
     assert meta["network"] == {"topology": "random"} and "network_data" not in meta
     assert sorted(meta["checksums"]) == sorted(EVENT_FIELDS)
     assert meta["model"]["class"] == "Branching" and meta["model"]["module"] == "netaval.models.branching"
-    assert meta["model"]["params"]["sigma"] == 0.5
+    assert meta["model"]["params"]["sigma"] == 0.5 and meta["model"]["name"] == "branching"
     plain = with_metadata(run, model=PlainModel(2.0))
     plain.save(tmp_path / "p.parquet")
     spec = json.loads(pq.read_table(tmp_path / "p.parquet").schema.metadata[b"netaval"])["model"]
