@@ -159,6 +159,7 @@ def test_ks_matches_brute_force_and_xmin_is_the_argmin():
     assert fit.xmin == fit.scan["xmin"][int(np.argmin(brute))]
     exact = np.isclose(fit.scan["ks"], brute, atol=1e-12)
     assert np.all(exact | (fit.scan["ks"] <= np.array(brute) + 1e-12))  # pruned: lower bounds
+    assert not np.all(exact)  # the KS loops of hopeless candidates stop early
 
 
 def test_ks_supremum_at_a_left_limit():
@@ -473,6 +474,11 @@ _MESSAGES = [
     (lambda: fit_power_law([1, 2, 3]).compare("pareto"),
      "The 'other' parameter of PowerLawFit.compare must be one of 'exponential', 'lognormal', "
      "'truncated_power_law'. Got 'pareto' instead."),
+    (lambda: sample_power_law(3, alpha=2.0, discrete="yes"),
+     "The 'discrete' parameter of sample_power_law must be a bool. Got 'yes' instead."),
+    (lambda: fit_power_law([1, 2, 3]).gof_pvalue(3, seed="x"),
+     "The 'seed' parameter of PowerLawFit.gof_pvalue must be None, a non-negative int, a numpy "
+     "SeedSequence or a numpy Generator. Got 'x' instead."),
     (lambda: fit_power_law([1, 2, 3]).gof_pvalue(0),
      "The 'n_boot' parameter of PowerLawFit.gof_pvalue must be an int in the range "
      "[1, 100000]. Got 0 instead."),
@@ -546,6 +552,7 @@ def test_likelihood_ratio_str_is_exact():
         "power law vs truncated_power_law: R = -1.25, p = 0.0952 (nested, chi2(1); favours "
         "truncated_power_law)")
     assert str(LikelihoodRatio(0.0, 1.0, 0.0, "lognormal", False)).endswith("favours lognormal)")
+    assert str(LikelihoodRatio(0.5, 0.6, 0.1, "lognormal", False)).endswith("favours power law)")
 
 
 def _hand_fit(alpha, xmin, xmax, discrete, data=(1.0, 2.0)):
@@ -656,6 +663,8 @@ def test_continuous_fit_matches_scipy_pareto():
     law = stats.pareto(b=searched.alpha - 1, scale=searched.xmin)
     assert searched.ks == pytest.approx(stats.kstest(tail, law.cdf).statistic, abs=1e-12)
     assert searched.ks == pytest.approx(np.min(searched.scan["ks"]), abs=1e-15)
+    assert sorted(searched.scan) == ["alpha", "ks", "xmin"]
+    assert searched.xmin in searched.scan["xmin"] and np.all(np.diff(searched.scan["xmin"]) > 0)
     assert searched.loglik == pytest.approx(law.logpdf(tail).sum(), rel=1e-12)
     assert searched.alpha_stderr == pytest.approx((searched.alpha - 1) / math.sqrt(len(tail)))
 
@@ -724,9 +733,16 @@ def test_compare_exponential_matches_scipy(discrete, xmax):
             if span is None:
                 return stats.expon.logpdf(t, loc=3, scale=1 / params[0])
             return stats.truncexpon.logpdf(t, b=span * params[0], loc=3, scale=1 / params[0])
+    mean = np.mean(x - 3)
     if xmax is None:  # closed forms
-        mean = np.mean(x - 3)
         assert lam == pytest.approx(math.log1p(1 / mean) if discrete else 1 / mean, rel=1e-12)
+    # score equations to 1e-6: rounding of the flat log-likelihood limits the optimum in
+    # ln(lambda) to ~3e-8, i.e. ~3e-8 relative in E[K] (scipy's default xatol, 1e-5, fails)
+    elif discrete:  # the score equation: mean excess = E[K] of the truncated geometric
+        q, k1 = math.exp(-lam), span + 1
+        assert mean == pytest.approx(q / (1 - q) - k1 * q ** k1 / (1 - q ** k1), rel=1e-6)
+    else:  # ... of the truncated exponential
+        assert mean == pytest.approx(1 / lam - span / math.expm1(lam * span), rel=1e-6)
     _assert_mle(lambda p: logpdf(p).sum(), [lam])
     d = fit.logpdf(x) - logpdf([lam])
     z, p = _vuong(d)
@@ -749,7 +765,9 @@ def test_compare_lognormal_matches_scipy(discrete, xmax):
     x = np.floor(x) if discrete else x
     x = x[(x >= 2) & (x <= (xmax or np.inf))][:400]
     fit = fit_power_law(x, xmin=2, xmax=xmax, discrete=discrete)
-    lr = fit.compare("lognormal")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. an optimiser option scipy does not know
+        lr = fit.compare("lognormal")
     mu, sigma = lr.alternative_params["mu"], lr.alternative_params["sigma"]
     top = np.inf if xmax is None else xmax
 
@@ -780,7 +798,9 @@ def test_compare_cutoff_matches_direct_normalisation(discrete, xmax):
     x = sample_power_law(6000, alpha=1.5, xmin=1, xmax=xmax, discrete=discrete, seed=14)
     x = x[rng.uniform(size=len(x)) < np.exp(-0.02 * x)][:500]
     fit = fit_power_law(x, xmin=1, xmax=xmax, discrete=discrete)
-    lr = fit.compare("truncated_power_law")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. an optimiser option scipy does not know
+        lr = fit.compare("truncated_power_law")
     alpha, lam = lr.alternative_params["alpha"], lr.alternative_params["lambda"]
     assert lam > 0 and lr.nested and math.isnan(lr.normalized_R)
 
@@ -993,6 +1013,11 @@ def test_plot_labels_lines_and_files(tmp_path):
         assert not (tmp_path / "none.csv").exists()
     finally:
         plt.close(fig)
+    ax = fit.plot()
+    try:
+        assert tuple(ax.figure.get_size_inches()) == (5.5, 4.2)
+    finally:
+        plt.close(ax.figure)
     with pytest.raises(InvalidParameterError, match="'ax' parameter of PowerLawFit.plot"):
         fit.plot(ax="axes")
     with pytest.raises(InvalidParameterError, match="'unit' parameter of PowerLawFit.plot"):
@@ -1034,6 +1059,7 @@ def test_compare_with_a_single_valued_tail():
     fit = _hand_fit(2.0, 2.0, None, True, data=[2.0, 2.0, 2.0])
     lr = fit.compare("exponential")
     assert lr.p == 1.0 and lr.normalized_R == 0.0 and not lr.nested
+    assert lr.alternative == "exponential" and lr.alternative_params["lambda"] > 20
     assert lr.R == pytest.approx(3 * (-2 * math.log(2) - math.log(special.zeta(2.0, 2))),
                                  rel=1e-9)
 
@@ -1061,3 +1087,15 @@ def test_truncated_support_search_with_three_values():
     with pytest.raises(InvalidParameterError, match="no support reached p >= 0.5"):
         fit_truncated_power_law([1] * 200 + [2] * 2 + [3] * 200, p_crit=0.5, n_samples=20,
                                 seed=0)
+
+
+def test_truncated_support_search_warns_in_its_own_name():
+    """The accepted support's fit warns, naming fit_truncated_power_law, when its exponent
+    sits at the end of the search range."""
+    with pytest.warns(NetavalWarning) as record:
+        fit = fit_truncated_power_law([1] + [2] * 5 + [3] * 1000, p_crit=0.0, n_samples=5,
+                                      seed=0)
+    assert fit.alpha == -5.0
+    assert [str(w.message) for w in record] == [
+        "fit_truncated_power_law: the exponent hit the bound of the search range [-5.0, 50.0] "
+        "(alpha = -5); the fit is not a power law."]
