@@ -1008,7 +1008,9 @@ def test_plot_labels_lines_and_files(tmp_path):
     fig, ax = plt.subplots()
     try:
         cont.plot(ax=ax, quantity="duration", unit="bins", marker="o")
-        assert len(ax.lines[1].get_xdata()) == 200 and ax.lines[0].get_marker() == "o"
+        grid = ax.lines[1].get_xdata()
+        assert len(grid) == 200 and ax.lines[0].get_marker() == "o"
+        assert grid[0] == cont.tail[0] and grid[-1] == pytest.approx(cont.tail[-1], rel=1e-12)
         assert ax.get_ylabel() == "P(T >= t)"
         assert not (tmp_path / "none.csv").exists()
     finally:
@@ -1099,3 +1101,12 @@ def test_truncated_support_search_warns_in_its_own_name():
     assert [str(w.message) for w in record] == [
         "fit_truncated_power_law: the exponent hit the bound of the search range [-5.0, 50.0] "
         "(alpha = -5); the fit is not a power law."]
+
+
+def test_continuous_xmin_search_can_keep_the_smallest_value():
+    """Exact Pareto quantiles fit best from their smallest value: the search keeps it
+    (candidate 0); the KS distance is 1 / n, reached at xmin itself (where F = 0)."""
+    x = (1 - (np.arange(200) + 0.5) / 200) ** (-1 / 1.5)
+    fit = fit_power_law(x, discrete=False)
+    assert fit.xmin == x.min() and fit.n_tail == 200
+    assert fit.ks == pytest.approx(1 / 200, rel=1e-9)
