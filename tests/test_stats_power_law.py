@@ -387,6 +387,7 @@ _MESSAGES = [
     (lambda: fit_power_law([1, 2.5, 3]),
      "The 'data' parameter of fit_power_law must hold integers >= 1 when discrete=True. "
      "Got 2.5; pass discrete=False for continuous data."),
+    (lambda: fit_power_law([]), "The 'data' parameter of fit_power_law must not be empty."),
     (lambda: fit_power_law([1, 2, 3], xmin=float("inf")),
      "The 'xmin' parameter of fit_power_law must be finite (xmax=None: no upper cut-off). "
      "Got inf."),
