@@ -810,6 +810,9 @@ def test_selection_and_ratio_messages_and_edges():
     assert flagged.generation_sizes().tolist() == [1]
     assert flagged.branching_ratio_by_generation().size == 0
     assert flagged.largest(2, include_truncated=False).ids.tolist() == [1]
+    assert flagged.largest(2).ids.tolist() == [0, 1]  # truncated ones included by default
+    one = av[np.array([1])]
+    assert one[np.array([-1])].ids.tolist() == [1]  # -1 wraps modulo a length of 1
     assert flagged.select().ids.tolist() == [1]
     assert flagged.branching_ratio(include_truncated=True) == 0.75
     empty = av[np.zeros(2, bool)]

@@ -390,6 +390,22 @@ def test_defaults_with_two_or_no_events():
     assert (empty.start, empty.n_bins, empty.n_avalanches) == (0.0, 0, 0)
 
 
+def test_bin_count_limit_measures_the_window_from_start():
+    """The span is last event (or end) minus start, and 0 without events; integer times are
+    divided exactly for any whole width (2**62 - 1 in float64 would round up to a new bin)."""
+    width = 2.0**-61
+    assert detect_binned_avalanches([1.0, 2.0], bin_width=width, start=1.0).n_bins == 2**61 + 1
+    assert detect_binned_avalanches([1.0, 2.0], bin_width=width, start=1.0,
+                                    end=2.5).n_bins == 3 * 2**60
+    assert detect_binned_avalanches([0.0, 0.5], bin_width=2.0**-62).n_bins == 2**61 + 1
+    assert detect_binned_avalanches(np.zeros(0), bin_width=2.0**-62).n_bins == 0
+    av = detect_binned_avalanches(np.array([0, 2**62 - 1]), bin_width=128, start=0)
+    assert av.start_bin.tolist() == [0, 2**55 - 1]
+    with pytest.raises(InvalidParameterError, match=exactly(
+            f"Event time 1.0 of {OWNER} lies at or after end=1.0 (the window is [start, end)).")):
+        detect_binned_avalanches([0.0, 0.5, 1.0], bin_width=1, end=1.0)
+
+
 def test_bin_count_limit_boundary():
     """The 2**62-bin limit counts the window's span over the bin width (events or end)."""
     width = 1.0 / 2.0**61
@@ -475,6 +491,14 @@ def test_threshold_fields_and_messages():
     assert av.start_index.tolist() == [1, 4] and av.truncated.tolist() == [False, True]
     assert (av.threshold, av.dt) == (0.5, 2.0) and type(av.dt) is float
     assert type(av.threshold) is float and len(av) == av.n_avalanches == 2
+    with pytest.raises(InvalidParameterError, match=exactly(
+            f"The 'signal' parameter of {OWNER_T} must be 1-dimensional. Got shape (1, 1) "
+            "instead.")):
+        detect_threshold_avalanches([[1.0]], threshold=0)
+    with pytest.raises(InvalidParameterError, match=exactly(
+            f"The 'size' parameter of {OWNER_T} must be one of 'area', 'sum'. Got 'x' "
+            "instead.")):
+        detect_threshold_avalanches([1.0], threshold=0, size="x")
     first = detect_threshold_avalanches([3.0, 0.0, 2.0], threshold=1)
     assert first.truncated.tolist() == [True, True] and first.start_index.tolist() == [0, 2]
     for kwargs, name, shown, interval in (
