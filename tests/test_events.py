@@ -365,6 +365,16 @@ def test_check_invariants_finds_the_missing_synapse(network, link):
         netaval.Events(**_columns()).check_invariants(network)
 
 
+def test_check_invariants_on_a_one_synapse_network():
+    """The key search is clamped to the last synapse, also when there is only one."""
+    one = netaval.Network.from_edges([0], [1], n_nodes=2)
+    events = netaval.Events(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
+                            avalanche=np.zeros(2, np.int32), generation=np.array([0, 1], np.int32),
+                            parent_indptr=np.array([0, 0, 1]), parent_ids=np.array([0], np.int32))
+    events.check_invariants(one)
+    events.check_invariants(one, delay=1.0)
+
+
 def test_check_invariants_delay_and_network_arguments():
     """delay demands exact gaps; bad network and delay values are refused, messages whole."""
     events = netaval.Events(**_columns())
