@@ -510,6 +510,7 @@ def test_dag_arrays_keep_links_inside_and_flag_primaries():
                 "target": [2, 3], "primary": [True, True]}
     assert {k: v.tolist() for k, v in arrays.items()} == expected
     assert arrays["node"].dtype == arrays["source"].dtype == np.int64
+    assert arrays["primary"].dtype == np.bool_
     events = netaval.Events(time=np.array([0, 1, 2]), neuron=np.array([0, 1, 2], np.int32),
                             avalanche=np.zeros(3, np.int32),
                             generation=np.array([0, 1, 1], np.int32),
@@ -523,6 +524,14 @@ def test_dag_arrays_keep_links_inside_and_flag_primaries():
     assert graph.edges[1, 2] == {"primary": False} and graph.edges[0, 2] == {"primary": True}
     single = _hand()[1].dag_arrays()
     assert single["node"].tolist() == [1] and single["source"].size == 0
+
+
+def test_write_graphml_writes_every_dag(tmp_path):
+    """Avalanches.write_graphml writes all DAGs to the given path (read back with networkx)."""
+    path = tmp_path / "all.graphml"
+    _hand().write_graphml(path)
+    graph = nx.read_graphml(path)
+    assert sorted(graph.nodes) == ["0", "1", "2", "3"] and graph.number_of_edges() == 2
 
 
 def test_networkx_views_carry_python_scalars():
@@ -831,9 +840,18 @@ def test_mean_profile_fields_and_messages():
     assert av.mean_profile(3, include_truncated=True).tolist() == [1.0, 1.0, 1.0]
     assert av.mean_profile(3.0).shape == (3,)
     with pytest.warns(NetavalWarning, match=exactly(
-            "No avalanche of duration 2 to average over; the profile is NaN.")):
+            "No avalanche of duration 2 to average over; the profile is NaN.")) as caught:
         profile = av.mean_profile(2)
     assert profile.shape == (2,) and np.isnan(profile).all()
+    under_mutmut = hasattr(Avalanches.mean_profile, "__wrapped__")  # a trampoline frame more
+    assert caught[0].filename.endswith("trampoline.py") if under_mutmut else (
+        caught[0].filename == __file__)
+    with pytest.warns(NetavalWarning):  # exactly MAX_PROFILE_BINS steps: the default is allowed
+        assert av.mean_profile(2**24).shape == (2**24,)
+    with pytest.raises(InvalidParameterError, match=exactly(
+            "The 'include_truncated' parameter of Avalanches.mean_profile must be a bool. Got 1 "
+            "instead.")):
+        av.mean_profile(3, include_truncated=1)
     owner = "Avalanches.mean_profile"
     for kwargs, message in (
             (dict(duration=0), f"The 'duration' parameter of {owner} must be a float in the "
