@@ -532,6 +532,9 @@ def test_write_graphml_writes_every_dag(tmp_path):
     _hand().write_graphml(path)
     graph = nx.read_graphml(path)
     assert sorted(graph.nodes) == ["0", "1", "2", "3"] and graph.number_of_edges() == 2
+    _hand()[0].write_graphml(tmp_path / "one.graphml")
+    one = nx.read_graphml(tmp_path / "one.graphml")
+    assert sorted(one.nodes) == ["0", "2", "3"] and one.graph["size"] == 3
 
 
 def test_networkx_views_carry_python_scalars():

@@ -365,6 +365,26 @@ def test_check_invariants_finds_the_missing_synapse(network, link):
         netaval.Events(**_columns()).check_invariants(network)
 
 
+@pytest.mark.parametrize(("events", "message"), [
+    (chain([0.4, 2.0, np.inf]), "Causal link 0 -> 1 breaks the rule: a parent must still be "
+     "active when its child is activated (child.time < parent.end_time)."),
+    (chain([0.5, 2.0, np.inf]), "Causal link 0 -> 1 breaks the rule: a parent must still be "
+     "active when its child is activated (child.time < parent.end_time)."),  # ends as it starts
+    (chain([0.7, 0.5, np.inf]), "Event 1 ends at 0.5, not after its start 0.5."),
+    (chain([1.0, 2.0, np.inf, 5.0], time=(0.0, 0.5, 0.7, 1.0), neuron=(1, 2, 0, 0),
+           parents=((), (0,), (), ())),
+     "Neuron 0 is activated again (event 3) before its activation 2 ended."),
+    (chain([0.2, 3.0, 4.0], time=(0.0, 0.1, 0.5), neuron=(0, 1, 1), parents=((), (), ())),
+     "Neuron 1 is activated again (event 2) before its activation 1 ended."),
+], ids=["parent-ended", "parent-ends-at-child", "not-positive", "reactivated",
+        "reactivated-second-neuron"])
+def test_lifetime_messages(events, message):
+    """The lifetime rules name the event, link or neuron, messages whole."""
+    net = netaval.Network.from_edges([0, 1, 0, 1], [1, 2, 2, 0], n_nodes=3)
+    with pytest.raises(InvariantError, match=exactly(message)):
+        events.check_invariants(net)
+
+
 def test_check_invariants_on_a_one_synapse_network():
     """The key search is clamped to the last synapse, also when there is only one."""
     one = netaval.Network.from_edges([0], [1], n_nodes=2)
