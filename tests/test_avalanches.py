@@ -526,6 +526,28 @@ def test_dag_arrays_keep_links_inside_and_flag_primaries():
     assert single["node"].tolist() == [1] and single["source"].size == 0
 
 
+def test_from_dataset_takes_burn_in_from_the_run(tmp_path):
+    """from_dataset flags roots before the run's burn_in (protocol_params) unless told
+    otherwise; a bad burn_in is refused naming from_dataset."""
+    from netaval.io.dataset import DatasetWriter
+
+    path = str(tmp_path / "run")
+    writer = DatasetWriter(path, metadata={"protocol_params": {"burn_in": 1}}, continuous=False,
+                           n_nodes=2)
+    writer.write_chunk(np.array([0, 1]), np.array([0, 1], np.int32), np.array([0, 1]),
+                       np.array([0, 0], np.int32), np.array([0, 0, 0]), np.zeros(0),
+                       live=np.array([], np.int64), end_time=3)
+    writer.close({"end_time": 3})
+    assert Avalanches.from_dataset(path).truncated.tolist() == [True, False]
+    assert Avalanches.from_dataset(path, burn_in=2).truncated.tolist() == [True, True]
+    av = Avalanches.from_dataset(path, burn_in=0)
+    assert av.truncated.tolist() == [False, False] and av.time_step == 1.0
+    with pytest.raises(InvalidParameterError, match=exactly(
+            "The 'burn_in' parameter of Avalanches.from_dataset must be a float in the range "
+            "(-inf, inf) or None. Got 'x' instead.")):
+        Avalanches.from_dataset(path, burn_in="x")
+
+
 def test_write_graphml_writes_every_dag(tmp_path):
     """Avalanches.write_graphml writes all DAGs to the given path (read back with networkx)."""
     path = tmp_path / "all.graphml"

@@ -393,6 +393,11 @@ def test_check_invariants_on_a_one_synapse_network():
                             parent_indptr=np.array([0, 0, 1]), parent_ids=np.array([0], np.int32))
     events.check_invariants(one)
     events.check_invariants(one, delay=1.0)
+    backwards = netaval.Events(**{**events.__dict__, "neuron": np.array([1, 0], np.int32)})
+    with pytest.raises(InvariantError, match=exactly(  # its key lies past the only synapse's
+            "Causal link 0 -> 1 breaks the rule: the parent's neuron must have a synapse onto "
+            "the child's neuron.")):
+        backwards.check_invariants(one)
 
 
 def test_check_invariants_delay_and_network_arguments():
