@@ -471,6 +471,9 @@ def test_summarise_refuses_impossible_parents_and_live_events_exactly(tmp_path):
     path = dataset("live-gone", [1], [1], [0])
     assert _message(lambda: ds.summarise(path)) == head.format(path, 1) + \
         "lists a live event it cannot have."
+    path = dataset("live-gone-above", [0], [0], [1])  # above every carried id
+    assert _message(lambda: ds.summarise(path)) == head.format(path, 1) + \
+        "lists a live event it cannot have."
     path = dataset("live-late", [1], [1], [3])
     assert _message(lambda: ds.summarise(path)) == head.format(path, 1) + \
         "lists a live event after its end."

@@ -660,6 +660,10 @@ def test_save_refusals_name_the_parameter_exactly(tmp_path):
         with pytest.raises(InvalidParameterError) as info:
             call()
         assert str(info.value) == message
+    for call, owner in ((lambda: save_run(run, 3), "save_run"), (lambda: load(3), "load")):
+        with pytest.raises(InvalidParameterError) as info:
+            call()
+        assert str(info.value).startswith(f"The 'path' parameter of {owner} must be ")
     save_run(run, tmp_path / "x.parquet", include_network=np.bool_(False))
     assert os.listdir(tmp_path) == ["x.parquet"]
 
@@ -956,3 +960,21 @@ def test_stored_networks_are_checked_against_their_provenance(tmp_path):
 def load_with(table, meta, path, **changes):
     pq.write_table(table.replace_schema_metadata(signed_metadata({**meta, **changes})), path)
     return load(path)
+
+
+@dataclass(frozen=True)
+class DerivedModel:
+    """A dataclass model with a field the constructor does not take."""
+
+    rate: float = 1.0
+    doubled: float = dataclasses.field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "doubled", 2 * self.rate)
+
+
+def test_saved_dataclass_models_keep_only_constructor_fields(tmp_path):
+    run = tiny_run(model=DerivedModel(2.0))
+    run.save(tmp_path / "d.parquet")
+    spec = json.loads(pq.read_table(tmp_path / "d.parquet").schema.metadata[b"netaval"])["model"]
+    assert spec["params"] == {"rate": 2.0}
