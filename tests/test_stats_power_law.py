@@ -657,6 +657,11 @@ def test_continuous_fit_matches_scipy_pareto():
     assert fit.loglik == pytest.approx(law.logpdf(x).sum(), rel=1e-12)
     assert fit.ks == pytest.approx(stats.kstest(x, law.cdf).statistic, abs=1e-12)
     assert not fit.xmin_searched and fit.scan == {}
+    # quantiles at (k + 0.2) / n: the supremum is on the upper side, (k + 1) / n - F
+    q = 1.5 * (1 - (np.arange(300) + 0.2) / 300) ** (-1 / 1.2)
+    upper = fit_power_law(q, xmin=1.5, discrete=False)
+    law_q = stats.pareto(b=upper.alpha - 1, scale=1.5)
+    assert upper.ks == pytest.approx(stats.kstest(q, law_q.cdf).statistic, abs=1e-12)
     mixed = np.concatenate([x, np.random.default_rng(6).uniform(0.5, 1.5, 300)])
     searched = fit_power_law(mixed, discrete=False)
     tail = mixed[mixed >= searched.xmin]
