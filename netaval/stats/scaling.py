@@ -375,7 +375,7 @@ def _collapse_error(gamma, durations, profiles, x):
     return float(np.mean(rows.var(axis=0)) / np.mean(mean) ** 2), mean
 
 
-def _mean_profiles(indptr, values, lengths, selected_by_t):
+def _mean_profiles(indptr, values, selected_by_t):
     out = []
     for t_len, idx in selected_by_t:
         block = values[indptr[idx][:, None] + np.arange(t_len)[None, :]]
@@ -463,12 +463,12 @@ def shape_collapse(profiles, *, min_duration=4, max_duration=None, min_count=10,
                                        options={"xatol": 1e-8})
         return float(res.x), float(res.fun)
 
-    means = _mean_profiles(indptr, values, lengths, groups)
+    means = _mean_profiles(indptr, values, groups)
     gamma, spread = best_gamma(means)
     boots = []
     for _ in range(n_boot):
         resampled = [(t_len, idx[rng.integers(0, len(idx), len(idx))]) for t_len, idx in groups]
-        boots.append(best_gamma(_mean_profiles(indptr, values, lengths, resampled))[0])
+        boots.append(best_gamma(_mean_profiles(indptr, values, resampled))[0])
     stderr = float(np.std(boots, ddof=1)) if n_boot > 1 else math.nan
     _, shape = _collapse_error(gamma, durations, means, x)
     return ShapeCollapse(gamma=gamma, gamma_stderr=stderr, durations=durations.astype(np.int64),
