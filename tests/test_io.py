@@ -978,3 +978,122 @@ def test_saved_dataclass_models_keep_only_constructor_fields(tmp_path):
     run.save(tmp_path / "d.parquet")
     spec = json.loads(pq.read_table(tmp_path / "d.parquet").schema.metadata[b"netaval"])["model"]
     assert spec["params"] == {"rate": 2.0}
+
+
+# ------------------------------------ saved runs: survivors of the full mutation run (s4)
+def test_saved_networks_keep_positions_labels_direction_and_seed_entropy(tmp_path):
+    """include_network stores every field of the Network, not only its CSR arrays."""
+    net = netaval.Network.from_edges([0], [1], n_nodes=2, directed=False, topology="pair",
+                                     params={"k": 1}, seed_entropy=2**70,
+                                     positions=np.array([[0.5, 1.0], [2.0, 3.5]]),
+                                     node_labels=np.array(["a", "bb"]))
+    tiny_run(network=net.provenance, network_data=net).save(tmp_path / "n.parquet",
+                                                            include_network=True)
+    back = load(tmp_path / "n.parquet").network_data
+    assert back.directed is False and back.seed_entropy == 2**70
+    assert (back.topology, back.params, back.n_nodes, back.n_edges) == ("pair", {"k": 1}, 2, 2)
+    assert back.positions.dtype == np.float64
+    assert back.positions.tolist() == [[0.5, 1.0], [2.0, 3.5]]
+    assert back.node_labels.tolist() == ["a", "bb"] and back.node_labels.dtype == np.dtype("<U2")
+
+
+def test_stored_network_whose_size_disagrees_with_its_arrays_is_refused(tmp_path):
+    """The stored n_nodes is checked against the CSR arrays (not re-derived from them)."""
+    net = netaval.Network.from_edges([0], [1], n_nodes=2)
+    tiny_run(network=net.provenance, network_data=net).save(tmp_path / "n.parquet",
+                                                            include_network=True)
+    table = pq.read_table(tmp_path / "n.parquet")
+    meta = json.loads(table.schema.metadata[b"netaval"])
+    path = tmp_path / "bad.parquet"
+    pq.write_table(table.replace_schema_metadata(signed_metadata(
+        {**meta, "network_data": {**meta["network_data"], "n_nodes": 3}})), path)
+    assert _load_message(path) == ("the stored network is malformed ('indptr' must have "
+                                   "n_nodes + 1 = 4 entries. Got 3.)")
+
+
+def test_netaval_version_is_unknown_when_netaval_is_not_installed(tmp_path, monkeypatch):
+    """Running from a source tree (no distribution metadata) records "unknown"."""
+    import importlib.metadata
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    _, _, meta = _saved_tiny(tmp_path)
+    assert meta["netaval_version"] == "unknown"
+
+
+def test_loaded_activity_is_int64_whatever_dtype_was_saved(tmp_path):
+    """Run.activity is documented int64: a run saved with int32 counts loads as int64."""
+    run = tiny_run(activity=np.array([1, 1], np.int32))
+    run.save(tmp_path / "a.parquet")
+    back = load(tmp_path / "a.parquet")
+    assert back.activity.dtype == np.int64 and back.activity.tolist() == [1, 1]
+    assert not hasattr(back, "XXactivityXX") and "activity" in vars(back)
+
+
+def test_the_window_rule_reads_the_last_event_of_many(tmp_path):
+    """With three events, the last one (not the second) is checked against end_time."""
+    ev = netaval.Events(time=np.array([0, 1, 2]), neuron=np.array([0, 1, 0], np.int32),
+                        avalanche=np.array([0, 0, 0], np.int32),
+                        generation=np.array([0, 1, 2], np.int32),
+                        parent_indptr=np.array([0, 0, 1, 2]), parent_ids=np.array([0, 1], np.int32))
+    with pytest.raises(InvalidParameterError) as info:
+        tiny_run(events=ev, activity=np.array([1, 2])).save(tmp_path / "x.parquet")
+    assert str(info.value) == INCONSISTENT + (
+        "event times [0, 2] lie outside the run's window [0, end_time = 2).")
+
+
+def test_discrete_runs_have_one_activity_bin_per_whole_step(tmp_path):
+    """A discrete run's activity has int(end_time) bins (ceil is for continuous time)."""
+    run = tiny_run(end_time=2.5)
+    run.save(tmp_path / "d.parquet")
+    assert load(tmp_path / "d.parquet").end_time == 2.5
+    with pytest.raises(InvalidParameterError) as info:
+        tiny_run(end_time=2.5, activity=np.array([1, 1, 0])).save(tmp_path / "x.parquet")
+    assert str(info.value) == INCONSISTENT + "'activity' has 3 bins, but end_time 2.5 implies 2."
+
+
+def test_column_layout_and_missing_values_are_named_exactly(tmp_path):
+    """A foreign column and missing values are refused word for word."""
+    path, table, _ = _saved_tiny(tmp_path)
+    extra = table.append_column("x", pa.array([1, 2]))
+    pq.write_table(extra.replace_schema_metadata(table.schema.metadata), tmp_path / "extra")
+    assert _load_message(tmp_path / "extra") == (
+        "columns ['time', 'neuron', 'avalanche', 'generation', 'parents', 'x'], expected "
+        "['time', 'neuron', 'avalanche', 'generation', 'parents']")
+    holes = table.set_column(1, "neuron", pa.array([0, None], pa.int32()))
+    pq.write_table(holes.replace_schema_metadata(table.schema.metadata), tmp_path / "holes")
+    assert _load_message(tmp_path / "holes") == "column 'neuron' has missing values"
+
+
+@dataclass(frozen=True)
+class Lowercased:
+    """A plug-in model registered under its lower-cased class name, with no `name`."""
+
+    rate: float = 1.0
+
+
+def test_models_are_rebuilt_by_their_lowercased_class_name(tmp_path, monkeypatch):
+    """A model without a registry name is found under its class name in lower case."""
+    from netaval.models import _registry
+
+    monkeypatch.setitem(_registry._MODELS, "lowercased", Lowercased)
+    tiny_run(model=Lowercased(3.0)).save(tmp_path / "m.parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load(tmp_path / "m.parquet").model == Lowercased(3.0)
+
+
+def test_unrebuildable_model_warning_names_the_caller_of_load(tmp_path):
+    """stacklevel=3: the warning points at the line that called load, not into netaval."""
+    import linecache
+
+    tiny_run(model=Lowercased(3.0)).save(tmp_path / "m.parquet")  # not registered
+    with pytest.warns(NetavalWarning, match="could not be rebuilt") as record:
+        load(tmp_path / "m.parquet")
+    if hasattr(load, "__wrapped__"):  # under mutmut each trampoline adds a frame: two more
+        line = linecache.getline(record[0].filename, record[0].lineno)
+        assert record[0].filename == netaval.io.runs.__file__ and "_model_from_json(" in line
+    else:
+        assert record[0].filename == __file__
