@@ -31,14 +31,18 @@ with probability ``p_release``. ``expected_empty`` (float state) is the expectat
 the number of empty sites now given the state, decayed by ``exp(-dt/tau_recovery)`` per step;
 it gives the mean loaded fraction per step.
 
-Causal attribution. Each neuron keeps up to `MAX_SOURCES` presynaptic sources (the firing
-event, the time its vesicles arrived, the current they brought) and one external slot (its
-own lazy ``(u, I)`` pair). A source's contribution to u at time m is in closed form: ``w
-g(m - t0)`` if it arrived after the neuron's last refractory end ``t_r``, else ``w
-c^(t_r - t0) g(m - t_r)`` (u was reset at the firing, the current carried on). At a
-firing the sources are compared (rule LARGEST, LAST or PROPORTIONAL); a source whose
-bound ``u_s + g_max I_s`` falls below ``FORGET * gap`` is forgotten at the neuron's next
-reset (or when its table is full; then the source with the smallest bound goes).
+Causal attribution. Each neuron keeps up to `MAX_SOURCES` presynaptic sources, two int64
+each, side by side (16 bytes, so that a firing reads its sources from a few consecutive
+cache lines): the firing event e in the low `SOURCE_BITS` bits and the class of the current
+it brought above them (``weights[class]``; class r <= n_sites is r vesicles of ``a_syn``,
+higher classes hold the currents carried over from an earlier run), then the time point its
+vesicles arrived. Plus one external slot (the neuron's own lazy ``(u, I)`` pair). A
+source's contribution to u at time m is in closed form: ``w g(m - t0)`` if it arrived
+after the neuron's last refractory end ``t_r``, else ``w c^(t_r - t0) g(m - t_r)`` (u was
+reset at the firing, the current carried on). At a firing the sources are compared (rule
+LARGEST, LAST or PROPORTIONAL); a source whose bound ``u_s + g_max I_s`` falls below
+``FORGET * gap`` is forgotten at the neuron's next reset (or when its table is full; then
+the source with the smallest bound goes).
 
 Order of random draws in step n (chunking does not change it):
 
@@ -75,7 +79,8 @@ from netaval._kernels.branching import (
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = [
-    "LARGEST", "LAST", "PROPORTIONAL", "MAX_SOURCES", "FORGET", "PARENT_FRACTION",
+    "LARGEST", "LAST", "PROPORTIONAL", "MAX_SOURCES", "SOURCE_BITS", "FORGET",
+    "PARENT_FRACTION",
     "M_T", "M_N_EVENTS", "M_N_LINKS", "M_NEXT_AV", "M_N_SCHEDULED", "M_EXT_NEXT",
     "M_NEED_EVENTS", "M_NEED_LINKS", "M_N_EVICTED", "M_STARTED", "M_COMPLETED", "M_SEEDED",
     "M_STATE_SIZE",
@@ -92,6 +97,9 @@ PROPORTIONAL = 2
 
 #: Presynaptic sources kept per neuron (16 bytes each).
 MAX_SOURCES = 32
+#: A source is ``event | (weight class << SOURCE_BITS)`` (event ids are int32).
+SOURCE_BITS = 32
+_EVENT_MASK = (1 << SOURCE_BITS) - 1
 #: A source whose remaining possible contribution to u is below ``FORGET * gap`` is dropped.
 FORGET = 1e-3
 #: Other presynaptic sources are recorded as parents when their contribution at the
@@ -198,12 +206,14 @@ def _gval(k, tables, a, c, g_scale, degenerate):
 @njit(cache=True, inline="always")
 def _contribution(t0, w, tr, m, tables, a, c, g_scale, degenerate):
     """Contribution to u at time m of a current w that arrived at t0, for a neuron whose
-    last refractory period ended at tr (u reset to 0 then, the current carried over)."""
-    if t0 >= tr:
-        return w * _gval(m - t0, tables, a, c, g_scale, degenerate)
-    if m <= tr:
-        return 0.0
-    return w * _cpow(tr - t0, tables, c) * _gval(m - tr, tables, a, c, g_scale, degenerate)
+    last refractory period ended at tr (u reset to 0 then, the current carried over):
+    ``w c^(tr - t0) g(m - tr)`` if it arrived before tr, else ``w g(m - t0)`` (the same
+    formula with the start ``max(t0, tr)``; ``c^0 = 1`` multiplies exactly). Written without
+    a branch on t0, so that a firing's scan over its sources waits for their loads
+    together, not one after another."""
+    start = max(t0, tr)
+    return (w * _cpow(start - t0, tables, c)
+            * _gval(max(m - start, 0), tables, a, c, g_scale, degenerate))
 
 
 @njit(cache=True, inline="always")
@@ -248,7 +258,7 @@ def _first_crossing(u, cur, gap, g_max, tables, a, c, g_scale, degenerate):
 def _run_millman(indptr, indices, params, n_sites, refractory, attribution, protocol,
                  n_steps, n_avalanches, max_events, chunk_end_step, forced, forced_flag,
                  tables, u, cur, tref, treset, last_fire, ext_u, ext_cur, ext_tref, ext_last,
-                 src_event, src_t0, src_w, src_n, loaded, empty_row, spiking,
+                 src, weights, src_n, loaded, empty_row, spiking,
                  time, neuron, avalanche, generation, parent_indptr, parent_ids,
                  loaded_trace, state, fstate, rng_state):
     """Advance the network step by step until a status code is reached.
@@ -279,8 +289,10 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         step (`FAR_PAST`: never).
     ext_u, ext_cur, ext_tref, ext_last : float64, float64, int64, int64 (n,)
         External slot: its lazy ``(u, I)`` at ``ext_tref``, and its last arrival.
-    src_event, src_t0, src_w : int32, int64, float64 (n, MAX_SOURCES)
-        Presynaptic sources: firing event, arrival time point, current (pA).
+    src : int64 (n, MAX_SOURCES, 2)
+        Presynaptic sources: ``event | (class << SOURCE_BITS)``, arrival time point.
+    weights : float64 (k,)
+        Current (pA) of each class, ``weights[r] = r a_syn`` for r <= n_sites.
     src_n : int32 (n,)
         Sources per neuron.
     loaded : uint8 (n_edges,)
@@ -338,6 +350,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     total_sites = np.float64(n_edges) * n_sites
     decay_step = np.exp(-dt_tau_r)
     values = np.empty(MAX_SOURCES, np.float64)
+    starts = np.empty(MAX_SOURCES, np.int64)
     expected = fstate[0]
     # the wheel of the scheduled crossings: bucket m % WHEEL lists (doubly linked through
     # nxt / prv) the neurons whose crossing sched is at time point m (or m + WHEEL, ...)
@@ -482,9 +495,12 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                                  g_scale, degenerate)
                 total = eu
                 for s in range(ns):
-                    val = _contribution(src_t0[i, s], src_w[i, s], tr, m, tables, a, c,
+                    sl = src[i, s, 0]
+                    t0 = src[i, s, 1]
+                    val = _contribution(t0, weights[sl >> SOURCE_BITS], tr, m, tables, a, c,
                                         g_scale, degenerate)
                     values[s] = val
+                    starts[s] = t0
                     total += val
                 if attribution == LARGEST:
                     best_val = eu
@@ -496,7 +512,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                     best_val = eu
                     best_t = ext_last[i] if eu > 0.0 else FAR_PAST
                     for s in range(ns):
-                        t0 = src_t0[i, s]
+                        t0 = starts[s]
                         if t0 > best_t or (t0 == best_t and values[s] > best_val):
                             best = s
                             best_val = values[s]
@@ -518,14 +534,14 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 next_av += 1
                 generation[n_ev] = 0
             else:
-                p = src_event[i, best]
+                p = src[i, best, 0] & _EVENT_MASK
                 avalanche[n_ev] = avalanche[p]
                 generation[n_ev] = generation[p] + 1
                 parent_ids[n_ln] = p
                 n_ln += 1
                 for s in range(ns):
                     if s != best and values[s] >= parent_min:
-                        parent_ids[n_ln] = src_event[i, s]
+                        parent_ids[n_ln] = src[i, s, 0] & _EVENT_MASK
                         n_ln += 1
             parent_indptr[n_ev + 1] = n_ln
             n_ev += 1
@@ -541,12 +557,11 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             ext_tref[i] = te
             kept = 0
             for s in range(ns):
-                w = src_w[i, s]
-                if w * _cpow(te - src_t0[i, s], tables, c) * g_max >= forget:
-                    src_event[i, kept] = src_event[i, s]
-                    src_t0[i, kept] = src_t0[i, s]
-                    src_w[i, kept] = w
-                    kept += 1
+                sl = src[i, s, 0]
+                t0 = src[i, s, 1]
+                src[i, kept, 0] = sl  # kept <= s: no source not yet read is overwritten
+                src[i, kept, 1] = t0
+                kept += weights[sl >> SOURCE_BITS] * _cpow(te - t0, tables, c) * g_max >= forget
             src_n[i] = kept
             if is_dirty[i] == 0 and (sched[i] >= 0 or g_max * cur[i] >= gap):
                 dirty[n_dirty] = i
@@ -601,12 +616,11 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                     cur[i] += w
                 ns = src_n[i]
                 if ns == MAX_SOURCES:
-                    ns, evicted = _make_room(i, m, src_event, src_t0, src_w, ns, treset[i],
-                                             tables, a, c, g_scale, degenerate, g_max, forget)
+                    ns, evicted = _make_room(i, m, src, weights, ns, treset[i], tables, a, c,
+                                             g_scale, degenerate, g_max, forget)
                     n_evicted += evicted
-                src_event[i, ns] = e
-                src_t0[i, ns] = m
-                src_w[i, ns] = w
+                src[i, ns, 0] = e | (np.int64(released) << SOURCE_BITS)
+                src[i, ns, 1] = m
                 src_n[i] = ns + 1
                 if is_dirty[i] == 0 and (sched[i] >= 0 or u[i] + g_max * cur[i] >= gap):
                     dirty[n_dirty] = i
@@ -660,8 +674,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
 
 
 @njit(cache=True)
-def _make_room(i, m, src_event, src_t0, src_w, ns, tr, tables, a, c, g_scale, degenerate,
-               g_max, forget):
+def _make_room(i, m, src, weights, ns, tr, tables, a, c, g_scale, degenerate, g_max, forget):
     """Make room in neuron i's full source table at time m: drop the sources whose bound
     ``u_s + g_max I_s`` is below ``forget``, else the one with the smallest bound (order
     kept). Return (new count, 1 if a source above ``forget`` had to go, else 0)."""
@@ -669,14 +682,14 @@ def _make_room(i, m, src_event, src_t0, src_w, ns, tr, tables, a, c, g_scale, de
     smallest = np.inf
     worst = 0
     for s in range(ns):
-        t0 = src_t0[i, s]
-        w = src_w[i, s]
+        sl = src[i, s, 0]
+        t0 = src[i, s, 1]
+        w = weights[sl >> SOURCE_BITS]
         bound = (_contribution(t0, w, tr, m, tables, a, c, g_scale, degenerate)
                  + g_max * w * _cpow(m - t0, tables, c))
         if bound >= forget:
-            src_event[i, kept] = src_event[i, s]
-            src_t0[i, kept] = t0
-            src_w[i, kept] = w
+            src[i, kept, 0] = sl
+            src[i, kept, 1] = t0
             if bound < smallest:
                 smallest = bound
                 worst = kept
@@ -684,7 +697,6 @@ def _make_room(i, m, src_event, src_t0, src_w, ns, tr, tables, a, c, g_scale, de
     if kept < ns:
         return kept, 0
     for s in range(worst, ns - 1):
-        src_event[i, s] = src_event[i, s + 1]
-        src_t0[i, s] = src_t0[i, s + 1]
-        src_w[i, s] = src_w[i, s + 1]
+        src[i, s, 0] = src[i, s + 1, 0]
+        src[i, s, 1] = src[i, s + 1, 1]
     return ns - 1, 1

@@ -25,6 +25,7 @@ _NEURON_ARRAYS = {"u": np.float64, "cur": np.float64, "tref": np.int64,
                   "treset": np.int64, "last_fire": np.int64, "ext_u": np.float64,
                   "ext_cur": np.float64, "ext_tref": np.int64, "ext_last": np.int64,
                   "src_n": np.int32, "empty_row": np.int64}
+_EVENT_MASK = (1 << _km.SOURCE_BITS) - 1
 _TIMES = ("tref", "treset", "last_fire", "ext_tref", "ext_last")
 
 
@@ -49,10 +50,12 @@ class MillmanArrays:
         self.ext_cur = np.zeros(n)
         self.ext_tref = np.zeros(n, np.int64)
         self.ext_last = np.full(n, _km.FAR_PAST, np.int64)
-        self.src_event = np.zeros((n, _km.MAX_SOURCES), np.int32)
-        self.src_t0 = np.zeros((n, _km.MAX_SOURCES), np.int64)
-        self.src_w = np.zeros((n, _km.MAX_SOURCES))
+        self.n_sites = n_sites
+        # per source: event | (class << SOURCE_BITS), arrival time point
+        self.src = np.zeros((n, _km.MAX_SOURCES, 2), np.int64)
         self.src_n = np.zeros(n, np.int32)
+        #: currents (pA) of the classes above n_sites: carried over from an earlier run
+        self.carried_weights = np.zeros(0)
         self.loaded = np.full(n_edges, n_sites, np.uint8)
         self.empty_row = np.zeros(n, np.int64)
         self.spiking = np.zeros(n, np.int32)
@@ -67,32 +70,46 @@ class MillmanArrays:
         scheduled them: the start of the last step it simulated)."""
         return int(self.state[_km.M_N_SCHEDULED])
 
+    def _mask(self) -> np.ndarray:
+        return np.arange(_km.MAX_SOURCES)[None, :] < self.src_n[:, None]
+
+    def weights(self, a_syn: float) -> np.ndarray:
+        """Current (pA) of every source class for a model with this ``a_syn``."""
+        return np.concatenate([np.arange(self.n_sites + 1) * float(a_syn), self.carried_weights])
+
     def sources(self) -> tuple[np.ndarray, np.ndarray]:
         """(neuron, event) of every remembered presynaptic source."""
         n = len(self.src_n)
-        mask = np.arange(_km.MAX_SOURCES)[None, :] < self.src_n[:, None]
-        return np.repeat(np.arange(n), self.src_n), self.src_event[mask]
+        return np.repeat(np.arange(n), self.src_n), self.src[..., 0][self._mask()] & _EVENT_MASK
 
-    def to_arrays(self, shift: int, event_map: np.ndarray) -> dict[str, np.ndarray]:
+    def to_arrays(self, shift: int, event_map: np.ndarray,
+                  a_syn: float) -> dict[str, np.ndarray]:
         """The arrays of a saved state: times minus ``shift``, source events renumbered
-        through ``event_map`` (old id -> carried id)."""
+        through ``event_map`` (old id -> carried id); ``a_syn`` is the current per vesicle
+        of the run."""
         out = {name: getattr(self, name).copy() for name in _NEURON_ARRAYS}
         for name in _TIMES:
             out[name] -= shift
-        mask = np.arange(_km.MAX_SOURCES)[None, :] < self.src_n[:, None]
-        src_event = np.zeros_like(self.src_event)
-        src_event[mask] = event_map[self.src_event[mask]]
-        src_t0 = np.where(mask, self.src_t0 - shift, 0)
-        out.update(src_event=src_event, src_t0=src_t0,
-                   src_w=np.where(mask, self.src_w, 0.0), loaded=self.loaded.copy(),
-                   expected_empty=self.fstate.copy())
+        mask = self._mask()
+        slots = self.src[..., 0][mask]
+        events = slots & _EVENT_MASK
+        src_event = np.zeros(mask.shape, np.int32)
+        src_event[mask] = event_map[events]
+        src_t0 = np.zeros(mask.shape, np.int64)
+        src_t0[mask] = self.src[..., 1][mask] - shift
+        src_w = np.zeros(mask.shape)
+        src_w[mask] = self.weights(a_syn)[slots >> _km.SOURCE_BITS]
+        out.update(src_event=src_event, src_t0=src_t0, src_w=src_w,
+                   loaded=self.loaded.copy(), expected_empty=self.fstate.copy())
         return out
 
     @classmethod
-    def from_arrays(cls, arrays: dict, n: int, n_edges: int, n_sites: int,
-                    n_carried: int) -> MillmanArrays:
-        """Arrays of a saved state, validated (raises `InvalidParameterError`)."""
+    def from_arrays(cls, arrays: dict, n: int, n_edges: int, n_sites: int, n_carried: int,
+                    a_syn: float) -> MillmanArrays:
+        """Arrays of a saved state, validated (raises `InvalidParameterError`); ``a_syn``
+        is the current per vesicle of the continuing run."""
         self = cls(n, n_edges, n_sites)
+        sources = {}
         bad = "The 'initial_state' parameter of simulate is not a valid Millman state"
         try:
             for name, dtype in _NEURON_ARRAYS.items():
@@ -105,7 +122,7 @@ class MillmanArrays:
                 value = np.asarray(arrays[name])
                 if value.shape != (n, _km.MAX_SOURCES) or value.dtype != dtype:
                     raise InvalidParameterError(f"{bad} (array {name!r}).")
-                setattr(self, name, value.copy())
+                sources[name] = value
             loaded = np.asarray(arrays["loaded"])
         except (KeyError, IndexError, TypeError) as exc:
             raise InvalidParameterError(f"{bad} ({exc!r}).") from None
@@ -116,10 +133,13 @@ class MillmanArrays:
                 f"{bad}: its synapses hold up to {int(loaded.max())} loaded sites, more than "
                 f"n_sites={n_sites}; continue with the n_sites the state was made with.")
         self.loaded = loaded.copy()
-        mask = np.arange(_km.MAX_SOURCES)[None, :] < self.src_n[:, None]
-        ok = (np.all((self.src_n >= 0) & (self.src_n <= _km.MAX_SOURCES))
-              and np.all(self.src_event[mask] >= 0) and np.all(self.src_event[mask] < n_carried)
-              and np.all(self.src_t0[mask] <= 0) and np.all(np.isfinite(self.src_w))
+        if not np.all((self.src_n >= 0) & (self.src_n <= _km.MAX_SOURCES)):
+            raise InvalidParameterError(f"{bad} (inconsistent arrays).")
+        mask = self._mask()
+        events = sources["src_event"][mask].astype(np.int64)
+        t0, w = sources["src_t0"][mask], sources["src_w"][mask]
+        ok = (np.all(events >= 0) and np.all(events < n_carried) and np.all(t0 <= 0)
+              and np.all(np.isfinite(w))
               and np.all(np.isfinite(self.u)) and np.all(np.isfinite(self.cur))
               and np.all(np.isfinite(self.ext_u)) and np.all(np.isfinite(self.ext_cur))
               and np.all(self.u >= 0) and np.all(self.cur >= 0)  # inputs are excitatory
@@ -127,6 +147,16 @@ class MillmanArrays:
               and np.all(self.empty_row >= 0))
         if not ok:
             raise InvalidParameterError(f"{bad} (inconsistent arrays).")
+        # a current that is r vesicles of a_syn gets class r, any other one a class of its own
+        vesicles = np.arange(n_sites + 1) * float(a_syn)
+        r = (np.clip(np.rint(w / a_syn), 0, n_sites).astype(np.int64) if a_syn > 0
+             else np.zeros(len(w), np.int64))
+        plain = vesicles[r] == w
+        self.carried_weights, extra = np.unique(w[~plain], return_inverse=True)
+        classes = np.where(plain, r, 0)
+        classes[~plain] = n_sites + 1 + extra.reshape(-1)
+        self.src[..., 0][mask] = events | (classes << _km.SOURCE_BITS)
+        self.src[..., 1][mask] = t0
         self.fstate[0] = float(np.asarray(arrays["expected_empty"])[0])
         return self
 
@@ -174,6 +204,7 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
     forced = np.zeros(0, np.int32) if initial is None else np.asarray(initial, np.int32)
     steps = _kb.MAX_STEPS if n_steps is None else int(n_steps)
     attribution = ("largest", "last", "proportional").index(model.attribution)
+    weights = arrays.weights(model.a_syn)
     state = arrays.state
     traces = []
     while True:
@@ -188,7 +219,7 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
             chunk_end,
             forced, arrays.forced_flag, tables, arrays.u, arrays.cur, arrays.tref,
             arrays.treset, arrays.last_fire, arrays.ext_u, arrays.ext_cur, arrays.ext_tref,
-            arrays.ext_last, arrays.src_event, arrays.src_t0, arrays.src_w, arrays.src_n,
+            arrays.ext_last, arrays.src, weights, arrays.src_n,
             arrays.loaded, arrays.empty_row, arrays.spiking, recorder.time,
             recorder.neuron, recorder.avalanche, recorder.generation, recorder.parent_indptr,
             recorder.parent_ids, trace, state,
@@ -218,10 +249,12 @@ def flush(arrays: MillmanArrays, recorder) -> tuple[int, int]:
     ``0 ..``; return the events and links freed."""
     state = arrays.state
     n_ev, n_ln = int(state[_km.M_N_EVENTS]), int(state[_km.M_N_LINKS])
-    mask = np.arange(_km.MAX_SOURCES)[None, :] < arrays.src_n[:, None]
-    live = np.unique(arrays.src_event[mask]).astype(np.int64)
+    mask = arrays._mask()
+    slots = arrays.src[..., 0][mask]
+    live = np.unique(slots & _EVENT_MASK)
     recorder.flush(n_ev, live, int(state[_km.M_T]))
-    arrays.src_event[mask] = np.searchsorted(live, arrays.src_event[mask])
+    arrays.src[..., 0][mask] = (np.searchsorted(live, slots & _EVENT_MASK)
+                        | (slots >> _km.SOURCE_BITS << _km.SOURCE_BITS))
     state[_km.M_N_EVENTS] = len(live)
     state[_km.M_N_LINKS] = 0
     return n_ev - len(live), n_ln
@@ -267,7 +300,7 @@ def run_engine(model, task, recorder):
                     f"(got {name}={getattr(model, name)!r}).")
         carried = task.initial_state.n_active
         arrays = MillmanArrays.from_arrays(task.initial_state.arrays, n, n_edges,
-                                           model.n_sites, carried)
+                                           model.n_sites, carried, model.a_syn)
         full.write_roots(0, task.initial_state.time, task.initial_state.neuron)
         arrays.state[_km.M_N_EVENTS] = carried
         arrays.state[_km.M_NEXT_AV] = carried
@@ -289,7 +322,7 @@ def run_engine(model, task, recorder):
     event_map[ids] = np.arange(len(ids), dtype=np.int32)
     final = State(model=model, network=network, neuron=full.neuron[ids].astype(np.int32),
                   time=full.time[ids] - end_time,
-                  arrays=arrays.to_arrays(end_time, event_map))
+                  arrays=arrays.to_arrays(end_time, event_map, model.a_syn))
     if full is not recorder:
         recorder.grow_events(n_ev, 0)
         recorder.time[:n_ev] = full.time[:n_ev]
