@@ -471,6 +471,25 @@ def test_continuation_carries_the_remembered_spikes():
                          initial_state=first.final_state)
 
 
+def test_continuation_with_another_a_syn_keeps_the_carried_currents():
+    """The kernel keeps a source's current as a class (r vesicles of the run's a_syn, or a
+    carried value): continuing with half the a_syn (so that 230 pA is 2 vesicles of 115 pA
+    but the 6-vesicle 1380 pA is more than n_sites of them) and stopping at once must give
+    back the saved sources exactly."""
+    import topologies
+
+    net = topologies.random(500, k=7.5, seed=2)
+    first = netaval.simulate(net, Millman(a_syn=230.0), n_steps=3000, seed=3)
+    saved = first.final_state.arrays
+    currents = saved["src_w"][saved["src_w"] > 0]
+    assert np.any(currents <= 10 * 115.0) and np.any(currents > 10 * 115.0)
+    second = netaval.simulate(net, Millman(a_syn=115.0), n_steps=0, seed=4,
+                              initial_state=first.final_state)
+    again = second.final_state.arrays
+    for name in ("src_event", "src_t0", "src_w", "src_n"):
+        np.testing.assert_array_equal(again[name], saved[name])
+
+
 def test_spreading_stops_when_no_neuron_can_fire():
     """Spreading: the initial neurons fire at step 0 as roots; without external input the
     run stops once no neuron can reach threshold."""
