@@ -1087,13 +1087,11 @@ def test_models_are_rebuilt_by_their_lowercased_class_name(tmp_path, monkeypatch
 
 def test_unrebuildable_model_warning_names_the_caller_of_load(tmp_path):
     """stacklevel=3: the warning points at the line that called load, not into netaval."""
-    import linecache
-
     tiny_run(model=Lowercased(3.0)).save(tmp_path / "m.parquet")  # not registered
     with pytest.warns(NetavalWarning, match="could not be rebuilt") as record:
         load(tmp_path / "m.parquet")
-    if hasattr(load, "__wrapped__"):  # under mutmut each trampoline adds a frame: two more
-        line = linecache.getline(record[0].filename, record[0].lineno)
-        assert record[0].filename == netaval.io.runs.__file__ and "_model_from_json(" in line
-    else:
-        assert record[0].filename == __file__
+    # under mutmut each trampolined call adds two frames (wrapper and trampoline), so
+    # stacklevel 3 lands in trampoline.py, while 1 or 4 would land in netaval/io/runs.py
+    under_mutmut = hasattr(load, "__wrapped__")
+    assert record[0].filename.endswith("trampoline.py") if under_mutmut else (
+        record[0].filename == __file__)
