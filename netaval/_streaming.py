@@ -8,6 +8,11 @@ that may still be parents (its frontier). The recorder then bins the new events 
 writes them as one chunk of a streamed dataset (``out=``), and moves the live events to
 the front of the buffer. Memory: O(chunk + nodes) for the buffers, O(avalanches) for the
 summaries, O(steps) for the activity, whatever the number of events.
+
+With an ``end_time`` column (continuous-time lifetimes) the live events are the active
+activations (``end_time`` inf). An activation that deactivates after its chunk was
+written is found at the next flush, among the live events kept at the front, and
+recorded in the next chunk written (see `netaval.io.dataset`): O(alive) pending records.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ class BoundedRecorder(Recorder):
         self._activity = np.zeros(1 << 12, np.int64)
         self._top = 0                            # bins used in _activity
         self._stale = False                      # the last flush wrote no chunk
+        self._ended: list[tuple[NDArray, NDArray]] = []  # deactivations not written yet
 
     def grow_events(self, need: int, n: int) -> None:
         super().grow_events(need, n)
@@ -107,6 +113,11 @@ class BoundedRecorder(Recorder):
         """Consume events ``n_live .. n - 1``, keep the ``live`` ones at the front."""
         begin = self.n_live
         live = np.asarray(live, np.int64)
+        ends = self.columns.get("end_time") if self.writer is not None else None
+        if ends is not None:  # the carried live events that deactivated since the last flush
+            done = np.flatnonzero(np.isfinite(ends[:begin]))
+            if len(done):
+                self._ended.append((self.live_ids[done], ends[done]))
         if n > begin:
             skip = max(0, min(n, begin + self.n_carried - self.n_total) - begin)
             self._bin(self.time[begin + skip:n])
@@ -123,7 +134,7 @@ class BoundedRecorder(Recorder):
                 self.time[begin:n], self.neuron[begin:n], self.avalanche[begin:n],
                 self.generation[begin:n], self.parent_indptr[begin:n + 1] - lo,
                 self._global(self.parent_ids[lo:hi]), live=self._global(live),
-                end_time=end_time)
+                end_time=end_time, **self._lifetimes(begin, n))
         if self.accumulator is not None:
             self.accumulator.boundary(np.unique(self.avalanche[live]))
         self.live_ids = self._global(live)
@@ -155,5 +166,18 @@ class BoundedRecorder(Recorder):
             self.writer.write_chunk(self.time[:0], self.neuron[:0], self.avalanche[:0],
                                     self.generation[:0], np.zeros(1, np.int64),
                                     np.zeros(0, np.int64), live=self.live_ids,
-                                    end_time=self._end_time)
+                                    end_time=self._end_time, **self._lifetimes(0, 0))
         self.writer.close(final)
+
+    def _lifetimes(self, begin: int, n: int) -> dict[str, NDArray]:
+        """The lifetime arguments of a chunk of events ``begin .. n - 1`` (none without an
+        ``end_time`` column): their end times and the pending deactivations, which the
+        chunk then records."""
+        ends = self.columns.get("end_time")
+        if ends is None:
+            return {}
+        pending, self._ended = self._ended, []
+        return {"event_end_time": ends[begin:n],
+                "ended_ids": np.concatenate([np.zeros(0, np.int64)]
+                                            + [ids for ids, _ in pending]),
+                "ended_times": np.concatenate([np.zeros(0)] + [t for _, t in pending])}

@@ -204,17 +204,17 @@ def test_manifest_and_chunk_metadata_are_written_exactly(tmp_path):
                               n_nodes=np.int64(3))
     assert json.loads((path / "_manifest.json").read_text())["continuous"] is True
     assert json.loads((path / "_manifest.json").read_text()) == {
-        "format": "netaval.dataset", "version": 1, "continuous": True, "n_nodes": 3,
+        "format": "netaval.dataset", "version": 2, "continuous": True, "n_nodes": 3,
         "complete": False, "metadata": {"seed": 5, "x": {"__tuple__": [1, 2]}}}
     assert ds.read_manifest(path)["final"] is None and ds.is_dataset(path)
     assert not ds.is_dataset(tmp_path) and not ds.is_dataset(path / "_manifest.json")
-    assert (ds.DATASET_FORMAT_NAME, ds.DATASET_FORMAT_VERSION) == ("netaval.dataset", 1)
+    assert (ds.DATASET_FORMAT_NAME, ds.DATASET_FORMAT_VERSION) == ("netaval.dataset", 2)
     writer = two_chunks(tmp_path / "two", final={"end_time": 5, "wall_time": 0.5})
     assert (writer.n_chunks, writer.n_events) == (2, 4)
     assert sorted(os.listdir(tmp_path / "two")) == ["_manifest.json", "part-000000.parquet",
                                                     "part-000001.parquet"]
     manifest = json.loads((tmp_path / "two" / "_manifest.json").read_text())
-    assert manifest == {"format": "netaval.dataset", "version": 1, "continuous": False,
+    assert manifest == {"format": "netaval.dataset", "version": 2, "continuous": False,
                         "n_nodes": 3, "complete": True, "metadata": {"protocol": "driven"},
                         "n_events": 4, "n_chunks": 2, "final": {"end_time": 5, "wall_time": 0.5}}
     for index, (first, end, live, indptr, ids) in enumerate(
@@ -275,8 +275,8 @@ def test_damaged_manifests_are_named_exactly(tmp_path):
     cases = [
         ({"format": "x"}, "unknown format 'x'."),
         ({"format": None}, "unknown format None."),
-        ({"version": 2}, "format version 2 is newer than this netaval reads (1); upgrade netaval."),
-        ({"version": "1"}, "format version '1' is newer than this netaval reads (1); upgrade netaval."),
+        ({"version": 3}, "format version 3 is newer than this netaval reads (2); upgrade netaval."),
+        ({"version": "1"}, "format version '1' is newer than this netaval reads (2); upgrade netaval."),
         ({"metadata": KeyError}, "its manifest is malformed (KeyError: 'metadata')."),
         ({"n_nodes": KeyError}, "its manifest is malformed (KeyError: 'n_nodes')."),
         ({"continuous": KeyError}, "its manifest is malformed (KeyError: 'continuous')."),

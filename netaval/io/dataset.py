@@ -12,6 +12,16 @@
   of the events that may still be parents of later events (the engine's frontier), which
   is what lets a reader compute per-avalanche quantities in one pass with memory
   O(avalanches + nodes + chunk).
+- Lifetimes (format version 2; continuous-time models that record `Events.end_time`,
+  such as `netaval.ContactProcess` and `netaval.FacilitatedContact`): a float64 column
+  ``end_time`` after ``generation`` holds each event's deactivation time as known when
+  its chunk was written, ``inf`` for the activations still active then (they are the
+  chunk's ``live`` events). An activation that ends in a later chunk is recorded there,
+  under ``ended`` in that chunk's metadata: the ids (sorted) and end times of the events
+  of earlier chunks that deactivated since the previous chunk. Replaying those records
+  (`read_events` does) gives exactly the in-memory ``end_time``: ``inf`` for the
+  activations still active when the run stopped. A writer keeps only the pending records
+  of the live events, O(alive), never O(events).
 - ``_manifest.json``: format name and version, the run's metadata (model, network
   provenance, seed, protocol...), and, once the run has finished, ``complete: true`` with
   its end (end time, truncation, activity).
@@ -19,7 +29,11 @@
 Every file is written atomically (temporary file, fsync, rename), the manifest first with
 ``complete: false``. A writer that crashes therefore leaves the chunks it completed
 readable: readers take the consecutive part files whose first event ids follow each
-other, and flag the avalanches still alive at the last one as truncated. Names starting
+other, and flag the avalanches still alive at the last one as truncated (an activation
+whose deactivation would have been recorded in a missing chunk keeps ``end_time`` inf,
+still active as far as the completed chunks tell). Datasets of format version 1 are read
+as before: without ``end_time`` (`Events.end_time` is None, so `Avalanches.lifetime`
+refuses them). Names starting
 with ``_`` are skipped by `pyarrow.dataset`, so ``pyarrow.dataset.dataset(PATH)`` (or
 polars, DuckDB, Spark) reads the events of every chunk as one table.
 """
@@ -31,7 +45,7 @@ import numbers
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from typing import Any
 
@@ -52,12 +66,15 @@ __all__ = ["DATASET_FORMAT_NAME", "DATASET_FORMAT_VERSION", "DatasetWriter", "Ev
 
 #: Format name of the manifest of a streamed run.
 DATASET_FORMAT_NAME = "netaval.dataset"
-#: Version of the dataset layout; datasets with a higher version are refused.
-DATASET_FORMAT_VERSION = 1
+#: Version of the dataset layout; datasets with a higher version are refused. Version 2
+#: added the lifetimes (``end_time`` column and ``ended`` records); version 1 is read
+#: without them.
+DATASET_FORMAT_VERSION = 2
 MANIFEST = "_manifest.json"
 _CHUNK_KEY = b"netaval.chunk"
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
 _COLUMNS = ("time", "neuron", "avalanche", "generation")
+_LIFETIME_COLUMNS = (*_COLUMNS, "end_time")
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,12 @@ class EventChunk:
         Global ids of the events that may still be parents after this chunk.
     end_time : float
         Simulated time when the chunk was written.
+    event_end_time : ndarray of float64 or None
+        The events' deactivation times as known when the chunk was written (``inf``: still
+        active then); None when the dataset records no lifetimes.
+    ended_ids, ended_times : ndarray of int64, ndarray of float64
+        Events of earlier chunks (global ids, increasing) that deactivated since the
+        previous chunk, and when (empty without lifetimes).
     """
 
     index: int
@@ -92,6 +115,9 @@ class EventChunk:
     parent_ids: NDArray[np.int64]
     live: NDArray[np.int64]
     end_time: float
+    event_end_time: NDArray[np.float64] | None = None
+    ended_ids: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    ended_times: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0, np.float64))
 
     @property
     def n_events(self) -> int:
@@ -142,6 +168,7 @@ class DatasetWriter:
         self.continuous = continuous
         self.n_events = 0
         self.n_chunks = 0
+        self.lifetimes = False  # the chunks carry end_time (set by the first chunk)
         self._manifest = {"format": DATASET_FORMAT_NAME, "version": DATASET_FORMAT_VERSION,
                           "continuous": bool(continuous), "n_nodes": int(n_nodes),
                           "complete": False, "metadata": to_json(metadata)}
@@ -153,15 +180,34 @@ class DatasetWriter:
 
     def write_chunk(self, time: NDArray, neuron: NDArray, avalanche: NDArray,
                     generation: NDArray, parent_indptr: NDArray, parent_ids: NDArray, *,
-                    live: NDArray, end_time: float) -> None:
+                    live: NDArray, end_time: float, event_end_time: NDArray | None = None,
+                    ended_ids: NDArray | None = None,
+                    ended_times: NDArray | None = None) -> None:
         """Append one chunk: events in causal order, parents as global ids.
 
         ``parent_indptr`` may start at any offset into ``parent_ids``; ``live`` lists the
-        global ids of the events that may still be parents of later events.
+        global ids of the events that may still be parents of later events. Lifetimes
+        (continuous time, every chunk or none): ``event_end_time`` gives the chunk's
+        events' deactivation times (``inf`` while active: those events are live), and
+        ``ended_ids`` / ``ended_times`` the events of earlier chunks that deactivated
+        since the previous chunk (any order; empty when omitted).
         """
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        owner = "DatasetWriter.write_chunk"
+        lifetimes = event_end_time is not None
+        if lifetimes and not self.continuous:
+            raise InvalidParameterError(f"The 'event_end_time' parameter of {owner} is for "
+                                        "continuous time only (a discrete event lasts one "
+                                        "step).")
+        if self.n_chunks and lifetimes != self.lifetimes:
+            raise InvalidParameterError(f"The 'event_end_time' parameter of {owner} must be "
+                                        "given for every chunk of a dataset or for none.")
+        if not lifetimes and (ended_ids is not None or ended_times is not None):
+            raise InvalidParameterError(f"The 'ended_ids' and 'ended_times' parameters of "
+                                        f"{owner} need 'event_end_time'.")
+        self.lifetimes = lifetimes
         n = len(neuron)
         indptr = np.asarray(parent_indptr, np.int64)
         lo, hi = int(indptr[0]), int(indptr[n])
@@ -172,7 +218,11 @@ class DatasetWriter:
                   "generation": np.ascontiguousarray(generation, np.int32),
                   "parent_indptr": indptr[: n + 1] - lo,
                   "parent_ids": np.ascontiguousarray(parent_ids[lo:hi], np.int64)}
-        columns = {name: pa.array(arrays[name]) for name in _COLUMNS}
+        names = _COLUMNS
+        if lifetimes:
+            names = _LIFETIME_COLUMNS
+            arrays["end_time"] = np.ascontiguousarray(event_end_time, np.float64)
+        columns = {name: pa.array(arrays[name]) for name in names}
         columns["parents"] = pa.LargeListArray.from_arrays(
             pa.array(arrays["parent_indptr"], pa.int64()),
             pa.array(arrays["parent_ids"], pa.int64()))
@@ -180,6 +230,17 @@ class DatasetWriter:
                 "end_time": to_json(end_time),
                 "live": encode_array(np.asarray(live, np.int64)),
                 "checksums": {name: crc(array) for name, array in arrays.items()}}
+        if lifetimes:
+            ids = np.zeros(0, np.int64) if ended_ids is None else np.asarray(ended_ids,
+                                                                             np.int64)
+            times = np.zeros(0) if ended_times is None else np.asarray(ended_times,
+                                                                       np.float64)
+            if ids.shape != times.shape or ids.ndim != 1:
+                raise InvalidParameterError(f"The 'ended_times' parameter of {owner} must "
+                                            "have one entry per ended id.")
+            order = np.argsort(ids, kind="stable")
+            meta["ended"] = {"ids": encode_array(ids[order]),
+                             "times": encode_array(times[order])}
         table = pa.table(columns).replace_schema_metadata(
             {_CHUNK_KEY: json.dumps(meta, allow_nan=False).encode("utf-8")})
         atomic_write(os.path.join(self.path, _part_name(self.n_chunks)),
@@ -255,7 +316,7 @@ def read_manifest(path: str | PathLike) -> dict[str, Any]:
     return manifest
 
 
-def _read_chunk(path: str, index: int, continuous: bool) -> EventChunk:
+def _read_chunk(path: str, index: int, continuous: bool, version: int) -> EventChunk:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -270,26 +331,108 @@ def _read_chunk(path: str, index: int, continuous: bool) -> EventChunk:
         raise corrupt(f"the Parquet data cannot be read ({exc})") from exc
     try:
         meta = json.loads((table.schema.metadata or {})[_CHUNK_KEY])
-        if tuple(table.column_names) != (*_COLUMNS, "parents"):
+        names = tuple(table.column_names[:-1])
+        lifetimes = continuous and version >= 2 and names == _LIFETIME_COLUMNS
+        if table.column_names[-1:] != ["parents"] or names != (
+                _LIFETIME_COLUMNS if lifetimes else _COLUMNS):
             raise corrupt(f"columns {table.column_names}")
         if table.num_rows != meta["n_events"] or meta["index"] != index:
             raise corrupt("its metadata does not match its contents")
-        arrays = read_event_columns(table, _COLUMNS, corrupt)
+        arrays = read_event_columns(table, names, corrupt)
         dtypes = {"time": np.float64 if continuous else np.int64, "neuron": np.int32,
                   "avalanche": np.int64, "generation": np.int32, "parent_indptr": np.int64,
-                  "parent_ids": np.int64}
-        for name, dtype in dtypes.items():
-            if arrays[name].dtype != dtype:
-                raise corrupt(f"column {name!r} has dtype {arrays[name].dtype}")
-            if crc(arrays[name]) != meta["checksums"][name]:
+                  "parent_ids": np.int64, "end_time": np.float64}
+        for name, array in arrays.items():
+            if array.dtype != dtypes[name]:
+                raise corrupt(f"column {name!r} has dtype {array.dtype}")
+            if crc(array) != meta["checksums"][name]:
                 raise corrupt(f"the checksum of {name!r} does not match (corrupted data)")
         live = decode_array(meta["live"]).astype(np.int64)
-        return EventChunk(index=index, first_event=int(meta["first_event"]), live=live,
-                          end_time=from_json(meta["end_time"]), **arrays)
+        chunk = EventChunk(index=index, first_event=int(meta["first_event"]), live=live,
+                           end_time=from_json(meta["end_time"]),
+                           event_end_time=arrays.pop("end_time", None), **arrays)
+        if lifetimes:
+            chunk = _read_ended(chunk, meta["ended"], corrupt)
+        elif "ended" in meta:
+            raise corrupt("it records deactivations but no end_time column")
+        return chunk
     except CorruptFileError:
         raise
     except Exception as exc:
         raise corrupt(f"its metadata is malformed ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_ended(chunk: EventChunk, spec: dict[str, Any], corrupt: Any) -> EventChunk:
+    """``chunk`` with its deactivation records, checked against the chunk alone.
+
+    The end times must be known (no NaN), not before the events' times, not after the
+    chunk was written; the ended ids must be increasing ids of earlier chunks. The checks
+    against earlier chunks are `_Lifetimes`'s.
+    """
+    import dataclasses
+
+    end, limit = chunk.event_end_time, float(chunk.end_time)
+    if np.isnan(end).any() or np.any(end < chunk.time):
+        raise corrupt("column 'end_time' holds an end before its event or NaN")
+    if np.any(end[np.isfinite(end)] > limit):
+        raise corrupt("column 'end_time' holds an end after the chunk was written")
+    ids, times = decode_array(spec["ids"]), decode_array(spec["times"])
+    if (ids.dtype != np.int64 or times.dtype != np.float64 or ids.ndim != 1
+            or ids.shape != times.shape):
+        raise corrupt("its deactivation records are not one int64 id and one float64 time "
+                      "each")
+    if len(ids) and (ids[0] < 0 or ids[-1] >= chunk.first_event or np.any(np.diff(ids) <= 0)):
+        raise corrupt("its deactivation records name events outside the earlier chunks or "
+                      "out of order")
+    if not np.all(np.isfinite(times)) or np.any(times > limit):
+        raise corrupt("its deactivation records hold a time that is not finite or after "
+                      "the chunk was written")
+    return dataclasses.replace(chunk, ended_ids=ids, ended_times=times)
+
+
+class _Lifetimes:
+    """The checks of deactivation records against the earlier chunks (`iter_chunks`).
+
+    Keeps the previous chunk's live events and their activation times, O(alive): an
+    event may end only once, after it started, after the previous chunk was written,
+    and only while live.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.live: NDArray[np.int64] | None = None  # unknown before the first chunk read
+        self.start = np.zeros(0, np.float64)
+        self.written = -np.inf
+
+    def check(self, chunk: EventChunk) -> None:
+        def corrupt(reason: str) -> CorruptFileError:
+            return CorruptFileError(f"Cannot read the streamed run at {self.folder}: chunk "
+                                    f"{chunk.index} {reason}.")
+
+        ids, times = chunk.ended_ids, chunk.ended_times
+        if self.live is not None and len(ids):
+            found = np.minimum(np.searchsorted(self.live, ids), max(len(self.live) - 1, 0))
+            if not len(self.live) or np.any(self.live[found] != ids):
+                raise corrupt("ends an event that was not active at the previous chunk")
+            if np.any(times < self.start[found]) or np.any(times < self.written):
+                raise corrupt("ends an event before it started or before the previous "
+                              "chunk was written")
+        live = np.unique(chunk.live)
+        local = live - chunk.first_event
+        new = local >= 0
+        if np.any(local >= chunk.n_events):
+            raise corrupt("lists a live event after its end")
+        if np.isfinite(chunk.event_end_time[local[new]]).any() or np.isin(ids, live).any():
+            raise corrupt("lists a live event that has ended")
+        start = np.full(len(live), -np.inf)  # unknown: read from a later chunk on
+        start[new] = chunk.time[local[new]]
+        if self.live is not None and not new.all():
+            old = live[~new]
+            found = np.minimum(np.searchsorted(self.live, old), max(len(self.live) - 1, 0))
+            if not len(self.live) or np.any(self.live[found] != old):
+                raise corrupt("lists a live event it cannot have")
+            start[~new] = self.start[found]
+        self.live, self.start, self.written = live, start, float(chunk.end_time)
 
 
 def _n_parts(path: str) -> int:
@@ -331,11 +474,18 @@ def iter_chunks(path: str | PathLike, *, start: int = 0) -> Iterator[EventChunk]
         raise CorruptFileError(f"Cannot read the streamed run at {folder}: the manifest lists "
                                f"{manifest.get('n_chunks')} chunks, {n_parts} are present.")
     expected = None
+    lifetimes = _Lifetimes(folder)
     for index in range(start, n_parts):
-        chunk = _read_chunk(folder, index, manifest["continuous"])
+        chunk = _read_chunk(folder, index, manifest["continuous"], manifest["version"])
         if expected is not None and chunk.first_event != expected:
             raise CorruptFileError(f"Cannot read the streamed run at {folder}: chunk {index} "
                                    f"starts at event {chunk.first_event}, expected {expected}.")
+        if expected is not None and (chunk.event_end_time is None) != (lifetimes.live is None):
+            raise CorruptFileError(f"Cannot read the streamed run at {folder}: chunk {index} "
+                                   "differs from the previous ones in having an end_time "
+                                   "column.")
+        if chunk.event_end_time is not None:
+            lifetimes.check(chunk)
         expected = chunk.first_event + chunk.n_events
         yield chunk
 
@@ -350,7 +500,9 @@ def read_events(path: str | PathLike) -> Events:
     Returns
     -------
     Events
-        Exactly the events that were streamed (ids as in the dataset).
+        Exactly the events that were streamed (ids as in the dataset), with their
+        ``end_time`` when the dataset records lifetimes (the deactivations recorded in
+        later chunks applied; ``inf`` for the activations still active at the end).
 
     Raises
     ------
@@ -386,11 +538,16 @@ def read_events(path: str | PathLike) -> Events:
     def join(name):
         return np.concatenate([getattr(chunk, name) for chunk in chunks])
 
+    end = None
+    if chunks[0].event_end_time is not None:  # replay the deactivations (checked ids)
+        end = join("event_end_time")
+        for chunk in chunks:
+            end[chunk.ended_ids] = chunk.ended_times
     return Events(time=join("time"), neuron=join("neuron"),
                   avalanche=join("avalanche").astype(np.int32),
                   generation=join("generation"), parent_indptr=indptr,
                   parent_ids=join("parent_ids").astype(np.int32),
-                  time_step=None if continuous else 1.0)
+                  time_step=None if continuous else 1.0, end_time=end)
 
 
 @dataclass(frozen=True)
