@@ -514,3 +514,293 @@ def test_streamed_run_metadata_variants(tmp_path):
     import pyarrow.parquet as pq
     meta = json.loads(pq.read_table(tmp_path / "d" / "part-000000.parquet").schema.metadata[b"netaval.chunk"])
     assert meta["live"]["dtype"] == "<i8"
+
+
+# ------------------------------------------------ lifetimes (format version 2)
+def lifetime_chunks(path, *, close=True):
+    """Continuous events 0 -> 1, 0 -> 2 in one avalanche, cut in three chunks: event 1 ends
+    in chunk 0 (0.9), event 0 (live at the first cut) ends in chunk 1 (1.5), event 2 (live
+    at the second cut) in chunk 2, which has no events (2.5)."""
+    writer = ds.DatasetWriter(path, metadata={}, continuous=True, n_nodes=3)
+    inf = np.inf
+    writer.write_chunk(np.array([0.0, 0.5]), np.array([0, 1]), np.array([0, 0]),
+                       np.array([0, 1]), np.array([0, 0, 1]), np.array([0]),
+                       live=np.array([0]), end_time=1.0, event_end_time=np.array([inf, 0.9]))
+    writer.write_chunk(np.array([1.2]), np.array([2]), np.array([0]), np.array([1]),
+                       np.array([0, 1]), np.array([0]), live=np.array([2]), end_time=2.0,
+                       event_end_time=np.array([inf]), ended_ids=np.array([0]),
+                       ended_times=np.array([1.5]))
+    writer.write_chunk(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(1),
+                       np.zeros(0), live=np.zeros(0), end_time=3.0,
+                       event_end_time=np.zeros(0), ended_ids=[2], ended_times=[2.5])
+    if close:
+        writer.close({"end_time": 3.0})
+    return writer
+
+
+def test_lifetime_chunks_are_written_and_replayed_exactly(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "run"
+    lifetime_chunks(path)
+    table = pq.read_table(path / "part-000001.parquet")
+    assert table.schema.remove_metadata() == pa.schema(
+        [("time", pa.float64()), ("neuron", pa.int32()), ("avalanche", pa.int64()),
+         ("generation", pa.int32()), ("end_time", pa.float64()),
+         ("parents", pa.large_list(pa.int64()))])
+    meta = json.loads(table.schema.metadata[b"netaval.chunk"])
+    assert meta["checksums"]["end_time"] == ds.crc(np.array([np.inf]))
+    assert sorted(meta["ended"]) == ["ids", "times"]
+    assert ds.decode_array(meta["ended"]["ids"]).dtype == np.int64
+    chunks = list(ds.iter_chunks(path))
+    assert [c.event_end_time.tolist() for c in chunks] == [[np.inf, 0.9], [np.inf], []]
+    assert [c.ended_ids.tolist() for c in chunks] == [[], [0], [2]]
+    assert [c.ended_times.tolist() for c in chunks] == [[], [1.5], [2.5]]
+    assert chunks[0].ended_ids.dtype == np.int64 and chunks[0].ended_times.dtype == np.float64
+    events = ds.read_events(path)
+    assert events.end_time.tolist() == [1.5, 0.9, 2.5]
+    assert netaval.Avalanches.from_events(events).lifetime.tolist() == [2.5]
+    # a writer that crashed before the last chunk: event 2 is still active as far as known
+    os.remove(path / "part-000002.parquet")
+    manifest = json.loads((path / "_manifest.json").read_text())
+    (path / "_manifest.json").write_text(json.dumps({**manifest, "complete": False}))
+    assert ds.read_events(path).end_time.tolist() == [1.5, 0.9, np.inf]
+    # without lifetimes (a continuous model that records none): no end_time, as before
+    writer = ds.DatasetWriter(tmp_path / "plain", metadata={}, continuous=True, n_nodes=1)
+    writer.write_chunk(np.array([0.0]), np.array([0]), np.array([0]), np.array([0]),
+                       np.array([0, 0]), np.zeros(0), live=np.zeros(0), end_time=1.0)
+    assert "ended" not in json.loads(pq.read_table(tmp_path / "plain" / "part-000000.parquet")
+                                     .schema.metadata[b"netaval.chunk"])
+    assert ds.read_events(tmp_path / "plain").end_time is None
+    # ended records are sorted when written in any order
+    writer = ds.DatasetWriter(tmp_path / "order", metadata={}, continuous=True, n_nodes=3)
+    writer.write_chunk(np.array([0.0, 0.1]), np.array([0, 1]), np.array([0, 1]),
+                       np.array([0, 0]), np.zeros(3), np.zeros(0), live=np.array([0, 1]),
+                       end_time=0.5, event_end_time=np.full(2, np.inf))
+    writer.write_chunk(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(1),
+                       np.zeros(0), live=np.zeros(0), end_time=1.0, event_end_time=np.zeros(0),
+                       ended_ids=[1, 0], ended_times=[0.7, 0.6])
+    assert ds.read_events(tmp_path / "order").end_time.tolist() == [0.6, 0.7]
+
+
+def test_version_1_datasets_are_read_without_lifetimes(tmp_path):
+    """Decision: format version 1 (before lifetimes) is still read, as before: no
+    end_time, so lifetimes are refused with a NetavalError; an end_time column or a
+    deactivation record in a version-1 chunk is a damaged chunk."""
+    path = tmp_path / "v1"
+    writer = ds.DatasetWriter(path, metadata={}, continuous=True, n_nodes=2)
+    writer.write_chunk(np.array([0.0, 0.5]), np.array([0, 1]), np.array([0, 0]),
+                       np.array([0, 1]), np.array([0, 0, 1]), np.array([0]),
+                       live=np.zeros(0), end_time=1.0)
+    writer.close({"end_time": 1.0})
+    manifest = json.loads((path / "_manifest.json").read_text())
+    (path / "_manifest.json").write_text(json.dumps({**manifest, "version": 1}))
+    events = ds.read_events(path)
+    assert events.end_time is None and events.time.tolist() == [0.0, 0.5]
+    with pytest.raises(netaval.NetavalError, match="end_time"):
+        netaval.Avalanches.from_events(events).lifetime  # noqa: B018
+    assert netaval.Avalanches.from_dataset(path).size.tolist() == [2]
+    lifetime_chunks(tmp_path / "new")
+    manifest = json.loads((tmp_path / "new" / "_manifest.json").read_text())
+    (tmp_path / "new" / "_manifest.json").write_text(json.dumps({**manifest, "version": 1}))
+    part = tmp_path / "new" / "part-000000.parquet"
+    assert _message(lambda: ds.read_events(tmp_path / "new")) == (
+        f"Cannot read chunk {part}: columns ['time', 'neuron', 'avalanche', 'generation', "
+        "'end_time', 'parents'].")
+
+
+def test_lifetime_writer_refusals_are_exact(tmp_path):
+    def refusal(call):
+        with pytest.raises(InvalidParameterError) as info:
+            call()
+        return str(info.value)
+
+    owner = "DatasetWriter.write_chunk"
+    one = (np.array([0.0]), np.array([0]), np.array([0]), np.array([0]), np.array([0, 0]),
+           np.zeros(0))
+    discrete = ds.DatasetWriter(tmp_path / "d", metadata={}, continuous=False, n_nodes=1)
+    assert refusal(lambda: discrete.write_chunk(
+        *one, live=[], end_time=1, event_end_time=[1.0])) == (
+        f"The 'event_end_time' parameter of {owner} is for continuous time only (a discrete "
+        "event lasts one step).")
+    writer = ds.DatasetWriter(tmp_path / "c", metadata={}, continuous=True, n_nodes=1)
+    assert refusal(lambda: writer.write_chunk(*one, live=[], end_time=1, ended_ids=[0])) == (
+        f"The 'ended_ids' and 'ended_times' parameters of {owner} need 'event_end_time'.")
+    assert refusal(lambda: writer.write_chunk(*one, live=[], end_time=1, ended_times=[0])) == (
+        f"The 'ended_ids' and 'ended_times' parameters of {owner} need 'event_end_time'.")
+    assert refusal(lambda: writer.write_chunk(
+        *one, live=[], end_time=1, event_end_time=[1.0], ended_ids=[0, 1],
+        ended_times=[1.0])) == (
+        f"The 'ended_times' parameter of {owner} must have one entry per ended id.")
+    assert writer.n_chunks == 0
+    writer.write_chunk(*one, live=[], end_time=1, event_end_time=[1.0])
+    assert writer.lifetimes is True
+    assert refusal(lambda: writer.write_chunk(*one, live=[], end_time=1)) == (
+        f"The 'event_end_time' parameter of {owner} must be given for every chunk of a "
+        "dataset or for none.")
+    plain = ds.DatasetWriter(tmp_path / "p", metadata={}, continuous=True, n_nodes=1)
+    plain.write_chunk(*one, live=[], end_time=1)
+    assert plain.lifetimes is False
+    assert refusal(lambda: plain.write_chunk(*one, live=[], end_time=1,
+                                             event_end_time=[1.0])).endswith(
+        "must be given for every chunk of a dataset or for none.")
+
+
+def _rewrite_chunk(part, *, meta=None, end=None, drop_end=False):
+    """Rewrite a part file with its end_time column changed or dropped (with its
+    deactivation records), then its chunk metadata updated with ``meta``; checksums are
+    kept right, so only the change is damaged."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(part)
+    chunk_meta = json.loads(table.schema.metadata[b"netaval.chunk"])
+    if end is not None:
+        end = np.asarray(end, np.float64)
+        table = table.set_column(4, "end_time", pa.array(end))
+        chunk_meta["checksums"]["end_time"] = ds.crc(end)
+    if drop_end:
+        table = table.remove_column(4)
+        del chunk_meta["checksums"]["end_time"], chunk_meta["ended"]
+    chunk_meta.update(meta or {})
+    pq.write_table(table.replace_schema_metadata(
+        {b"netaval.chunk": json.dumps(chunk_meta).encode()}), part)
+
+
+def _ended(ids, times, id_dtype=np.int64):
+    return {"ended": {"ids": ds.encode_array(np.asarray(ids, id_dtype)),
+                      "times": ds.encode_array(np.asarray(times, np.float64))}}
+
+
+def test_hostile_deactivation_records_raise_corrupt_file_error(tmp_path):
+    """Crafted deactivation records and end times: each is refused by name, by
+    `read_events`, `summarise` and `iter_chunks`, before any array is indexed with it."""
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    good = tmp_path / "good"
+    lifetime_chunks(good)
+    nan, inf = np.nan, np.inf
+    records = "its deactivation records name events outside the earlier chunks or out of order."
+    when = "its deactivation records hold a time that is not finite or after the chunk was written."
+    shape = "its deactivation records are not one int64 id and one float64 time each."
+    cases = [  # (chunk, changes, the complaint: "chunk" ones name the part file)
+        (1, {"meta": _ended([-1], [1.5])}, "chunk", records),
+        (1, {"meta": _ended([2], [1.5])}, "chunk", records),  # the chunk's own event
+        (1, {"meta": _ended([2**62], [1.5])}, "chunk", records),
+        (2, {"meta": _ended([1, 0], [2.5, 2.5])}, "chunk", records),
+        (2, {"meta": _ended([0, 0], [2.5, 2.5])}, "chunk", records),
+        (1, {"meta": _ended([0], [nan])}, "chunk", when),
+        (1, {"meta": _ended([0], [inf])}, "chunk", when),
+        (1, {"meta": _ended([0], [-inf])}, "chunk", when),
+        (1, {"meta": _ended([0], [2.5])}, "chunk", when),
+        (1, {"meta": _ended([0], [1.5], np.int32)}, "chunk", shape),
+        (1, {"meta": {"ended": {"ids": ds.encode_array(np.array([0, 0])),
+                                "times": ds.encode_array(np.array([1.5]))}}}, "chunk", shape),
+        (1, {"meta": {"ended": {"ids": ds.encode_array(np.array([[0]])),
+                                "times": ds.encode_array(np.array([[1.5]]))}}}, "chunk", shape),
+        (1, {"meta": {"ended": None}}, "chunk",
+         "its metadata is malformed (TypeError: 'NoneType' object is not subscriptable)."),
+        (1, {"end": [nan]}, "chunk", "column 'end_time' holds an end before its event or NaN."),
+        (1, {"end": [1.0]}, "chunk", "column 'end_time' holds an end before its event or NaN."),
+        (1, {"end": [2.5]}, "chunk", "column 'end_time' holds an end after the chunk was written."),
+        (0, {"end": [inf, -inf]}, "chunk",
+         "column 'end_time' holds an end before its event or NaN."),
+        (0, {"drop_end": True, "meta": _ended([], [])}, "chunk",
+         "it records deactivations but no end_time column."),
+        (1, {"meta": _ended([1], [1.5])}, "run",
+         "chunk 1 ends an event that was not active at the previous chunk."),
+        (2, {"meta": _ended([0], [2.5])}, "run",  # event 0 ended in chunk 1 already
+         "chunk 2 ends an event that was not active at the previous chunk."),
+        (1, {"meta": _ended([0], [0.95])}, "run",
+         "chunk 1 ends an event before it started or before the previous chunk was written."),
+        (1, {"meta": _ended([0], [-1.0])}, "run",
+         "chunk 1 ends an event before it started or before the previous chunk was written."),
+        (1, {"meta": {"live": ds.encode_array(np.array([0, 2]))}}, "run",
+         "chunk 1 lists a live event that has ended."),
+        (1, {"end": [1.8]}, "run", "chunk 1 lists a live event that has ended."),
+        (1, {"meta": {"live": ds.encode_array(np.array([1, 2]))}}, "run",
+         "chunk 1 lists a live event it cannot have."),
+        (1, {"meta": {"live": ds.encode_array(np.array([3]))}}, "run",
+         "chunk 1 lists a live event after its end."),
+        (1, {"drop_end": True}, "run",
+         "chunk 1 differs from the previous ones in having an end_time column."),
+        (0, {"drop_end": True}, "run",
+         "chunk 1 differs from the previous ones in having an end_time column."),
+    ]
+    bad = tmp_path / "bad"
+    for index, changes, kind, reason in cases:
+        shutil.rmtree(bad, ignore_errors=True)
+        shutil.copytree(good, bad)
+        part = bad / f"part-{index:06d}.parquet"
+        _rewrite_chunk(part, **changes)
+        expected = (f"Cannot read chunk {part}: " if kind == "chunk"
+                    else f"Cannot read the streamed run at {bad}: ") + reason
+        for call in (lambda: ds.read_events(bad), lambda: ds.summarise(bad),
+                     lambda: list(ds.iter_chunks(bad))):
+            assert _message(call) == expected, (index, changes)
+    # a discrete dataset cannot have an end_time column
+    two_chunks(tmp_path / "discrete")
+    part = tmp_path / "discrete" / "part-000000.parquet"
+    table = pq.read_table(part)
+    pq.write_table(table.add_column(4, "end_time", pa.array([1.0, 2.0])), part)
+    assert _message(lambda: list(ds.iter_chunks(tmp_path / "discrete"))) == (
+        f"Cannot read chunk {part}: columns ['time', 'neuron', 'avalanche', 'generation', "
+        "'end_time', 'parents'].")
+    # resuming at a later chunk checks what the chunks read can tell
+    assert [c.index for c in ds.iter_chunks(good, start=1)] == [1, 2]
+    shutil.rmtree(bad)
+    shutil.copytree(good, bad)
+    _rewrite_chunk(bad / "part-000002.parquet", meta=_ended([0], [2.5]))
+    assert [c.index for c in ds.iter_chunks(bad, start=2)] == [2]  # chunk 1 unread
+    assert _message(lambda: list(ds.iter_chunks(bad, start=1))).endswith(
+        "chunk 2 ends an event that was not active at the previous chunk.")
+
+
+@pytest.mark.parametrize("name", ["contact_process", "facilitated_contact"])
+def test_streamed_lifetimes_equal_the_in_memory_ones(tmp_path, monkeypatch, name):
+    """`simulate(..., out=)` with small chunks: the reloaded end_time equals the in-memory
+    one exactly, including deactivations recorded chunks after their event and in a last
+    chunk without events; a crashed writer's completed chunks give the in-memory end_time
+    of every deactivation up to the last one written, inf after it."""
+    import warnings
+
+    import topologies
+
+    sim = __import__("importlib").import_module("netaval.simulate")
+    monkeypatch.setattr(sim, "_CHUNK_EVENTS_BOUNDED", 5)
+    model = {"contact_process": netaval.ContactProcess(rate=1.2),
+             "facilitated_contact": netaval.FacilitatedContact(rate=1.0, omega=1.0)}[name]
+    net = topologies.random(300, k=8, seed=2)
+    kwargs = {"protocol": "spreading", "initial": list(range(0, 300, 8)), "seed": 11}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", netaval.NetavalWarning)
+        full = netaval.simulate(net, model, **kwargs)
+        netaval.simulate(net, model, out=tmp_path / "run", **kwargs)
+    end = full.events.end_time
+    back = ds.read_events(tmp_path / "run")
+    np.testing.assert_array_equal(back.end_time, end)
+    np.testing.assert_array_equal(back.time, full.events.time)
+    chunks = list(ds.iter_chunks(tmp_path / "run"))
+    later = sum(len(c.ended_ids) for c in chunks)
+    assert len(chunks) > 10 and later > 100  # most deactivations come chunks later
+    assert later == np.count_nonzero(end > np.repeat(
+        [c.end_time for c in chunks], [c.n_events for c in chunks]))
+    if name == "contact_process":  # its last flush has deactivations and no activations
+        assert chunks[-1].n_events == 0 and len(chunks[-1].ended_ids) > 0
+    lifetime = netaval.Avalanches.from_events(back, alive=full.alive_avalanches).lifetime
+    np.testing.assert_array_equal(lifetime, full.avalanches.lifetime)
+    # the writer crashed after chunk k
+    k = len(chunks) // 2
+    for index in range(k + 1, len(chunks)):
+        os.remove(tmp_path / "run" / f"part-{index:06d}.parquet")
+    manifest = json.loads((tmp_path / "run" / "_manifest.json").read_text())
+    (tmp_path / "run" / "_manifest.json").write_text(json.dumps({**manifest, "complete": False}))
+    n_kept = chunks[k].first_event + chunks[k].n_events
+    crashed = ds.read_events(tmp_path / "run")
+    known = end[:n_kept] <= chunks[k].end_time
+    assert known.any() and not known.all()
+    np.testing.assert_array_equal(crashed.end_time, np.where(known, end[:n_kept], np.inf))

@@ -8,6 +8,7 @@ field, exactly, for every model, protocol, chunking and continuation.
 
 import dataclasses
 import importlib
+import tempfile
 import warnings
 
 import numpy as np
@@ -177,6 +178,37 @@ def test_summaries_do_not_depend_on_chunking(seed, chunk, name):
         sim_module._CHUNK_EVENTS_BOUNDED = old
     assert_same_avalanches(summary.avalanches, full.avalanches)
     assert_same_run(summary, full)
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), chunk=st.integers(1, 300),
+       name=st.sampled_from(["contact_process", "facilitated_contact"]),
+       protocol=st.sampled_from(["driven", "spreading", "isolated"]))
+def test_streamed_lifetimes_do_not_depend_on_chunking(seed, chunk, name, protocol):
+    """Streamed and reloaded at any chunk size, the continuous-time models' events,
+    end_time included, and their avalanches (lifetimes and populations too) equal the
+    in-memory run's."""
+    model, limit = MODELS[name]
+    net = topologies.random(150, k=5, seed=seed)
+    kwargs = {"driven": limit, "spreading": {"initial": list(range(0, 150, 10))},
+              "isolated": {"n_avalanches": 30}}[protocol]
+    old = sim_module._CHUNK_EVENTS_BOUNDED
+    sim_module._CHUNK_EVENTS_BOUNDED = chunk
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", netaval.NetavalWarning)
+                full = netaval.simulate(net, model, seed=seed, protocol=protocol, **kwargs)
+                netaval.simulate(net, model, seed=seed, protocol=protocol,
+                                 out=f"{folder}/run", **kwargs)
+            back = read_events(f"{folder}/run")
+            avalanches = netaval.Avalanches.from_dataset(f"{folder}/run")
+    finally:
+        sim_module._CHUNK_EVENTS_BOUNDED = old
+    for column in EVENT_COLUMNS:
+        np.testing.assert_array_equal(getattr(back, column), getattr(full.events, column))
+    assert_same_lifetimes(back, full)
+    assert_same_avalanches(avalanches, full.avalanches)
 
 
 def test_bounded_runs_may_exceed_the_in_memory_event_cap():

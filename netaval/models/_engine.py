@@ -47,6 +47,9 @@ the buffer are then local: global id = position + ``recorder.offset`` for the ev
 written since the last flush, so a kernel's event budget is ``max_events -
 recorder.offset``. Engines that never flush still work (the recorder then keeps every
 event until the end). Flush once more after the last chunk, with the final live set.
+An engine with an ``end_time`` column (lifetimes) writes each deactivation into it at the
+event's current buffer position, and its live events are exactly the active activations
+(``end_time`` inf): a streamed dataset then records when the live ones end later.
 
 What the engine must do
 -----------------------
