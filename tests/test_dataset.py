@@ -804,3 +804,89 @@ def test_streamed_lifetimes_equal_the_in_memory_ones(tmp_path, monkeypatch, name
     known = end[:n_kept] <= chunks[k].end_time
     assert known.any() and not known.all()
     np.testing.assert_array_equal(crashed.end_time, np.where(known, end[:n_kept], np.inf))
+
+
+# ------------------------------- survivors of the full mutation run (session 4), pinned
+def test_writer_converts_the_columns_to_their_stored_dtypes(tmp_path):
+    """Any integer dtype (or a list) is stored as the documented column dtype, checksums
+    included, so the chunk reads back (int32 offsets, int times of a continuous run, an
+    offsets buffer longer than the chunk)."""
+    path = tmp_path / "run"
+    writer = ds.DatasetWriter(path, metadata={}, continuous=True, n_nodes=2)
+    writer.write_chunk([0, 1], np.array([0, 1], np.int16), np.array([0, 0], np.int32),
+                       np.array([0, 1], np.int8), np.array([0, 0, 1, 1], np.int32),
+                       np.array([0], np.int32), live=np.array([1], np.int32), end_time=2)
+    writer.close({"end_time": 2})
+    (chunk,) = ds.iter_chunks(path)
+    assert chunk.time.dtype == np.float64 and chunk.time.tolist() == [0.0, 1.0]
+    assert chunk.parent_indptr.dtype == np.int64 and chunk.parent_indptr.tolist() == [0, 0, 1]
+    assert chunk.parent_ids.tolist() == [0] and chunk.avalanche.dtype == np.int64
+
+
+def test_manifest_that_is_not_utf8_is_a_corrupt_file(tmp_path):
+    """Bytes that are not text are refused as a malformed manifest, never UnicodeDecodeError."""
+    path = tmp_path / "run"
+    ds.DatasetWriter(path, metadata={}, continuous=False, n_nodes=1)
+    (path / "_manifest.json").write_bytes(b'{"format": "\xff"}')
+    assert _message(lambda: ds.read_manifest(path)).startswith(
+        f"Cannot read the streamed run at {path}: its manifest is malformed (UnicodeDecodeError: ")
+
+
+def test_read_events_bounds_the_last_avalanche_id_exactly(tmp_path, monkeypatch):
+    """The avalanche id bound is checked on the chunk's last event, the limit included: a
+    (forged) id 3 with the bound at 3 is refused by read_events itself, before Events."""
+    import netaval.events
+
+    path = tmp_path / "run"
+    writer = ds.DatasetWriter(path, metadata={}, continuous=False, n_nodes=3)
+    writer.write_chunk(np.array([0, 1, 2]), np.array([0, 1, 2]), np.array([0, 1, 3]),
+                       np.array([0, 0, 0]), np.array([0, 0, 0, 0]), np.array([], np.int64),
+                       live=np.array([2]), end_time=3)
+    writer.close({"end_time": 3})
+    monkeypatch.setattr(netaval.events, "MAX_EVENTS_IN_MEMORY", 3)  # 3 events fit, id 3 does not
+    with pytest.raises(InvalidParameterError) as info:
+        ds.read_events(path)
+    assert str(info.value).startswith(
+        "The 'path' parameter of read_events names a streamed run of more than 3 events or "
+        "avalanches, more than one in-memory Events holds;")
+
+
+def _chunks(path, *chunks, final=None, metadata=None):
+    """A discrete dataset on 3 nodes from (time, neuron, avalanche, generation, indptr,
+    parent_ids, live) tuples, closed with end_time = 1 + the last time."""
+    writer = ds.DatasetWriter(path, metadata={} if metadata is None else metadata,
+                              continuous=False, n_nodes=3)
+    for time, neuron, avalanche, generation, indptr, parents, live in chunks:
+        writer.write_chunk(np.array(time), np.array(neuron), np.array(avalanche),
+                           np.array(generation), np.array(indptr), np.array(parents, np.int64),
+                           live=np.array(live, np.int64), end_time=time[-1] + 1)
+    writer.close({"end_time": chunks[-1][0][-1] + 1} if final is None else final)
+    return path
+
+
+def test_summarise_follows_one_carried_event_and_counts_shared_steps(tmp_path):
+    """One live event carried over (and still live after the next chunk); a step split
+    between two chunks is counted once with every event in it."""
+    path = _chunks(tmp_path / "a",
+                   ([0, 0], [0, 1], [0, 1], [0, 0], [0, 0, 0], [], [1]),
+                   ([0, 1], [2, 0], [2, 1], [0, 1], [0, 0, 1], [1], [1, 3]))
+    summary = ds.summarise(path)
+    assert summary.activity.tolist() == [3, 1]
+    assert summary.summaries["size"].tolist() == [1, 2, 1] and summary.alive.tolist() == [1]
+    above = _chunks(tmp_path / "b",  # a parent id above the only live one
+                    ([0, 1], [0, 1], [0, 0], [0, 1], [0, 0, 1], [0], [0]),
+                    ([2], [2], [0], [2], [0, 1], [1], []))
+    assert _message(lambda: ds.summarise(above)) == (
+        f"Cannot read the streamed run at {above}: chunk 1 names a parent that is neither in "
+        "the chunk nor live at its start.")
+
+
+def test_streams_without_carried_events_count_every_event(tmp_path):
+    """protocol_params without n_carried: nothing is carried; a list loads with no burn-in."""
+    for params in ({}, {"burn_in": 0}, [1]):
+        path = tmp_path / str(len(str(params)))
+        two_chunks(path, metadata={"protocol_params": params})
+        run = netaval.load(path)
+        assert run.activity.tolist() == [1, 1, 1, 1, 0], params
+        assert run.protocol_params == params
+        assert run.avalanches.truncated.tolist() == [False, True], params
