@@ -480,6 +480,16 @@ _MESSAGES = [
     (lambda: fit_power_law([1, 2, 3]).gof_pvalue(3, seed="x"),
      "The 'seed' parameter of PowerLawFit.gof_pvalue must be None, a non-negative int, a numpy "
      "SeedSequence or a numpy Generator. Got 'x' instead."),
+    (lambda: fit_power_law([1, 2, 3]).plot(quantity=5),
+     "The 'quantity' parameter of PowerLawFit.plot must be a str. Got 5 instead."),
+    (lambda: fit_power_law([1, 2, 3]).plot(path=3),
+     "The 'path' parameter of PowerLawFit.plot must be a path or None. Got 3 instead."),
+    (lambda: sample_power_law(3, alpha=2.0, seed="x"),
+     "The 'seed' parameter of sample_power_law must be None, a non-negative int, a numpy "
+     "SeedSequence or a numpy Generator. Got 'x' instead."),
+    (lambda: fit_truncated_power_law([1, 2, 3, 4], seed="x"),
+     "The 'seed' parameter of fit_truncated_power_law must be None, a non-negative int, a "
+     "numpy SeedSequence or a numpy Generator. Got 'x' instead."),
     (lambda: fit_power_law([1, 2, 3]).gof_pvalue(0),
      "The 'n_boot' parameter of PowerLawFit.gof_pvalue must be an int in the range "
      "[1, 100000]. Got 0 instead."),
@@ -675,6 +685,16 @@ def test_continuous_fit_matches_scipy_pareto():
     assert searched.alpha_stderr == pytest.approx((searched.alpha - 1) / math.sqrt(len(tail)))
 
 
+def _log_moments(alpha, a, b):
+    """Normalisation, E[ln X] and Var[ln X] of the density x^-alpha on [a, b], by quadrature."""
+    from scipy import integrate
+
+    z = integrate.quad(lambda t: t ** -alpha, a, b, epsrel=1e-13)[0]
+    m1 = integrate.quad(lambda t: math.log(t) * t ** -alpha, a, b, epsrel=1e-13)[0]
+    m2 = integrate.quad(lambda t: math.log(t) ** 2 * t ** -alpha, a, b, epsrel=1e-13)[0]
+    return z, m1 / z, m2 / z - (m1 / z) ** 2
+
+
 def test_continuous_truncated_fit_is_the_exact_mle():
     """Truncated continuous: alpha maximises the likelihood (normalised by quadrature), the
     stderr is 1 / sqrt(n Var_alpha[ln X]), loglik and KS match scipy's integrals."""
@@ -682,15 +702,7 @@ def test_continuous_truncated_fit_is_the_exact_mle():
 
     x = sample_power_law(300, alpha=1.4, xmin=1.0, xmax=40.0, discrete=False, seed=8)
     fit = fit_power_law(x, xmin=1.0, xmax=40.0, discrete=False)
-
-    def moments(alpha):
-        z = integrate.quad(lambda t: t ** -alpha, 1.0, 40.0, epsrel=1e-13)[0]
-        m1 = integrate.quad(lambda t: math.log(t) * t ** -alpha, 1.0, 40.0, epsrel=1e-13)[0]
-        m2 = integrate.quad(lambda t: math.log(t) ** 2 * t ** -alpha, 1.0, 40.0,
-                            epsrel=1e-13)[0]
-        return z, m1 / z, m2 / z - (m1 / z) ** 2
-
-    z, mean_log, var_log = moments(fit.alpha)
+    z, mean_log, var_log = _log_moments(fit.alpha, 1.0, 40.0)
     assert mean_log == pytest.approx(np.log(x).mean(), rel=1e-7)  # the score equation
     assert fit.alpha_stderr == pytest.approx(1 / math.sqrt(300 * var_log), rel=1e-5)
     assert fit.loglik == pytest.approx(-fit.alpha * np.log(x).sum() - 300 * math.log(z),
@@ -755,7 +767,7 @@ def test_compare_exponential_matches_scipy(discrete, xmax):
     assert lr.R == pytest.approx(d.sum(), rel=1e-9)
     assert lr.normalized_R == pytest.approx(z, rel=1e-9)
     assert lr.p == pytest.approx(p, rel=1e-9)
-    assert lr.alternative == "exponential" and not lr.nested
+    assert lr.alternative == "exponential" and lr.nested is False
 
 
 @pytest.mark.parametrize("discrete, xmax", [(True, None), (True, 80), (False, None),
@@ -808,7 +820,8 @@ def test_compare_cutoff_matches_direct_normalisation(discrete, xmax):
         warnings.simplefilter("error")  # e.g. an optimiser option scipy does not know
         lr = fit.compare("truncated_power_law")
     alpha, lam = lr.alternative_params["alpha"], lr.alternative_params["lambda"]
-    assert lam > 0 and lr.nested and math.isnan(lr.normalized_R)
+    assert lam > 0 and lr.nested is True and math.isnan(lr.normalized_R)
+    assert lr.alternative == "truncated_power_law"
 
     def loglik(params):
         a, l_ = params
@@ -1001,6 +1014,7 @@ def test_plot_labels_lines_and_files(tmp_path):
         assert grid[0] == 1 and grid[-1] == 13 and np.all(grid == np.round(grid))
         assert np.all(np.diff(grid) > 0)
         assert law_line.get_ydata() == pytest.approx(fit.ccdf(grid))
+        assert [t.get_fontsize() for t in ax.get_legend().get_texts()] == [8.0, 8.0]
         table = pd.read_csv(tmp_path / "fig.csv")
         assert list(table.columns) == ["series", "kind", "x", "ccdf"]
         assert set(table["series"]) == {"size"}
@@ -1019,6 +1033,15 @@ def test_plot_labels_lines_and_files(tmp_path):
         assert grid[0] == cont.tail[0] and grid[-1] == pytest.approx(cont.tail[-1], rel=1e-12)
         assert ax.get_ylabel() == "P(T >= t)"
         assert not (tmp_path / "none.csv").exists()
+    finally:
+        plt.close(fig)
+    # a wide discrete tail: 200 log-spaced points rounded to integers, repeats dropped
+    wide = fit_power_law(np.r_[np.arange(1.0, 30.0), 9000.0], xmin=1)
+    fig, ax = plt.subplots()
+    try:
+        wide.plot(ax=ax)
+        assert np.array_equal(ax.lines[1].get_xdata(),
+                              np.unique(np.round(np.geomspace(1.0, 9000.0, 200))))
     finally:
         plt.close(fig)
     ax = fit.plot()
@@ -1052,7 +1075,7 @@ def test_fixed_xmin_below_the_data_and_bounds_of_the_warning():
     x = np.arange(3.0, 40.0)
     fit = fit_power_law(x, xmin=1)
     ll = lambda a: -len(x) * math.log(special.zeta(a, 1)) - a * np.log(x).sum()  # noqa: E731
-    assert fit.xmin == 1.0 and fit.n_tail == 37
+    assert fit.xmin == 1.0 and fit.n_tail == 37 and fit.scan == {} and not fit.xmin_searched
     assert ll(fit.alpha) == pytest.approx(fit.loglik, rel=1e-12)
     assert ll(fit.alpha) >= max(ll(fit.alpha - 1e-5), ll(fit.alpha + 1e-5))
     with warnings.catch_warnings():
@@ -1066,7 +1089,7 @@ def test_compare_with_a_single_valued_tail():
     Vuong's statistic is 0 and p = 1."""
     fit = _hand_fit(2.0, 2.0, None, True, data=[2.0, 2.0, 2.0])
     lr = fit.compare("exponential")
-    assert lr.p == 1.0 and lr.normalized_R == 0.0 and not lr.nested
+    assert lr.p == 1.0 and lr.normalized_R == 0.0 and lr.nested is False
     assert lr.alternative == "exponential" and lr.alternative_params["lambda"] > 20
     assert lr.R == pytest.approx(3 * (-2 * math.log(2) - math.log(special.zeta(2.0, 2))),
                                  rel=1e-9)
@@ -1116,3 +1139,238 @@ def test_continuous_xmin_search_can_keep_the_smallest_value():
     fit = fit_power_law(x, discrete=False)
     assert fit.xmin == x.min() and fit.n_tail == 200
     assert fit.ks == pytest.approx(1 / 200, rel=1e-9)
+
+
+# ---------------------------------------------------------------- full-run survivors (session 4)
+# Written from the survivors of the full mutation run (tests/mutation/stats_power_law.md).
+def _assert_warned_at_callers_line(record):
+    """The warning names the line that called the public function (stacklevel 4: public
+    function -> _fit -> _fit_discrete). Under mutmut every call passes two frames of its
+    trampoline, so the fourth frame up is then _fit's own call of _fit_discrete."""
+    import linecache
+
+    import netaval.stats.power_law as pl
+
+    w = record[0]
+    if hasattr(fit_power_law, "__wrapped__"):  # mutmut's trampoline wraps it
+        assert w.filename == pl.__file__
+        assert "_fit_discrete(" in linecache.getline(w.filename, w.lineno)
+    else:
+        assert w.filename == __file__
+
+
+def test_bound_warnings_point_at_the_callers_line():
+    """fit_power_law, fit_truncated_power_law and the refits of gof_pvalue warn at the line
+    that called them (synthetic sets of a fit pinned at alpha = -5 are pinned too)."""
+    with pytest.warns(NetavalWarning) as record:
+        fit = fit_power_law([1] + [2] * 1000, xmin=1, xmax=2)
+    _assert_warned_at_callers_line(record)
+    with pytest.warns(NetavalWarning) as record:
+        fit_truncated_power_law([1] + [2] * 5 + [3] * 1000, p_crit=0.0, n_samples=5, seed=0)
+    _assert_warned_at_callers_line(record)
+    with pytest.warns(NetavalWarning) as record:
+        fit.gof_pvalue(3, seed=0)
+    _assert_warned_at_callers_line(record)
+
+
+def test_bound_warning_at_the_upper_end_of_the_range():
+    """Two values 100 and 101: the MLE solves (101/100)^-alpha = n_101 / n_100. With a ratio
+    1 / 1000 it is 694, pinned at 50 (warns); 1000 / 1637 gives 49.53, inside (no warning)."""
+    with pytest.warns(NetavalWarning) as record:
+        fit = fit_power_law([100] * 1000 + [101], xmin=100, xmax=101)
+    assert fit.alpha == 50.0
+    assert [str(w.message) for w in record] == [
+        "fit_power_law: the exponent hit the bound of the search range [-5.0, 50.0] "
+        "(alpha = 50); the fit is not a power law."]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = fit_power_law([100] * 1637 + [101] * 1000, xmin=100, xmax=101)
+    assert fit.alpha == pytest.approx(math.log(1.637) / math.log(1.01), rel=1e-9)
+
+
+def test_unresolvable_supports_give_an_infinite_stderr_not_an_error():
+    """Supports too narrow to resolve an exponent: Var[ln X] (2.5e-19 for equal counts at
+    1e12 and 1e12 + 1; 8e-14 for 20 points spread over [1, 1 + 1e-6]) is below the rounding
+    of its computation, which comes out as 0 or below; the stderr is then infinite (else it
+    would be 1 / sqrt(n Var), 2e6 and 8e5), never an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NetavalWarning)  # alpha at a bound
+        for base in (1e9, 1e12):
+            fit = fit_power_law([base] * 50 + [base + 1] * 50, xmin=base, xmax=base + 1)
+            assert fit.alpha_stderr > 1e6
+    cont = fit_power_law(1 + np.linspace(0, 1e-6, 20), xmin=1.0, xmax=1 + 1e-6, discrete=False)
+    assert cont.alpha_stderr > 1e5
+
+
+def test_continuous_xmin_scan_candidates_and_pruning():
+    """Searched continuous xmin: every distinct value but the largest is a candidate, with the
+    closed-form alpha; KS entries equal scipy's distance where complete and are lower bounds
+    where the search stopped early (some do), the smallest at the chosen xmin."""
+    x = np.concatenate([sample_power_law(100, alpha=2.0, xmin=2.0, discrete=False, seed=9),
+                        np.random.default_rng(9).uniform(1.0, 2.0, 40)])
+    fit = fit_power_law(x, discrete=False)
+    u = np.unique(x)
+    assert np.array_equal(fit.scan["xmin"], u[:-1])
+    exact, alphas = [], []
+    for a in u[:-1]:  # KS of the Pareto law on each tail (scipy's kstest at the best below)
+        tail = np.sort(x[x >= a])
+        alphas.append(1 + len(tail) / np.log(tail / a).sum())
+        f, k = 1 - (tail / a) ** (1 - alphas[-1]), np.arange(len(tail))
+        exact.append(max(np.max((k + 1) / len(tail) - f), np.max(f - k / len(tail))))
+    exact = np.array(exact)
+    assert fit.scan["alpha"] == pytest.approx(alphas, rel=1e-10)
+    best = int(np.argmin(exact))
+    law = stats.pareto(b=alphas[best] - 1, scale=u[best])
+    assert exact[best] == pytest.approx(stats.kstest(x[x >= u[best]], law.cdf).statistic, abs=1e-12)
+    assert fit.xmin == u[best] and fit.scan["ks"][best] == pytest.approx(exact[best], abs=1e-12)
+    assert np.all(fit.scan["ks"] <= exact + 1e-12) and np.any(fit.scan["ks"] < exact - 1e-6)
+
+
+def test_continuous_fixed_xmin_counts_the_point_at_xmin():
+    """A point at xmin is in the tail, and a tail with sum ln(x / xmin) < 1 fits:
+    alpha = 1 + n / sum ln(x / xmin) over all three points."""
+    fit = fit_power_law([1.0, 1.1, 1.2], xmin=1.0, discrete=False)
+    assert fit.alpha == pytest.approx(1 + 3 / (math.log(1.1) + math.log(1.2)), rel=1e-12)
+    assert fit.n_tail == 3 and fit.discrete is False and fit.xmin_searched is False
+
+
+def test_continuous_truncated_fit_away_from_one_and_at_a_steep_exponent():
+    """xmin = 2 (the normalisation's a^(alpha - 1) factor matters) and alpha = 1.6 and 20 (the
+    curvature's step scales with alpha: a fixed 1e-4 / alpha step loses 1e-4 of 3e-3 to
+    rounding): the score equation and stderr = 1 / sqrt(n Var[ln X]) hold by quadrature.
+    Tolerances: rounding bounds (the score's 1e-7 as above; the stderr's finite difference
+    is good to 3e-7 at alpha = 20)."""
+    for alpha in (1.6, 20.0):
+        x = sample_power_law(300, alpha=alpha, xmin=2.0, xmax=10.0, discrete=False, seed=10)
+        fit = fit_power_law(x, xmin=2.0, xmax=10.0, discrete=False)
+        _, mean_log, var_log = _log_moments(fit.alpha, 2.0, 10.0)
+        assert mean_log == pytest.approx(np.log(x).mean(), rel=1e-7)
+        assert fit.alpha_stderr == pytest.approx(1 / math.sqrt(300 * var_log), rel=1e-5)
+
+
+def test_continuous_truncated_objective_at_alpha_one(monkeypatch):
+    """At alpha = 1 exactly the objective takes its log-uniform limit: an optimiser returning
+    1.0 gives, from the curvature around it, the log-uniform stderr sqrt(12 / n) / ln(b / a)
+    (to the finite difference's 1e-6)."""
+    from scipy import optimize
+
+    real = optimize.minimize_scalar
+
+    def at_one(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.x = 1.0
+        return res
+
+    monkeypatch.setattr(optimize, "minimize_scalar", at_one)
+    fit = fit_power_law([2.0, 4.0, 8.0, 16.0, 32.0] * 10, xmin=2, xmax=32, discrete=False)
+    assert fit.alpha == 1.0
+    assert fit.alpha_stderr == pytest.approx(math.sqrt(12 / 50) / math.log(16.0), rel=1e-6)
+
+
+def test_gof_pvalue_replays_the_documented_bootstrap(monkeypatch):
+    """From the one Generator, in order: n_in ~ Binomial(n, n_tail / n) (drawn only when
+    values lie outside the support), n_in points of the fitted law, and n - n_in drawn
+    uniformly from the observed values outside [xmin, xmax] on both sides (a value at xmax
+    is inside)."""
+    import netaval.stats.power_law as pl
+
+    x = np.concatenate([sample_power_law(120, alpha=2.0, xmin=3, xmax=50, seed=11),
+                        [1.0, 2.0, 2.0, 50.0, 80.0, 90.0]])
+    cases = [(fit_power_law(x, xmin=3, xmax=50), np.array([1.0, 2.0, 2.0, 80.0, 90.0])),
+             (fit_power_law(sample_power_law(60, alpha=2.0, seed=12), xmin=1), np.zeros(0))]
+    calls = []
+    real = pl._fit
+    monkeypatch.setattr(pl, "_fit", lambda data, *args: calls.append(data.copy())
+                        or real(data, *args))
+    for fit, outside in cases:
+        calls.clear()
+        fit.gof_pvalue(5, seed=2)
+        rng = np.random.default_rng(2)
+        assert len(calls) == 5
+        for data in calls:
+            n_in = rng.binomial(fit.n, fit.n_tail / fit.n) if len(outside) else fit.n
+            tail = sample_power_law(n_in, alpha=fit.alpha, xmin=fit.xmin, xmax=fit.xmax,
+                                    seed=rng)
+            rest = rng.choice(outside, size=fit.n - n_in) if len(outside) else []
+            assert np.array_equal(data, np.sort(np.concatenate([tail, rest])))
+
+
+def test_gof_pvalue_ties_do_not_count_and_degenerate_sets_are_skipped(monkeypatch):
+    """Data {1, 2}: a synthetic {1, 2} refits to exactly the observed distance (a tie, not
+    larger), a synthetic {1, 1} cannot be fitted and is skipped while the loop goes on."""
+    import netaval.stats.power_law as pl
+
+    fit = fit_power_law([1.0, 2.0], xmin=1)
+    outcomes = []
+    real = pl._fit
+
+    def spy(*args):
+        try:
+            refit = real(*args)
+        except InvalidParameterError:
+            outcomes.append(None)
+            raise
+        outcomes.append(refit.ks)
+        return refit
+
+    monkeypatch.setattr(pl, "_fit", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NetavalWarning)  # a synthetic {2, 2}: alpha at a bound
+        p = fit.gof_pvalue(20, seed=0)
+    assert len(outcomes) == 20 and None in outcomes[:10]
+    fitted = [d for d in outcomes if d is not None]
+    assert fit.ks in fitted and any(d > fit.ks for d in fitted)
+    assert p == sum(d > fit.ks for d in fitted) / 20
+
+
+def test_truncated_support_search_hands_each_support_to_the_kernel(monkeypatch):
+    """Every support tried, widest first, reaches the NCC p-value kernel with its number of
+    points and the exact MLE and KS distance of the fixed-support fit there; the documented
+    defaults p_crit = 0.2 and n_samples = 500 are what the kernel gets."""
+    import netaval.stats.power_law as pl
+
+    x = np.r_[sample_power_law(400, alpha=1.2, xmin=1, xmax=30, seed=7), [5000.0] * 20]
+    seen = []
+    real = pl._truncated_support_pvalue
+
+    def spy(rng, n_sup, alpha, a, b, ks, n_samples, p_crit, lo, hi):
+        seen.append((n_sup, alpha, a, b, ks, n_samples, p_crit))
+        return real(rng, n_sup, alpha, a, b, ks, n_samples, p_crit, lo, hi)
+
+    monkeypatch.setattr(pl, "_truncated_support_pvalue", spy)
+    fit = fit_truncated_power_law(x, p_crit=0.2, n_samples=30, seed=0)
+    assert len(seen) > 3 and seen[0][2:4] == (1.0, 5000.0) and seen[-1][2:4] == (fit.xmin, fit.xmax)
+    widths = [math.log(b / a) for _, _, a, b, *_ in seen]
+    assert widths == sorted(widths, reverse=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NetavalWarning)
+        for n_sup, alpha, a, b, ks, n_samples, p_crit in seen:
+            ref = fit_power_law(x, xmin=a, xmax=b)
+            assert n_sup == np.count_nonzero((x >= a) & (x <= b)) == ref.n_tail
+            assert (alpha, ks, n_samples, p_crit) == (ref.alpha, ref.ks, 30, 0.2)
+    seen.clear()
+    monkeypatch.setattr(pl, "_truncated_support_pvalue",
+                        lambda *args: seen.append(args[6:8]) or (1.0, 0, 0, 0))
+    fit_truncated_power_law(x, seed=0)
+    assert seen == [(500, 0.2)]
+
+
+def test_truncated_support_search_with_all_but_one_support():
+    """max_supports one short of all supports (4 values: [1, 3], [1, 4], [2, 4]) tries the
+    two widest, widest first."""
+    import netaval.stats.power_law as pl
+
+    tried = []
+    x = [1] * 30 + [2] * 12 + [3] * 6 + [4] * 4
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pl, "_truncated_support_pvalue",
+                   lambda rng, n, alpha, a, b, *args: tried.append((a, b)) or (0.0, 0, 0, 0))
+        with pytest.raises(InvalidParameterError, match="no support reached"):
+            fit_truncated_power_law(x, max_supports=2, seed=0)
+    assert tried == [(1.0, 4.0), (1.0, 3.0)]
+
+
+def test_sample_power_law_starts_at_one_by_default():
+    """xmin defaults to 1: with alpha = 3, P(X = 1) = 1 / zeta(3) = 0.83."""
+    x = sample_power_law(200, alpha=3.0, seed=0)
+    assert x.min() == 1.0 and np.count_nonzero(x == 1.0) > 120

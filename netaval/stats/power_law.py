@@ -458,9 +458,10 @@ def _fit_discrete(data, x, n, xmin, xmax, owner) -> PowerLawFit:
     a = float(values[best])
     n_tail = int(counts[best:].sum())
     if alpha <= lo + 1e-8 or alpha >= hi - 1e-8:
+        # every public caller reaches this through _fit: 4 names the user's line
         warnings.warn(f"{owner}: the exponent hit the bound of the search range [{lo}, {hi}] "
                       f"(alpha = {alpha:g}); the fit is not a power law.",
-                      NetavalWarning, stacklevel=3)
+                      NetavalWarning, stacklevel=4)
     stderr = 1.0 / math.sqrt(n_tail * info[best]) if info[best] > 0 else float("inf")
     tail = x[x >= a]
     shift = alpha * math.log(a)
