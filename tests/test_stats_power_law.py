@@ -803,12 +803,13 @@ def test_compare_lognormal_matches_scipy(discrete, xmax):
     assert lr.p == pytest.approx(p, rel=1e-6)
 
 
-@pytest.mark.parametrize("discrete, xmax", [(True, 300), (False, None)],
-                         ids=["discrete-trunc", "continuous"])
+@pytest.mark.parametrize("discrete, xmax", [(True, 300), (True, 60), (False, None)],
+                         ids=["discrete-trunc", "discrete-trunc-near", "continuous"])
 def test_compare_cutoff_matches_direct_normalisation(discrete, xmax):
     """Power law with exponential cut-off, fitted to data that has one: the parameters are
     the MLE under a normalisation by direct sums (discrete) or quadrature (continuous); R
-    and the chi2(1) p-value of the nested test follow."""
+    and the chi2(1) p-value of the nested test follow. With xmax = 60 the cut-off law keeps
+    mass beyond xmax (lambda xmax ~ 1), so only the normalisation over [xmin, xmax] fits."""
     from scipy import integrate
 
     rng = np.random.default_rng(14)
@@ -881,6 +882,13 @@ def test_cutoff_log_norm_against_direct_sums():
                                                                             rel=1e-9)
     ref = integrate.quad(lambda t: t ** -0.5 * math.exp(-0.3 * t), 2.0, 25.0, epsrel=1e-12)[0]
     assert _cutoff_log_norm(0.5, 0.3, 2.0, 25.0, False) == pytest.approx(math.log(ref), rel=1e-9)
+    # a small integral (4e-6: absolute quadrature tolerances would cost it 2e-10 relative):
+    # lam^(alpha - 1) Gamma(1 - alpha, lam a), Gamma(-1.5, 1) by recurrence from Gamma(0.5, 1)
+    g = special.gammaincc(0.5, 1.0) * special.gamma(0.5)
+    for s in (-0.5, -1.5):
+        g = (g - math.exp(-1.0)) / s
+    assert _cutoff_log_norm(2.5, 1e-3, 1e3, np.inf, False) == pytest.approx(
+        math.log(1e-3 ** 1.5 * g), abs=1e-11)
     assert _cutoff_log_norm(1.0, 0.0, 1.0, np.inf, True) == math.inf
     assert _cutoff_log_norm(0.5, 0.0, 1.0, np.inf, True) == math.inf
 
