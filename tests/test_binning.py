@@ -18,6 +18,7 @@ from netaval.binning import (
 )
 from netaval.errors import InvalidParameterError
 from tests.stats import assert_within_z
+from tests.warning_location import assert_warned_at_caller
 
 
 def _reference_runs(bins, n_bins):
@@ -613,10 +614,7 @@ def test_record_electrodes_messages_and_warning():
     with pytest.warns(netaval.errors.NetavalWarning, match=exactly(
             "record_electrodes: no electrode sees any spiking neuron (radius=1).")) as caught:
         rec = record_electrodes([0, 1], pos, neurons=[0, 1], electrodes=[[9.0, 9.0]], radius=1)
-    # stacklevel=2 names the caller (mutmut's trampoline adds a frame under mutation testing)
-    under_mutmut = hasattr(record_electrodes, "__wrapped__")  # its trampoline adds a frame
-    assert caught[0].filename.endswith("trampoline.py") if under_mutmut else (
-        caught[0].filename == __file__)
+    assert_warned_at_caller(caught[0], record_electrodes, __file__)
     assert rec.n_events == 0 and rec.n_units == 1 and rec.unit.dtype == np.int64
     # exactly at the radius counts (closed ball), like scipy's query_ball_point
     rec = record_electrodes([0, 1], pos, neurons=[0, 1], electrodes=[[0.0, 0.0]], radius=1.0)

@@ -16,6 +16,7 @@ from netaval.stats import (
     regression_slopes,
 )
 from tests.stats import assert_mean_within_z, assert_stderr_matches_spread, assert_within_z
+from tests.warning_location import assert_warned_at_caller
 
 Z = 4.0
 M, H, ALPHA = 0.9, 10.0, 0.05
@@ -278,6 +279,9 @@ def test_fitted_is_b_m_to_the_k_and_plot_draws_both(replicates):
     assert ax.get_ylabel() == "regression slope r_k (dimensionless)"
     assert fit.plot(ax=ax) is ax and len(ax.get_lines()) == 4
     assert fit.plot().get_xlabel() == "lag k dt (time steps)"
+    assert {t.get_fontsize() for t in ax.get_legend().get_texts()} == {8.0}
+    with matplotlib.rc_context({"lines.linestyle": "--"}):  # the fit is solid whatever the style
+        assert fit.plot().get_lines()[1].get_linestyle() == "-"
     plt.close("all")
     with pytest.raises(InvalidParameterError) as info:
         fit.plot(unit=3)
@@ -310,8 +314,8 @@ def test_jackknife_blocks_are_capped_at_t_over_2k_plus_2(replicates):
 def test_mr_smallest_settings_messages_and_the_undefined_tau(replicates, monkeypatch):
     """k_max = 2, n_blocks = 2 and dt < 1 are accepted; tau_stderr is the delta-method
     dt / (m ln^2 m) m_stderr; refusals are exact; m = 1 exactly (a ramp) or m > 1 (growth)
-    warn and give tau = inf, tau_stderr = nan; a fit that does not converge is refused,
-    and one failing jackknife fit leaves the error bars undefined."""
+    warn at the caller and give tau = inf, tau_stderr = nan; a fit that does not converge
+    is refused, and one failing jackknife fit leaves the error bars undefined."""
     from scipy.optimize import OptimizeWarning
 
     x = np.asarray(replicates[0][:2000], float)
@@ -341,6 +345,7 @@ def test_mr_smallest_settings_messages_and_the_undefined_tau(replicates, monkeyp
             grown = branching_ratio_mr(series, k_max=5)
         assert [str(w.message) for w in record] == [
             f"branching_ratio_mr: m = {shown} is outside (0, 1); tau is not defined."]
+        assert_warned_at_caller(record[0], branching_ratio_mr, __file__)
         assert grown.tau == math.inf and math.isnan(grown.tau_stderr)
     from netaval.stats import branching
 
@@ -434,3 +439,40 @@ def test_fft_slopes_centre_each_trial_on_its_own_mean(replicates):
     x = np.stack([replicates[2], replicates[3]]).astype(float)
     shifted = x + np.array([[0.0], [1e6]])
     assert np.allclose(_slopes_fft(shifted, 20), _slopes_fft(x, 20), rtol=0, atol=1e-9)
+
+
+def test_mr_defaults_and_m_exactly_zero(replicates, monkeypatch):
+    """The documented defaults dt = 1 and n_blocks = 10 (the jackknife of 11 blocks differs);
+    k_max = 3 fits without a warning; a fit giving m = 0 exactly is outside (0, 1): it warns, tau = inf (no log(0))."""
+    x = np.asarray(replicates[1][:2400], float)  # cap 2400 // 12 = 200 blocks: no cap
+    default = branching_ratio_mr(x, k_max=5)
+    ten = branching_ratio_mr(x, k_max=5, dt=1, n_blocks=10)
+    assert default.dt == 1.0 and default.tau == -1.0 / math.log(default.m)
+    assert (default.m, default.m_stderr, default.b_stderr, default.tau) == (
+        ten.m, ten.m_stderr, ten.b_stderr, ten.tau)
+    assert branching_ratio_mr(x, k_max=5, n_blocks=11).m_stderr != default.m_stderr
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # only k_max = 2 warns that the fit is exact
+        assert branching_ratio_mr(x, k_max=3).k.tolist() == [1, 2, 3]
+    from netaval.stats import branching
+
+    monkeypatch.setattr(branching.optimize, "curve_fit",
+                        lambda *args, **kwargs: (np.array([0.5, 0.0]), None))
+    with pytest.warns(NetavalWarning) as record:
+        zero = branching_ratio_mr(x, k_max=5)
+    assert [str(w.message) for w in record] == [
+        "branching_ratio_mr: m = 0 is outside (0, 1); tau is not defined."]
+    assert (zero.m, zero.tau, zero.m_stderr) == (0.0, math.inf, 0.0)
+
+
+def test_fitted_refuses_non_integer_and_negative_lags(replicates):
+    """fitted(k) takes non-negative integer lags only (an empty integer array gives an empty
+    result); float or negative lags are refused with the exact message."""
+    fit = branching_ratio_mr(np.asarray(replicates[0][:2000], float), k_max=4)
+    assert fit.fitted(np.array([], np.int64)).size == 0
+    assert fit.fitted(np.array([2], np.uint8)).tolist() == [fit.b * fit.m ** 2]
+    for k, shown in (([1.5], "[1.5]"), ([1.0], "[1.0]"), ([-1], "[-1]"), ([2, -1], "[2, -1]")):
+        with pytest.raises(InvalidParameterError) as info:
+            fit.fitted(k)
+        assert str(info.value) == ("The 'k' parameter of MultistepRegression.fitted must hold "
+                                   f"non-negative integer lags. Got {shown} instead.")

@@ -1,5 +1,8 @@
 """Tests of the test helpers: each passes on the truth and fails on a wrong expected value."""
 
+import functools
+import warnings
+
 import numpy as np
 import pytest
 from stats import (
@@ -11,6 +14,7 @@ from stats import (
     assert_uniform,
     assert_within_z,
 )
+from warning_location import assert_warned_at_caller
 
 RNG_SEED = 7
 
@@ -69,3 +73,30 @@ def test_same_distribution_and_means_agree_detect_a_shift():
         assert_same_distribution(a, b + 0.2)
     with pytest.raises(AssertionError):
         assert_means_agree(a, b + 0.2)
+
+
+def _warns(level):
+    warnings.warn("from the body", UserWarning, stacklevel=level)
+
+
+def _trampoline(level):  # plays mutmut's trampoline
+    return _warns(level)
+
+
+@functools.wraps(_warns)
+def _wrapped(level):  # plays mutmut's outer wrapper (it has __wrapped__)
+    return _trampoline(level)
+
+
+def test_warned_at_caller_detects_a_wrong_stacklevel():
+    """stacklevel 2 passes; 1 (the body) and 3 (pytest's frame) fail, and with the wrapper 3
+    (the wrapper's line) fails (1 names the body's file, another one under mutmut)."""
+    for func, right, wrong in ((_warns, 2, (1, 3)), (_wrapped, 2, (3,))):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for level in (right, *wrong):
+                func(level)
+        assert_warned_at_caller(caught[0], func, __file__)
+        for bad in caught[1:]:
+            with pytest.raises(AssertionError):
+                assert_warned_at_caller(bad, func, __file__)

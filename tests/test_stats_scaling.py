@@ -1,6 +1,7 @@
 """Tests for scaling: <S>(T) exponent, crackling-noise relation, shape collapse."""
 
 import math
+import types
 import warnings
 
 import numpy as np
@@ -358,7 +359,9 @@ def test_shape_collapse_minimises_the_documented_error():
     precise = optimize.minimize_scalar(
         lambda g: _independent_collapse(g, profs, [6, 9, 14], x)[0], bounds=(0.5, 4.0),
         method="bounded", options={"xatol": 1e-11}).x
-    assert abs(res.gamma - precise) < 1e-6  # located to the documented 1e-8, not scipy's 1e-5
+    # located to the documented xatol 1e-8 (it agrees exactly with 1e-11 here); scipy's
+    # default 1e-5 stops 4.8e-7 away
+    assert abs(res.gamma - precise) < 1e-8
     assert np.array_equal(res.x, x)
     spread, shape = _independent_collapse(res.gamma, profs, [6, 9, 14], x)
     assert res.spread == pytest.approx(spread, rel=1e-10)
@@ -448,6 +451,21 @@ def test_shape_collapse_refuses_bad_gamma_ranges_and_profiles_exactly():
     with pytest.raises(InvalidParameterError) as info:
         shape_collapse([])
     assert str(info.value).endswith("Got 0.")
+    run = netaval.Run(events=netaval.Events.empty(), activity=np.zeros(3, np.int64),
+                      model=None, network={}, seed=0, protocol="driven", end_time=3)
+    for bad, kind in [(run, "Run"), (types.SimpleNamespace(events=None), "SimpleNamespace")]:
+        with pytest.raises(InvalidParameterError) as info:  # events but no event_indptr
+            shape_collapse(bad)
+        assert str(info.value) == ("The 'profiles' parameter of shape_collapse must be "
+                                   f"avalanches or a sequence of profiles. Got {kind}.")
+    flat = "The '{}' parameter of shape_collapse must be 1-dimensional. Got shape {} instead."
+    for args, kwargs, message in [
+            ((profs,), dict(gamma_range=[[0.5, 4.0]]), flat.format("gamma_range", "(1, 2)")),
+            (([np.ones((2, 3))],), {}, flat.format("profiles", "(2, 3)")),
+            (((np.array([0, 4]), np.ones((2, 2))),), {}, flat.format("profiles", "(2, 2)"))]:
+        with pytest.raises(InvalidParameterError) as info:
+            shape_collapse(*args, **kwargs)
+        assert str(info.value) == message
 
 
 def test_shape_collapse_csr_pair_equals_the_list_of_profiles():
@@ -551,6 +569,8 @@ def test_shape_collapse_plot_draws_every_scaled_profile_and_the_shape():
     assert shape.get_label() == f"gamma = {res.gamma:.3f}"
     assert ax.get_legend() is not None
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("t / T", "<s(t)|T> / T^(gamma-1)")
+    with matplotlib.rc_context({"lines.linestyle": "--"}):  # solid lines whatever the style
+        assert {line.get_linestyle() for line in res.plot().get_lines()} == {"-"}
     plt.close("all")
     with pytest.raises(InvalidParameterError) as info:
         res.plot(ax=3)
@@ -598,6 +618,11 @@ def test_scaling_parameters_refused_exactly_and_defaults_as_documented():
         with pytest.raises(InvalidParameterError) as info:
             shape_collapse(profs, **kwargs)
         assert str(info.value) == f"The {message} instead."
+    for call, owner in ((lambda: fit_mean_size_scaling(s, t, seed=-1), "fit_mean_size_scaling"),
+                        (lambda: shape_collapse(profs, seed=1.5), "shape_collapse")):
+        with pytest.raises(InvalidParameterError) as info:
+            call()
+        assert str(info.value).startswith(f"The 'seed' parameter of {owner} must be ")
     # defaults: resamples counted by the draws they take from the caller's Generator
     size, dur = S_UNEVEN, T_UNEVEN
     used, replica = np.random.default_rng(1), np.random.default_rng(1)
