@@ -884,6 +884,34 @@ def test_graphml_refusals_are_exact(tmp_path):
     write_graphml(net, str(tmp_path / "n.graphml"), engine="networkx")
     assert sorted(os.listdir(tmp_path)) == ["n.graphml"]
     assert nx.read_graphml(tmp_path / "n.graphml").number_of_nodes() == 5
+    with pytest.raises(InvalidParameterError) as info:
+        write_graphml(net, io.BytesIO(), engine="nx")
+    assert str(info.value) == \
+        "The 'engine' parameter of write_graphml must be one of 'fast', 'networkx'. Got 'nx' instead."
+
+
+def test_graphml_undirected_network_with_a_self_loop(tmp_path):
+    """Each undirected edge once, the self-loop kept, by both engines; the file reads back
+    as the same network; two node attributes per node line."""
+    from netaval.io import read_network
+
+    net = netaval.Network.from_edges([0, 0], [0, 1], n_nodes=2, weights=[1.5, 2.0], directed=False,
+                                     positions=np.array([[0.5, 1.0], [2.0, -3.0]]))
+    assert graphml_bytes(net).decode("utf-8").split("\n")[8:16] == [
+        '  <graph edgedefault="undirected">',
+        '    <data key="d0">2</data>', '    <data key="d1">3</data>', '    <data key="d2">false</data>',
+        '    <node id="0"><data key="d3">0.5</data><data key="d4">1.0</data></node>',
+        '    <node id="1"><data key="d3">2.0</data><data key="d4">-3.0</data></node>',
+        '    <edge source="0" target="0"><data key="d5">1.5</data></edge>',
+        '    <edge source="0" target="1"><data key="d5">2.0</data></edge>']
+    for engine in ("fast", "networkx"):
+        path = tmp_path / f"{engine}.graphml"
+        write_graphml(net, path, engine=engine)
+        assert b'edgedefault="undirected"' in path.read_bytes(), engine
+        back = read_network(path)
+        assert not back.directed and back.positions.tolist() == net.positions.tolist(), engine
+        assert (back.indptr.tolist(), back.indices.tolist(), back.weights.tolist()) == \
+            ([0, 2, 3], [0, 1, 0], [1.5, 2.0, 2.0]), engine
 
 
 @dataclass(frozen=True)

@@ -421,3 +421,99 @@ def test_matrices_refusals_and_weights(tmp_path):
     duplicates.write_text(header.format("real", "general") + "2 2 3\n1 2 1.0\n1 2 0.5\n2 1 0\n")
     net = read_network(duplicates)
     assert dense(net).tolist() == [[0, 1.5], [0, 0]] and net.n_edges == 1
+
+
+# ------------------------------------------------ from the session-3 full run's survivors
+def test_checked_parameters_name_read_network(tmp_path):
+    (tmp_path / "x.csv").write_text("0,1\n")
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "x.csv", format="gml") == (
+        "The 'format' parameter of read_network must be one of None, 'graphml', 'csv', 'tsv', "
+        "'edgelist', 'mtx', 'npz'. Got 'gml' instead.")
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "x.csv", directed=1) == \
+        "The 'directed' parameter of read_network must be a bool. Got 1 instead."
+
+
+def test_integer_ids_are_every_id_spelled_as_an_integer(tmp_path):
+    """numpy's cast also takes '1_0' (= 10): every id is checked, not the first 1000 only
+    (a '1_0' after them was read as node 10, merged with a real node 10)."""
+    (tmp_path / "u.csv").write_text("1_0,2\n")
+    assert read_network(tmp_path / "u.csv").node_labels.tolist() == ["1_0", "2"]
+    rows = "".join(f"{k},{k + 1}\n" for k in range(10, 511)) + "3,1_0\n"  # 1004 ids
+    (tmp_path / "late.csv").write_text(rows)
+    net = read_network(tmp_path / "late.csv")
+    assert net.node_labels.dtype.kind == "U" and net.n_nodes == 504
+    assert "1_0" in net.node_labels.tolist() and "10" in net.node_labels.tolist()
+    (tmp_path / "signs.csv").write_text("+1,-2\n")
+    assert read_network(tmp_path / "signs.csv").node_labels.tolist() == [-2, 1]
+    (tmp_path / "two.csv").write_text("3,4\n+-1,2\n")  # two signs: not an integer
+    assert read_network(tmp_path / "two.csv").node_labels.tolist() == ["3", "+-1", "4", "2"]
+    (tmp_path / "one.txt").write_text("7 7\n")  # one node, not 0: relabelled
+    one = read_network(tmp_path / "one.txt")
+    assert (one.n_nodes, one.node_labels.tolist(), dense(one).tolist()) == (1, [7], [[1.0]])
+    single = _graphml(tmp_path, "<node id='7'/>")
+    assert read_network(single).node_labels.tolist() == [7]
+
+
+def test_edge_list_header_rules_beyond_numbers(tmp_path):
+    """A header is found by its names even when the ids are text; bytes that are not UTF-8
+    are replaced, never an error; a zero weight is a synapse of weight 0."""
+    (tmp_path / "s.csv").write_text("source,target\na,b\nb,c\n")
+    net = read_network(tmp_path / "s.csv")
+    assert net.node_labels.tolist() == ["a", "b", "c"] and net.n_edges == 2
+    (tmp_path / "w.csv").write_text("x,y,w\na,b,c\n")  # 'w' named: a header, line 2 is data
+    assert _refusal(netaval.CorruptFileError, tmp_path / "w.csv", weight="w") == \
+        f"{tmp_path / 'w.csv'}, line 2: weight 'c' is not a number."
+    (tmp_path / "n.csv").write_text("x,y,weight\na,b,exc\n")  # weight=None: still a header
+    net = read_network(tmp_path / "n.csv", weight=None)
+    assert net.node_labels.tolist() == ["a", "b"] and net.n_edges == 1
+    (tmp_path / "r.txt").write_text("1 2 x\n")  # one row, numbers first: an edge
+    assert _refusal(netaval.CorruptFileError, tmp_path / "r.txt") == \
+        f"{tmp_path / 'r.txt'}, line 1: weight 'x' is not a number."
+    (tmp_path / "l.txt").write_bytes(b"# caf\xe9\n0 1\ncaf\xe9 b\n")
+    assert read_network(tmp_path / "l.txt").node_labels.tolist() == ["0", "caf\ufffd", "1", "b"]
+    (tmp_path / "h.csv").write_text("pre,post\n0,1,2\n")  # the header sets the width
+    assert _refusal(netaval.CorruptFileError, tmp_path / "h.csv") == \
+        f"{tmp_path / 'h.csv'}, line 2: expected 2 fields (source, target[, weight]), got 3."
+    (tmp_path / "z.txt").write_text("0 1 0\n1 2 1.5\n")
+    assert read_network(tmp_path / "z.txt").weights.tolist() == [0.0, 1.5]
+
+
+def test_the_first_repeated_edge_is_reported(tmp_path):
+    """Repeats are reported for the smallest (source, target), first and second lines."""
+    cases = [("0 1\n0 2\n1 0\n1 0\n0 2\n0 1\n", "line 6: edge (0, 1) repeats line 1"),
+             ("0 1\n1 2\n1 2\n", "line 3: edge (1, 2) repeats line 2"),
+             ("1 0\n" * 3 + "0 1\n" * 30, "line 5: edge (0, 1) repeats line 4")]
+    for text, message in cases:
+        (tmp_path / "e.txt").write_text(text)
+        assert _refusal(netaval.MalformedNetworkError, tmp_path / "e.txt") == \
+            f"{tmp_path / 'e.txt'}, {message}; merge repeated edges first."
+
+
+def test_graphml_and_matrix_details(tmp_path):
+    """Zero weights are synapses; a directed file read undirected; the readers' own error
+    text; a .npz read undirected or refused by its path."""
+    weight_key = "<key id='w' for='edge' attr.name='weight' attr.type='double'/>"
+    zero = _graphml(tmp_path, "<node id='0'/><node id='1'/><edge source='0' target='1'>"
+                    "<data key='w'>0</data></edge>", keys=weight_key)
+    net = read_network(zero)
+    assert (net.n_edges, net.weights.tolist()) == (1, [0.0])
+    both = _graphml(tmp_path, "<node id='0'/><node id='1'/><edge source='0' target='1'/>"
+                    "<edge source='1' target='0'/>")
+    assert read_network(both, directed=False).directed is False
+    foreign = tmp_path / "f.graphml"
+    foreign.write_text("<graphml xmlns='http://graphml.graphdrawing.org/xmlns'><key id='k' "
+                       "for='node' attr.name='a' attr.type='complex'/><graph/></graphml>")
+    assert _refusal(netaval.CorruptFileError, foreign) == \
+        f"{foreign}: not a readable GraphML file (KeyError: 'complex')."
+    garbage = tmp_path / "g.mtx"
+    garbage.write_text("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 x 1.0\n")
+    with pytest.raises(ValueError) as scipy_error:
+        scipy.io.mmread(garbage)
+    assert _refusal(netaval.CorruptFileError, garbage) == (
+        f"{garbage}: not a readable Matrix Market file ({' '.join(str(scipy_error.value).split())}).")
+    sp.save_npz(tmp_path / "wide.npz", sp.csr_matrix(np.ones((2, 3))))
+    assert _refusal(netaval.MalformedNetworkError, tmp_path / "wide.npz") == (
+        f"{tmp_path / 'wide.npz'}: the matrix must be square (row = presynaptic neuron). Got shape (2, 3).")
+    sp.save_npz(tmp_path / "sym.npz", sp.csr_matrix(np.array([[0, 2.0], [2.0, 0]])))
+    assert read_network(tmp_path / "sym.npz").directed is True
+    assert read_network(tmp_path / "sym.npz", directed=False).directed is False

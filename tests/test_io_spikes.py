@@ -387,3 +387,93 @@ def test_neo_labels_windows_and_refusals():
         read_spikes([train([0.5], "a"), [1.0]])
     assert str(info.value) == ("The 'source' parameter of read_spikes must be a list of "
                                "neo.SpikeTrain; item 1 is a list.")
+
+
+# ------------------------------------------------ from the session-3 full run's survivors
+def test_refusals_name_read_spikes_and_the_source(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "s.csv").write_text("time\n1\n")
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "s.csv", time_unit="hours") == (
+        "The 'time_unit' parameter of read_spikes must be one of None, 's', 'ms', 'us', 'steps'. "
+        "Got 'hours' instead.")
+    (tmp_path / "x.nwb").write_bytes(b"")
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "x.nwb", time_column="t") == (
+        "The 'time_column' parameter of read_spikes does not apply to an NWB file (spike times "
+        "are known). Got 't'.")
+    monkeypatch.setitem(sys.modules, "pynwb", None)  # an environment without pynwb
+    assert _refusal(netaval.InvalidParameterError, tmp_path / "x.nwb") == (
+        f"read_spikes needs pynwb to read {tmp_path / 'x.nwb'}: python -m pip install "
+        "'netaval[nwb]'.")
+    neo = pytest.importorskip("neo")
+    quantities = pytest.importorskip("quantities")
+    nan = neo.SpikeTrain([0.5, np.nan] * quantities.s, t_stop=1 * quantities.s)
+    assert _refusal(netaval.InvalidParameterError, [nan]) == \
+        "The 'source' parameter of read_spikes holds non-finite spike times."
+
+
+def test_text_tables_are_read_as_written(tmp_path):
+    """The header counts in the field check (pandas took an extra leading field as the
+    index, silently: ``time,unit`` over ``1,0.5,3`` read time 0.5, unit 3); bytes that
+    are not UTF-8 are replaced (as `read_network` does); indented comments are skipped
+    and lines counted right; tabs with spaces inside fields; big numbers."""
+    cases = [("n.csv", "time,unit\n1,0.5,3\n2,0.7,4\n", ", line 2: expected 2 fields like line 1, got 3."),
+             ("w.csv", "time,unit,extra\n0.5,1\n", ", line 2: expected 3 fields like line 1, got 2."),
+             ("b.csv", "time,unit\n1e400,1\n",
+              ", line 2: spike time '1e400' in column 'time' is not a finite number.")]
+    for name, content, message in cases:
+        (tmp_path / name).write_text(content)
+        assert _refusal(netaval.CorruptFileError, tmp_path / name) == str(tmp_path / name) + message
+    (tmp_path / "l.csv").write_bytes(b"time,unit\n0.5,caf\xe9\n")  # was a CorruptFileError
+    assert read_spikes(tmp_path / "l.csv").unit_labels.tolist() == ["caf\ufffd"]
+    (tmp_path / "c.csv").write_text("time,unit\n   # indented\n0.5,1\n0.25,x # inline\n")
+    spikes = read_spikes(tmp_path / "c.csv")  # was refused: line 3 had time '   '
+    assert spikes.time.tolist() == [0.25, 0.5] and spikes.unit_labels.tolist() == ["1", "x"]
+    (tmp_path / "d.csv").write_text("time,unit\n  # indented\n0.5,\n")
+    assert _refusal(netaval.CorruptFileError, tmp_path / "d.csv") == \
+        f"{tmp_path / 'd.csv'}, line 3: empty unit in column 'unit'."
+    (tmp_path / "t.tsv").write_text("# sorter output\n0.5\t1\n0.25\tcell a\n")
+    spikes = read_spikes(tmp_path / "t.tsv")
+    assert spikes.time.tolist() == [0.25, 0.5] and spikes.unit_labels.tolist() == ["1", "cell a"]
+    (tmp_path / "o.tsv").write_text("0.5\t1\n")  # one row
+    assert read_spikes(tmp_path / "o.tsv").time.tolist() == [0.5]
+    (tmp_path / "p.csv").write_text("t0,u0\n5,1\n")  # positions into a table with a header
+    spikes = read_spikes(tmp_path / "p.csv", time_column=0, unit_column=1)
+    assert spikes.time.tolist() == [5] and spikes.unit_labels.tolist() == [1]
+    assert spikes.unit_labels.dtype == np.int64
+    (tmp_path / "f.csv").write_text("time,unit\n1,1.0\n2,2.0\n")  # integral floats: int labels
+    assert read_spikes(tmp_path / "f.csv").unit_labels.dtype == np.int64
+
+
+def test_parquet_columns_and_null_units(tmp_path):
+    """Named columns of a Parquet table are used; a null unit is refused like an empty one
+    (an Int64 null became unit -9223372036854775808, a string null a TypeError)."""
+    pd.DataFrame({"a": [2.0, 1.0], "b": [5, 6], "time": [9.0, 8.0], "unit": [1, 1]}).to_parquet(
+        tmp_path / "n.parquet")
+    spikes = read_spikes(tmp_path / "n.parquet", time_column="a", unit_column="b")
+    assert spikes.time.tolist() == [1.0, 2.0] and spikes.unit_labels.tolist() == [5, 6]
+    for units, row in ((pd.array([1, None, 2], dtype="Int64"), 2), (["a", "b", None], 3)):
+        pd.DataFrame({"time": [0.1, 0.2, 0.3], "unit": units}).to_parquet(tmp_path / "x.parquet")
+        assert _refusal(netaval.CorruptFileError, tmp_path / "x.parquet") == \
+            f"{tmp_path / 'x.parquet'}, row {row}: empty unit in column 'unit'."
+
+
+def test_pooled_trains_keep_their_order_at_equal_times(tmp_path):
+    """Simultaneous spikes stay in train order (a stable sort); a spike-less NWB units
+    table gives the window [0, the next float)."""
+    neo = pytest.importorskip("neo")
+    quantities = pytest.importorskip("quantities")
+    s = quantities.s
+    trains = [neo.SpikeTrain([1.0] * s, t_stop=2 * s) for _ in range(30)]
+    trains += [neo.SpikeTrain([0.0] * s, t_stop=2 * s) for _ in range(3)]
+    assert read_spikes(trains).unit.tolist() == [30, 31, 32, *range(30)]
+    pynwb = pytest.importorskip("pynwb")
+    nwb = pynwb.NWBFile(session_description="t", identifier="netaval-test",
+                        session_start_time=datetime(2024, 1, 1, tzinfo=UTC))
+    for unit_id in (4, 2):
+        nwb.add_unit(id=unit_id, spike_times=[])
+    with pynwb.NWBHDF5IO(str(tmp_path / "e.nwb"), "w") as io:
+        io.write(nwb)
+    silent = read_spikes(tmp_path / "e.nwb")
+    assert (silent.n_spikes, silent.start, silent.end) == (0, 0.0, float(np.nextafter(0.0, 1.0)))
+    assert silent.unit_labels.tolist() == [2, 4]

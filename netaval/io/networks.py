@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from os import PathLike
 from typing import Any
 
@@ -160,12 +159,15 @@ def _relabel(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _integers_if_possible(values: np.ndarray) -> np.ndarray:
-    """Strings that all spell integers become int64; anything else stays as stripped str."""
+    """Strings that all spell integers (``[+-]?digits``) become int64; anything else stays
+    as stripped str. Every id is checked: numpy's cast alone also takes ``1_000``."""
     text = np.char.strip(values.astype(str))
-    if text.size and all(re.fullmatch(r"[+-]?\d+", v) for v in text[:1000]):
+    digits = np.char.lstrip(text, "+-")
+    signs = np.char.str_len(text) - np.char.str_len(digits)
+    if text.size and np.all(np.char.isdecimal(digits) & (signs <= 1)):
         try:
             return text.astype(np.int64)
-        except (ValueError, OverflowError):
+        except OverflowError:
             pass
     return text
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from io import StringIO
 from os import PathLike
 from typing import Any
 
@@ -148,19 +149,22 @@ def _read_text_table(path: str, sep: str):
     split = None if sep == "\t" and "\t" not in raw[lines[0] - 1] else sep  # .txt: whitespace
     first = raw[lines[0] - 1].split(split)
     has_header = not all(_is_number(field.strip()) for field in first)
-    widths = {}
-    for number in lines[1:] if has_header else lines:
+    widths = {}  # the header too: pandas reads extra leading fields as an index, silently
+    for number in lines:
         widths.setdefault(len(raw[number - 1].split(split)), number)
     if len(widths) > 1:
         expected = len(first)
         bad = next(number for width, number in widths.items() if width != expected)
         raise CorruptFileError(f"{path}, line {bad}: expected {expected} fields like line "
                                f"{lines[0]}, got {len(raw[bad - 1].split(split))}.")
+    # pandas reads only the rows kept above (as decoded here), so every row has its line:
+    # on the file, an indented comment became a row of blanks and bad bytes an error
+    text = StringIO("\n".join(raw[number - 1] for number in lines))
     try:
-        frame = pd.read_csv(path, sep=r"\s+" if split is None else sep, dtype=str,
+        frame = pd.read_csv(text, sep=r"\s+" if split is None else sep, dtype=str,
                             header=0 if has_header else None, keep_default_na=False,
-                            comment="#", skip_blank_lines=True, engine="c" if split else "python")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+                            comment="#", engine="c" if split else "python")
+    except pd.errors.ParserError as exc:
         raise CorruptFileError(f"{path}: {' '.join(str(exc).split())}") from None
     if has_header:
         frame.columns = [str(c).strip() for c in frame.columns]
@@ -230,13 +234,14 @@ def _from_table(path, frame, lines, headerless, time_column, unit_column, time_u
     units = None
     if unit_col is not None:
         raw_unit = frame[unit_col]
+        null = raw_unit.isna().to_numpy()  # Parquet nulls (an Int64 column keeps kind "i")
         numeric = pd.to_numeric(raw_unit, errors="coerce")
-        if raw_unit.dtype.kind in "iu" or (numeric.notna().all() and
-                                            (numeric == np.round(numeric)).all()):
+        if not null.any() and (raw_unit.dtype.kind in "iu" or (
+                numeric.notna().all() and (numeric == np.round(numeric)).all())):
             units = numeric.to_numpy().astype(np.int64)
         else:
             units = raw_unit.astype(str).str.strip().to_numpy()
-            empty = np.flatnonzero(units == "")
+            empty = np.flatnonzero(null | (units == ""))
             if empty.size:
                 raise CorruptFileError(f"{path}, {_line_of(lines, int(empty[0]))}: empty unit "
                                        f"in column {unit_col!r}.")
