@@ -514,6 +514,9 @@ def test_graphml_and_matrix_details(tmp_path):
     sp.save_npz(tmp_path / "wide.npz", sp.csr_matrix(np.ones((2, 3))))
     assert _refusal(netaval.MalformedNetworkError, tmp_path / "wide.npz") == (
         f"{tmp_path / 'wide.npz'}: the matrix must be square (row = presynaptic neuron). Got shape (2, 3).")
+    repeated = sp.coo_matrix((np.array([100, 200], np.uint8), ([0, 0], [1, 1])), shape=(2, 2))
+    sp.save_npz(tmp_path / "counts.npz", repeated)  # summed as 300, not in uint8 (44)
+    assert dense(read_network(tmp_path / "counts.npz")).tolist() == [[0, 300], [0, 0]]
     sp.save_npz(tmp_path / "sym.npz", sp.csr_matrix(np.array([[0, 2.0], [2.0, 0]])))
     assert read_network(tmp_path / "sym.npz").directed is True
     assert read_network(tmp_path / "sym.npz", directed=False).directed is False

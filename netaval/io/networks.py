@@ -348,7 +348,7 @@ def _from_matrix(path: str, matrix: Any, directed: bool | None, symmetric: bool)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise MalformedNetworkError(f"{path}: the matrix must be square (row = presynaptic "
                                     f"neuron). Got shape {matrix.shape}.")
-    csr = sp.csr_array(matrix, dtype=np.float64)
+    csr = sp.csr_array(matrix.astype(np.float64))  # cast first: uint8 100 + 200 summed to 44
     csr.sum_duplicates()
     csr.eliminate_zeros()
     undirected = (directed is False) or (directed is None and symmetric)
