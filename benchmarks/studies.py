@@ -1,19 +1,27 @@
-"""Study engine: overhead per task against calling the same functions directly, and the
-speed-up of the ``processes`` executor with 2 workers, next to the machine's 2-process
-ceiling, measured side by side in one run.
+"""Study engine: overhead per task and the 2-worker speed-up, against direct calls.
 
-    python benchmarks/studies.py                      # 48 tasks of about 1 s: ~3 min idle
-    python benchmarks/studies.py --tasks 24           # the same study half as long
-    python benchmarks/studies.py --tasks 16 --repeats 2
+    python benchmarks/studies.py                    # both studies: ~5 min on an idle machine
+    python benchmarks/studies.py --study cpu        # the CPU-bound study only (48 tasks)
+    python benchmarks/studies.py --study memory --tasks 24 --repeats 2
 
-The study is what a user would sweep: Branching at sigma = 0.9 and 0.95 on a random graph
-(10 000 nodes, mean degree 10), replicates, and the analyses of the shipped studies (causal
-exponents with a 20-resample GoF, binned avalanches, branching ratios, density): CPU-bound
-tasks of about one second (about 0.7 GB resident per process: memory traffic is part of
-the work). Every measurement is a fresh ``python`` process timed from the outside (wall
-clock, and CPU time of the process and all its descendants: the benchmark adopts the
-orphaned fork server of the engine and its workers, so their CPU time is counted), exactly
-what a user runs:
+Two studies of what a user sweeps: Branching at sigma = 0.9 and 0.95 on a random graph
+(mean degree 10), replicates, and the analyses of the shipped studies (causal exponents with
+a GoF bootstrap, binned avalanches, branching ratios, density), in tasks of about one
+second:
+
+- ``cpu`` (the issue's target, 48 tasks): 1000 nodes, 30 000 steps, 100 GoF resamples of
+  about 30 000 avalanches. The bootstrap refits dominate; the data of each task (avalanche
+  sizes, a few hundred kB) fits the 4 MiB L2 of a core, so two processes do not compete for
+  memory and the machine's 2-process ceiling is near 2x.
+- ``memory`` (16 tasks): 10 000 nodes, 15 000 steps, 20 GoF resamples: the full event
+  records of 2-4 million events make each process about 0.6 GB resident and memory traffic
+  part of the work, so two processes share memory bandwidth and the last-level cache, and
+  the ceiling itself is well below 2x (1.4-1.6x measured on the 2-core development
+  machine). Kept so that the engine's figures on memory-heavy studies are shown too.
+
+Every measurement is a fresh ``python`` process timed from the outside (wall clock, and CPU
+time of the process and all its descendants: the benchmark adopts the orphaned fork server
+of the engine and its workers, so their CPU time is counted), exactly what a user runs:
 
 - direct: a plain loop over the same tasks (`topologies.generate`, `netaval.simulate`, the
   same analysis functions, same seeds);
@@ -24,18 +32,19 @@ what a user runs:
   ``--executor processes --workers 1|2``. So interpreter start, imports, numba cache loads,
   study validation, the fork server and its once-per-worker warm-up, the Parquet writes
   (with fsync) and the final results read are all counted: the fixed costs every study
-  pays once (2-3 s). The default study is 48 tasks (45-50 s serial) because at 24 those
-  fixed costs alone, paid by 1 and 2 workers alike, keep the 2-worker ratio near 1.8x
-  even on a perfect machine: (2 + 21) / (2 + 21 / 2) = 1.84x before the last task's tail.
+  pays once (2-3 s). They are why the ``cpu`` study has 48 tasks (45-50 s serial): at 24,
+  those costs alone, paid by 1 and 2 workers alike, keep the 2-worker ratio near 1.8x even
+  on a perfect machine: (2 + 21) / (2 + 21 / 2) = 1.84x before the last task's tail.
 
 Targets (issue 10): engine overhead below 5 % per task of about one second; ``processes``
-with 2 workers at least 1.8x faster than with 1 worker, which needs a ceiling above that.
-Needs two free cores: on a shared Linux machine run it at high priority in its own
-scheduler autogroup (``nice`` alone only ranks processes within their session's
-autogroup), e.g. ``setsid bash -c 'echo -15 > /proc/self/autogroup; exec nice -n -15
-python benchmarks/studies.py' < /dev/null``, and quote the load average printed before and
-after. Under load neither clock is steady (CPU time too varies by several percent between
-identical runs), so only an idle machine measures the targets.
+with 2 workers at least 1.8x faster than with 1 worker on a CPU-bound study, which needs a
+ceiling above that. A summary line per study closes the output. Needs two free cores: on a
+shared Linux machine run it at high priority in its own scheduler autogroup (``nice``
+alone only ranks processes within their session's autogroup), e.g. ``setsid bash -c 'echo
+-15 > /proc/self/autogroup; exec nice -n -15 python benchmarks/studies.py' < /dev/null``,
+and quote the load average printed before and after each study. Under load neither clock is
+steady (CPU time too varies by 10-30 % between identical runs), so only an idle machine
+measures the targets.
 """
 
 from __future__ import annotations
@@ -47,6 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -57,27 +67,52 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirna
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED = 1
 SIGMAS = (0.9, 0.95)
-ANALYSES = (("causal_exponents", {"n_boot": 20}), ("binned", {"n_boot": 0}),
-            ("branching", {}), ("density", {}))
 
 
-def study_toml(n_tasks: int, n_nodes: int, n_steps: int) -> str:
+@dataclass(frozen=True)
+class Case:
+    """One benchmark study: Branching at each of `SIGMAS` on a random graph (mean degree
+    10), ``tasks / len(SIGMAS)`` replicates, the analyses of the shipped studies."""
+
+    n_nodes: int
+    n_steps: int
+    drive: float
+    n_boot: int  # GoF resamples of the causal exponents
+    tasks: int  # default number of tasks
+    what: str
+
+    def analyses(self) -> tuple:
+        return (("causal_exponents", {"n_boot": self.n_boot}), ("binned", {"n_boot": 0}),
+                ("branching", {}), ("density", {}))
+
+
+CASES = {
+    "cpu": Case(1000, 30000, 1e-3, 100, 48,
+                "CPU-bound: 1000 nodes, the GoF bootstrap of ~30 000 avalanches dominates; "
+                "the working set of each task fits a core's L2"),
+    "memory": Case(10000, 15000, 2e-3, 20, 16,
+                   "memory-heavy: 10 000 nodes, full event records of 2-4 million events "
+                   "(~0.6 GB resident per process): two processes share memory bandwidth"),
+}
+
+
+def study_toml(case: Case, n_tasks: int) -> str:
     """The benchmark study: ``len(SIGMAS)`` sigmas x ``n_tasks / len(SIGMAS)`` replicates."""
     analyses = "\n".join(
         f'[[analyses]]\nname = "{name}"\nparams = {{ '
         + ", ".join(f"{k} = {v}" for k, v in params.items()) + " }\n"
-        for name, params in ANALYSES)
+        for name, params in case.analyses())
     return f"""[study]
 name = "bench"
 seed = {SEED}
 artefacts = false
 
 [grid]
-n_nodes = [{n_nodes}]
+n_nodes = [{case.n_nodes}]
 replicates = {n_tasks // len(SIGMAS)}
 
 [limits]
-n_steps = {n_steps}
+n_steps = {case.n_steps}
 
 [[topologies]]
 generator = "random"
@@ -85,13 +120,13 @@ params = {{ k = 10.0 }}
 
 [[models]]
 model = "branching"
-params = {{ drive = 2e-3 }}
+params = {{ drive = {case.drive} }}
 sweep = {{ sigma = [{", ".join(map(str, SIGMAS))}] }}
 
 {analyses}"""
 
 
-def direct(n_tasks: int, n_nodes: int, n_steps: int, part: int = 0, parts: int = 1) -> None:
+def direct(case: Case, n_tasks: int, part: int = 0, parts: int = 1) -> None:
     """The same tasks without the engine: generate, simulate, analyse, in a plain loop.
 
     Same seeds as the engine (network ``(0, 0, 0, replicate)``, dynamics ``(1, task)``,
@@ -110,12 +145,12 @@ def direct(n_tasks: int, n_nodes: int, n_steps: int, part: int = 0, parts: int =
             if index % parts != part:
                 continue
             network = topologies.generate(
-                "random", n_nodes, k=10.0,
+                "random", case.n_nodes, k=10.0,
                 seed=np.random.SeedSequence(SEED, spawn_key=(0, 0, 0, replicate)))
-            run = netaval.simulate(network, netaval.Branching(sigma=sigma, drive=2e-3),
-                                   n_steps=n_steps,
+            run = netaval.simulate(network, netaval.Branching(sigma=sigma, drive=case.drive),
+                                   n_steps=case.n_steps,
                                    seed=np.random.SeedSequence(SEED, spawn_key=(1, index)))
-            for j, (name, params) in enumerate(ANALYSES):
+            for j, (name, params) in enumerate(case.analyses()):
                 spec = analyses.get(name)
                 context = analyses.AnalysisContext(
                     run, network, None, np.random.SeedSequence(SEED, spawn_key=(2, index, j)))
@@ -166,70 +201,104 @@ LABELS = {"direct": "direct calls (plain loop)",
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=48, help="even number of tasks")
-    parser.add_argument("--n-nodes", type=int, default=10000)
-    parser.add_argument("--n-steps", type=int, default=15000)
+    parser.add_argument("--study", choices=[*CASES, "both"], default="both",
+                        help="which benchmark study (default both: cpu, then memory)")
+    parser.add_argument("--tasks", type=int, help="even number of tasks (default: "
+                        + ", ".join(f"{name} {case.tasks}" for name, case in CASES.items())
+                        + ")")
+    parser.add_argument("--n-nodes", type=int, help="override the network size")
+    parser.add_argument("--n-steps", type=int, help="override the run length")
     parser.add_argument("--repeats", type=int, default=1,
                         help="rounds of all five measurements; the best of each is kept")
     parser.add_argument("--direct", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--part", type=int, nargs=2, default=(0, 1), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    names = list(CASES) if args.study == "both" else [args.study]
+    overrides = {key: value for key, value in (("n_nodes", args.n_nodes),
+                                               ("n_steps", args.n_steps)) if value is not None}
+    cases = {name: replace(CASES[name], **overrides) for name in names}
     if args.direct:
-        direct(args.tasks, args.n_nodes, args.n_steps, *args.part)
+        (case,) = cases.values()
+        direct(case, args.tasks or case.tasks, *args.part)
         return
-    direct_command = [sys.executable, os.path.abspath(__file__), "--direct", "--tasks",
-                      str(args.tasks), "--n-nodes", str(args.n_nodes), "--n-steps",
-                      str(args.n_steps)]
     adopt_orphans()
+    # compile every kernel once (numba's on-disk cache), outside every timing
+    subprocess.run([sys.executable, os.path.abspath(__file__), "--direct", "--study", "cpu",
+                    "--tasks", "2", "--n-nodes", "500", "--n-steps", "500"], cwd=ROOT,
+                   check=True)
+    print(f"{os.cpu_count()} cores; each measurement is a fresh process (best of "
+          f"{args.repeats}): imports, validation, pool start, warm-up, writes and the final "
+          "read are counted.")
+    summary = []
+    for name, case in cases.items():
+        n_tasks = args.tasks or case.tasks
+        load_before = os.getloadavg()[0]
+        wall, cpu = measure(name, case, n_tasks, args.repeats)
+        summary.append(report(name, case, n_tasks, wall, cpu, load_before))
+    print("\nsummary (2w/1w: processes with 2 workers vs 1; ceiling: the direct loop in 2 "
+          "processes vs 1; overheads per task, wall):")
+    for line in summary:
+        print(line)
+
+
+def measure(name: str, case: Case, n_tasks: int, repeats: int) -> tuple[dict, dict]:
+    """Best wall and CPU seconds of the five measurements of one benchmark study."""
+    direct_command = [sys.executable, os.path.abspath(__file__), "--direct", "--study", name,
+                      "--tasks", str(n_tasks), "--n-nodes", str(case.n_nodes), "--n-steps",
+                      str(case.n_steps)]
     with tempfile.TemporaryDirectory() as tmp:
         toml = os.path.join(tmp, "bench.toml")
         with open(toml, "w") as handle:
-            handle.write(study_toml(args.tasks, args.n_nodes, args.n_steps))
+            handle.write(study_toml(case, n_tasks))
         commands = {
             "direct": [direct_command],
             "ceiling": [direct_command + ["--part", str(part), "2"] for part in (0, 1)],
             "serial": ["--executor", "serial"],
             "processes-1": ["--executor", "processes", "--workers", "1"],
             "processes-2": ["--executor", "processes", "--workers", "2"]}
-        # compile every kernel once (numba's on-disk cache), outside every timing
-        subprocess.run(direct_command[:3] + ["--tasks", "2", "--n-nodes", "500",
-                                             "--n-steps", "500"], cwd=ROOT, check=True)
-        load_before = os.getloadavg()[0]
         wall = dict.fromkeys(commands, float("inf"))
         cpu = dict.fromkeys(commands, float("inf"))
-        for round_ in range(args.repeats):
-            for name, command in commands.items():
-                if name not in ("direct", "ceiling"):
-                    out = os.path.join(tmp, f"out-{name}-{round_}")
+        for round_ in range(repeats):
+            for label, command in commands.items():
+                if label not in ("direct", "ceiling"):
+                    out = os.path.join(tmp, f"out-{label}-{round_}")
                     command = [[sys.executable, "-m", "netaval", "study", "run", toml,
                                 "--out", out, "--no-progress", *command]]
                 w, c = timed(*command)
-                wall[name], cpu[name] = min(wall[name], w), min(cpu[name], c)
-    report(args.tasks, args.repeats, wall, cpu, load_before)
+                wall[label], cpu[label] = min(wall[label], w), min(cpu[label], c)
+    return wall, cpu
 
 
-def report(n: int, repeats: int, wall: dict, cpu: dict, load_before: float) -> None:
-    """Print the measurements, the overheads and the 2-process ratios."""
-    print(f"load average before: {load_before:.2f} on {os.cpu_count()} cores")
+def report(name: str, case: Case, n: int, wall: dict, cpu: dict, load_before: float) -> str:
+    """Print the measurements, the overheads and the 2-process ratios; return a summary."""
+    print(f"\n== study {name!r}, {case.what}")
+    print(f"load average before: {load_before:.2f}")
     print(f"{n} tasks, {wall['direct'] / n:.2f} s wall / {cpu['direct'] / n:.2f} s CPU per task "
-          f"when called directly. Each measurement is a fresh process (best of {repeats}): "
-          "imports, validation, pool start, warm-up, writes and the final read are counted.")
+          "when called directly.")
     print(f"{'measurement':<40}{'wall s':>9}{'ratio':>8}{'CPU s':>9}{'ratio':>8}")
-    for name, label in LABELS.items():
-        print(f"{label:<40}{wall[name]:>9.2f}{wall[name] / wall['direct']:>8.3f}"
-              f"{cpu[name]:>9.2f}{cpu[name] / cpu['direct']:>8.3f}")
-    for name in ("serial", "processes-1"):
+    for label, text in LABELS.items():
+        print(f"{text:<40}{wall[label]:>9.2f}{wall[label] / wall['direct']:>8.3f}"
+              f"{cpu[label]:>9.2f}{cpu[label] / cpu['direct']:>8.3f}")
+    overheads = {}
+    for label in ("serial", "processes-1"):
         for clock, times in (("wall", wall), ("CPU", cpu)):
-            overhead = (times[name] - times["direct"]) / n
-            print(f"engine overhead per task, {name}, {clock}: {overhead * 1e3:.0f} ms = "
-                  f"{100 * overhead / (times['direct'] / n):.1f} % of a task (target < 5 %)")
+            overhead = (times[label] - times["direct"]) / n
+            percent = 100 * overhead / (times["direct"] / n)
+            overheads[label, clock] = percent
+            print(f"engine overhead per task, {label}, {clock}: {overhead * 1e3:.0f} ms = "
+                  f"{percent:.1f} % of a task (target < 5 %)")
     ceiling = wall["direct"] / wall["ceiling"]
+    speedup = wall["processes-1"] / wall["processes-2"]
     print(f"machine ceiling, 2 processes vs 1 (direct loop, wall): {ceiling:.2f}x")
-    print(f"processes speed-up, 2 workers vs 1 (wall): "
-          f"{wall['processes-1'] / wall['processes-2']:.2f}x (target >= 1.8x); "
+    print(f"processes speed-up, 2 workers vs 1 (wall): {speedup:.2f}x (target >= 1.8x); "
           f"vs the direct loop: {wall['direct'] / wall['processes-2']:.2f}x; "
           f"{100 * (wall['processes-2'] / wall['ceiling'] - 1):+.1f} % wall vs the ceiling")
-    print(f"load average after: {os.getloadavg()[0]:.2f} (the targets need an idle machine)")
+    load_after = os.getloadavg()[0]
+    print(f"load average after: {load_after:.2f} (the targets need an idle machine)")
+    return (f"{name:>7}: 2w/1w {speedup:.2f}x, ceiling {ceiling:.2f}x, overhead serial "
+            f"{overheads['serial', 'wall']:+.1f} %, processes-1 "
+            f"{overheads['processes-1', 'wall']:+.1f} % (load {load_before:.1f} -> "
+            f"{load_after:.1f})")
 
 
 if __name__ == "__main__":
