@@ -553,3 +553,54 @@ def test_tasks_handed_out_largest_network_first():
         indices = [t.index for t in order if t.n_nodes == size]
         assert indices == sorted(indices)
     assert order[0].n_nodes == 256 and tasks[0].n_nodes == 64
+
+
+def test_results_are_written_behind_the_next_task():
+    """`WriteBehind` returns while a write runs, keeps one outstanding, re-raises its error."""
+    import threading
+
+    from netaval.study._store import WriteBehind
+
+    class SlowStore:
+        def __init__(self):
+            self.release, self.written, self.threads = threading.Event(), [], set()
+
+        def write_result(self, index, row, artefacts):
+            self.threads.add(threading.get_ident())
+            assert self.release.wait(10)
+            if index == 2:
+                raise OSError(28, "No space left on device")
+            self.written.append(index)
+
+        write_failure = write_result
+
+    store = SlowStore()
+    writer = WriteBehind(store)
+    writer.result(0, {}, {})  # returns at once: the write waits for `release`
+    assert store.written == []
+    late = threading.Timer(0.2, store.release.set)
+    late.start()
+    writer.failure(1, {}, "error")  # waits for write 0 first: one outstanding at most
+    assert store.written[:1] == [0]
+    writer.result(2, {}, {})
+    with pytest.raises(OSError, match="No space left"):
+        writer.result(3, {}, {})  # the failed write 2 surfaces at the next hand-over
+    writer.close()
+    late.join()
+    assert store.written == [0, 1]
+    assert threading.get_ident() not in store.threads and len(store.threads) == 1
+
+
+def test_a_failing_write_stops_the_study_with_its_error(tmp_path, monkeypatch):
+    """A write error (disk full) is not lost on the background thread: `run` raises it."""
+    from netaval.study._store import Store
+
+    def full(self, index, row, artefacts):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Store, "write_result", full)
+    spec = copy.deepcopy(SPEC)
+    spec["grid"] = {"n_nodes": [64], "replicates": 1}
+    spec["analyses"] = [{"name": "density"}]
+    with pytest.raises(OSError, match="No space left"):
+        run(spec, out=tmp_path, executor="serial", progress=False)

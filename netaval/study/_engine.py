@@ -13,7 +13,7 @@ from netaval._validation import Boolean, Interval, Options, check_param, forward
 from netaval.errors import InvalidParameterError
 from netaval.study._executors import EXECUTORS, default_workers, iterate, start_pool, stop_pool
 from netaval.study._schema import load_study
-from netaval.study._store import Store
+from netaval.study._store import Store, WriteBehind
 
 __all__ = ["run", "status", "load_results", "StudyStatus", "default_out"]
 
@@ -143,23 +143,27 @@ def _run_locked(study, store, pending, *, executor, workers, scheduler, progress
                    desc=f"study {study.name}", unit="task", file=sys.stderr)
     by_index = {task.index: task for task in study.tasks}
     n_failed = 0
+    writer = WriteBehind(store)  # the next task runs while the last one is written
     try:
         if pending:
             for index, row, artefacts, error in iterate(pending, study.tasks, executor=executor,
                                                         workers=workers, scheduler=scheduler,
                                                         pool=pool):
                 if error is None:
-                    store.write_result(index, row, artefacts)
+                    writer.result(index, row, artefacts)
                 else:
                     n_failed += 1
-                    store.write_failure(index, by_index[index].columns(), error)
+                    writer.failure(index, by_index[index].columns(), error)
                 if bar is not None:
                     bar.update(1)
                     if n_failed:
                         bar.set_postfix(failed=n_failed)
     finally:
-        if bar is not None:
-            bar.close()
+        try:
+            writer.close()
+        finally:
+            if bar is not None:
+                bar.close()
     failures = store.failures()
     if progress and failures:
         lines = [f"{len(failures)} task(s) failed (see {store.failures_dir}):"]

@@ -28,7 +28,7 @@ import numpy as np
 
 from netaval.errors import InvalidParameterError
 
-__all__ = ["Store"]
+__all__ = ["Store", "WriteBehind"]
 
 MANIFEST = "manifest.json"
 _TASK_FILE = re.compile(r"^task-(\d{6,})\.(parquet|json|npz)$")
@@ -226,3 +226,50 @@ class Store:
             return {}
         with np.load(path) as data:
             return {name: data[name] for name in data.files}
+
+
+class WriteBehind:
+    """A `Store`'s result and failure writes on one background thread, one at a time.
+
+    The caller hands over a finished task and goes on (the serial executor: computes the next
+    task) while the write and its two fsyncs run, as the calling process of the
+    ``processes`` executor writes while its workers compute. At most one write is
+    outstanding: handing over the next waits for it, so a killed run loses at most that task
+    besides those being computed, and a write error surfaces at the next hand-over or at
+    `close`.
+
+    Parameters
+    ----------
+    store : Store
+    """
+
+    def __init__(self, store: Store) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._store = store
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netaval-writer")
+        self._pending = None
+
+    def _hand_over(self, write, *args) -> None:
+        self._wait()
+        self._pending = self._thread.submit(write, *args)
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()  # re-raises the write's error here
+
+    def result(self, index: int, row: dict, artefacts: dict) -> None:
+        """`Store.write_result` in the background."""
+        self._hand_over(self._store.write_result, index, row, artefacts)
+
+    def failure(self, index: int, task_columns: dict, error: str) -> None:
+        """`Store.write_failure` in the background."""
+        self._hand_over(self._store.write_failure, index, task_columns, error)
+
+    def close(self) -> None:
+        """Wait for the outstanding write (raising its error) and stop the thread."""
+        try:
+            self._wait()
+        finally:
+            self._thread.shutdown(wait=True)
