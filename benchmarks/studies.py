@@ -258,8 +258,10 @@ def measure(name: str, case: Case, n_tasks: int, repeats: int) -> tuple[dict, di
             "processes-2": ["--executor", "processes", "--workers", "2"]}
         wall = dict.fromkeys(commands, float("inf"))
         cpu = dict.fromkeys(commands, float("inf"))
-        for round_ in range(repeats):
-            for label, command in commands.items():
+        labels = list(commands)
+        for round_ in range(repeats):  # each round in another order: none always follows one
+            for label in labels[round_ % len(labels):] + labels[:round_ % len(labels)]:
+                command = commands[label]
                 if label not in ("direct", "ceiling"):
                     out = os.path.join(tmp, f"out-{label}-{round_}")
                     command = [[sys.executable, "-m", "netaval", "study", "run", toml,
