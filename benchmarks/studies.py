@@ -88,11 +88,11 @@ class Case:
 
 CASES = {
     "cpu": Case(1000, 30000, 1e-3, 100, 48,
-                "CPU-bound: 1000 nodes, the GoF bootstrap of ~30 000 avalanches dominates; "
-                "the working set of each task fits a core's L2"),
+                "CPU-bound: the GoF bootstrap of ~30 000 avalanches dominates; the data of "
+                "each task fits a core's L2"),
     "memory": Case(10000, 15000, 2e-3, 20, 16,
-                   "memory-heavy: 10 000 nodes, full event records of 2-4 million events "
-                   "(~0.6 GB resident per process): two processes share memory bandwidth"),
+                   "memory-heavy: full event records of 2-4 million events (~0.6 GB resident "
+                   "per process): two processes share memory bandwidth"),
 }
 
 
@@ -273,7 +273,8 @@ def measure(name: str, case: Case, n_tasks: int, repeats: int) -> tuple[dict, di
 
 def report(name: str, case: Case, n: int, wall: dict, cpu: dict, load_before: float) -> str:
     """Print the measurements, the overheads and the 2-process ratios; return a summary."""
-    print(f"\n== study {name!r}, {case.what}")
+    print(f"\n== study {name!r}: {case.n_nodes} nodes, {case.n_steps} steps, "
+          f"{case.n_boot} GoF resamples; {case.what}")
     print(f"load average before: {load_before:.2f}")
     print(f"{n} tasks, {wall['direct'] / n:.2f} s wall / {cpu['direct'] / n:.2f} s CPU per task "
           "when called directly.")
