@@ -246,7 +246,9 @@ class Network:
             raise MalformedNetworkError(f"The matrix must be square. Got shape {matrix.shape}.")
         if matrix.dtype.kind not in "biuf":
             raise MalformedNetworkError(f"The matrix must be real. Got dtype {matrix.dtype}.")
-        csr = sp.csr_array(matrix, dtype=np.float64, copy=True)
+        # cast before converting: COO -> CSR sums duplicates in the input dtype (uint8 100 + 200
+        # would be 44)
+        csr = sp.csr_array(matrix.astype(np.float64, copy=True))
         csr.sum_duplicates()
         csr.sort_indices()
         return cls(csr.indptr, csr.indices, csr.data, n_nodes=matrix.shape[0],

@@ -78,6 +78,17 @@ def test_malformed_input_is_refused_with_the_offending_value(kwargs, fragment):
     assert fragment in str(info.value)
 
 
+def test_from_scipy_sums_duplicates_without_overflow():
+    """Duplicate small-integer entries (COO or unsummed CSR) are summed as float64."""
+    data = np.array([100, 200, 7], np.uint8)
+    coo = sp.coo_array((data, (np.array([0, 0, 1]), np.array([1, 1, 0]))), shape=(2, 2))
+    csr = sp.csr_array((data, np.array([1, 1, 0]), np.array([0, 2, 3])), shape=(2, 2))
+    for matrix in (coo, csr):
+        net = Network.from_scipy(matrix)
+        assert net.indices.tolist() == [1, 0] and net.weights.tolist() == [300.0, 7.0]
+        assert net.weights.dtype == np.float64
+
+
 def test_from_scipy_refuses_non_square_and_dense():
     """from_scipy needs a square sparse matrix."""
     with pytest.raises(MalformedNetworkError, match=r"\(2, 3\)"):
