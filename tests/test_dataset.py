@@ -890,3 +890,14 @@ def test_streams_without_carried_events_count_every_event(tmp_path):
         assert run.activity.tolist() == [1, 1, 1, 1, 0], params
         assert run.protocol_params == params
         assert run.avalanches.truncated.tolist() == [False, True], params
+
+
+def test_summarised_activity_spans_the_run_window(tmp_path):
+    """ceil(end_time) bins in continuous time, none for an unfinished discrete run without
+    chunks (its end is 0)."""
+    path = tmp_path / "run"
+    two_chunks(path, continuous=True, final={"end_time": 5.5})
+    assert ds.summarise(path).activity.tolist() == [1, 1, 1, 1, 0, 0]
+    ds.DatasetWriter(tmp_path / "bare", metadata={}, continuous=False, n_nodes=1)
+    summary = ds.summarise(tmp_path / "bare")
+    assert (summary.end_time, summary.activity.tolist()) == (0, [])
