@@ -312,16 +312,20 @@ def test_jackknife_blocks_are_capped_at_t_over_2k_plus_2(replicates):
 
 
 def test_mr_smallest_settings_messages_and_the_undefined_tau(replicates, monkeypatch):
-    """k_max = 2, n_blocks = 2 and dt < 1 are accepted; tau_stderr is the delta-method
-    dt / (m ln^2 m) m_stderr; refusals are exact; m = 1 exactly (a ramp) or m > 1 (growth)
-    warn at the caller and give tau = inf, tau_stderr = nan; a fit that does not converge
-    is refused, and one failing jackknife fit leaves the error bars undefined."""
-    from scipy.optimize import OptimizeWarning
-
+    """k_max = 2, n_blocks = 2 and dt < 1 are accepted (k_max = 2 with netaval's warning
+    only, at the caller: scipy's about the unused covariance is not passed on); tau_stderr
+    is the delta-method dt / (m ln^2 m) m_stderr; refusals are exact; m = 1 exactly (a
+    ramp) or m > 1 (growth) warn at the caller and give tau = inf, tau_stderr = nan; a fit
+    that does not converge is refused, and one failing jackknife fit leaves the error bars
+    undefined."""
     x = np.asarray(replicates[0][:2000], float)
-    with warnings.catch_warnings():  # two lags, two parameters: scipy has no covariance
-        warnings.simplefilter("ignore", OptimizeWarning)
+    with pytest.warns(NetavalWarning) as record:
         ok = branching_ratio_mr(x, k_max=2, dt=0.5, n_blocks=2)
+    assert [str(w.message) for w in record] == [
+        "branching_ratio_mr: k_max = 2 determines b and m exactly from r_1 and r_2 (m = r_2 "
+        "/ r_1), so nothing checks that r_k decays as b m^k; use k_max >= 3."]
+    assert_warned_at_caller(record[0], branching_ratio_mr, __file__)
+    assert ok.m == pytest.approx(ok.r_k[1] / ok.r_k[0], rel=1e-9)  # curve_fit's tolerance
     assert ok.k.tolist() == [1, 2] and ok.dt == 0.5 and np.isfinite(ok.m_stderr)
     assert ok.tau == pytest.approx(-0.5 / math.log(ok.m), rel=1e-12)
     assert ok.tau_stderr == pytest.approx(0.5 / (ok.m * math.log(ok.m) ** 2) * ok.m_stderr,

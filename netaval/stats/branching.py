@@ -200,7 +200,11 @@ class MultistepRegression:
 
 
 def _fit_exponential_decay(k, r):
-    """Least-squares b, m of r_k = b m^k; returns (b, m, covariance)."""
+    """Least-squares b, m of r_k = b m^k; returns (b, m).
+
+    scipy's covariance is not returned (the jackknife gives the errors), so its warning that
+    the covariance cannot be estimated (k_max = 2: as many lags as parameters) is silenced.
+    """
     m0 = r[1] / r[0] if r[0] > 0 and r[1] > 0 else 0.5
     m0 = min(max(m0, 1e-3), 0.9999)
     b0 = r[0] / m0
@@ -208,8 +212,10 @@ def _fit_exponential_decay(k, r):
     def model(kk, b, m):
         return b * np.sign(m) * np.abs(m) ** kk
 
-    popt, pcov = optimize.curve_fit(model, k.astype(float), r, p0=[b0, m0], maxfev=20000)
-    return float(popt[0]), float(popt[1]), pcov
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optimize.OptimizeWarning)
+        popt, _ = optimize.curve_fit(model, k.astype(float), r, p0=[b0, m0], maxfev=20000)
+    return float(popt[0]), float(popt[1])
 
 
 def branching_ratio_mr(activity, *, k_max, dt=1, n_blocks=10):
@@ -223,7 +229,8 @@ def branching_ratio_mr(activity, *, k_max, dt=1, n_blocks=10):
     activity : array-like, shape (T,) or (n_trials, T), or Run or Spikes
         Events per bin of the recorded units (a Run or `netaval.Spikes` gives its ``activity``).
     k_max : int
-        Largest lag; choose k_max * dt several times the expected tau.
+        Largest lag, at least 2; choose k_max * dt several times the expected tau. With
+        k_max = 2 the fit is exact (m = r_2 / r_1) and a `NetavalWarning` says so.
     dt : float, default 1
         Bin width, for tau.
     n_blocks : int, default 10
@@ -254,8 +261,12 @@ def branching_ratio_mr(activity, *, k_max, dt=1, n_blocks=10):
         raise InvalidParameterError(f"The 'k_max' parameter of {owner} must be at least 2 "
                                     f"(two parameters are fitted). Got {k_max!r} instead.")
     check_param(owner, "n_blocks", n_blocks, Interval(numbers.Integral, 2))
+    if k_max == 2:
+        warnings.warn(f"{owner}: k_max = 2 determines b and m exactly from r_1 and r_2 "
+                      "(m = r_2 / r_1), so nothing checks that r_k decays as b m^k; use "
+                      "k_max >= 3.", NetavalWarning, stacklevel=2)
     try:
-        b, m, _ = _fit_exponential_decay(k, r)
+        b, m = _fit_exponential_decay(k, r)
     except RuntimeError as exc:
         raise InvalidParameterError(f"{owner}: the fit of r_k = b m^k did not converge "
                                     f"({exc}).") from None
@@ -289,7 +300,7 @@ def _jackknife(x, k, n_blocks):
     estimates = []
     for j in range(n_blocks):
         try:
-            b, m, _ = _fit_exponential_decay(k, (total - per_block[j]) / (n_blocks - 1))
+            b, m = _fit_exponential_decay(k, (total - per_block[j]) / (n_blocks - 1))
         except RuntimeError:
             return math.nan, math.nan
         estimates.append((b, m))
