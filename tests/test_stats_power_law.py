@@ -889,6 +889,9 @@ def test_cutoff_log_norm_against_direct_sums():
         g = (g - math.exp(-1.0)) / s
     assert _cutoff_log_norm(2.5, 1e-3, 1e3, np.inf, False) == pytest.approx(
         math.log(1e-3 ** 1.5 * g), abs=1e-11)
+    # lam = 0 converges for alpha > 1: zeta(1.5) (the midpoint tail beyond 20000: 4e-13)
+    assert _cutoff_log_norm(1.5, 0.0, 1.0, np.inf, True) == pytest.approx(
+        math.log(special.zeta(1.5, 1)), rel=1e-10)
     assert _cutoff_log_norm(1.0, 0.0, 1.0, np.inf, True) == math.inf
     assert _cutoff_log_norm(0.5, 0.0, 1.0, np.inf, True) == math.inf
 
