@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from netaval._lifetimes import LastEnds
 from netaval._summaries import AvalancheAccumulator
 from netaval.io.dataset import DatasetWriter
 from netaval.models._engine import Recorder, _grow
@@ -62,6 +63,7 @@ class BoundedRecorder(Recorder):
         self._top = 0                            # bins used in _activity
         self._stale = False                      # the last flush wrote no chunk
         self._ended: list[tuple[NDArray, NDArray]] = []  # deactivations not written yet
+        self.last_ends = LastEnds() if summaries else None  # lifetimes, with an end_time
 
     def grow_events(self, need: int, n: int) -> None:
         super().grow_events(need, n)
@@ -113,11 +115,14 @@ class BoundedRecorder(Recorder):
         """Consume events ``n_live .. n - 1``, keep the ``live`` ones at the front."""
         begin = self.n_live
         live = np.asarray(live, np.int64)
-        ends = self.columns.get("end_time") if self.writer is not None else None
+        ends = self.columns.get("end_time")
         if ends is not None:  # the carried live events that deactivated since the last flush
             done = np.flatnonzero(np.isfinite(ends[:begin]))
-            if len(done):
+            if len(done) and self.writer is not None:
                 self._ended.append((self.live_ids[done], ends[done]))
+            if self.last_ends is not None:
+                self.last_ends.add(self.avalanche[done], ends[done])
+                self.last_ends.add(self.avalanche[begin:n], ends[begin:n])
         if n > begin:
             skip = max(0, min(n, begin + self.n_carried - self.n_total) - begin)
             self._bin(self.time[begin + skip:n])
@@ -149,6 +154,16 @@ class BoundedRecorder(Recorder):
         self.offset = self.n_total - m
         self.n_live = self.n_fed = m
         self._end_time = end_time
+
+    def summaries(self) -> dict[str, NDArray]:
+        """The accumulated per-avalanche arrays (`AvalancheAccumulator.summaries`), with
+        ``lifetime`` when the engine records lifetimes (an ``end_time`` column): the live
+        events kept at the front after the last flush are the ones still active."""
+        arrays = self.accumulator.summaries(release=True)
+        if "end_time" in self.columns:
+            arrays["lifetime"] = self.last_ends.lifetime(arrays["start"],
+                                                         self.avalanche[:self.n_live])
+        return arrays
 
     def finish(self, n: int, alive: NDArray, end_time: float) -> None:
         """After the engine: consume what it did not flush (an engine that never flushes

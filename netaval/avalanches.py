@@ -106,6 +106,9 @@ class Avalanches:
     summary_time_step : float or None
         The time step when there is no event record (None: continuous time); see
         `time_step`.
+    summary_lifetime : ndarray of float64 or None
+        Per-avalanche lifetimes computed out of core (`from_dataset` of a streamed run
+        with lifetimes) when there is no event record; see `lifetime`.
 
     Examples
     --------
@@ -142,6 +145,7 @@ class Avalanches:
     generation_indptr: NDArray[np.int64] | None
     generation_counts: NDArray[np.int64] | None
     summary_time_step: float | None = None
+    summary_lifetime: NDArray[np.float64] | None = None
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -291,7 +295,8 @@ class Avalanches:
             ``root``, ``size``, ``duration``, ``depth``, ``n_neurons``, ``n_generations``,
             ``start``, ``end``, ``offspring`` and ``alive`` (flagged truncated), one entry
             per avalanche, as `netaval.simulate` (``record="avalanches"``) and
-            `Avalanches.from_dataset` compute them.
+            `Avalanches.from_dataset` compute them; optionally ``lifetime`` (float64, see
+            `lifetime`).
         time_step : float or None
             The run's time step (None: continuous time).
         burn_in : float, optional
@@ -323,6 +328,8 @@ class Avalanches:
                     Interval(numbers.Real, 0, None, closed="neither", allow_none=True))
         check_param(owner, "burn_in", burn_in, Interval(numbers.Real, allow_none=True))
         arrays = {name: np.asarray(summaries[name]) for name in names}
+        if summaries.get("lifetime") is not None:
+            arrays["lifetime"] = np.asarray(summaries["lifetime"])
         n = len(arrays["size"])
         if any(array.shape != (n,) for array in arrays.values()):
             raise InvalidParameterError(f"The 'summaries' parameter of {owner} must hold 1-d "
@@ -335,9 +342,12 @@ class Avalanches:
         truncated = arrays["alive"].astype(np.bool_)
         if burn_in is not None:
             truncated |= fields["start"] < burn_in
+        lifetime = arrays.get("lifetime")
         return cls(events=None, ids=np.arange(n, dtype=np.int64), truncated=truncated,
                    event_indptr=None, event_order=None, generation_indptr=None,
-                   generation_counts=None, summary_time_step=time_step, **fields)
+                   generation_counts=None, summary_time_step=time_step,
+                   summary_lifetime=None if lifetime is None else lifetime.astype(np.float64),
+                   **fields)
 
     @classmethod
     def from_dataset(cls, path: str | PathLike, *, burn_in: float | None = None
@@ -441,7 +451,9 @@ class Avalanches:
         """Last deactivation minus first activation of each avalanche (float64).
 
         ``inf`` for an avalanche with a member still active when the run stopped. In
-        discrete time an event lasts one step, so this equals `duration`.
+        discrete time an event lasts one step, so this equals `duration`. Without an
+        event record, the lifetimes `from_dataset` computed out of core (streamed runs
+        with lifetimes, such as `netaval.ContactProcess`'s).
 
         Raises
         ------
@@ -449,7 +461,8 @@ class Avalanches:
             When the events carry no `Events.end_time` (continuous-time runs saved by
             format version 1).
         MissingRecordError
-            When there is no event record (``record="avalanches"``, or `from_dataset`).
+            When there is no event record and no out-of-core lifetimes
+            (``record="avalanches"``, or `from_dataset` of a run without lifetimes).
 
         Examples
         --------
@@ -460,6 +473,8 @@ class Avalanches:
         >>> bool(av.lifetime[0] > av.duration[0])
         True
         """
+        if self.events is None and self.summary_lifetime is not None:
+            return self.summary_lifetime
         end = self._end_time("Avalanches.lifetime")
         if len(self) == 0:
             return np.zeros(0, np.float64)
@@ -567,9 +582,12 @@ class Avalanches:
         index = np.ascontiguousarray(index, dtype=np.int64)
         fields = {name: getattr(self, name)[index] for name in _PER_AVALANCHE}
         if self.events is None:
+            lifetime = self.summary_lifetime
             return Avalanches(events=None, event_indptr=None, event_order=None,
                               generation_indptr=None, generation_counts=None,
-                              summary_time_step=self.summary_time_step, **fields)
+                              summary_time_step=self.summary_time_step,
+                              summary_lifetime=None if lifetime is None else lifetime[index],
+                              **fields)
         event_indptr, event_order = _gather_segments(self.event_indptr, self.event_order, index)
         generation_indptr, generation_counts = _gather_segments(
             self.generation_indptr, self.generation_counts, index)

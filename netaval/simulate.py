@@ -139,8 +139,9 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         ``out``): the full causal record (``Run.events``; at most 2**31 - 1 events, 32
         bytes each). ``"avalanches"`` (the default with ``out``): the per-avalanche
         summaries of `Avalanches` (size, duration, depth, distinct neurons, start, end,
-        root, offspring, number of generations, truncated), computed online chunk by
-        chunk, plus ``activity``; no per-event arrays, so memory is O(avalanches + nodes)
+        root, offspring, number of generations, truncated; lifetimes for models that
+        record ``end_time``), computed online chunk by chunk, plus ``activity``; no
+        per-event arrays, so memory is O(avalanches + nodes)
         and the run may exceed 2**31 events. Queries that need the events (DAGs, shape
         profiles, per-generation counts) then raise `MissingRecordError`.
         ``"activity"``: only ``activity`` (and the event count, ``Run.n_events``).
@@ -469,7 +470,7 @@ def _bounded_run(recorder: BoundedRecorder, outcome: Outcome, *, record: str,
     n_bins = int(np.ceil(end_time)) if recorder.continuous else int(end_time)
     summaries = None
     if recorder.accumulator is not None:
-        arrays = recorder.accumulator.summaries(release=True)
+        arrays = recorder.summaries()
         n_carried = int(fields["protocol_params"].get("n_carried") or 0)
         arrays["alive"][:n_carried] = True  # started before the window
         summaries = Avalanches.from_summaries(

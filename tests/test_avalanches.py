@@ -764,6 +764,24 @@ def test_summaries_only_collections():
             query()
 
 
+def test_summaries_with_out_of_core_lifetimes():
+    """A ``lifetime`` summary (streamed runs, computed without the record) is what
+    `Avalanches.lifetime` gives, float64, subset with the collection; it must have one
+    entry per avalanche; population still needs the record."""
+    summaries = _summaries_of(_hand(), alive=np.array([0, 1]))
+    light = Avalanches.from_summaries({**summaries, "lifetime": np.array([2, np.inf])},
+                                      time_step=None)
+    assert light.lifetime.tolist() == [2.0, np.inf] and light.lifetime.dtype == np.float64
+    assert light[np.array([1])].lifetime.tolist() == [np.inf]
+    assert light[::-1].lifetime.tolist() == [np.inf, 2.0]
+    with pytest.raises(netaval.errors.MissingRecordError):
+        light.population(0)
+    with pytest.raises(InvalidParameterError, match="1-d arrays of one length"):
+        Avalanches.from_summaries({**summaries, "lifetime": np.zeros(3)}, time_step=None)
+    plain = Avalanches.from_summaries({**summaries, "lifetime": None}, time_step=None)
+    assert plain.summary_lifetime is None
+
+
 def test_lifetimes_and_population_in_continuous_time():
     """Lifetime = last deactivation - first activation (inf while active); population counts."""
     events = netaval.Events(time=np.array([0.0, 0.5, 0.7]), neuron=np.array([0, 1, 2], np.int32),

@@ -561,11 +561,14 @@ def test_lifetime_chunks_are_written_and_replayed_exactly(tmp_path):
     events = ds.read_events(path)
     assert events.end_time.tolist() == [1.5, 0.9, 2.5]
     assert netaval.Avalanches.from_events(events).lifetime.tolist() == [2.5]
+    assert netaval.Avalanches.from_dataset(path).lifetime.tolist() == [2.5]  # out of core
+    assert ds.summarise(path).summaries["lifetime"].tolist() == [2.5]
     # a writer that crashed before the last chunk: event 2 is still active as far as known
     os.remove(path / "part-000002.parquet")
     manifest = json.loads((path / "_manifest.json").read_text())
     (path / "_manifest.json").write_text(json.dumps({**manifest, "complete": False}))
     assert ds.read_events(path).end_time.tolist() == [1.5, 0.9, np.inf]
+    assert netaval.load(path).avalanches.lifetime.tolist() == [np.inf]
     # without lifetimes (a continuous model that records none): no end_time, as before
     writer = ds.DatasetWriter(tmp_path / "plain", metadata={}, continuous=True, n_nodes=1)
     writer.write_chunk(np.array([0.0]), np.array([0]), np.array([0]), np.array([0]),
@@ -573,6 +576,9 @@ def test_lifetime_chunks_are_written_and_replayed_exactly(tmp_path):
     assert "ended" not in json.loads(pq.read_table(tmp_path / "plain" / "part-000000.parquet")
                                      .schema.metadata[b"netaval.chunk"])
     assert ds.read_events(tmp_path / "plain").end_time is None
+    assert "lifetime" not in ds.summarise(tmp_path / "plain").summaries
+    with pytest.raises(MissingRecordError, match="Avalanches.lifetime"):
+        netaval.Avalanches.from_dataset(tmp_path / "plain").lifetime  # noqa: B018
     # ended records are sorted when written in any order
     writer = ds.DatasetWriter(tmp_path / "order", metadata={}, continuous=True, n_nodes=3)
     writer.write_chunk(np.array([0.0, 0.1]), np.array([0, 1]), np.array([0, 1]),
@@ -582,6 +588,7 @@ def test_lifetime_chunks_are_written_and_replayed_exactly(tmp_path):
                        np.zeros(0), live=np.zeros(0), end_time=1.0, event_end_time=np.zeros(0),
                        ended_ids=[1, 0], ended_times=[0.7, 0.6])
     assert ds.read_events(tmp_path / "order").end_time.tolist() == [0.6, 0.7]
+    assert netaval.Avalanches.from_dataset(tmp_path / "order").lifetime.tolist() == [0.6, 0.6]
 
 
 def test_version_1_datasets_are_read_without_lifetimes(tmp_path):

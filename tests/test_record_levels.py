@@ -95,7 +95,8 @@ def check_levels(net, model, tmp_path, **kwargs):
     assert streamed.record == "avalanches" and streamed.out == str(path)
     assert_same_avalanches(summary.avalanches, expected)
     assert_same_avalanches(streamed.avalanches, expected)
-    assert_same_avalanches(netaval.Avalanches.from_dataset(path), expected)
+    from_dataset = netaval.Avalanches.from_dataset(path)
+    assert_same_avalanches(from_dataset, expected)
     back = read_events(path)
     for name in EVENT_COLUMNS:
         np.testing.assert_array_equal(getattr(back, name), getattr(full.events, name), name)
@@ -103,6 +104,12 @@ def check_levels(net, model, tmp_path, **kwargs):
     loaded = netaval.load(path)
     assert_same_run(loaded, full)
     assert_same_avalanches(loaded.avalanches, expected)
+    if model.continuous_time:  # lifetimes online and out of core, without the record
+        for avalanches in (summary.avalanches, streamed.avalanches, from_dataset,
+                           loaded.avalanches):
+            assert avalanches.lifetime.dtype == np.float64
+            np.testing.assert_array_equal(avalanches.lifetime, expected.lifetime)
+            np.testing.assert_array_equal(avalanches[1::3].lifetime, expected.lifetime[1::3])
     assert loaded.model == model and loaded.seed == full.seed
     with pytest.raises(MissingRecordError, match="record='avalanches'"):
         activity.avalanches  # noqa: B018
@@ -209,6 +216,7 @@ def test_streamed_lifetimes_do_not_depend_on_chunking(seed, chunk, name, protoco
         np.testing.assert_array_equal(getattr(back, column), getattr(full.events, column))
     assert_same_lifetimes(back, full)
     assert_same_avalanches(avalanches, full.avalanches)
+    np.testing.assert_array_equal(avalanches.lifetime, full.avalanches.lifetime)
 
 
 def test_bounded_runs_may_exceed_the_in_memory_event_cap():

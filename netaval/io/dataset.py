@@ -579,7 +579,8 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     -------
     DatasetSummary
         ``summaries`` (per-avalanche arrays, see `netaval.Avalanches.from_summaries`;
-        ``alive`` there also flags a continuation's carried avalanches), ``alive`` (ids of
+        ``alive`` there also flags a continuation's carried avalanches; ``lifetime``
+        when the dataset records lifetimes), ``alive`` (ids of
         the avalanches that could still grow at the end), ``activity``, ``n_events``,
         ``end_time``, ``complete`` and the ``manifest``.
 
@@ -588,6 +589,7 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     CorruptFileError
         When a chunk is damaged or a parent is neither in its chunk nor live.
     """
+    from netaval._lifetimes import LastEnds
     from netaval._summaries import AvalancheAccumulator
     from netaval.errors import InvariantError
 
@@ -602,6 +604,7 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     end_time = 0.0 if continuous else 0
     params = manifest["metadata"].get("protocol_params")
     n_carried = int((params or {}).get("n_carried") or 0) if isinstance(params, dict) else 0
+    last_end = None  # per avalanche, its members' last deactivation so far (lifetimes)
     for chunk in iter_chunks(path):
         nc, n = len(carry_ids), chunk.n_events
         parents = chunk.parent_ids - chunk.first_event
@@ -628,6 +631,12 @@ def summarise(path: str | PathLike) -> DatasetSummary:
         except InvariantError as exc:
             raise CorruptFileError(f"Cannot read the streamed run at {os.fspath(path)}: "
                                    f"chunk {chunk.index}: {exc}") from exc
+        if chunk.event_end_time is not None:  # avalanche ids checked by the feed
+            last_end = LastEnds() if last_end is None else last_end
+            last_end.add(chunk.avalanche, chunk.event_end_time)
+            # the ended ids were live at the previous chunk (checked by iter_chunks)
+            last_end.add(carry_av[np.searchsorted(carry_ids, chunk.ended_ids)],
+                         chunk.ended_times)
         live = np.unique(chunk.live)
         position = live - chunk.first_event + nc
         old = position < nc
@@ -659,6 +668,8 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     if n_bins > len(activity):
         activity = np.concatenate([activity, np.zeros(n_bins - len(activity), np.int64)])
     summaries = acc.summaries(release=True)
+    if last_end is not None:  # members still active at the end: inf, as in memory
+        summaries["lifetime"] = last_end.lifetime(summaries["start"], carry_av)
     alive = np.flatnonzero(summaries["alive"]).astype(np.int32)
     summaries["alive"][:n_carried] = True  # carried activations started before the window
     return DatasetSummary(manifest=manifest, summaries=summaries, alive=alive, activity=activity,
