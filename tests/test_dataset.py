@@ -6,6 +6,8 @@ import os
 import numpy as np
 import pyarrow.dataset
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_avalanches import example_run
 from test_summaries import FIELDS
 
@@ -733,6 +735,9 @@ def test_hostile_deactivation_records_raise_corrupt_file_error(tmp_path):
          "chunk 1 lists a live event it cannot have."),
         (1, {"meta": {"live": ds.encode_array(np.array([3]))}}, "run",
          "chunk 1 lists a live event after its end."),
+        (1, {"meta": _ended([], [])}, "run",  # event 0 neither ended nor live
+         "chunk 1 drops a live event that has not ended."),
+        (2, {"meta": _ended([], [])}, "run", "chunk 2 drops a live event that has not ended."),
         (1, {"drop_end": True}, "run",
          "chunk 1 differs from the previous ones in having an end_time column."),
         (0, {"drop_end": True}, "run",
@@ -765,6 +770,34 @@ def test_hostile_deactivation_records_raise_corrupt_file_error(tmp_path):
     assert [c.index for c in ds.iter_chunks(bad, start=2)] == [2]  # chunk 1 unread
     assert _message(lambda: list(ds.iter_chunks(bad, start=1))).endswith(
         "chunk 2 ends an event that was not active at the previous chunk.")
+
+
+@settings(max_examples=40, deadline=None)
+@given(ids=st.lists(st.integers(-3, 5) | st.integers(-2**63, 2**63 - 1), max_size=4),
+       times=st.lists(st.floats(allow_nan=True, allow_infinity=True) | st.floats(0, 3),
+                      max_size=4),
+       index=st.sampled_from([1, 2]))
+def test_crafted_deactivation_records_never_crash(ids, times, index):
+    """Any deactivation record a chunk may hold is either consistent (the replayed
+    end_time has every event ending after it started, and the out-of-core lifetimes
+    equal those of the replayed events) or refused with CorruptFileError, by
+    read_events and the out-of-core pass alike."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        lifetime_chunks(f"{folder}/run")
+        times = (times + [1.5] * len(ids))[:len(ids)]
+        _rewrite_chunk(f"{folder}/run/part-{index:06d}.parquet", meta=_ended(ids, times))
+        try:
+            events = ds.read_events(f"{folder}/run")
+        except CorruptFileError:
+            for call in (ds.summarise, netaval.Avalanches.from_dataset):
+                with pytest.raises(CorruptFileError):
+                    call(f"{folder}/run")
+            return
+        assert np.all(events.end_time >= events.time)
+        np.testing.assert_array_equal(netaval.Avalanches.from_dataset(f"{folder}/run").lifetime,
+                                      netaval.Avalanches.from_events(events).lifetime)
 
 
 @pytest.mark.parametrize("name", ["contact_process", "facilitated_contact"])

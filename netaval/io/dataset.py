@@ -395,7 +395,7 @@ class _Lifetimes:
 
     Keeps the previous chunk's live events and their activation times, O(alive): an
     event may end only once, after it started, after the previous chunk was written,
-    and only while live.
+    and only while live; a live event stays live until it ends.
     """
 
     def __init__(self, folder: str) -> None:
@@ -426,6 +426,8 @@ class _Lifetimes:
             raise corrupt("lists a live event that has ended")
         start = np.full(len(live), -np.inf)  # unknown: read from a later chunk on
         start[new] = chunk.time[local[new]]
+        if self.live is not None and len(np.setdiff1d(self.live, np.union1d(ids, live))):
+            raise corrupt("drops a live event that has not ended")
         if self.live is not None and not new.all():
             old = live[~new]
             found = np.minimum(np.searchsorted(self.live, old), max(len(self.live) - 1, 0))
