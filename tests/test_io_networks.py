@@ -445,8 +445,10 @@ def test_integer_ids_are_every_id_spelled_as_an_integer(tmp_path):
     assert "1_0" in net.node_labels.tolist() and "10" in net.node_labels.tolist()
     (tmp_path / "signs.csv").write_text("+1,-2\n")
     assert read_network(tmp_path / "signs.csv").node_labels.tolist() == [-2, 1]
-    (tmp_path / "two.csv").write_text("3,4\n+-1,2\n")  # two signs: not an integer
+    (tmp_path / "two.csv").write_text("3,4\n+-1,2\n")  # two signs: text
     assert read_network(tmp_path / "two.csv").node_labels.tolist() == ["3", "+-1", "4", "2"]
+    (tmp_path / "x.csv").write_text("3,4\nX5,6\n")  # a letter before the digits: text
+    assert read_network(tmp_path / "x.csv").node_labels.tolist() == ["3", "X5", "4", "6"]
     (tmp_path / "one.txt").write_text("7 7\n")  # one node, not 0: relabelled
     one = read_network(tmp_path / "one.txt")
     assert (one.n_nodes, one.node_labels.tolist(), dense(one).tolist()) == (1, [7], [[1.0]])

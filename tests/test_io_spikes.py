@@ -442,6 +442,11 @@ def test_text_tables_are_read_as_written(tmp_path):
     assert spikes.time.tolist() == [5] and spikes.unit_labels.tolist() == [1]
     assert spikes.unit_labels.dtype == np.int64
     (tmp_path / "f.csv").write_text("time,unit\n1,1.0\n2,2.0\n")  # integral floats: int labels
+    (tmp_path / "na.csv").write_text("time,unit\n1,NA\n2,None\n")  # text, not missing values
+    assert read_spikes(tmp_path / "na.csv").unit_labels.tolist() == ["NA", "None"]
+    (tmp_path / "nt.csv").write_text("time,unit\nNA,1\n")
+    assert _refusal(netaval.CorruptFileError, tmp_path / "nt.csv") == \
+        f"{tmp_path / 'nt.csv'}, line 2: spike time 'NA' in column 'time' is not a finite number."
     assert read_spikes(tmp_path / "f.csv").unit_labels.dtype == np.int64
 
 
