@@ -803,16 +803,19 @@ def test_compare_lognormal_matches_scipy(discrete, xmax):
     assert lr.p == pytest.approx(p, rel=1e-6)
 
 
-@pytest.mark.parametrize("discrete, xmax", [(True, 300), (True, 60), (False, None)],
+@pytest.mark.parametrize("discrete, xmax, thin_seed", [(True, 300, 14), (True, 60, 114),
+                                                      (False, None, 14)],
                          ids=["discrete-trunc", "discrete-trunc-near", "continuous"])
-def test_compare_cutoff_matches_direct_normalisation(discrete, xmax):
+def test_compare_cutoff_matches_direct_normalisation(discrete, xmax, thin_seed):
     """Power law with exponential cut-off, fitted to data that has one: the parameters are
     the MLE under a normalisation by direct sums (discrete) or quadrature (continuous); R
     and the chi2(1) p-value of the nested test follow. With xmax = 60 the cut-off law keeps
-    mass beyond xmax (lambda xmax ~ 1), so only the normalisation over [xmin, xmax] fits."""
+    mass beyond xmax (lambda xmax ~ 1), so only the normalisation over [xmin, xmax] fits
+    (its thinning draws are independent of the sampler's: with the sampler's seed 14 they
+    keep only small values, and the fitted cut-off is 0.3)."""
     from scipy import integrate
 
-    rng = np.random.default_rng(14)
+    rng = np.random.default_rng(thin_seed)
     # thinning: keep a power-law draw with probability exp(-lam0 x)
     x = sample_power_law(6000, alpha=1.5, xmin=1, xmax=xmax, discrete=discrete, seed=14)
     x = x[rng.uniform(size=len(x)) < np.exp(-0.02 * x)][:500]
@@ -823,6 +826,8 @@ def test_compare_cutoff_matches_direct_normalisation(discrete, xmax):
     alpha, lam = lr.alternative_params["alpha"], lr.alternative_params["lambda"]
     assert lam > 0 and lr.nested is True and math.isnan(lr.normalized_R)
     assert lr.alternative == "truncated_power_law"
+    if thin_seed == 114:
+        assert 0.5 < lam * xmax < 3  # the cut-off's scale is of the order of xmax
 
     def loglik(params):
         a, l_ = params
@@ -835,6 +840,12 @@ def test_compare_cutoff_matches_direct_normalisation(discrete, xmax):
         return float(np.sum(-a * np.log(x) - l_ * x) - len(x) * log_c)
 
     _assert_mle(loglik, [alpha, lam], rel_step=1e-2)
+    if discrete:  # the score equations (ln x and x are the sufficient statistics) to 1e-6
+        k = np.arange(1.0, xmax + 1)
+        w = k ** -alpha * np.exp(-lam * k)
+        w /= w.sum()
+        assert np.sum(w * np.log(k)) == pytest.approx(np.log(x).mean(), rel=1e-6)
+        assert np.sum(w * k) == pytest.approx(x.mean(), rel=1e-6)
     r = fit.loglik - loglik([alpha, lam]) if discrete else \
         float(fit.logpdf(x).sum()) - loglik([alpha, lam])
     assert lr.R == pytest.approx(r, rel=1e-6)
