@@ -71,6 +71,9 @@ def assert_networks_equal(a, b):
             assert x.dtype == y.dtype and np.array_equal(x, y), f"network_data.{name}"
         assert (a.n_nodes, a.directed) == (b.n_nodes, b.directed), "network_data"
         assert _same(a.positions, b.positions), "network_data.positions"
+        assert _same(a.node_labels, b.node_labels), "network_data.node_labels"
+        assert _same((a.topology, a.params, a.seed_entropy),
+                     (b.topology, b.params, b.seed_entropy)), "network_data provenance"
 
 
 def _same(x, y):
@@ -340,6 +343,20 @@ def test_property_save_load_round_trip(tmp_path_factory, seed, continuous, n_ste
         restored = np.random.Generator(rng[0]())
         restored.bit_generator.state = back.rng_state
         assert restored.random() == np.random.Generator(rng[0](rng[1])).random()
+
+
+def test_saved_network_keeps_its_own_provenance(tmp_path):
+    """network_data comes back with its own provenance, whatever the free-form run.network
+    holds (a non-dict 'params' there made the file unloadable)."""
+    net = topologies.generate("random", 30, k=3.0, seed=4)
+    run = netaval.simulate(net, netaval.Branching(sigma=0.9, drive=0.05), n_steps=20, seed=1)
+    for network in ({"params": True}, {"topology": "lattice", "params": {"k": 1}}, {}):
+        edited = with_metadata(run, network=network)
+        edited.save(tmp_path / "r.parquet", include_network=True)
+        back = load(tmp_path / "r.parquet")
+        assert back.network == network
+        assert_networks_equal(net, back.network_data)
+        assert back.network_data.topology == "random" and back.network_data.params["k"] == 3.0
 
 
 # ---------------------------------------------------------------------- GraphML

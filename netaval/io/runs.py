@@ -320,9 +320,12 @@ def _network_to_json(network: Any) -> dict[str, Any]:
     optional = {name: None if getattr(network, name) is None
                 else encode_array(np.asarray(getattr(network, name)))
                 for name in ("positions", "node_labels")}
+    # the network's own provenance: run.network is a free-form dict that a user may edit
+    own = to_json({"topology": network.topology, "params": dict(network.params),
+                   "seed_entropy": network.seed_entropy})
     return {"indptr": encode_array(network.indptr), "indices": encode_array(network.indices),
             "weights": encode_array(network.weights), "n_nodes": int(network.n_nodes),
-            "directed": bool(network.directed), **optional}
+            "directed": bool(network.directed), "provenance": own, **optional}
 
 
 def _network_from_json(spec: Any, provenance: dict[str, Any], corrupt: Callable) -> Any:
@@ -332,11 +335,14 @@ def _network_from_json(spec: Any, provenance: dict[str, Any], corrupt: Callable)
     arrays = {name: None if spec[name] is None else decode_array(spec[name])
               for name in ("indptr", "indices", "weights", "positions", "node_labels")}
     provenance = provenance if isinstance(provenance, dict) else {}
+    # files before the network's own provenance was stored: take it from run.network
+    own = from_json(spec["provenance"]) if "provenance" in spec else {
+        "topology": provenance.get("topology"), "params": provenance.get("params") or {},
+        "seed_entropy": provenance.get("seed_entropy")}
     try:
         network = Network(**arrays, n_nodes=spec["n_nodes"], directed=spec["directed"],
-                          topology=provenance.get("topology"),
-                          params=dict(provenance.get("params") or {}),
-                          seed_entropy=provenance.get("seed_entropy"))
+                          topology=own["topology"], params=own["params"],
+                          seed_entropy=own["seed_entropy"])
     except MalformedNetworkError as exc:
         raise corrupt(f"the stored network is malformed ({exc})") from None
     if provenance.get("n_edges") not in (None, network.n_edges) or \
