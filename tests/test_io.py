@@ -1140,3 +1140,19 @@ def test_unrebuildable_model_warning_names_the_caller_of_load(tmp_path):
     under_mutmut = hasattr(load, "__wrapped__")
     assert record[0].filename.endswith("trampoline.py") if under_mutmut else (
         record[0].filename == __file__)
+
+
+def test_networks_saved_before_their_own_provenance_take_it_from_run_network(tmp_path):
+    """Files written before network_data held its own provenance still load it, from run.network."""
+    net = netaval.Network.from_edges([0], [1], n_nodes=2, topology="pair", params={"k": 1},
+                                     seed_entropy=9)
+    tiny_run(network=net.provenance, network_data=net).save(tmp_path / "n.parquet",
+                                                            include_network=True)
+    table = pq.read_table(tmp_path / "n.parquet")
+    meta = json.loads(table.schema.metadata[b"netaval"])
+    old = {k: v for k, v in meta["network_data"].items() if k != "provenance"}
+    back = load_with(table, meta, tmp_path / "old.parquet", network_data=old).network_data
+    assert (back.topology, back.params, back.seed_entropy) == ("pair", {"k": 1}, 9)
+    bare = load_with(table, meta, tmp_path / "bare.parquet", network_data=old,
+                     network={"n_nodes": 2}).network_data
+    assert (bare.topology, bare.params, bare.seed_entropy) == (None, {}, None)
