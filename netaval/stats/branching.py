@@ -205,12 +205,12 @@ def _fit_exponential_decay(k, r):
     scipy's covariance is not returned (the jackknife gives the errors), so its warning that
     the covariance cannot be estimated (k_max = 2: as many lags as parameters) is silenced.
     """
-    m0 = r[1] / r[0] if r[0] > 0 and r[1] > 0 else 0.5
-    m0 = min(max(m0, 1e-3), 0.9999)
+    ratio = r[1] / r[0] if r[0] != 0 else 0.5
+    m0 = math.copysign(min(max(abs(ratio), 1e-3), 0.9999), ratio) if np.isfinite(ratio) else 0.5
     b0 = r[0] / m0
 
-    def model(kk, b, m):
-        return b * np.sign(m) * np.abs(m) ** kk
+    def model(kk, b, m):  # kk are whole lags: m ** kk alternates for m < 0, as r_k does then
+        return b * m ** kk
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optimize.OptimizeWarning)
