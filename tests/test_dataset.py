@@ -941,3 +941,18 @@ def test_summarised_activity_spans_the_run_window(tmp_path):
     ds.DatasetWriter(tmp_path / "bare", metadata={}, continuous=False, n_nodes=1)
     summary = ds.summarise(tmp_path / "bare")
     assert (summary.end_time, summary.activity.tolist()) == (0, [])
+
+
+def test_writer_stores_lifetimes_in_their_documented_dtypes(tmp_path):
+    """Integer end times and int32 ended ids are stored as float64 / int64, so they read back."""
+    path = tmp_path / "run"
+    writer = ds.DatasetWriter(path, metadata={}, continuous=True, n_nodes=2)
+    writer.write_chunk(np.array([0.0, 1.0]), np.array([0, 1]), np.array([0, 0]),
+                       np.array([0, 1]), np.array([0, 0, 1]), np.array([0]), live=np.array([1]),
+                       end_time=2, event_end_time=np.array([1.0, np.inf]))
+    writer.write_chunk(np.array([2.0]), np.array([0]), np.array([1]), np.array([0]),
+                       np.array([0, 0]), np.array([], np.int64), live=np.array([], np.int64),
+                       end_time=4, event_end_time=[3], ended_ids=np.array([1], np.int32),
+                       ended_times=[3])
+    writer.close({"end_time": 4})
+    assert ds.read_events(path).end_time.tolist() == [1.0, 3.0, 3.0]
