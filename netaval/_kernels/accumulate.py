@@ -43,7 +43,8 @@ __all__ = [
     "A_NEW", "A_PAIRS", "A_EPOCH", "A_BOUNDARY_NEW", "A_STATE_SIZE", "EMPTY",
     "C_SIZE", "C_ROOT", "C_OFFSPRING", "T_START", "T_END",
     "I_DEPTH", "I_GENERATION", "I_NEURONS", "I_EPOCH", "MARK_WIDTH",
-    "NO_PAIRS", "NO_BOUND", "_accumulate", "_add_neuron", "_keep_pair",
+    "NO_PAIRS", "NO_BOUND", "_accumulate", "_add_neuron", "_keep_pair", "_ring_has",
+    "_ring_push", "_contains",
     "_rebuild_table", "_mark_alive", "pair_key",
 ]
 
@@ -127,6 +128,32 @@ def _may_grow(a, times, small, epoch, boundary_new, horizon):
 
 
 @njit(cache=True, inline="always")
+def _ring_has(mark, j, a):
+    """Whether avalanche ``a`` is among neuron j's recent ones (``mark[j, 2:]``).
+
+    Straight-line code with one array argument, like `_ring_push`: numba's reference
+    counting of the arrays an inlined helper receives is pruned only in simple code, and
+    two atomic operations per event cost a hot loop about as much as the rest of the
+    bookkeeping (`_run_branching` calls these two directly).
+    """
+    hit = False
+    for k in range(2, MARK_WIDTH):
+        hit |= mark[j, k] == a
+    return hit
+
+
+@njit(cache=True, inline="always")
+def _ring_push(mark, j, a):
+    """Put avalanche ``a`` in neuron j's row in place of the oldest one; return the one
+    that left (-1: none)."""
+    slot = mark[j, 1]
+    left = mark[j, 2 + slot]
+    mark[j, 2 + slot] = a
+    mark[j, 1] = slot + 1 if slot < MARK_WIDTH - 3 else 0
+    return left
+
+
+@njit(cache=True, inline="always")
 def _add_neuron(a, j, start, last, mark, table, small):
     """Count neuron ``j`` in avalanche ``a`` (started at ``start``) unless already counted
     (``small[a, I_NEURONS]``), ``last`` being the time j fired before (``inf``:
@@ -138,18 +165,11 @@ def _add_neuron(a, j, start, last, mark, table, small):
     ``a`` started no later than ``mark[j, 0]``, a bound on the time j fired in any
     avalanche whose pair the table holds.
     """
-    if last >= start:
-        for k in range(2, MARK_WIDTH):
-            if mark[j, k] == a:
-                return -1
-        if start <= mark[j, 0] and _contains(table, pair_key(a, j)):
-            return -1
+    if last >= start and (_ring_has(mark, j, a) or (
+            start <= mark[j, 0] and _contains(table, pair_key(a, j)))):
+        return -1
     small[a, I_NEURONS] += 1
-    slot = mark[j, 1]  # the oldest one leaves the row
-    left = mark[j, 2 + slot]
-    mark[j, 2 + slot] = a
-    mark[j, 1] = slot + 1 if slot < MARK_WIDTH - 3 else 0
-    return left
+    return _ring_push(mark, j, a)
 
 
 @njit(cache=True, inline="always")

@@ -46,9 +46,12 @@ from netaval._kernels.accumulate import (
     MARK_WIDTH,
     T_END,
     T_START,
-    _add_neuron,
+    _contains,
     _keep_pair,
+    _ring_has,
+    _ring_push,
     _slot,
+    pair_key,
 )
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
@@ -528,11 +531,21 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                         small[a, I_GENERATION] = d
                 avalanche[e] = a
                 if fused:
-                    b = _add_neuron(a, i, times[a, T_START], ch_last[c], mark, table,
-                                    small)
-                    if b >= 0 and (b >= first_new or _step_has(
-                            step_avs, stamp | b, amask, ashift)[0]):
-                        pairs += _keep_pair(b, i, t, mark, table)
+                    # `_add_neuron`, spelt out with helpers of one array each (see
+                    # `_ring_has`): a new neuron of the avalanche unless it fired in it
+                    # since it started and the pair is in its row or the pair table
+                    start = times[a, T_START]
+                    seen = False
+                    if ch_last[c] >= start:
+                        seen = _ring_has(mark, i, a)
+                        if not seen and start <= mark[i, 0]:
+                            seen = _contains(table, pair_key(a, i))
+                    if not seen:
+                        small[a, I_NEURONS] += 1
+                        b = _ring_push(mark, i, a)
+                        if b >= 0 and (b >= first_new or _step_has(
+                                step_avs, stamp | b, amask, ashift)[0]):
+                            pairs += _keep_pair(b, i, t, mark, table)
                 if record:
                     k = ch_cnt[c]
                     start = parent_indptr[e]
