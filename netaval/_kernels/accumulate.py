@@ -43,7 +43,7 @@ __all__ = [
     "A_NEW", "A_PAIRS", "A_EPOCH", "A_BOUNDARY_NEW", "A_STATE_SIZE", "EMPTY",
     "C_SIZE", "C_ROOT", "C_OFFSPRING", "T_START", "T_END",
     "I_DEPTH", "I_GENERATION", "I_NEURONS", "I_EPOCH", "MARK_WIDTH",
-    "NO_PAIRS", "NO_BOUND", "_accumulate", "_add_neuron", "_keep_pair", "_ring_has",
+    "NO_PAIRS", "NO_BOUND", "_accumulate", "_keep_pair", "_ring_has",
     "_ring_push", "_contains",
     "_rebuild_table", "_mark_alive", "pair_key",
 ]
@@ -151,25 +151,6 @@ def _ring_push(mark, j, a):
     mark[j, 2 + slot] = a
     mark[j, 1] = slot + 1 if slot < MARK_WIDTH - 3 else 0
     return left
-
-
-@njit(cache=True, inline="always")
-def _add_neuron(a, j, start, last, mark, table, small):
-    """Count neuron ``j`` in avalanche ``a`` (started at ``start``) unless already counted
-    (``small[a, I_NEURONS]``), ``last`` being the time j fired before (``inf``:
-    unknown). Returns the avalanche that left j's row to make room (-1: none): the
-    caller keeps its pair with `_keep_pair` if it may still grow (see the module
-    docstring).
-
-    Nothing is looked up when j did not fire since ``a`` started; the table only when
-    ``a`` started no later than ``mark[j, 0]``, a bound on the time j fired in any
-    avalanche whose pair the table holds.
-    """
-    if last >= start and (_ring_has(mark, j, a) or (
-            start <= mark[j, 0] and _contains(table, pair_key(a, j)))):
-        return -1
-    small[a, I_NEURONS] += 1
-    return _ring_push(mark, j, a)
 
 
 @njit(cache=True, inline="always")
@@ -283,10 +264,13 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
             event_depth[e] = d
             small[a, I_DEPTH] = max(small[a, I_DEPTH], d)
             small[a, I_GENERATION] = max(small[a, I_GENERATION], generation[e])
-        # distinct neurons: the pairs seen are the recent ones in mark[j, 1:] + table
-        b = _add_neuron(a, j, times[a, T_START], np.inf, mark, table, small)
-        if b >= 0 and _may_grow(b, times, small, epoch, boundary_new, horizon):
-            pairs += _keep_pair(b, j, NO_BOUND, mark, table)
+        # distinct neurons: the pairs seen are the recent ones in mark[j, 2:] + table
+        if not (_ring_has(mark, j, a) or (
+                times[a, T_START] <= mark[j, 0] and _contains(table, pair_key(a, j)))):
+            small[a, I_NEURONS] += 1
+            b = _ring_push(mark, j, a)
+            if b >= 0 and _may_grow(b, times, small, epoch, boundary_new, horizon):
+                pairs += _keep_pair(b, j, NO_BOUND, mark, table)
     acc_state[A_NEW] = new
     acc_state[A_PAIRS] = pairs
     return status

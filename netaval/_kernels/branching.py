@@ -531,9 +531,9 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                         small[a, I_GENERATION] = d
                 avalanche[e] = a
                 if fused:
-                    # `_add_neuron`, spelt out with helpers of one array each (see
-                    # `_ring_has`): a new neuron of the avalanche unless it fired in it
-                    # since it started and the pair is in its row or the pair table
+                    # a new neuron of the avalanche unless it fired since the avalanche
+                    # started and the pair is in its row or the pair table (helpers of
+                    # one array each, see `_ring_has`)
                     start = times[a, T_START]
                     seen = False
                     if ch_last[c] >= start:
