@@ -956,3 +956,19 @@ def test_writer_stores_lifetimes_in_their_documented_dtypes(tmp_path):
                        ended_times=[3])
     writer.close({"end_time": 4})
     assert ds.read_events(path).end_time.tolist() == [1.0, 3.0, 3.0]
+
+
+def test_lifetimes_of_zero_length_are_valid_at_every_boundary(tmp_path):
+    """An event may end the instant it starts, in its own chunk or in the next one when it
+    started exactly when its chunk was written (the checks are strict inequalities)."""
+    path = tmp_path / "run"
+    writer = ds.DatasetWriter(path, metadata={}, continuous=True, n_nodes=2)
+    writer.write_chunk(np.array([0.0, 2.0]), np.array([0, 1]), np.array([0, 1]),
+                       np.array([0, 0]), np.array([0, 0, 0]), np.array([], np.int64),
+                       live=np.array([1]), end_time=2, event_end_time=np.array([0.0, np.inf]))
+    writer.write_chunk(np.array([3.0]), np.array([0]), np.array([2]), np.array([0]),
+                       np.array([0, 0]), np.array([], np.int64), live=np.array([], np.int64),
+                       end_time=4, event_end_time=np.array([3.0]), ended_ids=np.array([1]),
+                       ended_times=np.array([2.0]))
+    writer.close({"end_time": 4})
+    assert ds.read_events(path).end_time.tolist() == [0.0, 2.0, 3.0]
