@@ -972,3 +972,24 @@ def test_lifetimes_of_zero_length_are_valid_at_every_boundary(tmp_path):
                        ended_times=np.array([2.0]))
     writer.close({"end_time": 4})
     assert ds.read_events(path).end_time.tolist() == [0.0, 2.0, 3.0]
+
+
+def test_lifetimes_are_checked_from_a_later_start_chunk(tmp_path):
+    """iter_chunks(start=1): events live before the first chunk read have an unknown start,
+    which never refuses their deactivation."""
+    path = tmp_path / "run"
+    writer = ds.DatasetWriter(path, metadata={}, continuous=True, n_nodes=3)
+    inf = np.inf
+    writer.write_chunk(np.array([0.0]), np.array([0]), np.array([0]), np.array([0]),
+                       np.array([0, 0]), np.array([], np.int64), live=np.array([0]),
+                       end_time=1, event_end_time=np.array([inf]))
+    writer.write_chunk(np.array([1.0]), np.array([1]), np.array([0]), np.array([1]),
+                       np.array([0, 1]), np.array([0]), live=np.array([0, 1]), end_time=2,
+                       event_end_time=np.array([inf]))
+    writer.write_chunk(np.array([3.0]), np.array([2]), np.array([1]), np.array([0]),
+                       np.array([0, 0]), np.array([], np.int64), live=np.array([1, 2]),
+                       end_time=4, event_end_time=np.array([inf]), ended_ids=np.array([0]),
+                       ended_times=np.array([2.5]))
+    writer.close({"end_time": 4})
+    chunks = list(ds.iter_chunks(path, start=1))
+    assert [c.index for c in chunks] == [1, 2] and chunks[1].ended_ids.tolist() == [0]
