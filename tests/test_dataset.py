@@ -993,3 +993,19 @@ def test_lifetimes_are_checked_from_a_later_start_chunk(tmp_path):
     writer.close({"end_time": 4})
     chunks = list(ds.iter_chunks(path, start=1))
     assert [c.index for c in chunks] == [1, 2] and chunks[1].ended_ids.tolist() == [0]
+
+
+def test_streamed_lifetimes_keep_avalanches_that_ended_in_earlier_chunks(tmp_path):
+    """Per-avalanche lifetimes over chunks: ended in chunk 0 (1.5), ended in chunk 1 by a
+    deactivation record (3.5 - 1.0), started and ended in chunk 1 (0.25)."""
+    path = tmp_path / "run"
+    writer = ds.DatasetWriter(path, metadata={}, continuous=True, n_nodes=2)
+    writer.write_chunk(np.array([0.0, 1.0]), np.array([0, 1]), np.array([0, 1]), np.array([0, 0]),
+                       np.array([0, 0, 0]), np.array([], np.int64), live=np.array([1]),
+                       end_time=2, event_end_time=np.array([1.5, np.inf]))
+    writer.write_chunk(np.array([3.0]), np.array([0]), np.array([2]), np.array([0]),
+                       np.array([0, 0]), np.array([], np.int64), live=np.array([], np.int64),
+                       end_time=4, event_end_time=np.array([3.25]), ended_ids=np.array([1]),
+                       ended_times=np.array([3.5]))
+    writer.close({"end_time": 4})
+    assert ds.summarise(path).summaries["lifetime"].tolist() == [1.5, 2.5, 0.25]
