@@ -16,6 +16,9 @@ settings.register_profile("ci", deadline=None, print_blob=True, derandomize=True
 # themselves keep it). HYPOTHESIS_PROFILE=mutation selects it even when CI is set.
 settings.register_profile("mutation", parent=settings.get_profile("ci"), max_examples=10)
 _PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
+# tests/mutation/ holds the mutation tools (scripts that need mutmut and command-line
+# arguments), no tests: never import them for doctests
+collect_ignore = ["mutation"]
 settings.load_profile(_PROFILE if _PROFILE == "mutation" else "ci" if os.environ.get("CI") else _PROFILE)
 
 
