@@ -14,6 +14,7 @@ from test_summaries import FIELDS
 import netaval
 from netaval.errors import CorruptFileError, InvalidParameterError, MissingRecordError
 from netaval.io import dataset as ds
+from tests.refusals import raised_message
 
 
 def write_in_chunks(path, run, network, steps_per_chunk, *, memory=2, close=True):
@@ -264,9 +265,7 @@ def test_writer_refusals_are_exact(tmp_path):
 
 
 def _message(call):
-    with pytest.raises(CorruptFileError) as info:
-        call()
-    return str(info.value)
+    return raised_message(CorruptFileError, call)
 
 
 def test_damaged_manifests_are_named_exactly(tmp_path):
@@ -621,9 +620,7 @@ def test_version_1_datasets_are_read_without_lifetimes(tmp_path):
 
 def test_lifetime_writer_refusals_are_exact(tmp_path):
     def refusal(call):
-        with pytest.raises(InvalidParameterError) as info:
-            call()
-        return str(info.value)
+        return raised_message(InvalidParameterError, call)
 
     owner = "DatasetWriter.write_chunk"
     one = (np.array([0.0]), np.array([0]), np.array([0]), np.array([0]), np.array([0, 0]),

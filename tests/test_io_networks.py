@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 import netaval
 import topologies
 from netaval.io import read_network, write_graphml
+from tests.refusals import raised_message
 
 
 def dense(network):
@@ -162,9 +163,7 @@ def test_edge_list_round_trip(tmp_path_factory, n_nodes, edges):
 # Written from mutmut on netaval/io/networks.py: exact messages (a substring match cannot
 # see a changed literal), the provenance, and the header and relabelling rules.
 def _refusal(error, path, **kwargs):
-    with pytest.raises(error) as info:
-        read_network(path, **kwargs)
-    return str(info.value)
+    return raised_message(error, read_network, path, **kwargs)
 
 
 def test_parameter_refusals_are_exact(tmp_path):

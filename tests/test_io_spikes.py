@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import netaval
 from netaval import binning, stats
 from netaval.io import read_spikes
+from tests.refusals import raised_message
 
 
 @pytest.fixture
@@ -199,9 +200,7 @@ def test_spikes_go_wherever_a_run_goes(tmp_path):
 # Written from mutmut on netaval/io/spikes.py: exact messages (a substring match cannot
 # see a changed literal), column finding, units, windows.
 def _refusal(error, source, **kwargs):
-    with pytest.raises(error) as info:
-        read_spikes(source, **kwargs)
-    return str(info.value)
+    return raised_message(error, read_spikes, source, **kwargs)
 
 
 def test_parameter_and_source_refusals_are_exact(tmp_path):
