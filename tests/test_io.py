@@ -1142,6 +1142,26 @@ def test_unrebuildable_model_warning_names_the_caller_of_load(tmp_path):
         record[0].filename == __file__)
 
 
+def test_unrebuildable_model_warning_names_the_caller_for_a_dataset_too(tmp_path):
+    """netaval.load and load_dataset of a streamed dataset warn at the caller's line, as
+    load of a file does (the dataset path is one call deeper: it used to warn in runs.py)."""
+    from netaval.io.dataset import DatasetWriter, load_dataset
+
+    model = {"class": "NotRegistered", "module": "nowhere", "params": {}}
+    writer = DatasetWriter(tmp_path / "run", metadata={"protocol": "driven", "model": model},
+                           continuous=False, n_nodes=2)
+    writer.write_chunk(np.array([0, 1]), np.array([0, 1], np.int32), np.array([0, 0]),
+                       np.array([0, 1], np.int32), np.array([0, 0, 1]), np.array([0]),
+                       live=np.array([1]), end_time=2)
+    writer.close({"end_time": 3})
+    for reader in (load, load_dataset):
+        with pytest.warns(NetavalWarning, match="could not be rebuilt") as record:
+            run = reader(tmp_path / "run")
+        assert run.model["class"] == "NotRegistered"
+        if not hasattr(reader, "__wrapped__"):  # under mutmut trampolines add frames
+            assert record[0].filename == __file__
+
+
 def test_networks_saved_before_their_own_provenance_take_it_from_run_network(tmp_path):
     """Files written before network_data held its own provenance still load it, from run.network."""
     net = netaval.Network.from_edges([0], [1], n_nodes=2, topology="pair", params={"k": 1},

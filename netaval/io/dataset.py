@@ -707,6 +707,12 @@ def load_dataset(path: str | PathLike) -> Run:
     >>> run.events is None, run.n_events, run.activity.tolist(), run.avalanches.size.tolist()
     (True, 2, [1, 1, 0], [2])
     """
+    return _load_dataset(path)
+
+
+def _load_dataset(path: str | PathLike) -> Run:
+    """`load_dataset`, two frames below the public caller (`load_dataset` or `netaval.load`),
+    so a model warning names the user's line in both cases."""
     from netaval.avalanches import Avalanches
     from netaval.io.runs import _model_from_json
 
@@ -717,7 +723,7 @@ def load_dataset(path: str | PathLike) -> Run:
     avalanches = Avalanches.from_summaries(
         summary.summaries, time_step=None if summary.manifest["continuous"] else 1.0,
         burn_in=params.get("burn_in") if isinstance(params, dict) else None)
-    return Run(events=None, activity=summary.activity, model=_model_from_json(meta.get("model")),
+    return Run(events=None, activity=summary.activity, model=_model_from_json(meta.get("model"), stacklevel=4),
                network=meta.get("network") or {}, seed=meta.get("seed"),
                protocol=meta.get("protocol", ""), protocol_params=params,
                wall_time=final.get("wall_time", 0.0),

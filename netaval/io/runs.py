@@ -78,8 +78,12 @@ def _model_to_json(model: Any) -> Any:
             "params": to_json(params)}
 
 
-def _model_from_json(spec: Any) -> Any:
-    """Rebuild the model through the registry; keep a dict (with a warning) if impossible."""
+def _model_from_json(spec: Any, stacklevel: int = 3) -> Any:
+    """Rebuild the model through the registry; keep a dict (with a warning) if impossible.
+
+    ``stacklevel`` is the warning's, counted from here: 3 names the caller of a public
+    function that calls this directly.
+    """
     if spec is None:
         return None
     params = from_json(spec["params"])
@@ -104,7 +108,7 @@ def _model_from_json(spec: Any) -> Any:
             continue
     warnings.warn(f"Model {spec['class']!r} could not be rebuilt from the model registry; "
                   "run.model is kept as a dict {'class': ..., 'params': ...}.",
-                  NetavalWarning, stacklevel=3)
+                  NetavalWarning, stacklevel=stacklevel)
     return {"class": spec["class"], "module": spec.get("module"), "params": params}
 
 
@@ -242,10 +246,10 @@ def load(path: str | PathLike) -> Run:
 
     target = check_path("load", "path", path)
     if os.path.isdir(target):
-        from netaval.io.dataset import is_dataset, load_dataset
+        from netaval.io.dataset import _load_dataset, is_dataset
 
         if is_dataset(target):
-            return load_dataset(target)
+            return _load_dataset(target)
     with open(target, "rb") as handle:  # FileNotFoundError etc. propagate unchanged
         head = handle.read(4)
         handle.seek(0, os.SEEK_END)
