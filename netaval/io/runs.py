@@ -266,7 +266,6 @@ def load(path: str | PathLike) -> Run:
                       else "the file is truncated or not a Parquet file (bad magic bytes)")
     try:
         with pq.ParquetFile(target) as parquet:
-            footer = parquet.metadata.metadata or {}
             table = parquet.read()
     except (pa.ArrowException, OSError, ValueError, MemoryError) as exc:
         raise corrupt(f"the Parquet data cannot be read ({exc})") from exc
@@ -274,10 +273,6 @@ def load(path: str | PathLike) -> Run:
     raw = metadata.get(_META_KEY)
     if raw is None:
         raise corrupt("a Parquet file that netaval did not write (no 'netaval' metadata)")
-    if any(footer.get(key) != metadata.get(key) for key in (_META_KEY, _META_CRC_KEY)):
-        # pyarrow reads the copy inside the serialised Arrow schema; the footer's own
-        # copy must agree, so no byte of either copy can change unnoticed
-        raise corrupt("the two copies of the metadata (Parquet footer and Arrow schema) differ")
     stored_crc = metadata.get(_META_CRC_KEY)
     if stored_crc is not None and stored_crc != str(zlib.crc32(raw)).encode("ascii"):
         raise corrupt("the checksum of the metadata does not match (corrupted metadata)")
