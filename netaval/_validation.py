@@ -176,7 +176,7 @@ def as_float_array(owner: str, name: str, values: Any, *, ndim: int = 1,
         bad = int(np.flatnonzero(~np.isfinite(array.ravel()))[0])
         raise InvalidParameterError(
             f"The {name!r} parameter of {owner} must contain only finite values. "
-            f"Got {array.ravel()[bad]!r} at position {bad}."
+            f"Got {array.ravel()[bad].item()!r} at position {bad}."
         )
     return array
 

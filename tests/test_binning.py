@@ -373,7 +373,7 @@ OWNER = "detect_binned_avalanches"
     ([[0.0, 1.0]], dict(bin_width=1),
      f"The 'times' parameter of {OWNER} must be 1-dimensional. Got shape (1, 2) instead."),
     ([0.0, np.nan], dict(bin_width=1),
-     f"The 'times' parameter of {OWNER} must contain only finite values. Got np.float64(nan) at "
+     f"The 'times' parameter of {OWNER} must contain only finite values. Got nan at "
      "position 1."),
 ], ids=["2d-int", "float-neurons", "neurons-short", "negative-neuron", "one-event", "no-event",
         "no-spread", "inf-width", "zero-width", "start-text", "end-nan", "before-start",

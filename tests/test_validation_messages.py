@@ -115,7 +115,7 @@ def test_as_float_array_messages():
         assert str(info.value) == message
     with pytest.raises(InvalidParameterError,
                        match=r"^The 'x' parameter of f must contain only finite values\. "
-                             r"Got .*inf.* at position 1\.$"):
+                             r"Got inf at position 1\.$"):
         as_float_array("f", "x", [1.0, 2.0, -1.0, 3.0][:1] + [np.inf, np.nan])
     assert as_float_array("f", "x", [1.0, np.inf], finite=False)[1] == np.inf
     assert as_float_array("f", "x", [], allow_empty=True).size == 0

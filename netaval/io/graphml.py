@@ -192,8 +192,8 @@ def _write_graphml_fast(spec: dict[str, Any], handle: IO[bytes], chunk: int = 65
     edge_data = "".join(f'<data key="{key}">{{}}</data>' for key in edge_keys)
     rows(f'    <node id="{{}}">{node_data}</node>\n' if node_keys else '    <node id="{}" />\n',
          [spec["nodes"]], [values for _, values in spec["node_attrs"]])
-    rows(f'    <edge source="{{}}" target="{{}}">{edge_data}</edge>\n' if edge_keys
-         else '    <edge source="{}" target="{}" />\n',
+    # every exported edge has attributes (``primary`` in DAGs, ``weight`` in networks)
+    rows(f'    <edge source="{{}}" target="{{}}">{edge_data}</edge>\n',
          [spec["sources"], spec["targets"]], [values for _, values in spec["edge_attrs"]])
     handle.write(b"  </graph>\n</graphml>\n")
 

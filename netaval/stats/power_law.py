@@ -202,8 +202,8 @@ class PowerLawFit:
             inside &= x <= self.xmax
         if self.discrete:
             inside &= x == np.floor(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = -self.alpha * np.log(np.where(inside, x, self.xmin)) - self._log_norm()
+        # points outside the support take log(xmin) (finite, > 0) and are masked below
+        out = -self.alpha * np.log(np.where(inside, x, self.xmin)) - self._log_norm()
         return np.where(inside, out, -np.inf)
 
     def ccdf(self, x) -> NDArray[np.float64]:
