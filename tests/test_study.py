@@ -591,6 +591,31 @@ def test_results_are_written_behind_the_next_task():
     assert threading.get_ident() not in store.threads and len(store.threads) == 1
 
 
+def test_result_modules_are_imported_before_the_tasks_start(tmp_path):
+    """pyarrow and pandas (0.35 s of imports) load before the first task is handed out, while
+    local workers still start, not at the first result, when they would take that time
+    from a busy worker's core."""
+    script = f"""
+import sys
+from netaval.study import _engine, run
+loaded = []
+def spy(*args, **kwargs):
+    loaded.append([m for m in ("pandas", "pyarrow.parquet") if m in sys.modules])
+    return real(*args, **kwargs)
+real, _engine.iterate = _engine.iterate, spy
+spec = {{"study": {{"name": "t", "seed": 1}}, "grid": {{"n_nodes": [64]}},
+        "limits": {{"n_steps": 100}},
+        "topologies": [{{"generator": "random", "params": {{"k": 4.0}}}}],
+        "models": [{{"model": "branching", "params": {{"sigma": 0.5, "drive": 0.01}}}}],
+        "analyses": [{{"name": "density"}}]}}
+run(spec, out={str(tmp_path)!r}, executor="serial", progress=False)
+print(loaded)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert out.strip() == "[['pandas', 'pyarrow.parquet']]"
+
+
 def test_a_failing_write_stops_the_study_with_its_error(tmp_path, monkeypatch):
     """A write error (disk full) is not lost on the background thread: `run` raises it."""
     from netaval.study._store import Store

@@ -121,6 +121,7 @@ def run(path_or_spec: Any, *, out: str | os.PathLike | None = None, executor: st
             store.open(study, restart=restart)
             done = store.done()
             pending = [task for task in study.tasks if task.index not in done]
+            store.prepare()  # while the fork server (or the spawned workers) still import
             table = _run_locked(study, store, pending, executor=executor, workers=workers,
                                 scheduler=scheduler, progress=progress, report=report,
                                 pool=pool)
