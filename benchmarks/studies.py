@@ -36,6 +36,13 @@ of the engine and its workers, so their CPU time is counted), exactly what a use
   those costs alone, paid by 1 and 2 workers alike, keep the 2-worker ratio near 1.8x even
   on a perfect machine: (2 + 21) / (2 + 21 / 2) = 1.84x before the last task's tail.
 
+Rounds (``--repeats``): the machine's speed drifts between measurements (on the 2-core
+development VM, identical 8-task direct loops took 8.0-12.9 s within three minutes at load
+0.4-1.3), so a ratio of two bests can compare a fast minute with a slow one. Each round
+runs the five measurements in another order (`round_order`), with direct and ceiling, and
+1 and 2 workers, back to back; the ceiling and the 2-worker speed-up are the medians over
+rounds of the ratios within a round. The overheads compare the best of each.
+
 Targets (issue 10): engine overhead below 5 % per task of about one second; ``processes``
 with 2 workers at least 1.8x faster than with 1 worker on a CPU-bound study, which needs a
 ceiling above that. A summary line per study closes the output. Needs two free cores: on a
@@ -209,7 +216,8 @@ def main() -> None:
     parser.add_argument("--n-nodes", type=int, help="override the network size")
     parser.add_argument("--n-steps", type=int, help="override the run length")
     parser.add_argument("--repeats", type=int, default=1,
-                        help="rounds of all five measurements; the best of each is kept")
+                        help="rounds of all five measurements; the best of each is kept, "
+                        "and the 2-process ratios are medians of per-round ratios")
     parser.add_argument("--direct", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--part", type=int, nargs=2, default=(0, 1), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -227,22 +235,36 @@ def main() -> None:
                     "--tasks", "2", "--n-nodes", "500", "--n-steps", "500"], cwd=ROOT,
                    check=True)
     print(f"{os.cpu_count()} cores; each measurement is a fresh process (best of "
-          f"{args.repeats}): imports, validation, pool start, warm-up, writes and the final "
-          "read are counted.")
+          f"{args.repeats}; 2-process ratios: median over rounds): imports, validation, pool "
+          "start, warm-up, writes and the final read are counted.")
     summary = []
     for name, case in cases.items():
         n_tasks = args.tasks or case.tasks
         load_before = os.getloadavg()[0]
-        wall, cpu = measure(name, case, n_tasks, args.repeats)
-        summary.append(report(name, case, n_tasks, wall, cpu, load_before))
+        wall, cpu, rounds = measure(name, case, n_tasks, args.repeats)
+        summary.append(report(name, case, n_tasks, wall, cpu, rounds, load_before))
     print("\nsummary (2w/1w: processes with 2 workers vs 1; ceiling: the direct loop in 2 "
           "processes vs 1; overheads per task, wall):")
     for line in summary:
         print(line)
 
 
-def measure(name: str, case: Case, n_tasks: int, repeats: int) -> tuple[dict, dict]:
-    """Best wall and CPU seconds of the five measurements of one benchmark study."""
+#: What a round runs, in this order rotated by one place per round. Each pair runs back to
+#: back (first one first in even rounds, the other first in odd rounds), so that its ratio is
+#: taken between neighbouring measurements, not across a drift of the machine's speed.
+ROUND = (("direct", "ceiling"), ("serial",), ("processes-1", "processes-2"))
+
+
+def round_order(round_: int) -> list[str]:
+    """The labels of round ``round_``: `ROUND` rotated, each pair in alternating order."""
+    groups = ROUND[round_ % len(ROUND):] + ROUND[:round_ % len(ROUND)]
+    return [label for group in groups
+            for label in (group if round_ % 2 == 0 else group[::-1])]
+
+
+def measure(name: str, case: Case, n_tasks: int, repeats: int) -> tuple[dict, dict, list]:
+    """Best wall and CPU seconds of the five measurements of one benchmark study, and the
+    wall seconds of every round."""
     direct_command = [sys.executable, os.path.abspath(__file__), "--direct", "--study", name,
                       "--tasks", str(n_tasks), "--n-nodes", str(case.n_nodes), "--n-steps",
                       str(case.n_steps)]
@@ -258,21 +280,28 @@ def measure(name: str, case: Case, n_tasks: int, repeats: int) -> tuple[dict, di
             "processes-2": ["--executor", "processes", "--workers", "2"]}
         wall = dict.fromkeys(commands, float("inf"))
         cpu = dict.fromkeys(commands, float("inf"))
-        labels = list(commands)
-        for round_ in range(repeats):  # each round in another order: none always follows one
-            for label in labels[round_ % len(labels):] + labels[:round_ % len(labels)]:
+        rounds = []
+        for round_ in range(repeats):
+            rounds.append({})
+            for label in round_order(round_):
                 command = commands[label]
                 if label not in ("direct", "ceiling"):
                     out = os.path.join(tmp, f"out-{label}-{round_}")
                     command = [[sys.executable, "-m", "netaval", "study", "run", toml,
                                 "--out", out, "--no-progress", *command]]
                 w, c = timed(*command)
+                rounds[-1][label] = w
                 wall[label], cpu[label] = min(wall[label], w), min(cpu[label], c)
-    return wall, cpu
+    return wall, cpu, rounds
 
 
-def report(name: str, case: Case, n: int, wall: dict, cpu: dict, load_before: float) -> str:
-    """Print the measurements, the overheads and the 2-process ratios; return a summary."""
+def report(name: str, case: Case, n: int, wall: dict, cpu: dict, rounds: list,
+           load_before: float) -> str:
+    """Print the measurements, the overheads and the 2-process ratios; return a summary.
+
+    The ceiling and the 2-worker speed-up are medians over rounds of ratios taken within a
+    round (between back-to-back measurements); the table and the overheads use the best of
+    each measurement."""
     print(f"\n== study {name!r}: {case.n_nodes} nodes, {case.n_steps} steps, "
           f"{case.n_boot} GoF resamples; {case.what}")
     print(f"load average before: {load_before:.2f}")
@@ -290,10 +319,15 @@ def report(name: str, case: Case, n: int, wall: dict, cpu: dict, load_before: fl
             overheads[label, clock] = percent
             print(f"engine overhead per task, {label}, {clock}: {overhead * 1e3:.0f} ms = "
                   f"{percent:.1f} % of a task (target < 5 %)")
-    ceiling = wall["direct"] / wall["ceiling"]
-    speedup = wall["processes-1"] / wall["processes-2"]
-    print(f"machine ceiling, 2 processes vs 1 (direct loop, wall): {ceiling:.2f}x")
-    print(f"processes speed-up, 2 workers vs 1 (wall): {speedup:.2f}x (target >= 1.8x); "
+    ceilings = [r["direct"] / r["ceiling"] for r in rounds]
+    speedups = [r["processes-1"] / r["processes-2"] for r in rounds]
+    ceiling, speedup = float(np.median(ceilings)), float(np.median(speedups))
+    print("per round, back to back: ceiling " + " ".join(f"{x:.2f}" for x in ceilings)
+          + "; 2 workers vs 1 " + " ".join(f"{x:.2f}" for x in speedups)
+          + f" (ratios of the best of each: {wall['direct'] / wall['ceiling']:.2f}, "
+          f"{wall['processes-1'] / wall['processes-2']:.2f})")
+    print(f"machine ceiling, 2 processes vs 1 (direct loop, wall, median): {ceiling:.2f}x")
+    print(f"processes speed-up, 2 workers vs 1 (wall, median): {speedup:.2f}x (target >= 1.8x); "
           f"vs the direct loop: {wall['direct'] / wall['processes-2']:.2f}x; "
           f"{100 * (wall['processes-2'] / wall['ceiling'] - 1):+.1f} % wall vs the ceiling")
     load_after = os.getloadavg()[0]
