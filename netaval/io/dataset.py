@@ -75,6 +75,14 @@ _CHUNK_KEY = b"netaval.chunk"
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
 _COLUMNS = ("time", "neuron", "avalanche", "generation")
 _LIFETIME_COLUMNS = (*_COLUMNS, "end_time")
+#: How the part files are encoded (any Parquet reader decodes them). Delta-packing the
+#: nearly monotone integer columns and the parent ids makes them smaller than snappy over
+#: plain values and about twice as fast to write and read; only the times are compressed
+#: (plain int64 steps: snappy shrinks them 20-fold), the neuron ids are incompressible.
+_ENCODING = {"avalanche": "DELTA_BINARY_PACKED", "generation": "DELTA_BINARY_PACKED",
+             "parents.list.element": "DELTA_BINARY_PACKED"}
+_COMPRESSION = {"time": "snappy", "end_time": "snappy", "neuron": "none",
+                "avalanche": "none", "generation": "none", "parents.list.element": "none"}
 
 
 @dataclass(frozen=True)
@@ -244,7 +252,9 @@ class DatasetWriter:
         table = pa.table(columns).replace_schema_metadata(
             {_CHUNK_KEY: json.dumps(meta, allow_nan=False).encode("utf-8")})
         atomic_write(os.path.join(self.path, _part_name(self.n_chunks)),
-                     lambda handle: pq.write_table(table, handle, use_dictionary=False))
+                     lambda handle: pq.write_table(table, handle, use_dictionary=False,
+                                                   compression=_COMPRESSION,
+                                                   column_encoding=_ENCODING))
         self.n_chunks += 1
         self.n_events += n
 
