@@ -13,15 +13,25 @@ With an ``end_time`` column (continuous-time lifetimes) the live events are the 
 activations (``end_time`` inf). An activation that deactivates after its chunk was
 written is found at the next flush, among the live events kept at the front, and
 recorded in the next chunk written (see `netaval.io.dataset`): O(alive) pending records.
+
+A streamed chunk is written on a background thread (`WriteBehind`) while the engine
+simulates the next one: the recorder hands the writer copies of the chunk's events, and
+waits for that write before handing over the next chunk (memory: one chunk being written).
+A write's error is raised at the next flush or at `BoundedRecorder.close`, which stops the
+run; the chunks written before it stay readable, and a killed process leaves only whole
+chunks (each file is written atomically).
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 from numpy.typing import NDArray
 
 from netaval._lifetimes import LastEnds
 from netaval._summaries import AvalancheAccumulator
+from netaval._write_behind import WriteBehind
 from netaval.io.dataset import DatasetWriter
 from netaval.models._engine import Recorder, _grow
 
@@ -39,7 +49,8 @@ class BoundedRecorder(Recorder):
     summaries : bool
         Accumulate per-avalanche summaries (``record="avalanches"``).
     writer : DatasetWriter or None
-        Stream every chunk to this dataset.
+        Stream every chunk to this dataset (on a background thread: call `close`, or
+        `abort` when the run fails).
     n_carried : int
         The first events are carried activations (continuation): not counted in activity.
     """
@@ -52,6 +63,7 @@ class BoundedRecorder(Recorder):
         self.accumulator = (AvalancheAccumulator(n_nodes, continuous=continuous)
                             if summaries else None)
         self.writer = writer
+        self._behind = WriteBehind() if writer is not None else None
         self.n_carried = n_carried
         self.depth = np.empty(capacity, np.int32)
         self.n_live = 0                          # live events at positions 0 .. n_live - 1
@@ -105,10 +117,12 @@ class BoundedRecorder(Recorder):
         return accumulator.kernel_arrays()
 
     def _global(self, position: NDArray) -> NDArray[np.int64]:
-        position = position.astype(np.int64)
-        out = position + self.offset
-        carried = position < self.n_live
-        out[carried] = self.live_ids[position[carried]]
+        """Global ids of buffer positions (a new array)."""
+        out = position.astype(np.int64)
+        out += self.offset
+        if self.n_live:
+            carried = np.flatnonzero(position < self.n_live)
+            out[carried] = self.live_ids[position[carried]]
         return out
 
     def flush(self, n: int, live: NDArray[np.int64], end_time: float) -> None:
@@ -133,16 +147,18 @@ class BoundedRecorder(Recorder):
                                       self.generation, self.parent_indptr, self.parent_ids,
                                       self.depth, max(begin, self.n_fed), n, self.offset)
         self._stale = n == begin
-        if self.writer is not None and not self._stale:
+        live_ids = self._global(live)
+        if self.writer is not None and not self._stale:  # copies: the buffer is reused
             lo, hi = int(self.parent_indptr[begin]), int(self.parent_indptr[n])
-            self.writer.write_chunk(
-                self.time[begin:n], self.neuron[begin:n], self.avalanche[begin:n],
-                self.generation[begin:n], self.parent_indptr[begin:n + 1] - lo,
-                self._global(self.parent_ids[lo:hi]), live=self._global(live),
-                end_time=end_time, **self._lifetimes(begin, n))
+            self._behind.submit(
+                self.writer.write_chunk, self.time[begin:n].copy(),
+                self.neuron[begin:n].copy(), self.avalanche[begin:n].copy(),
+                self.generation[begin:n].copy(), self.parent_indptr[begin:n + 1] - lo,
+                self._global(self.parent_ids[lo:hi]), live=live_ids, end_time=end_time,
+                **self._lifetimes(begin, n))
         if self.accumulator is not None:
             self.accumulator.boundary(np.unique(self.avalanche[live]))
-        self.live_ids = self._global(live)
+        self.live_ids = live_ids
         self.n_total += n - begin
         m = len(live)
         for name in ("time", "neuron", "avalanche", "generation", "depth"):
@@ -177,12 +193,20 @@ class BoundedRecorder(Recorder):
         chunk records the final live events when the last flush had no new events."""
         if self.writer is None:
             return
+        self._behind.close()  # the last chunk written, or its error raised
         if self._stale or self.writer.n_chunks == 0:
             self.writer.write_chunk(self.time[:0], self.neuron[:0], self.avalanche[:0],
                                     self.generation[:0], np.zeros(1, np.int64),
                                     np.zeros(0, np.int64), live=self.live_ids,
                                     end_time=self._end_time, **self._lifetimes(0, 0))
         self.writer.close(final)
+
+    def abort(self) -> None:
+        """After a failed run: let the chunk being written finish, then stop the writer
+        thread (the run's own error is the one raised, not a second one of that write)."""
+        if self._behind is not None:
+            with contextlib.suppress(Exception):
+                self._behind.close()
 
     def _lifetimes(self, begin: int, n: int) -> dict[str, NDArray]:
         """The lifetime arguments of a chunk of events ``begin .. n - 1`` (none without an
@@ -192,7 +216,7 @@ class BoundedRecorder(Recorder):
         if ends is None:
             return {}
         pending, self._ended = self._ended, []
-        return {"event_end_time": ends[begin:n],
+        return {"event_end_time": ends[begin:n].copy(),
                 "ended_ids": np.concatenate([np.zeros(0, np.int64)]
                                             + [ids for ids, _ in pending]),
                 "ended_times": np.concatenate([np.zeros(0)] + [t for _, t in pending])}

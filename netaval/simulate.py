@@ -371,17 +371,22 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
                 progress=_Progress(bar))
     try:
         outcome = model.engine(task, recorder)
+        wall = _time.perf_counter() - started
+        _check_outcome(outcome, model, recorder)
+        end_time = outcome.end_time
+        if bounded:
+            recorder.finish(outcome.n_events, outcome.alive, end_time)
+            recorder.close({"end_time": end_time, "status": outcome.status,
+                            "truncated": outcome.status == "max_events", "wall_time": wall,
+                            "n_events": recorder.n_total, "series": dict(outcome.series)})
+    except BaseException:
+        if bounded:  # a streamed run: the chunk being written completes, then the thread stops
+            recorder.abort()
+        raise
     finally:
         if bar is not None:
             bar.close()
-    wall = _time.perf_counter() - started
-    _check_outcome(outcome, model, recorder)
-    end_time = outcome.end_time
     if bounded:
-        recorder.finish(outcome.n_events, outcome.alive, end_time)
-        recorder.close({"end_time": end_time, "status": outcome.status,
-                        "truncated": outcome.status == "max_events", "wall_time": wall,
-                        "n_events": recorder.n_total, "series": dict(outcome.series)})
         n_events = recorder.n_total
     else:
         # built-in engines (netaval.models.*) are correct by construction; a plug-in's

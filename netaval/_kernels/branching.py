@@ -156,7 +156,7 @@ def bitmap_size(n: int) -> int:
 _INV53 = 1.0 / 9007199254740992.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_scale,
                    refractory, drive_inv_log_q, protocol, n_steps, n_avalanches, max_events,
                    chunk_end_step, chunk_max_events, record,

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from netaval._write_behind import WriteBehind as _WriteBehind
 from netaval.errors import InvalidParameterError
 
 __all__ = ["Store", "WriteBehind"]
@@ -240,7 +241,7 @@ class Store:
             return {name: data[name] for name in data.files}
 
 
-class WriteBehind:
+class WriteBehind(_WriteBehind):
     """A `Store`'s result and failure writes on one background thread, one at a time.
 
     The caller hands over a finished task and goes on (the serial executor: computes the next
@@ -248,7 +249,7 @@ class WriteBehind:
     ``processes`` executor writes while its workers compute. At most one write is
     outstanding: handing over the next waits for it, so a killed run loses at most that task
     besides those being computed, and a write error surfaces at the next hand-over or at
-    `close`.
+    `close` (see `netaval._write_behind.WriteBehind`).
 
     Parameters
     ----------
@@ -256,32 +257,13 @@ class WriteBehind:
     """
 
     def __init__(self, store: Store) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
+        super().__init__()
         self._store = store
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netaval-writer")
-        self._pending = None
-
-    def _hand_over(self, write, *args) -> None:
-        self._wait()
-        self._pending = self._thread.submit(write, *args)
-
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()  # re-raises the write's error here
 
     def result(self, index: int, row: dict, artefacts: dict) -> None:
         """`Store.write_result` in the background."""
-        self._hand_over(self._store.write_result, index, row, artefacts)
+        self.submit(self._store.write_result, index, row, artefacts)
 
     def failure(self, index: int, task_columns: dict, error: str) -> None:
         """`Store.write_failure` in the background."""
-        self._hand_over(self._store.write_failure, index, task_columns, error)
-
-    def close(self) -> None:
-        """Wait for the outstanding write (raising its error) and stop the thread."""
-        try:
-            self._wait()
-        finally:
-            self._thread.shutdown(wait=True)
+        self.submit(self._store.write_failure, index, task_columns, error)
