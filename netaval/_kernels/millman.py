@@ -349,6 +349,10 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     chunk_start = t
     total_sites = np.float64(n_edges) * n_sites
     decay_step = np.exp(-dt_tau_r)
+    n_table = tables.shape[1]
+    # a step's deliveries (released > 0): target and source slot (grown on demand)
+    targets = np.empty(min(n_edges, 64), np.int32)
+    slots = np.empty(len(targets), np.int64)
     values = np.empty(MAX_SOURCES, np.float64)
     starts = np.empty(MAX_SOURCES, np.int64)
     expected = fstate[0]
@@ -567,7 +571,8 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 dirty[n_dirty] = i
                 is_dirty[i] = 1
                 n_dirty += 1
-        # 3. vesicles of the step's firings, delivered at m
+        # 3. vesicles of the step's firings, delivered at m: the draws
+        n_del = 0
         for e in range(first_ev, n_ev):
             j = neuron[e]
             keep_p = np.exp(-(t - last_fire[j]) * dt_tau_r)
@@ -575,6 +580,10 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             q_thr = np.uint64(min((1.0 - keep_p) * _TWO32, _TWO32))
             last_fire[j] = t
             row_empty = 0
+            if n_del + indptr[j + 1] - indptr[j] > len(targets):
+                size = max(2 * len(targets), n_del + indptr[j + 1] - indptr[j])
+                targets = _grown(targets, n_del, size)
+                slots = _grown(slots, n_del, size)
             for s in range(indptr[j], indptr[j + 1]):
                 nl = np.int64(loaded[s])
                 ne = n_sites - nl
@@ -602,33 +611,52 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 nl -= released
                 loaded[s] = nl
                 row_empty += n_sites - nl
-                if released == 0 or a_syn == 0.0:
-                    continue
-                w = released * a_syn
-                i = indices[s]
-                if tref[i] > m:  # refractory: the current decays until tref
-                    cur[i] += w * _cpow(tref[i] - m, tables, c)
-                else:
-                    if tref[i] < m:  # lazy: bring up to date
-                        u[i], cur[i] = _advance(u[i], cur[i], m - tref[i], tables, a, c,
-                                                g_scale, degenerate)
-                        tref[i] = m
-                    cur[i] += w
-                ns = src_n[i]
-                if ns == MAX_SOURCES:
-                    ns, evicted = _make_room(i, m, src, weights, ns, treset[i], tables, a, c,
-                                             g_scale, degenerate, g_max, forget)
-                    n_evicted += evicted
-                src[i, ns, 0] = e | (np.int64(released) << SOURCE_BITS)
-                src[i, ns, 1] = m
-                src_n[i] = ns + 1
-                if is_dirty[i] == 0 and (sched[i] >= 0 or u[i] + g_max * cur[i] >= gap):
-                    dirty[n_dirty] = i
-                    is_dirty[i] = 1
-                    n_dirty += 1
+                targets[n_del] = indices[s]
+                slots[n_del] = e | (np.int64(released) << SOURCE_BITS)
+                n_del += np.int64(released > 0)
             empty_row[j] = row_empty
             expected += row_empty
-        # 4. external events of step t, delivered at m
+        # 4. the currents of those vesicles, in the same order (a second pass: its loop,
+        # with few branches, waits for the targets' state of several deliveries at once)
+        if a_syn == 0.0:
+            n_del = 0
+        for q in range(n_del):
+            i = targets[q]
+            slot = slots[q]
+            w = (slot >> SOURCE_BITS) * a_syn
+            # u, I brought to m (lazy: k > 0 steps; refractory: k < 0, I decays until
+            # tref; both are the identity for k = 0: a^0 = c^0 = 1, g(0) = 0)
+            ti = tref[i]
+            k = max(m - ti, 0)
+            kr = max(ti - m, 0)
+            if max(k, kr) < n_table:
+                ak = tables[0, k]
+                gk = tables[2, k]
+                ck = tables[1, k]
+                cr = tables[1, kr]
+            else:
+                ak = _apow(k, tables, a)
+                gk = _gval(k, tables, a, c, g_scale, degenerate)
+                ck = _cpow(k, tables, c)
+                cr = _cpow(kr, tables, c)
+            ui = u[i] * ak + cur[i] * gk
+            ci = cur[i] * ck + w * cr
+            u[i] = ui
+            cur[i] = ci
+            tref[i] = max(ti, m)
+            ns = src_n[i]
+            if ns == MAX_SOURCES:
+                ns, evicted = _make_room(i, m, src, weights, ns, treset[i], tables, a, c,
+                                         g_scale, degenerate, g_max, forget)
+                n_evicted += evicted
+            src[i, ns, 0] = slot
+            src[i, ns, 1] = m
+            src_n[i] = ns + 1
+            if is_dirty[i] == 0 and (sched[i] >= 0 or ui + g_max * ci >= gap):
+                dirty[n_dirty] = i
+                is_dirty[i] = 1
+                n_dirty += 1
+        # 5. external events of step t, delivered at m
         if ext_inv != 0.0:
             end = m * n
             while ext_next < end:
@@ -671,6 +699,14 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     fstate[0] = expected
     rng_state[0] = rng
     return status
+
+
+@njit(cache=True)
+def _grown(buffer, used, size):
+    """A copy of ``buffer`` with room for ``size`` items, its first ``used`` kept."""
+    out = np.empty(size, buffer.dtype)
+    out[:used] = buffer[:used]
+    return out
 
 
 @njit(cache=True)
