@@ -152,7 +152,7 @@ class BoundedRecorder(Recorder):
             lo, hi = int(self.parent_indptr[begin]), int(self.parent_indptr[n])
             self._behind.submit(
                 self.writer.write_chunk, self.time[begin:n].copy(),
-                self.neuron[begin:n].copy(), self.avalanche[begin:n].copy(),
+                self.neuron[begin:n].copy(), self.avalanche[begin:n].astype(np.int64),
                 self.generation[begin:n].copy(), self.parent_indptr[begin:n + 1] - lo,
                 self._global(self.parent_ids[lo:hi]), live=live_ids, end_time=end_time,
                 **self._lifetimes(begin, n))

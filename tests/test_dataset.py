@@ -244,6 +244,8 @@ def test_manifest_and_chunk_metadata_are_written_exactly(tmp_path):
             "avalanche": ("UNCOMPRESSED", ["DELTA_BINARY_PACKED", "RLE"]),
             "generation": ("UNCOMPRESSED", ["DELTA_BINARY_PACKED", "RLE"]),
             "parents.list.element": ("UNCOMPRESSED", ["DELTA_BINARY_PACKED", "RLE"])}
+        assert [c.path_in_schema for c in columns if c.is_stats_set] == ["time", "avalanche"]
+        assert (columns[0].statistics.min, columns[0].statistics.max) == (first, first + 1)
     chunks = list(ds.iter_chunks(tmp_path / "two"))
     assert [(c.index, c.first_event, c.n_events, c.end_time) for c in chunks] == [(0, 0, 2, 2), (1, 2, 2, 4)]
     assert [c.parent_indptr.tolist() for c in chunks] == [[0, 0, 1], [0, 1, 1]]

@@ -83,6 +83,8 @@ _ENCODING = {"avalanche": "DELTA_BINARY_PACKED", "generation": "DELTA_BINARY_PAC
              "parents.list.element": "DELTA_BINARY_PACKED"}
 _COMPRESSION = {"time": "snappy", "end_time": "snappy", "neuron": "none",
                 "avalanche": "none", "generation": "none", "parents.list.element": "none"}
+#: Columns with min/max statistics (what a reader filters a time window or avalanches by).
+_STATISTICS = ["time", "avalanche"]
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,7 @@ class DatasetWriter:
                   "neuron": np.ascontiguousarray(neuron, np.int32),
                   "avalanche": np.ascontiguousarray(avalanche, np.int64),
                   "generation": np.ascontiguousarray(generation, np.int32),
-                  "parent_indptr": indptr[: n + 1] - lo,
+                  "parent_indptr": indptr[: n + 1] - lo if lo else indptr[: n + 1],
                   "parent_ids": np.ascontiguousarray(parent_ids[lo:hi], np.int64)}
         names = _COLUMNS
         if lifetimes:
@@ -254,7 +256,8 @@ class DatasetWriter:
         atomic_write(os.path.join(self.path, _part_name(self.n_chunks)),
                      lambda handle: pq.write_table(table, handle, use_dictionary=False,
                                                    compression=_COMPRESSION,
-                                                   column_encoding=_ENCODING))
+                                                   column_encoding=_ENCODING,
+                                                   write_statistics=_STATISTICS))
         self.n_chunks += 1
         self.n_events += n
 
