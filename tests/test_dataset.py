@@ -341,6 +341,13 @@ def test_damaged_chunks_are_named_exactly(tmp_path):
     assert rewrite(narrow) == head + "column 'avalanche' has dtype int32."
     gaps = good.set_column(1, "neuron", pa.array([None, 0], pa.int32()))
     assert rewrite(gaps) == head + "column 'neuron' has missing values."
+    pq.write_table(good, part)
+    data = part.read_bytes()  # the footer's plain copy of the metadata changed, index 1 -> 7
+    plain = data.index(b'{"index": 1')
+    part.write_bytes(data[:plain] + b'{"index": 7' + data[plain + 11:])
+    assert pq.read_table(part).schema.metadata == good.schema.metadata  # Arrow's copy intact
+    assert _message(lambda: list(ds.iter_chunks(path))) == \
+        head + "its two copies of the chunk metadata differ (corrupted metadata)."
     part.write_bytes(b"PAR1 not really")
     assert _message(lambda: list(ds.iter_chunks(path))).startswith(
         head + "the Parquet data cannot be read (")

@@ -339,11 +339,16 @@ def _read_chunk(path: str, index: int, continuous: bool, version: int) -> EventC
         return CorruptFileError(f"Cannot read chunk {target}: {reason}.")
 
     try:
-        table = pq.read_table(target)
+        with pq.ParquetFile(target) as parquet:
+            table = parquet.read()  # its metadata: the footer's plain copy
+            stored = (parquet.schema_arrow.metadata or {}).get(_CHUNK_KEY)  # Arrow's copy
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise corrupt(f"the Parquet data cannot be read ({exc})") from exc
     try:
-        meta = json.loads((table.schema.metadata or {})[_CHUNK_KEY])
+        raw = (table.schema.metadata or {})[_CHUNK_KEY]
+        if stored != raw:  # other readers (pyarrow.dataset) take the stored schema's copy
+            raise corrupt("its two copies of the chunk metadata differ (corrupted metadata)")
+        meta = json.loads(raw)
         names = tuple(table.column_names[:-1])
         lifetimes = continuous and version >= 2 and names == _LIFETIME_COLUMNS
         if table.column_names[-1:] != ["parents"] or names != (
