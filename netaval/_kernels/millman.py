@@ -365,7 +365,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     cnt = np.zeros(WHEEL, np.int64)
     n_sched = 0
     # neurons whose lazy state changed since their crossing was computed (all at first)
-    dirty = np.empty(n, np.int32)
+    dirty = np.empty(n + 1, np.int32)
     is_dirty = np.zeros(n, np.uint8)
     n_dirty = 0
     for i in range(n):
@@ -652,10 +652,11 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             src[i, ns, 0] = slot
             src[i, ns, 1] = m
             src_n[i] = ns + 1
-            if is_dirty[i] == 0 and (sched[i] >= 0 or ui + g_max * ci >= gap):
-                dirty[n_dirty] = i
-                is_dirty[i] = 1
-                n_dirty += 1
+            # marked dirty without a branch (dirty has room for one more than n)
+            flag = np.uint8((is_dirty[i] == 0) & ((sched[i] >= 0) | (ui + g_max * ci >= gap)))
+            dirty[n_dirty] = i
+            is_dirty[i] |= flag
+            n_dirty += np.int64(flag)
         # 5. external events of step t, delivered at m
         if ext_inv != 0.0:
             end = m * n
