@@ -21,15 +21,12 @@ from netaval.errors import InvariantError
 __all__ = ["AvalancheAccumulator"]
 
 
-def _resized(array: np.ndarray, rows: int) -> np.ndarray:
-    """``array`` with ``rows`` rows, its first rows kept: in place (``realloc``: a large
-    buffer is remapped, not copied) when it owns its data, else a copy."""
-    if array.flags.owndata and array.base is None:
-        array.resize((rows, *array.shape[1:]), refcheck=False)
-        return array
+def _grown(array: np.ndarray, rows: int, used: int) -> np.ndarray:
+    """A new ``array`` of ``rows`` rows holding its first ``used`` rows; the others are
+    left untouched (``ndarray.resize`` zero-fills them: the tables grow by the ``n_nodes``
+    rows a driven step may open, and filling those costs more than the whole copy)."""
     out = np.empty((rows, *array.shape[1:]), array.dtype)
-    keep = min(rows, len(array))
-    out[:keep] = array[:keep]
+    out[:used] = array[:used]
     return out
 
 
@@ -87,9 +84,10 @@ class AvalancheAccumulator:
         need = self.n_avalanches + n_new
         if need > len(self.counts):
             rows = max(need, 2 * len(self.counts))
-            self.counts = _resized(self.counts, rows)
-            self.times = _resized(self.times, rows)
-            self.small = _resized(self.small, rows)
+            used = self.n_avalanches
+            self.counts = _grown(self.counts, rows, used)
+            self.times = _grown(self.times, rows, used)
+            self.small = _grown(self.small, rows, used)
         need = 2 * (int(self.state[_ka.A_PAIRS]) + n_new)
         if need <= len(self.table):
             return
