@@ -74,7 +74,7 @@ def _activate(i, parent, t, n_active, n_ev, next_av, perm, pos, cur, time, end_t
     return n_active, n_ev + 1, next_av
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run_contact_process(indptr, indices, rate, drive, protocol, duration, n_avalanches,
                          max_events, chunk_max_events, perm, pos, cur, time, end_time, neuron,
                          avalanche, generation, parent_indptr, parent_ids, state, clock,

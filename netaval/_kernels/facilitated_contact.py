@@ -172,7 +172,7 @@ def _activate(i, g, t, n_ev, n_links, n_parents, primary, next_av, members, pos,
     return n_ev + 1, n_links + n_parents, next_av
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run_facilitated_contact(indptr, indices, in_indptr, in_indices, edge_cum, weight,
                              uniform_row, group_start, group_bound, group_of, rate, omega, drive,
                              protocol, duration, n_avalanches,
