@@ -67,6 +67,27 @@ def test_metadata_rewritten_without_checksum_is_refused(saved, tmp_path, key):
         load(tmp_path / "bad.parquet")
 
 
+def test_footer_metadata_overriding_the_stored_schema_is_refused(saved, tmp_path):
+    """A file whose footer key-value metadata (what ParquetFile.read returns) differs from
+    the stored Arrow schema's copy (what pq.read_table and pyarrow.dataset return) is
+    refused, even when the footer's copy is a validly signed rewrite: other readers would
+    read another run."""
+    run, path = saved
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[b"netaval"])
+    meta["seed"] = 4
+    with pq.ParquetWriter(tmp_path / "two.parquet", table.schema) as writer:
+        writer.write_table(table)
+        writer.add_key_value_metadata(signed_metadata(meta))
+    with pq.ParquetFile(tmp_path / "two.parquet") as parquet:  # the crafted file's two copies
+        assert parquet.read().schema.metadata != parquet.schema_arrow.metadata
+    assert pq.read_table(tmp_path / "two.parquet").schema.metadata == table.schema.metadata
+    with pytest.raises(CorruptFileError) as info:
+        load(tmp_path / "two.parquet")
+    assert str(info.value) == (f"Cannot load a run from {tmp_path / 'two.parquet'}: the two "
+                               "copies of the metadata (Parquet footer and Arrow schema) differ.")
+
+
 def test_one_flipped_bit_in_the_metadata_is_refused(saved, tmp_path):
     """A single bit flip anywhere in the metadata JSON (found in the file's bytes) fails."""
     _, path = saved

@@ -266,13 +266,18 @@ def load(path: str | PathLike) -> Run:
                       else "the file is truncated or not a Parquet file (bad magic bytes)")
     try:
         with pq.ParquetFile(target) as parquet:
-            table = parquet.read()
+            table = parquet.read()  # its metadata: the footer's key-value copy
+            stored = parquet.schema_arrow.metadata or {}  # the stored Arrow schema's copy
     except (pa.ArrowException, OSError, ValueError, MemoryError) as exc:
         raise corrupt(f"the Parquet data cannot be read ({exc})") from exc
     metadata = table.schema.metadata or {}
     raw = metadata.get(_META_KEY)
     if raw is None:
         raise corrupt("a Parquet file that netaval did not write (no 'netaval' metadata)")
+    if any(stored.get(key) != metadata.get(key) for key in (_META_KEY, _META_CRC_KEY)):
+        # pq.read_table and pyarrow.dataset read the stored schema's copy: a file that
+        # other readers would read differently is refused
+        raise corrupt("the two copies of the metadata (Parquet footer and Arrow schema) differ")
     stored_crc = metadata.get(_META_CRC_KEY)
     if stored_crc is not None and stored_crc != str(zlib.crc32(raw)).encode("ascii"):
         raise corrupt("the checksum of the metadata does not match (corrupted metadata)")
