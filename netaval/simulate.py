@@ -152,6 +152,9 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         dataset, one file per chunk, while the run proceeds (`netaval.io.dataset`);
         read it back with `netaval.load`, `Avalanches.from_dataset` or
         `netaval.io.dataset.read_events`. Needs ``record`` "avalanches" or "activity".
+        Each chunk is written on a background thread while the next one is simulated;
+        an error writing one (a full disk) stops the run with that error, and the
+        chunks written before it stay readable.
     seed : None, int, numpy SeedSequence or Generator
         See the README, section Randomness. The kernels draw from an inline SplitMix64
         stream seeded with one 64-bit draw from the Generator at the start of the run,
