@@ -17,17 +17,9 @@ from numpy.typing import NDArray
 
 from netaval._kernels import accumulate as _ka
 from netaval.errors import InvariantError
+from netaval.models._engine import _grow
 
 __all__ = ["AvalancheAccumulator"]
-
-
-def _grown(array: np.ndarray, rows: int, used: int) -> np.ndarray:
-    """A new ``array`` of ``rows`` rows holding its first ``used`` rows; the others are
-    left untouched (``ndarray.resize`` zero-fills them: the tables grow by the ``n_nodes``
-    rows a driven step may open, and filling those costs more than the whole copy)."""
-    out = np.empty((rows, *array.shape[1:]), array.dtype)
-    out[:used] = array[:used]
-    return out
 
 
 def _cache_line_rows(n: int, width: int) -> np.ndarray:
@@ -84,10 +76,12 @@ class AvalancheAccumulator:
         need = self.n_avalanches + n_new
         if need > len(self.counts):
             rows = max(need, 2 * len(self.counts))
+            # fresh buffers, only the used rows copied: a driven step may open n_nodes
+            # rows, and zero-filling them would cost more than the whole copy
             used = self.n_avalanches
-            self.counts = _grown(self.counts, rows, used)
-            self.times = _grown(self.times, rows, used)
-            self.small = _grown(self.small, rows, used)
+            self.counts = _grow(self.counts, rows, used)
+            self.times = _grow(self.times, rows, used)
+            self.small = _grow(self.small, rows, used)
         need = 2 * (int(self.state[_ka.A_PAIRS]) + n_new)
         if need <= len(self.table):
             return

@@ -741,7 +741,8 @@ def _load_dataset(path: str | PathLike) -> Run:
     avalanches = Avalanches.from_summaries(
         summary.summaries, time_step=None if summary.manifest["continuous"] else 1.0,
         burn_in=params.get("burn_in") if isinstance(params, dict) else None)
-    return Run(events=None, activity=summary.activity, model=_model_from_json(meta.get("model"), stacklevel=4),
+    return Run(events=None, activity=summary.activity,
+               model=_model_from_json(meta.get("model"), stacklevel=4),
                network=meta.get("network") or {}, seed=meta.get("seed"),
                protocol=meta.get("protocol", ""), protocol_params=params,
                wall_time=final.get("wall_time", 0.0),

@@ -224,16 +224,18 @@ class Outcome:
 
 
 def _grow(array: np.ndarray, size: int, keep: int) -> np.ndarray:
-    """A buffer of ``size`` entries holding ``array[:keep]``.
+    """A buffer of ``size`` entries (rows, for a table) holding ``array[:keep]``.
 
-    Growing allocates afresh and copies (numpy advises huge pages for large fresh arrays,
-    which makes the first writes much cheaper than after an in-place ``realloc``);
-    shrinking resizes in place when the buffer is private.
+    Growing allocates afresh and copies only the kept rows, leaving the new ones untouched
+    (numpy advises huge pages for large fresh arrays, which makes the first writes much
+    cheaper than after an in-place ``realloc``, and ``ndarray.resize`` would zero-fill
+    them); shrinking resizes in place when the buffer is private.
     """
+    shape = (size, *array.shape[1:])
     if size <= len(array) and array.flags.owndata and array.base is None:
-        array.resize(size, refcheck=False)
+        array.resize(shape, refcheck=False)
         return array
-    out = np.empty(size, dtype=array.dtype)
+    out = np.empty(shape, dtype=array.dtype)
     out[:keep] = array[:keep]
     return out
 
