@@ -29,6 +29,16 @@ _EVENT_MASK = (1 << _km.SOURCE_BITS) - 1
 _TIMES = ("tref", "treset", "last_fire", "ext_tref", "ext_last")
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a non-negative integer array, sorted: `np.unique`'s answer
+    from a table of marks. Event and avalanche ids are below the event count, and on the
+    1.5 million remembered sources of N = 1e5 this takes 4.5 ms where `np.unique` (hashing)
+    took 225 ms."""
+    seen = np.zeros(int(values.max()) + 1 if len(values) else 0, bool)
+    seen[values] = True
+    return np.flatnonzero(seen)
+
+
 class MillmanArrays:
     """Everything the kernel carries from one step to the next (see `_run_millman`).
 
@@ -251,7 +261,7 @@ def flush(arrays: MillmanArrays, recorder) -> tuple[int, int]:
     n_ev, n_ln = int(state[_km.M_N_EVENTS]), int(state[_km.M_N_LINKS])
     mask = arrays._mask()
     slots = arrays.src[..., 0][mask]
-    live = np.unique(slots & _EVENT_MASK)
+    live = _distinct(slots & _EVENT_MASK)
     recorder.flush(n_ev, live, int(state[_km.M_T]))
     arrays.src[..., 0][mask] = (np.searchsorted(live, slots & _EVENT_MASK)
                         | (slots >> _km.SOURCE_BITS << _km.SOURCE_BITS))
@@ -313,11 +323,11 @@ def run_engine(model, task, recorder):
     n_ev = int(arrays.state[_km.M_N_EVENTS])
     end_time = int(arrays.state[_km.M_T])
     _, events = arrays.sources()
-    ids = np.unique(events)  # events still remembered: they can still cause firings
+    ids = _distinct(events)  # events still remembered: they can still cause firings
     if status == _kb.DONE:  # silent without input: no avalanche can grow any more
         alive = np.zeros(0, np.int32)
     else:
-        alive = np.unique(full.avalanche[ids]).astype(np.int32)
+        alive = _distinct(full.avalanche[ids]).astype(np.int32)
     event_map = np.full(n_ev, -1, np.int32)
     event_map[ids] = np.arange(len(ids), dtype=np.int32)
     final = State(model=model, network=network, neuron=full.neuron[ids].astype(np.int32),
