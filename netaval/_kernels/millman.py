@@ -87,7 +87,7 @@ __all__ = [
     "P_A", "P_B", "P_C", "P_GMAX", "P_GAP", "P_A_SYN", "P_A_EXT", "P_EXT_INV_LOG_Q",
     "P_DT_OVER_TAU_R", "P_P_RELEASE", "P_G_SCALE", "P_DEGENERATE", "P_SIZE",
     "WHEEL", "FAR_PAST", "propagator", "power_tables", "_first_crossing",
-    "_run_millman",
+    "_run_millman", "saved_sources",
 ]
 
 # attribution rules
@@ -700,6 +700,42 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     fstate[0] = expected
     rng_state[0] = rng
     return status
+
+
+@njit(cache=True)
+def saved_sources(src, src_n, event_map, weights, shift):
+    """The remembered sources in a saved state's layout: one (n, MAX_SOURCES) array each
+    of events (int32, renumbered through ``event_map``), arrival times (int64, minus
+    ``shift``) and currents (float64, ``weights`` of their class), zero past ``src_n``.
+
+    Parameters
+    ----------
+    src : int64 (n, MAX_SOURCES, 2)
+    src_n : int32 (n,)
+    event_map : int32 (n_events,)
+        Carried id of every event (only the remembered ones are read).
+    weights : float64 (k,)
+    shift : int
+
+    Returns
+    -------
+    src_event, src_t0, src_w : int32, int64, float64 (n, MAX_SOURCES)
+
+    Notes
+    -----
+    Jit-compiled with numba.
+    """
+    n = len(src_n)
+    src_event = np.zeros((n, MAX_SOURCES), np.int32)
+    src_t0 = np.zeros((n, MAX_SOURCES), np.int64)
+    src_w = np.zeros((n, MAX_SOURCES), np.float64)
+    for i in range(n):
+        for s in range(src_n[i]):
+            slot = src[i, s, 0]
+            src_event[i, s] = event_map[slot & _EVENT_MASK]
+            src_t0[i, s] = src[i, s, 1] - shift
+            src_w[i, s] = weights[slot >> SOURCE_BITS]
+    return src_event, src_t0, src_w
 
 
 @njit(cache=True)

@@ -100,15 +100,8 @@ class MillmanArrays:
         out = {name: getattr(self, name).copy() for name in _NEURON_ARRAYS}
         for name in _TIMES:
             out[name] -= shift
-        mask = self._mask()
-        slots = self.src[..., 0][mask]
-        events = slots & _EVENT_MASK
-        src_event = np.zeros(mask.shape, np.int32)
-        src_event[mask] = event_map[events]
-        src_t0 = np.zeros(mask.shape, np.int64)
-        src_t0[mask] = self.src[..., 1][mask] - shift
-        src_w = np.zeros(mask.shape)
-        src_w[mask] = self.weights(a_syn)[slots >> _km.SOURCE_BITS]
+        src_event, src_t0, src_w = _km.saved_sources(self.src, self.src_n, event_map,
+                                                     self.weights(a_syn), shift)
         out.update(src_event=src_event, src_t0=src_t0, src_w=src_w,
                    loaded=self.loaded.copy(), expected_empty=self.fstate.copy())
         return out
