@@ -1,5 +1,7 @@
 """`netaval.io.read_network`: files written by networkx, igraph, scipy and netaval itself."""
 
+import csv
+
 import igraph
 import networkx as nx
 import numpy as np
@@ -85,6 +87,23 @@ def test_edge_lists_with_and_without_header(tmp_path):
     assert txt.node_labels.tolist() == ["alice", "bob", "carol"] and not txt.directed
     assert np.array_equal(dense(txt), [[0, 2, 0], [2, 0, 3], [0, 3, 0]])
     assert read_network(tmp_path / "e.txt", weight=None).weights.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("quoting", [csv.QUOTE_MINIMAL, csv.QUOTE_ALL, csv.QUOTE_NONNUMERIC])
+def test_quoted_labels_written_by_pandas(tmp_path, quoting):
+    """Node labels holding a comma or a quote, quoted by pandas, are read back whole."""
+    import pandas as pd
+
+    path = tmp_path / "quoted.csv"
+    pd.DataFrame({"source": ["Smith, J", 'cell "b"', "c"], "target": ['cell "b"', "c", "Smith, J"],
+                  "weight": [0.5, 1.5, 2.0]}).to_csv(path, index=False, quoting=quoting)
+    net = read_network(path)
+    assert net.node_labels.tolist() == ["Smith, J", 'cell "b"', "c"]
+    assert np.array_equal(dense(net), [[0, 0.5, 0], [0, 0, 1.5], [2.0, 0, 0]])
+    (tmp_path / "open.csv").write_text('source,target\n"a",b\n"b,c\n')
+    assert raised_message(netaval.CorruptFileError, read_network, tmp_path / "open.csv") == (
+        f"{tmp_path / 'open.csv'}, line 3: a quoted field is not closed on its line (fields "
+        "spanning lines are not supported).")
 
 
 @pytest.mark.parametrize("symmetric", [False, True], ids=["general", "symmetric"])

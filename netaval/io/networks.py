@@ -19,6 +19,7 @@ import numpy as np
 
 from netaval._validation import Boolean, Options, check_param
 from netaval.errors import CorruptFileError, InvalidParameterError, MalformedNetworkError
+from netaval.io._text import is_number, split_fields
 from netaval.network import Network
 
 __all__ = ["read_network", "FORMATS"]
@@ -173,23 +174,15 @@ def _integers_if_possible(values: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- edge lists
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _is_header(rows: list[list[str]], weight: str | None) -> bool:
     """A first row naming columns: a known column name, or text where later rows have numbers."""
     first = [f.lower() for f in rows[0]]
     if set(first) & {*SOURCE_NAMES, *TARGET_NAMES, (weight or "weight").lower()}:
         return True
     if len(rows) < 2:
-        return not all(_is_number(f) for f in first[:2])
+        return not all(is_number(f) for f in first[:2])
     second = rows[1]
-    return any(not _is_number(a) and _is_number(b) for a, b in zip(first, second, strict=False))
+    return any(not is_number(a) and is_number(b) for a, b in zip(first, second, strict=False))
 
 
 def _read_edge_list(path: str, sep: str | None, weight: str | None, directed: bool | None):
@@ -200,7 +193,10 @@ def _read_edge_list(path: str, sep: str | None, weight: str | None, directed: bo
         stripped = text.strip()
         if not stripped or stripped.startswith(("#", "%")):
             continue
-        rows.append([field.strip() for field in stripped.split(sep)])
+        try:
+            rows.append(split_fields(stripped, sep))
+        except ValueError as exc:
+            raise CorruptFileError(f"{path}, line {number}: {exc}.") from None
         lines.append(number)
     if not rows:
         raise CorruptFileError(f"{path}: the file holds no edges.")

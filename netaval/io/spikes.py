@@ -19,6 +19,7 @@ import numpy as np
 
 from netaval._validation import Options, check_param
 from netaval.errors import CorruptFileError, InvalidParameterError
+from netaval.io._text import is_number, split_fields
 from netaval.spikes import Spikes
 
 __all__ = ["read_spikes"]
@@ -128,14 +129,6 @@ def _no_columns(what: str, time_column, time_unit) -> None:
                                     f"'s' for {what} (times are in seconds). Got {time_unit!r}.")
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _read_text_table(path: str, sep: str):
     """The table as strings, plus the 1-based file line of every data row."""
     import pandas as pd
@@ -147,16 +140,21 @@ def _read_text_table(path: str, sep: str):
     if not lines:
         raise CorruptFileError(f"{path}: the file holds no rows.")
     split = None if sep == "\t" and "\t" not in raw[lines[0] - 1] else sep  # .txt: whitespace
-    first = raw[lines[0] - 1].split(split)
-    has_header = not all(_is_number(field.strip()) for field in first)
     widths = {}  # the header too: pandas reads extra leading fields as an index, silently
     for number in lines:
-        widths.setdefault(len(raw[number - 1].split(split)), number)
+        line = raw[number - 1]
+        try:  # split_fields only where a quote may hide a separator: long files
+            width = len(split_fields(line, split) if '"' in line else line.split(split))
+        except ValueError as exc:
+            raise CorruptFileError(f"{path}, line {number}: {exc}.") from None
+        widths.setdefault(width, number)
+    first = split_fields(raw[lines[0] - 1], split)
+    has_header = not all(is_number(field) for field in first)
     if len(widths) > 1:
         expected = len(first)
         bad = next(number for width, number in widths.items() if width != expected)
         raise CorruptFileError(f"{path}, line {bad}: expected {expected} fields like line "
-                               f"{lines[0]}, got {len(raw[bad - 1].split(split))}.")
+                               f"{lines[0]}, got {len(split_fields(raw[bad - 1], split))}.")
     # pandas reads only the rows kept above (as decoded here), so every row has its line:
     # on the file, an indented comment became a row of blanks and bad bytes an error
     text = StringIO("\n".join(raw[number - 1] for number in lines))
