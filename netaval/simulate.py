@@ -245,6 +245,10 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
             f"The 'out' parameter of {_OWNER} must be a directory path (str or path-like) or "
             f"None. Got {out!r} instead."
         )
+    if out is not None:
+        from netaval.io.dataset import check_new_directory
+
+        check_new_directory(_OWNER, "out", os.fspath(out))
     if record is None:
         record = "events" if out is None else "avalanches"
     if record == "events" and out is not None:

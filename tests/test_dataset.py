@@ -1,6 +1,7 @@
 """Streamed runs: chunked Parquet datasets, read back exactly, summarised out of core."""
 
 import json
+import math
 import os
 
 import numpy as np
@@ -129,6 +130,56 @@ def test_damaged_datasets_raise_corrupt_file_error(tmp_path):
         ds.read_manifest(tmp_path / "nothing")
 
 
+def test_a_chunk_that_would_write_a_bad_record_is_refused(tmp_path):
+    """write_chunk stores exactly what it is given or refuses it naming the parameter, and
+    writes nothing then (what the values mean, e.g. neurons below n_nodes, the readers
+    check: tests above craft such files through the writer)."""
+    writer = ds.DatasetWriter(tmp_path / "run", metadata={}, continuous=False, n_nodes=2)
+    good = dict(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
+                avalanche=np.array([0, 0]), generation=np.array([0, 1], np.int32),
+                parent_indptr=np.array([0, 0, 1]), parent_ids=np.array([0]),
+                live=np.array([1]), end_time=2)
+    owner = "DatasetWriter.write_chunk"
+    for change, message in [
+        ({"neuron": np.array([0, 2**31])},  # would wrap around in int32
+         f"The 'neuron' parameter of {owner} must hold integers in [-2147483648, 2147483647]. "
+         "Got values from 0 to 2147483648."),
+        ({"time": np.array([0.5, 1.0])},
+         f"The 'time' parameter of {owner} must hold integers. Got fractional or infinite "
+         "values."),
+        ({"time": np.array(["0", "1"])},
+         f"The 'time' parameter of {owner} must be a 1-D array of integers with 2 entries. Got "
+         "an array of dtype <U1 and shape (2,) instead."),
+        ({"generation": np.array([0])},
+         f"The 'generation' parameter of {owner} must be a 1-D array of integers with 2 "
+         "entries. Got an array of dtype int64 and shape (1,) instead."),
+        ({"parent_indptr": np.array([0, 0])},
+         f"The 'parent_indptr' parameter of {owner} must be a 1-D array of integers with at "
+         "least 3 entries. Got an array of dtype int64 and shape (2,) instead."),
+        ({"parent_indptr": np.array([0, 1, 0])},
+         f"The 'parent_indptr' parameter of {owner} must be non-decreasing offsets into "
+         "'parent_ids' (0 to 1). Got offsets from 0 to 0."),
+        ({"parent_indptr": np.array([0, 1, 2])},
+         f"The 'parent_indptr' parameter of {owner} must be non-decreasing offsets into "
+         "'parent_ids' (0 to 1). Got offsets from 0 to 2."),
+        ({"live": np.array([2**63], np.uint64)},
+         f"The 'live' parameter of {owner} must hold integers in [{-2**63}, {2**63 - 1}]. "
+         f"Got values from {2**63} to {2**63}."),
+        ({"end_time": math.nan},
+         f"The 'end_time' parameter of {owner} must be a float in the range (-inf, inf). Got "
+         "nan instead."),
+    ]:
+        with pytest.raises(InvalidParameterError) as info:
+            writer.write_chunk(**{**good, **change})
+        assert str(info.value) == message, change
+    assert sorted(os.listdir(tmp_path / "run")) == ["_manifest.json"]
+    with pytest.raises(InvalidParameterError, match="'final' parameter of DatasetWriter.close"):
+        writer.close({"end_time": object()})
+    writer.write_chunk(**good)
+    writer.close({"end_time": 2})
+    assert [chunk.neuron.tolist() for chunk in ds.iter_chunks(tmp_path / "run")] == [[0, 1]]
+
+
 def test_parent_that_is_not_live_is_refused(tmp_path):
     """A chunk whose parent was not declared live at the previous cut cannot be summarised."""
     network, run = example_run(5)
@@ -141,7 +192,7 @@ def test_parent_that_is_not_live_is_refused(tmp_path):
 def test_writer_and_readers_validate(tmp_path):
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("")
-    with pytest.raises(InvalidParameterError, match="'out'"):
+    with pytest.raises(InvalidParameterError, match="'path' parameter of DatasetWriter"):
         ds.DatasetWriter(tmp_path / "full", metadata={}, continuous=False, n_nodes=1)
     with pytest.raises(InvalidParameterError, match="'start'"):
         list(ds.iter_chunks(tmp_path, start=-1))
@@ -203,7 +254,7 @@ def test_manifest_and_chunk_metadata_are_written_exactly(tmp_path):
     import pyarrow.parquet as pq
 
     path = tmp_path / "run"
-    writer = ds.DatasetWriter(path, metadata={"seed": 5, "x": (1, 2)}, continuous=1,
+    writer = ds.DatasetWriter(path, metadata={"seed": 5, "x": (1, 2)}, continuous=np.True_,
                               n_nodes=np.int64(3))
     assert json.loads((path / "_manifest.json").read_text())["continuous"] is True
     assert json.loads((path / "_manifest.json").read_text()) == {
@@ -262,9 +313,16 @@ def test_writer_refusals_are_exact(tmp_path):
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("")
     (tmp_path / "file").write_text("")
+    network = netaval.Network.from_edges([0], [1], 2)
     for name, which in (("full", "is not empty"), ("file", "is not a directory")):
         with pytest.raises(InvalidParameterError) as info:
             ds.DatasetWriter(tmp_path / name, metadata={}, continuous=False, n_nodes=1)
+        assert str(info.value) == ("The 'path' parameter of DatasetWriter must name a new or "
+                                   f"empty directory. Got {str(tmp_path / name)!r}, which "
+                                   f"{which}.")
+        with pytest.raises(InvalidParameterError) as info:  # before anything runs
+            netaval.simulate(network, netaval.Branching(sigma=0.5, drive=0.1), n_steps=5,
+                             seed=0, out=tmp_path / name)
         assert str(info.value) == ("The 'out' parameter of simulate must name a new or empty "
                                    f"directory. Got {str(tmp_path / name)!r}, which {which}.")
     (tmp_path / "empty").mkdir()

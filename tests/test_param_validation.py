@@ -48,7 +48,7 @@ EDGE = {"inf": math.inf, "-inf": -math.inf, "huge": 2**64, "empty": []}
 
 def _modules():
     found = {"netaval": netaval, "netaval.models": netaval.models, "netaval.io": netaval.io,
-             "topologies": topologies}
+             "netaval.io.dataset": netaval.io.dataset, "topologies": topologies}
     for name in netaval.__all__:
         value = getattr(netaval, name)
         if inspect.ismodule(value):
@@ -112,6 +112,7 @@ class Fixtures:
 
     def __init__(self, tmp):
         self.tmp = tmp
+        self._writers = 0
         self.net = topologies.random(30, k=3, seed=0)
         self.run = netaval.simulate(self.net, netaval.Branching(sigma=1.0, drive=0.05),
                                     n_steps=60, seed=0)
@@ -161,6 +162,16 @@ class Fixtures:
                                       "series": ["a", "a", "b", "b"]})
 
 
+def _writer(self):
+    """A new DatasetWriter on a fresh folder of 2 neurons (each call its own)."""
+    self._writers += 1
+    return netaval.io.dataset.DatasetWriter(self.tmp / f"writer{self._writers}", metadata={},
+                                            continuous=False, n_nodes=2)
+
+
+Fixtures.writer = _writer
+
+
 def valid_calls(f: Fixtures):
     """qualified name -> (args, kwargs) of one valid, fast call."""
     ev = f.events
@@ -183,6 +194,19 @@ def valid_calls(f: Fixtures):
         "netaval.Avalanches.from_run": ((f.run,), {}),
         "netaval.Spikes.from_arrays": (([0.1, 0.5, 0.7], [0, 1, 0]), {}),
         "netaval.load": ((f.saved,), {}),
+        "netaval.io.dataset.DatasetWriter": ((str(f.tmp / "written"),),
+                                             dict(metadata={}, continuous=False, n_nodes=2)),
+        "netaval.io.dataset.DatasetWriter.write_chunk": (
+            (f.writer(), np.array([0, 1]), np.array([0, 1], np.int32), np.array([0, 0]),
+             np.array([0, 1], np.int32), np.array([0, 0, 1]), np.array([0])),
+            dict(live=np.array([1]), end_time=2)),
+        "netaval.io.dataset.DatasetWriter.close": ((f.writer(), {"end_time": 2}), {}),
+        "netaval.io.dataset.is_dataset": ((f.dataset,), {}),
+        "netaval.io.dataset.read_manifest": ((f.dataset,), {}),
+        "netaval.io.dataset.iter_chunks": ((f.dataset,), dict(start=0)),
+        "netaval.io.dataset.read_events": ((f.dataset,), {}),
+        "netaval.io.dataset.summarise": ((f.dataset,), {}),
+        "netaval.io.dataset.load_dataset": ((f.dataset,), {}),
         "netaval.simulate": ((f.net, netaval.Branching(sigma=1.0, drive=0.1)),
                              dict(n_steps=20, seed=0)),
         "netaval.population_rate": ((f.run,), dict(window=2.0)),
@@ -304,6 +328,8 @@ SKIP = {
     "netaval.models.Task.progress": _PROTOCOL,
     "netaval.study.Study": "built by load_study, which validates the spec",
     "netaval.study.StudyStatus": _RESULT, "netaval.study.Task": _RESULT,
+    "netaval.io.dataset.EventChunk": _RESULT + " (what iter_chunks reads)",
+    "netaval.io.dataset.DatasetSummary": _RESULT + " (what summarise reads)",
 }
 
 #: (callable, parameter) -> generated values that parameter legitimately accepts.
@@ -319,6 +345,8 @@ ACCEPTS = {
     ("netaval.stats.PowerLawFit.ccdf", "x"): {"2d"},
     ("netaval.stats.shape_collapse", "profiles"): {"2d"},  # two profiles of length 2
     ("netaval.load", "path"): {"text"},  # a path: FileNotFoundError (documented)
+    ("netaval.io.dataset.DatasetWriter", "path"): {"text"},  # a new folder: written
+    ("netaval.io.dataset.is_dataset", "path"): {"text"},  # no such folder: False
     ("netaval.io.save_run", "path"): {"text"},  # a valid relative path
     ("netaval.simulate", "out"): {"text"},  # a valid relative directory (would write one)
     ("netaval.analyse", "out"): {"text"},  # a valid relative directory (would write one)
@@ -372,6 +400,8 @@ DOCUMENTED = {
     "netaval.Events.check_invariants": (InvariantError,),  # a valid delay the events break
     "netaval.io.read_network": (CorruptFileError, FileNotFoundError, MalformedNetworkError),
     "netaval.io.read_spikes": (CorruptFileError, FileNotFoundError),
+    **{f"netaval.io.dataset.{name}": (CorruptFileError, FileNotFoundError) for name in (
+        "read_manifest", "iter_chunks", "read_events", "summarise", "load_dataset")},
 }
 
 

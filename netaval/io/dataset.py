@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from netaval._validation import Interval, check_param
+from netaval._validation import Boolean, Interval, check_param, check_path
 from netaval.errors import CorruptFileError, InvalidParameterError
 from netaval.events import Events
 from netaval.io._atomic import atomic_write
@@ -168,20 +168,22 @@ class DatasetWriter:
 
     def __init__(self, path: str | PathLike, *, metadata: dict[str, Any], continuous: bool,
                  n_nodes: int) -> None:
-        self.path = os.fspath(path)
-        if os.path.exists(self.path) and (not os.path.isdir(self.path)
-                                          or os.listdir(self.path)):
-            raise InvalidParameterError(
-                f"The 'out' parameter of simulate must name a new or empty directory. "
-                f"Got {self.path!r}, which {'is not a directory' if not os.path.isdir(self.path) else 'is not empty'}.")
-        os.makedirs(self.path, exist_ok=True)
-        self.continuous = continuous
+        owner = "DatasetWriter"
+        path = check_path(owner, "path", path)
+        check_param(owner, "continuous", continuous, Boolean())
+        check_param(owner, "n_nodes", n_nodes, Interval(numbers.Integral, 0, 2**31 - 1))
+        metadata = _json_dict(owner, "metadata", metadata)
+        check_new_directory(owner, "path", path)
+        os.makedirs(path, exist_ok=True)
+        self.path = path
+        self.continuous = bool(continuous)
+        self.n_nodes = int(n_nodes)
         self.n_events = 0
         self.n_chunks = 0
         self.lifetimes = False  # the chunks carry end_time (set by the first chunk)
         self._manifest = {"format": DATASET_FORMAT_NAME, "version": DATASET_FORMAT_VERSION,
-                          "continuous": bool(continuous), "n_nodes": int(n_nodes),
-                          "complete": False, "metadata": to_json(metadata)}
+                          "continuous": self.continuous, "n_nodes": self.n_nodes,
+                          "complete": False, "metadata": metadata}
         self._write_manifest()
 
     def _write_manifest(self) -> None:
@@ -217,35 +219,45 @@ class DatasetWriter:
         if not lifetimes and (ended_ids is not None or ended_times is not None):
             raise InvalidParameterError(f"The 'ended_ids' and 'ended_times' parameters of "
                                         f"{owner} need 'event_end_time'.")
-        self.lifetimes = lifetimes
+        neuron = _column(owner, "neuron", neuron, np.int32)
         n = len(neuron)
-        indptr = np.asarray(parent_indptr, np.int64)
+        arrays = {"time": _column(owner, "time", time,
+                                  np.float64 if self.continuous else np.int64, length=n),
+                  "neuron": neuron,
+                  "avalanche": _column(owner, "avalanche", avalanche, np.int64, length=n),
+                  "generation": _column(owner, "generation", generation, np.int32, length=n)}
+        parent_ids = _column(owner, "parent_ids", parent_ids, np.int64)
+        indptr = _column(owner, "parent_indptr", parent_indptr, np.int64, length=n + 1,
+                         at_least=True)[: n + 1]
         lo, hi = int(indptr[0]), int(indptr[n])
-        arrays = {"time": np.ascontiguousarray(time, np.float64 if self.continuous
-                                               else np.int64),
-                  "neuron": np.ascontiguousarray(neuron, np.int32),
-                  "avalanche": np.ascontiguousarray(avalanche, np.int64),
-                  "generation": np.ascontiguousarray(generation, np.int32),
-                  "parent_indptr": indptr[: n + 1] - lo if lo else indptr[: n + 1],
-                  "parent_ids": np.ascontiguousarray(parent_ids[lo:hi], np.int64)}
+        if lo < 0 or hi > len(parent_ids) or np.any(indptr[1:] < indptr[:-1]):
+            raise InvalidParameterError(
+                f"The 'parent_indptr' parameter of {owner} must be non-decreasing offsets "
+                f"into 'parent_ids' (0 to {len(parent_ids)}). Got offsets from {lo} to {hi}.")
+        arrays["parent_indptr"] = indptr - lo if lo else indptr
+        arrays["parent_ids"] = parent_ids[lo:hi]
+        live = _column(owner, "live", live, np.int64)
+        check_param(owner, "end_time", end_time, Interval(numbers.Real, None, None))
         names = _COLUMNS
         if lifetimes:
             names = _LIFETIME_COLUMNS
-            arrays["end_time"] = np.ascontiguousarray(event_end_time, np.float64)
+            arrays["end_time"] = _column(owner, "event_end_time", event_end_time, np.float64,
+                                         length=n)
+        self.lifetimes = lifetimes
         columns = {name: pa.array(arrays[name]) for name in names}
         columns["parents"] = pa.LargeListArray.from_arrays(
             pa.array(arrays["parent_indptr"], pa.int64()),
             pa.array(arrays["parent_ids"], pa.int64()))
         meta = {"index": self.n_chunks, "first_event": self.n_events, "n_events": n,
                 "end_time": to_json(end_time),
-                "live": encode_array(np.asarray(live, np.int64)),
+                "live": encode_array(live),
                 "checksums": {name: crc(array) for name, array in arrays.items()}}
         if lifetimes:
-            ids = np.zeros(0, np.int64) if ended_ids is None else np.asarray(ended_ids,
-                                                                             np.int64)
-            times = np.zeros(0) if ended_times is None else np.asarray(ended_times,
-                                                                       np.float64)
-            if ids.shape != times.shape or ids.ndim != 1:
+            ids = np.zeros(0, np.int64) if ended_ids is None else _column(
+                owner, "ended_ids", ended_ids, np.int64)
+            times = np.zeros(0) if ended_times is None else _column(
+                owner, "ended_times", ended_times, np.float64)
+            if len(ids) != len(times):
                 raise InvalidParameterError(f"The 'ended_times' parameter of {owner} must "
                                             "have one entry per ended id.")
             order = np.argsort(ids, kind="stable")
@@ -263,9 +275,65 @@ class DatasetWriter:
 
     def close(self, final: dict[str, Any]) -> None:
         """Mark the dataset complete, with the run's end (``final``: JSON-able values)."""
+        final = _json_dict("DatasetWriter.close", "final", final)
         self._manifest.update(complete=True, n_events=self.n_events, n_chunks=self.n_chunks,
-                              final=to_json(final))
+                              final=final)
         self._write_manifest()
+
+
+def check_new_directory(owner: str, name: str, path: str) -> None:
+    """Refuse ``path`` unless it is a directory that does not exist yet or an empty one."""
+    if os.path.exists(path) and (not os.path.isdir(path) or os.listdir(path)):
+        which = "is not a directory" if not os.path.isdir(path) else "is not empty"
+        raise InvalidParameterError(f"The {name!r} parameter of {owner} must name a new or "
+                                    f"empty directory. Got {path!r}, which {which}.")
+
+
+def _json_dict(owner: str, name: str, value: Any) -> dict[str, Any]:
+    """``value`` (a dict of JSON-able values) as JSON, or an error naming the parameter."""
+    if not isinstance(value, dict):
+        raise InvalidParameterError(f"The {name!r} parameter of {owner} must be a dict. Got "
+                                    f"{type(value).__name__} instead.")
+    try:
+        return to_json(value)
+    except InvalidParameterError as exc:
+        raise InvalidParameterError(f"The {name!r} parameter of {owner}: {exc}") from None
+
+
+def _column(owner: str, name: str, values: Any, dtype: Any, *, length: int | None = None,
+            at_least: bool = False) -> NDArray:
+    """``values`` as a contiguous 1-D array of ``dtype``, exactly: numbers (not NaN) for a
+    float dtype; for an integer dtype integers within its range (integral floats too, as
+    ``np.array([])`` is float64), so that nothing is stored as another value than given.
+    ``length``: the number of entries (the least number with ``at_least``). What the
+    values mean is checked by the readers. Anything else is refused naming the parameter.
+    """
+    array = np.asarray(values)
+    floating = np.dtype(dtype).kind == "f"
+    if array.ndim != 1 or array.dtype.kind not in "iuf" or (length is not None and (
+            len(array) < length if at_least else len(array) != length)):
+        entries = (f" with {'at least ' if at_least else ''}{length} entries"
+                   if length is not None else "")
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {owner} must be a 1-D array of "
+            f"{'numbers' if floating else 'integers'}{entries}. Got an array of dtype "
+            f"{array.dtype} and shape {array.shape} instead.")
+    if floating or array.dtype.kind == "f":
+        if np.isnan(array).any():
+            raise InvalidParameterError(f"The {name!r} parameter of {owner} must not hold NaN.")
+        if floating:
+            return np.ascontiguousarray(array, dtype)
+        if not (np.isfinite(array).all() and (array == np.round(array)).all()):
+            raise InvalidParameterError(f"The {name!r} parameter of {owner} must hold "
+                                        "integers. Got fractional or infinite values.")
+    if len(array) and not np.can_cast(array.dtype, dtype, "safe"):
+        info = np.iinfo(dtype)
+        smallest, largest = array.min(), array.max()
+        if smallest < info.min or largest > info.max:
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {owner} must hold integers in [{info.min}, "
+                f"{info.max}]. Got values from {smallest:.0f} to {largest:.0f}.")
+    return np.ascontiguousarray(array, dtype)
 
 
 def is_dataset(path: str | PathLike) -> bool:
@@ -281,7 +349,7 @@ def is_dataset(path: str | PathLike) -> bool:
     >>> is_dataset(tempfile.mkdtemp())
     False
     """
-    return os.path.isfile(os.path.join(os.fspath(path), MANIFEST))
+    return os.path.isfile(os.path.join(check_path("is_dataset", "path", path), MANIFEST))
 
 
 def read_manifest(path: str | PathLike) -> dict[str, Any]:
@@ -304,7 +372,7 @@ def read_manifest(path: str | PathLike) -> dict[str, Any]:
     CorruptFileError
         When the manifest is malformed, of another format, or of a newer version.
     """
-    target = os.path.join(os.fspath(path), MANIFEST)
+    target = os.path.join(check_path("read_manifest", "path", path), MANIFEST)
     with open(target, "rb") as handle:  # FileNotFoundError propagates
         raw = handle.read()
     try:
@@ -487,12 +555,18 @@ def iter_chunks(path: str | PathLike, *, start: int = 0) -> Iterator[EventChunk]
         When a chunk or the manifest is damaged.
     """
     check_param("iter_chunks", "start", start, Interval(numbers.Integral, 0, None))
-    manifest = read_manifest(path)
-    folder = os.fspath(path)
+    folder = check_path("iter_chunks", "path", path)
+    manifest = read_manifest(folder)
     n_parts = _n_parts(folder)
     if manifest["complete"] and manifest.get("n_chunks") != n_parts:
         raise CorruptFileError(f"Cannot read the streamed run at {folder}: the manifest lists "
                                f"{manifest.get('n_chunks')} chunks, {n_parts} are present.")
+    return _chunks(folder, manifest, start, n_parts)  # checked now, read as iterated
+
+
+def _chunks(folder: str, manifest: dict[str, Any], start: int,
+            n_parts: int) -> Iterator[EventChunk]:
+    """The chunks ``start .. n_parts - 1`` of `iter_chunks`, each checked as it is read."""
     expected = None
     lifetimes = _Lifetimes(folder)
     for index in range(start, n_parts):
@@ -532,6 +606,7 @@ def read_events(path: str | PathLike) -> Events:
     """
     from netaval.events import MAX_EVENTS_IN_MEMORY
 
+    path = check_path("read_events", "path", path)
     chunks = []
     n = 0
     for chunk in iter_chunks(path):
@@ -613,6 +688,7 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     from netaval._summaries import AvalancheAccumulator
     from netaval.errors import InvariantError
 
+    path = check_path("summarise", "path", path)
     manifest = read_manifest(path)
     continuous = manifest["continuous"]
     time_dtype = np.float64 if continuous else np.int64
@@ -725,7 +801,7 @@ def load_dataset(path: str | PathLike) -> Run:
     >>> run.events is None, run.n_events, run.activity.tolist(), run.avalanches.size.tolist()
     (True, 2, [1, 1, 0], [2])
     """
-    return _load_dataset(path)
+    return _load_dataset(check_path("load_dataset", "path", path))
 
 
 def _load_dataset(path: str | PathLike) -> Run:
