@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import integrate, optimize, special, stats
+from scipy import optimize, special
 
 from netaval._kernels.stats import (
     _continuous_xmin_scan,
@@ -311,7 +311,9 @@ class PowerLawFit:
         r = float(d.sum())
         n = len(x)
         if other == "truncated_power_law":
-            p = float(stats.chi2.sf(-2.0 * r, 1)) if r < 0 else 1.0
+            # chi-squared(1) survival function: what scipy.stats.chi2.sf computes, without
+            # importing scipy.stats (0.3 s, a third of a study worker's imports)
+            p = float(special.chdtrc(1, -2.0 * r)) if r < 0 else 1.0
             return LikelihoodRatio(r, p, float("nan"), other, True, params)
         sigma = float(np.std(d))
         if sigma == 0.0:
@@ -828,6 +830,8 @@ def _fit_exponential(x, fit):
 
 def _cutoff_log_norm(alpha, lam, a, b, discrete):
     """log sum_{x=a}^{b} x^-alpha e^-lam x (discrete) or the integral (continuous)."""
+    from scipy import integrate  # here: only this comparison needs it (0.03 s to import)
+
     def integral(lo, hi):
         f = lambda u: math.exp((1.0 - alpha) * u - lam * math.exp(u))  # noqa: E731
         hi_u = math.log(hi) if np.isfinite(hi) else math.log(lo) + 60.0
