@@ -33,3 +33,41 @@ def test_unknown_names_raise_attribute_error():
     """A misspelt name is an AttributeError (so hasattr and getattr defaults work)."""
     assert not hasattr(netaval, "simulat")
     assert getattr(netaval, "_private_thing", None) is None
+
+
+def _modules_after(statement: str) -> set:
+    code = f"import sys\n{statement}\nprint(' '.join(sorted(sys.modules)))\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+def test_study_worker_preload_leaves_out_what_tasks_do_not_need():
+    """The fork server of ``netaval study run`` imports `netaval._worker` before any worker
+    starts, so everything it loads is on the critical path of every study: scipy.stats
+    (0.3 s, a third of it), scipy.integrate, pandas, pyarrow, matplotlib and networkx are
+    not needed by a task and must stay out."""
+    modules = _modules_after("import netaval._worker")
+    assert {"netaval.simulate", "netaval.study.analyses", "topologies", "numba"} <= modules
+    heavy = {"scipy.stats", "scipy.integrate", "pandas", "pyarrow", "matplotlib",
+             "networkx", "distributed"}
+    assert not heavy & modules, sorted(heavy & modules)
+
+
+def test_study_worker_loads_a_kernel_in_the_fork_server():
+    """`netaval._worker` calls the CSR check kernel every task calls, so numba's registries
+    (0.2 s at the first kernel of a process) load once in the fork server, not per worker."""
+    code = ("import netaval._worker\n"
+            "from netaval._kernels.network import _first_unsorted_row\n"
+            "print(len(_first_unsorted_row.signatures))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0 and done.stdout == "1\n", done.stderr
+
+
+def test_pool_module_imports_only_the_standard_library():
+    """``netaval study run`` starts the fork server from `netaval._pool` before importing the
+    engine, so that module must not pull numpy or the study package in."""
+    modules = _modules_after("import netaval._pool")
+    assert not {"numpy", "netaval.study", "scipy", "numba"} & modules

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netaval.cli import main
 from netaval.errors import InvalidParameterError
@@ -41,6 +43,18 @@ SPEC = {
                            {"kind": "table", "name": "summary",
                             "columns": ["topology", "param.sigma", "causal.tau"]}]},
 }
+
+
+def _order_tasks():
+    """2 sizes x 2 sigmas x 3 replicates on one topology, in grid order."""
+    spec = copy.deepcopy(SPEC)
+    spec["grid"]["n_nodes"] = [64, 256]
+    spec["grid"]["replicates"] = 3
+    spec["topologies"] = spec["topologies"][:1]
+    return load_study(spec).tasks
+
+
+_ORDER_TASKS = _order_tasks()
 
 
 def _toml_value(value):
@@ -451,11 +465,11 @@ def test_processes_pool_started_before_validation_is_stopped_on_refusal(tmp_path
     fork server); a refused study leaves no worker alive after the call and writes nothing."""
     import multiprocessing
 
-    from netaval.study import _executors
+    from netaval import _pool
 
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"no {method} start method on this platform")
-    monkeypatch.setattr(_executors, "START_METHOD", method)
+    monkeypatch.setattr(_pool, "START_METHOD", method)
     spec = copy.deepcopy(SPEC)
     spec["grid"]["n_nodes"] = [255]  # not a square: refused at validation
     with pytest.raises(InvalidParameterError, match="topologies\\[1\\].params"):
@@ -493,17 +507,17 @@ def test_pool_spawns_no_more_workers_than_tasks_need(method):
     on demand per task."""
     import multiprocessing
 
-    from netaval.study import _executors
+    from netaval import _pool
 
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"no {method} start method on this platform")
-    pool = _executors.start_pool(64, method=method)
+    pool = _pool.start_pool(64, method=method)
     try:
         assert pool.submit(int, "7").result(timeout=120) == 7
-        ahead = _executors._PRESPAWN if method == "spawn" else 0
+        ahead = _pool._PRESPAWN if method == "spawn" else 0
         assert 1 <= len(pool._processes) <= ahead + 1
     finally:
-        _executors.stop_pool(pool, now=True)
+        _pool.stop_pool(pool, now=True)
 
 
 @pytest.mark.parametrize("method", ["forkserver", "spawn"])
@@ -512,12 +526,11 @@ def test_workers_run_numerical_libraries_single_threaded(method):
     the variable), and with the task modules already imported."""
     import multiprocessing
 
-    from netaval import _worker
-    from netaval.study import _executors
+    from netaval import _pool, _worker
 
     if method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"no {method} start method on this platform")
-    pool = _executors.start_pool(1, method=method)
+    pool = _pool.start_pool(1, method=method)
     try:
         for name in _worker.THREAD_VARIABLES:
             assert pool.submit(os.getenv, name).result(timeout=120) == os.environ.get(
@@ -526,7 +539,7 @@ def test_workers_run_numerical_libraries_single_threaded(method):
             os.environ.get("NUMBA_NUM_THREADS", "1"))
         assert pool.submit(_loaded, "topologies").result(timeout=120)
     finally:
-        _executors.stop_pool(pool, now=True)
+        _pool.stop_pool(pool, now=True)
 
 
 def _numba_threads():
@@ -553,6 +566,54 @@ def test_tasks_handed_out_largest_network_first():
         indices = [t.index for t in order if t.n_nodes == size]
         assert indices == sorted(indices)
     assert order[0].n_nodes == 256 and tasks[0].n_nodes == 64
+
+
+def test_local_workers_get_the_longest_expected_tasks_first():
+    """The order rule: one task of every unobserved grid point first (fewest handed out,
+    then larger network, then grid order), then grid points by decreasing mean observed
+    duration, ties in grid order; replicates of a grid point in grid order."""
+    from netaval.study._schedule import LongestFirst, group_key
+
+    tasks = _ORDER_TASKS
+    groups = {}
+    for task in tasks:
+        groups.setdefault(group_key(task), []).append(task.index)
+    assert list(groups.values()) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
+    order = LongestFirst(tasks)
+    first = [order.next().index for _ in range(5)]
+    assert first == [6, 9, 0, 3, 7]  # 256 nodes before 64, then a second round
+    order.observe(6, 2.0)  # 256 nodes, sigma 0.8
+    order.observe(9, 3.0)  # 256 nodes, sigma 1.0: the longest
+    order.observe(0, 0.5)
+    assert order.next().index == 4  # group [3, 4, 5] is still unobserved
+    order.observe(3, 2.0)  # as long as [6, 7, 8]: grid order breaks the tie
+    rest = [order.next().index for _ in range(len(order))]
+    assert rest == [10, 11, 5, 8, 1, 2]
+    with pytest.raises(IndexError):
+        order.next()
+
+
+@given(st.lists(st.floats(0.0, 10.0), min_size=12, max_size=12), st.randoms())
+@settings(max_examples=50, deadline=None)
+def test_every_task_is_handed_out_once_in_grid_order_within_its_group(seconds, rng):
+    """Whatever the durations and whenever they are observed, every task goes out exactly
+    once, and the replicates of one grid point in grid order."""
+    from netaval.study._schedule import LongestFirst, group_key
+
+    order = LongestFirst(_ORDER_TASKS)
+    handed, running = [], []
+    while len(order) or running:
+        if len(order) and (not running or rng.random() < 0.6):
+            handed.append(order.next().index)
+            running.append(handed[-1])
+        else:
+            done = running.pop(rng.randrange(len(running)))
+            order.observe(done, seconds[done])
+    assert sorted(handed) == [t.index for t in _ORDER_TASKS]
+    by_group = {}
+    for index in handed:
+        by_group.setdefault(group_key(_ORDER_TASKS[index]), []).append(index)
+    assert all(indices == sorted(indices) for indices in by_group.values())
 
 
 def test_results_are_written_behind_the_next_task():

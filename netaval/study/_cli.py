@@ -67,6 +67,10 @@ def _summary_table(table) -> str:
 
 def command_study(args: argparse.Namespace) -> None:
     """Dispatch ``netaval study SUBCOMMAND``."""
+    if args.study_command == "run" and args.executor == "processes":
+        from netaval._pool import start_server
+
+        start_server()  # first: the fork server's imports overlap the engine's, below
     from netaval import study
 
     if args.study_command == "run":

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from netaval._pool import default_workers, start_pool, stop_pool
 from netaval._validation import Boolean, Interval, Options, check_param, forwarded_from
 from netaval.errors import InvalidParameterError
-from netaval.study._executors import EXECUTORS, default_workers, iterate, start_pool, stop_pool
+from netaval.study._executors import EXECUTORS, iterate
 from netaval.study._schema import load_study
 from netaval.study._store import Store, WriteBehind
 

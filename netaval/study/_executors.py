@@ -3,33 +3,25 @@
 Each executor yields ``(index, row, artefacts, error)`` as tasks finish; the calling
 process writes every result (so a remote Dask cluster needs no shared file system). Every
 worker warms numba up once (compiles or loads the cached kernels) before its first task.
-Local worker processes are prepared with `start_pool` before the study is validated, so
-their imports overlap the validation in the calling process, and run their numerical
-libraries with one thread each (`netaval._worker`). Tasks are handed out largest network
-first, so a long task does not start last and leave the other workers idle.
+Local worker processes come from `netaval._pool`, prepared before the study is validated
+so that their imports overlap the validation in the calling process; they run their
+numerical libraries with one thread each (`netaval._worker`). They get their tasks a few
+at a time, longest expected first (`netaval.study._schedule`), so that the last tasks to
+finish are short; a Dask cluster gets them all at once, largest network first.
 """
 
 from __future__ import annotations
 
-import importlib
-import multiprocessing
-import multiprocessing.forkserver
-import os
+import time
 from collections.abc import Iterator
 
+from netaval._pool import default_workers
+from netaval.study._schedule import LongestFirst
 from netaval.study._tasks import execute, warm_up
 
-__all__ = ["EXECUTORS", "START_METHOD", "iterate", "largest_first", "start_pool", "stop_pool"]
+__all__ = ["EXECUTORS", "iterate", "largest_first"]
 
 EXECUTORS = ("serial", "processes", "dask")
-
-
-def default_workers() -> int:
-    """One worker per core available to this process."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def _serial(tasks) -> Iterator:
@@ -38,102 +30,69 @@ def _serial(tasks) -> Iterator:
         yield execute(task)
 
 
-#: The module every worker imports first (thread limits, then what tasks need).
-_WORKER_MODULE = "netaval._worker"
-
-#: How local workers start: forked from a fork server that has imported `_WORKER_MODULE`
-#: once (Linux, macOS), else spawned as fresh interpreters that each import it.
-START_METHOD = ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                else "spawn")
-
-#: Spawned workers started before the study is known; more start on demand, one per
-#: submitted task that finds no idle worker, so a pool holds at most ``_PRESPAWN`` + (tasks
-#: submitted) processes.
-_PRESPAWN = 4
-
-
-def start_pool(workers: int, *, method: str | None = None):
-    """A pool of up to ``workers`` local processes, getting ready while the caller validates.
-
-    With a fork server (``method`` "forkserver", the default where the platform has one),
-    the server is started now and imports `netaval._worker` once, while the caller
-    validates; workers are forked from it as tasks are submitted (one per task that finds no
-    idle worker), each starting with netaval, numba, scipy and the registries loaded. With
-    "spawn", up to ``_PRESPAWN`` fresh interpreters start now and import `netaval._worker`
-    each; the others are spawned only as tasks are submitted. Either way a resumed study
-    with one pending task on a 64-core node starts a handful of workers, not 64.
-
-    The fork server is one per calling process: it outlives the pool (later pools fork from
-    it too) and keeps the environment and modules it started with, so an environment
-    variable changed afterwards reaches later workers only with "spawn".
-
-    Parameters
-    ----------
-    workers : int
-    method : {"forkserver", "spawn"}, optional
-        Default `START_METHOD`.
-
-    Returns
-    -------
-    concurrent.futures.ProcessPoolExecutor
-    """
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context(method or START_METHOD)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                               initializer=importlib.import_module, initargs=(_WORKER_MODULE,))
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload([_WORKER_MODULE])  # ignored if the server runs already
-        multiprocessing.forkserver.ensure_running()  # returns at once; the server imports
-    else:
-        for _ in range(min(workers, _PRESPAWN)):
-            pool.submit(int)  # a pool without an idle worker spawns one process per submit
-    return pool
-
-
-def stop_pool(pool, *, now: bool) -> None:
-    """Shut ``pool`` down; ``now``: terminate its workers first (refused study, no tasks)."""
-    if now:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
-            process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
 _WARMED = False
 
 
 def _warm_execute(task, warm_set):
-    """`execute` in a worker, after warming its kernels up once per process."""
+    """`execute` in a worker, after warming its kernels up once per process; returns its
+    outcome and the seconds the task itself took."""
     global _WARMED
     if not _WARMED:
         warm_up(warm_set)
         _WARMED = True
-    return execute(task)
+    start = time.perf_counter()
+    outcome = execute(task)
+    return outcome, time.perf_counter() - start
 
 
-def _processes(tasks, all_tasks, pool) -> Iterator:
+def _processes(tasks, all_tasks, pool, workers: int) -> Iterator:
+    """Results from ``pool``, keeping ``workers`` + 1 tasks submitted (one queued behind
+    the running ones, so that no worker waits for the next), each picked when a slot frees
+    up by `LongestFirst` from the durations observed so far."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
     warm_set = _warm_set(all_tasks)
-    index_of = {pool.submit(_warm_execute, task, warm_set): task.index
-                for task in largest_first(tasks)}
-    pending = set(index_of)
+    order = LongestFirst(tasks)
+    index_of, pending = {}, set()
     try:
-        while pending:
+        while order or pending:
+            while order and len(pending) <= workers:
+                task = order.next()
+                try:
+                    future = pool.submit(_warm_execute, task, warm_set)
+                except RuntimeError as exc:  # BrokenProcessPool: a worker died earlier
+                    yield _died(task.index, exc)
+                    continue
+                index_of[future] = task.index
+                pending.add(future)
+            if not pending:
+                continue
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                yield _outcome(future, index_of[future])
+                index = index_of.pop(future)
+                try:
+                    outcome, seconds = future.result()
+                except Exception as exc:  # a crashed worker (BrokenProcessPool)
+                    yield _died(index, exc)
+                    continue
+                order.observe(index, seconds)
+                yield outcome
     finally:
         for future in pending:
             future.cancel()
 
 
+def _died(index: int, exc: Exception) -> tuple:
+    """The failure record of a task whose worker died."""
+    return index, None, None, f"{type(exc).__name__}: {exc} (the worker died)"
+
+
 def _outcome(future, index: int) -> tuple:
-    """The result of a finished future, or a failure record when its worker died."""
+    """The result of a finished Dask future, or a failure record when its worker died."""
     try:
         return future.result()
-    except Exception as exc:  # a crashed worker (BrokenProcessPool, KilledWorker)
-        return index, None, None, f"{type(exc).__name__}: {exc} (the worker died)"
+    except Exception as exc:  # a crashed worker (KilledWorker)
+        return _died(index, exc)
 
 
 def largest_first(tasks) -> list:
@@ -183,10 +142,11 @@ def iterate(tasks, all_tasks, *, executor: str, workers: int | None,
             scheduler: str | None, pool=None) -> Iterator:
     """Results of ``tasks`` as they finish, with the chosen executor.
 
-    ``pool`` (from `start_pool`) is required for "processes"; the caller stops it.
+    ``pool`` (from `netaval._pool.start_pool`, with ``workers`` or `default_workers`
+    processes) is required for "processes"; the caller stops it.
     """
     if executor == "serial":
         return _serial(tasks)
     if executor == "processes":
-        return _processes(tasks, all_tasks, pool)
+        return _processes(tasks, all_tasks, pool, workers or default_workers())
     return _dask(tasks, all_tasks, workers or default_workers(), scheduler)
