@@ -71,3 +71,14 @@ def test_pool_module_imports_only_the_standard_library():
     engine, so that module must not pull numpy or the study package in."""
     modules = _modules_after("import netaval._pool")
     assert not {"numpy", "netaval.study", "scipy", "numba"} & modules
+
+
+def test_command_line_parser_and_study_package_load_no_numpy():
+    """Every ``netaval`` command builds the whole parser, ``study`` included, and ``netaval
+    study run`` starts the fork server right after: neither may wait for numpy, the
+    analyses or the engine (0.15-0.2 s), which `netaval.study` imports on first use."""
+    modules = _modules_after("import netaval.cli, netaval.study\n"
+                             "netaval.cli._build_parser().parse_args(['study', 'run', 'x'])")
+    assert not {"numpy", "netaval.study._engine", "netaval.study.analyses"} & modules
+    modules = _modules_after("from netaval.study import run, analyses")
+    assert {"netaval.study._engine", "netaval.study.analyses"} <= modules
