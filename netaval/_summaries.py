@@ -5,7 +5,7 @@ over a stream of event chunks in causal order (a dynamics engine's bounded buffe
 `netaval.simulate(..., record="avalanches")`, or the chunks of a streamed dataset in
 `netaval.Avalanches.from_dataset`) and builds the same per-avalanche arrays as
 `netaval.Avalanches.from_events` would from the full record, field for field. Memory is
-O(avalanches + nodes + chunk), never O(events) (56 bytes per avalanche while running), and
+O(avalanches + nodes + chunk), never O(events) (64 bytes per avalanche while running), and
 every count is int64, so a run may exceed the 2**31 - 1 events one in-memory `Events` can
 hold. The `Branching` kernel accumulates inside its step loop (`kernel_arrays`).
 """
@@ -17,19 +17,27 @@ from numpy.typing import NDArray
 
 from netaval._kernels import accumulate as _ka
 from netaval.errors import InvariantError
-from netaval.models._engine import _grow
 
 __all__ = ["AvalancheAccumulator"]
 
 
-def _cache_line_rows(n: int, width: int) -> np.ndarray:
-    """An uninitialised int32 ``(n, width)`` array whose rows never straddle two 64-byte
-    cache lines (``width * 4`` divides 64): large numpy buffers start 16 bytes past a page
+def _cache_line_rows(n: int, width: int, dtype: type = np.int32) -> np.ndarray:
+    """An uninitialised ``(n, width)`` array whose rows never straddle two 64-byte cache
+    lines (the row size divides 64): large numpy buffers start 16 bytes past a page
     boundary, which splits every other 32-byte row in two (two misses per row)."""
-    pad = 64 // 4
-    raw = np.empty(n * width + pad, np.int32)
-    start = (-raw.ctypes.data % 64) // 4
+    size = np.dtype(dtype).itemsize
+    pad = 64 // size
+    raw = np.empty(n * width + pad, dtype)
+    start = (-raw.ctypes.data % 64) // size
     return raw[start:start + n * width].reshape(n, width)
+
+
+def _avalanche_tables(rows: np.ndarray, time_dtype: type) -> tuple[np.ndarray, ...]:
+    """``counts``, ``times`` and ``small``: one 64-byte row per avalanche (``rows``: int64,
+    8 columns, cache-line aligned) seen as int64, time-dtype and int32 columns (contiguous
+    views; the column numbers ``C_*``, ``T_*`` and ``I_*`` of `netaval._kernels.accumulate`
+    do not overlap), so an event updates one cache line of its avalanche, not three."""
+    return rows, rows.view(time_dtype), rows.view(np.int32)
 
 
 class AvalancheAccumulator:
@@ -60,9 +68,8 @@ class AvalancheAccumulator:
         self.mark[:, 0] = _ka.NO_PAIRS
         self.mark[:, 1] = 0
         self.table = np.full(1 << 12, _ka.EMPTY, np.int64)
-        self.counts = np.empty((1 << 12, 3), np.int64)
-        self.times = np.empty((1 << 12, 2), self._time_dtype)
-        self.small = np.empty((1 << 12, 4), np.int32)
+        self._rows = _cache_line_rows(1 << 12, 8, np.int64)
+        self.counts, self.times, self.small = _avalanche_tables(self._rows, self._time_dtype)
         self.n_events = 0
 
     @property
@@ -74,14 +81,14 @@ class AvalancheAccumulator:
         """Make room for ``n_new`` more events: avalanche rows and pair-table slots (pairs
         of avalanches that cannot grow past ``horizon`` are dropped; see `_rebuild_table`)."""
         need = self.n_avalanches + n_new
-        if need > len(self.counts):
-            rows = max(need, 2 * len(self.counts))
-            # fresh buffers, only the used rows copied: a driven step may open n_nodes
+        if need > len(self._rows):
+            # a fresh buffer, only the used rows copied: a driven step may open n_nodes
             # rows, and zero-filling them would cost more than the whole copy
+            rows = _cache_line_rows(max(need, 2 * len(self._rows)), 8, np.int64)
             used = self.n_avalanches
-            self.counts = _grow(self.counts, rows, used)
-            self.times = _grow(self.times, rows, used)
-            self.small = _grow(self.small, rows, used)
+            rows[:used] = self._rows[:used]
+            self._rows = rows
+            self.counts, self.times, self.small = _avalanche_tables(rows, self._time_dtype)
         need = 2 * (int(self.state[_ka.A_PAIRS]) + n_new)
         if need <= len(self.table):
             return
@@ -139,8 +146,8 @@ class AvalancheAccumulator:
         Parameters
         ----------
         release : bool, default False
-            Free the accumulator's tables field by field while copying (a lower peak of
-            memory; the accumulator cannot be used afterwards).
+            Free the accumulator's tables once copied (the accumulator cannot be used
+            afterwards).
 
         Returns
         -------
@@ -152,15 +159,8 @@ class AvalancheAccumulator:
         n = self.n_avalanches
         counts, times, small = self.counts[:n], self.times[:n], self.small[:n]
         out = {"root": counts[:, _ka.C_ROOT].copy(), "size": counts[:, _ka.C_SIZE].copy(),
-               "offspring": counts[:, _ka.C_OFFSPRING].copy()}
-        del counts
-        if release:
-            self.counts = self.counts[:0].copy()
-        out["start"] = times[:, _ka.T_START].copy()
-        out["end"] = times[:, _ka.T_END].copy()
-        del times
-        if release:
-            self.times = self.times[:0].copy()
+               "offspring": counts[:, _ka.C_OFFSPRING].copy(),
+               "start": times[:, _ka.T_START].copy(), "end": times[:, _ka.T_END].copy()}
         duration = out["end"] - out["start"]
         if not self.continuous:
             duration += 1
@@ -171,7 +171,9 @@ class AvalancheAccumulator:
         alive = small[:, _ka.I_EPOCH] == self.state[_ka.A_EPOCH]
         alive[int(self.state[_ka.A_BOUNDARY_NEW]):] = True  # born after the last boundary
         out["alive"] = alive
-        del small
         if release:
-            self.small = self.small[:0].copy()
+            del counts, times, small
+            self._rows = self._rows[:0].copy()
+            self.counts, self.times, self.small = _avalanche_tables(self._rows,
+                                                                    self._time_dtype)
         return out

@@ -11,10 +11,11 @@ avalanche id): size, root event id (global: buffer position + ``id_offset``), of
 over every link inside the avalanche), highest generation and the number of distinct
 neurons.
 
-Per-avalanche storage is compact, three row-major tables (56 bytes per avalanche, one row
-each): ``counts`` int64 (size, root, offspring), ``times`` of the time dtype (start, end)
-and ``small`` int32 (depth, highest generation, distinct neurons, alive epoch). Memory is
-O(avalanches + nodes + buffer), never O(events):
+Per-avalanche storage is one 64-byte row per avalanche (one cache line), seen through three
+tables of the same rows: ``counts`` int64 (size, root, offspring), ``times`` of the time
+dtype (start, end) and ``small`` int32 (depth, highest generation, distinct neurons, alive
+epoch), at the column numbers ``C_*``, ``T_*`` and ``I_*``. Memory is O(avalanches +
+nodes + buffer), never O(events):
 
 - depth needs each potential parent's depth: ``event_depth`` is aligned with the working
   buffer and moves with the carried events;
@@ -55,10 +56,11 @@ A_EPOCH = 2         # number of chunk boundaries passed
 A_BOUNDARY_NEW = 3  # A_NEW at the last boundary: older avalanches not alive there are dead
 A_STATE_SIZE = 4
 
-# columns of the per-avalanche tables
-C_SIZE, C_ROOT, C_OFFSPRING = 0, 1, 2                 # counts (int64)
-T_START, T_END = 0, 1                                 # times (int64 steps or float64)
-I_DEPTH, I_GENERATION, I_NEURONS, I_EPOCH = 0, 1, 2, 3  # small (int32)
+# columns of the per-avalanche tables: three views of one 64-byte row per avalanche
+# (8 int64 columns), so the columns of the three do not overlap
+C_SIZE, C_ROOT, C_OFFSPRING = 0, 1, 2                       # counts (int64, 8 columns)
+T_START, T_END = 3, 4                                       # times (int64 steps or float64)
+I_DEPTH, I_GENERATION, I_NEURONS, I_EPOCH = 10, 11, 12, 13  # small (int32, 16 columns)
 
 #: columns of a neuron's row of ``mark``: pairs in the table, then recent avalanches
 MARK_WIDTH = 8
@@ -147,8 +149,9 @@ def _ring_push(mark, j, a):
     """Put avalanche ``a`` in neuron j's row in place of the oldest one; return the one
     that left (-1: none)."""
     slot = mark[j, 1]
-    left = mark[j, 2 + slot]
-    mark[j, 2 + slot] = a
+    k = np.uint64(2 + slot)
+    left = mark[j, k]
+    mark[j, k] = a
     mark[j, 1] = slot + 1 if slot < MARK_WIDTH - 3 else 0
     return left
 
@@ -186,10 +189,11 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
         Global event id of buffer position 0 (roots are stored as global ids).
     horizon : float
         No new event has a parent before this time (``-inf``: unknown).
-    counts : ndarray of int64, shape (capacity, 3)
-    times : ndarray of the time dtype, shape (capacity, 2)
-    small : ndarray of int32, shape (capacity, 4)
-        Per-avalanche tables (columns ``C_*``, ``T_*``, ``I_*``), at least
+    counts : ndarray of int64, shape (capacity, 8)
+    times : ndarray of the time dtype, shape (capacity, 8)
+    small : ndarray of int32, shape (capacity, 16)
+        Per-avalanche tables (columns ``C_*``, ``T_*``, ``I_*``; views of the same rows
+        in `netaval._summaries.AvalancheAccumulator`), at least
         ``acc_state[A_NEW] + end - begin`` rows; a row is initialised at its root.
     mark : ndarray of int32, shape (n_nodes, MARK_WIDTH)
         Per neuron: a bound on the times of its pairs in the table (initially
@@ -284,7 +288,7 @@ def _mark_alive(alive, small, acc_state):
     ----------
     alive : ndarray of int64
         Avalanche ids (each < ``acc_state[A_NEW]``).
-    small : ndarray of int32, shape (capacity, 4)
+    small : ndarray of int32, shape (capacity, 16)
     acc_state : ndarray of int64, shape (A_STATE_SIZE,)
 
     Notes

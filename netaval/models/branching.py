@@ -178,11 +178,6 @@ class Branching:
         return p_row, inv_log_q, False, 0.0
 
 
-#: the kernel's summary arrays when it keeps no summaries (`_kb._run_branching`'s ``acc``)
-_NO_SUMMARIES = (np.zeros((0, 3), np.int64), np.zeros((0, 2), np.int64),
-                 np.zeros((0, 4), np.int32), np.zeros((0, 8), np.int32), np.zeros(1, np.int64),
-                 np.zeros(4, np.int64))
-
 #: ``last firing step`` of a neuron that never fired (relative to any window): the
 #: kernel's NEVER >> 32
 _NEVER_STEP = -(2**31)
@@ -222,6 +217,7 @@ def _flush(buf: Recorder, state: np.ndarray, frontier: int) -> tuple[int, int]:
 def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     """Drive `_run_branching` in chunks (the `Branching` engine)."""
     from netaval._kernels import branching as _kb  # numba: only when a run starts
+    from netaval._summaries import AvalancheAccumulator
 
     network = task.network
     protocol = {"driven": _kb.DRIVEN, "spreading": _kb.SPREADING,
@@ -253,7 +249,6 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     ch_cnt = np.zeros(n, np.int64)
     ch_last = np.zeros(n if summarise else 1, np.int64)
     bitmap = np.zeros(_kb.bitmap_size(n), np.uint64)
-    step_avs = np.full(_kb.step_set_size(n) if summarise else 1, -1, np.int64)
     state = np.zeros(_kb.STATE_SIZE, np.int64)
     refractory = min(model.refractory, _kb.MAX_STEPS)
     carried = 0
@@ -282,7 +277,8 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
         status = _kb.DONE
     else:
         # record="avalanches": the kernel adds each step's events to the online summaries
-        acc = _NO_SUMMARIES
+        # (without summaries, empty tables of the same types: one compiled kernel)
+        acc = AvalancheAccumulator(0, continuous=False).kernel_arrays()
         n_new = 0  # events the next step may add (known after a BUFFER_FULL)
         while True:
             chunk_end = int(state[_kb.S_T]) + task.chunk_steps
@@ -296,7 +292,7 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
                 chunk_end, task.chunk_events, record, fire, ch_neuron, ch_prim, ch_cnt, ch_last,
                 sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
                 buf.generation, buf.parent_indptr, buf.parent_ids, summarise, buf.offset,
-                acc, step_avs, state, task.rng)
+                acc, state, task.rng)
             if summarise:
                 buf.n_fed = int(state[_kb.S_N_EVENTS])
             task.progress(max(0, int(state[_kb.S_COMPLETED if isolated else _kb.S_T])))
