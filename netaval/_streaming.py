@@ -163,7 +163,7 @@ class BoundedRecorder(Recorder):
                 self._global(self.parent_ids[lo:hi]), live=live_ids, end_time=end_time,
                 **self._lifetimes(begin, n))
         if self.accumulator is not None:
-            self.accumulator.boundary(np.unique(self.avalanche[live]))
+            self.accumulator.boundary(self.avalanche[live])  # repeats are harmless
         self.live_ids = live_ids
         self.n_total += n - begin
         m = len(live)

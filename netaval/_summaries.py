@@ -137,7 +137,8 @@ class AvalancheAccumulator:
         self.n_events += n_new
 
     def boundary(self, alive: NDArray) -> None:
-        """Record that, from here on, only the avalanches ``alive`` may still grow."""
+        """Record that, from here on, only the avalanches ``alive`` (ids, repeats allowed)
+        may still grow."""
         _ka._mark_alive(np.ascontiguousarray(alive, np.int64), self.small, self.state)
 
     def summaries(self, *, release: bool = False) -> dict[str, NDArray]:

@@ -287,7 +287,7 @@ def _mark_alive(alive, small, acc_state):
     Parameters
     ----------
     alive : ndarray of int64
-        Avalanche ids (each < ``acc_state[A_NEW]``).
+        Avalanche ids (each < ``acc_state[A_NEW]``; repeats allowed).
     small : ndarray of int32, shape (capacity, 16)
     acc_state : ndarray of int64, shape (A_STATE_SIZE,)
 
