@@ -413,6 +413,19 @@ def test_damaged_chunks_are_named_exactly(tmp_path):
         {b"netaval.chunk": json.dumps({**meta, "first_event": 3}).encode()}), part)
     assert _message(lambda: list(ds.iter_chunks(path))) == \
         f"Cannot read the streamed run at {path}: chunk 1 starts at event 3, expected 2."
+    # resuming at chunk 1 checks it against chunk 0's metadata
+    assert _message(lambda: list(ds.iter_chunks(path, start=1))) == \
+        f"Cannot read the streamed run at {path}: chunk 1 starts at event 3, expected 2."
+    pq.write_table(good, part)
+    first = path / "part-000000.parquet"
+    table = pq.read_table(first)
+    meta0 = json.loads(table.schema.metadata[b"netaval.chunk"])
+    del meta0["n_events"]
+    pq.write_table(table.replace_schema_metadata(
+        {b"netaval.chunk": json.dumps(meta0).encode()}), first)
+    assert [c.index for c in ds.iter_chunks(path, start=2)] == []  # chunk 1 read no more
+    assert _message(lambda: ds.iter_chunks(path, start=1)) == (  # read when called
+        f"Cannot read chunk {first}: its metadata is malformed (KeyError: 'n_events').")
 
 
 def test_part_files_count_only_while_consecutive(tmp_path):

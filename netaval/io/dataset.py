@@ -536,8 +536,9 @@ def iter_chunks(path: str | PathLike, *, start: int = 0) -> Iterator[EventChunk]
     """Read the completed chunks of a streamed run in order, from chunk ``start`` on.
 
     Each chunk is checked (columns, dtypes, checksums, and that its first event id follows
-    the previous chunk's last) before it is yielded. Works on a dataset whose writer
-    crashed: the chunks it completed are read.
+    the previous chunk's last, read from chunk ``start - 1``'s metadata when resuming)
+    before it is yielded. Works on a dataset whose writer crashed: the chunks it completed
+    are read.
 
     Parameters
     ----------
@@ -561,20 +562,35 @@ def iter_chunks(path: str | PathLike, *, start: int = 0) -> Iterator[EventChunk]
     if manifest["complete"] and manifest.get("n_chunks") != n_parts:
         raise CorruptFileError(f"Cannot read the streamed run at {folder}: the manifest lists "
                                f"{manifest.get('n_chunks')} chunks, {n_parts} are present.")
-    return _chunks(folder, manifest, start, n_parts)  # checked now, read as iterated
+    # resuming: the first chunk read must follow the one before it
+    expected = _chunk_end(folder, start - 1) if 0 < start <= n_parts else None
+    return _chunks(folder, manifest, start, n_parts, expected)  # checked now, read as iterated
 
 
-def _chunks(folder: str, manifest: dict[str, Any], start: int,
-            n_parts: int) -> Iterator[EventChunk]:
-    """The chunks ``start .. n_parts - 1`` of `iter_chunks`, each checked as it is read."""
-    expected = None
+def _chunk_end(folder: str, index: int) -> int:
+    """The id after the last event of chunk ``index``, from its footer metadata alone."""
+    import pyarrow.parquet as pq
+
+    target = os.path.join(folder, _part_name(index))
+    try:
+        meta = json.loads(pq.read_schema(target).metadata[_CHUNK_KEY])
+        return int(meta["first_event"]) + int(meta["n_events"])
+    except Exception as exc:
+        raise CorruptFileError(f"Cannot read chunk {target}: its metadata is malformed "
+                               f"({type(exc).__name__}: {exc}).") from exc
+
+
+def _chunks(folder: str, manifest: dict[str, Any], start: int, n_parts: int,
+            expected: int | None) -> Iterator[EventChunk]:
+    """The chunks ``start .. n_parts - 1`` of `iter_chunks`, each checked as it is read
+    (``expected``: the first event id of chunk ``start``, None when unknown)."""
     lifetimes = _Lifetimes(folder)
     for index in range(start, n_parts):
         chunk = _read_chunk(folder, index, manifest["continuous"], manifest["version"])
         if expected is not None and chunk.first_event != expected:
             raise CorruptFileError(f"Cannot read the streamed run at {folder}: chunk {index} "
                                    f"starts at event {chunk.first_event}, expected {expected}.")
-        if expected is not None and (chunk.event_end_time is None) != (lifetimes.live is None):
+        if index > start and (chunk.event_end_time is None) != (lifetimes.live is None):
             raise CorruptFileError(f"Cannot read the streamed run at {folder}: chunk {index} "
                                    "differs from the previous ones in having an end_time "
                                    "column.")
