@@ -5,10 +5,10 @@ fitted by discrete power laws with automatic xmin (Clauset et al. 2009), bootstr
 goodness of fit and likelihood-ratio tests against exponential and log-normal laws,
 the crackling-noise check, and the MR (Wilting & Priesemann 2018), conventional and
 Beggs-Plenz branching ratios of the binned activity. For a saved run the same numbers of
-the causal avalanches stand beside them. The fitting and verdict helpers are the ones
-the study analyses use (`netaval.study.analyses`); this command adds one rule the study
-tables do not apply: a "power law" verdict over less than one decade of tail is reported
-as inconclusive (the study tables keep the span in their ``*_xmin`` and tail columns).
+the causal avalanches stand beside them. The fitting and verdict helpers, and their
+defaults, are the ones the study analyses use (`netaval.study.analyses`), so a verdict
+here and in a study table agree: a "power law" verdict over less than one decade of tail
+is reported as inconclusive in both.
 
 `analyse` is the library function; the ``netaval analyse`` command (`netaval.cli`) runs
 the same pipeline (`run_analysis`) and prints its table.
@@ -158,8 +158,9 @@ def compute(spikes: Any, run: Any, *, bin_width: float | None, bin_multiple: flo
             n_boot: int, k_max: int, rng: np.random.Generator) -> dict[str, Any]:
     """The analysis: ``{"binned": columns, "causal": columns or None}`` plus artefacts."""
     from netaval import binning, stats
+    from netaval.study.analyses import _FIT_DEFAULTS
 
-    params = {"min_avalanches": 50, "n_boot": n_boot, "gof_threshold": 0.1, "lr_threshold": 0.1}
+    params = {**_FIT_DEFAULTS, "n_boot": n_boot}
     if spikes.n_spikes < 2 or spikes.time[-1] <= spikes.time[0]:
         raise InvalidParameterError(f"{_OWNER} needs at least two spikes at distinct "
                                     f"times; the recording has {spikes.n_spikes}.")
@@ -221,26 +222,15 @@ def compute(spikes: Any, run: Any, *, bin_width: float | None, bin_multiple: flo
 
 
 def _fits(size, duration, discrete_duration, params, rng) -> dict[str, Any]:
-    """Exponents with searched xmin, the tail's span, and fits from the smallest value.
-
-    A searched xmin can retreat into a short tail where any steep law passes the tests
-    (an exponential tail looks like a power law over a fraction of a decade), so a
-    "power law" verdict over less than one decade is reported as inconclusive, and the
-    fits from xmin = 1, whose tests see the whole distribution, stand beside it.
-    """
+    """Exponents with searched xmin (a "power law" over less than a decade of tail is
+    inconclusive, as in the study tables), and fits from the smallest value, whose tests
+    see the whole distribution, beside them."""
     from netaval.study.analyses import _exponent_columns, _fit_columns
 
     cols = _exponent_columns(size, duration, discrete_duration, params, rng)
     for prefix, values, discrete in (("tau", size, True), ("alpha", duration, discrete_duration)):
         values = np.asarray(values, np.float64)
         values = values[values > 0]
-        xmin = cols[f"{prefix}_xmin"]
-        decades = (math.log10(values.max() / xmin) if len(values) and math.isfinite(xmin)
-                   else math.nan)
-        cols[f"{prefix}_decades"] = decades
-        if cols[f"{prefix}_verdict"].startswith("power law") and not decades >= 1.0:
-            cols[f"{prefix}_verdict"] = (f"inconclusive: {cols[f'{prefix}_verdict']} over "
-                                         f"{decades:.2g} decades only")
         low = float(values.min()) if len(values) else None
         fixed, _ = _fit_columns(f"{prefix}_min", values, discrete, params, rng, xmin=low)
         cols.update(fixed)

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import math
 import os
 import signal
 import subprocess
@@ -388,6 +389,31 @@ def test_verdict_rules():
     assert _verdict(0.05, fine, 0.1, 0.1).startswith("not a power law")
     assert _verdict(0.5, {"lognormal": (-3.0, 0.01)}, 0.1, 0.1) == \
         "lognormal favoured over power law"
+
+
+def test_a_power_law_over_a_short_tail_is_inconclusive():
+    """The tail's span is log10(max / xmin); a "power law" verdict over fewer than
+    min_decades decades becomes inconclusive (the same rule as netaval analyse)."""
+    from netaval.stats import sample_power_law
+    from netaval.study.analyses import _FIT_DEFAULTS, _fit_columns
+
+    values = sample_power_law(2000, alpha=2.5, xmin=1, seed=0)
+    params = {**_FIT_DEFAULTS, "n_boot": 0}
+    rng = np.random.default_rng(0)
+    cols, _ = _fit_columns("tau", values, True, params, rng, xmin=1)
+    decades = cols["tau_decades"]
+    assert decades == math.log10(values.max()) and decades > 1
+    assert cols["tau_verdict"] == "power law (GoF not computed)"
+    strict, _ = _fit_columns("tau", values, True, {**params, "min_decades": decades + 0.01},
+                             rng, xmin=1)
+    assert strict["tau_verdict"] == ("inconclusive: power law (GoF not computed) over "
+                                     f"{decades:.2g} decades only")
+    assert strict["tau_decades"] == decades and strict["tau"] == cols["tau"]
+    exact, _ = _fit_columns("tau", values, True, {**params, "min_decades": decades}, rng,
+                            xmin=1)  # a span of exactly min_decades is enough
+    assert exact["tau_verdict"] == "power law (GoF not computed)"
+    few, _ = _fit_columns("tau", values[:10], True, params, rng)
+    assert math.isnan(few["tau_decades"]) and few["tau_verdict"].startswith("too few")
 
 
 def test_registry_refuses_duplicates_and_unknown_params():

@@ -185,8 +185,10 @@ _FIT_CONSTRAINTS = {
     "n_boot": Interval(numbers.Integral, 0),
     "gof_threshold": Interval(numbers.Real, 0, 1),
     "lr_threshold": Interval(numbers.Real, 0, 1),
+    "min_decades": Interval(numbers.Real, 0, None),
 }
-_FIT_DEFAULTS = {"min_avalanches": 50, "n_boot": 50, "gof_threshold": 0.1, "lr_threshold": 0.1}
+_FIT_DEFAULTS = {"min_avalanches": 50, "n_boot": 50, "gof_threshold": 0.1, "lr_threshold": 0.1,
+                 "min_decades": 1.0}
 
 
 def _verdict(gof_p: float, lrs: dict, gof_threshold: float, lr_threshold: float) -> str:
@@ -203,14 +205,19 @@ def _verdict(gof_p: float, lrs: dict, gof_threshold: float, lr_threshold: float)
 
 def _fit_columns(prefix: str, values: np.ndarray, discrete: bool, params: dict,
                  rng: np.random.Generator, xmin: float | None = None) -> tuple[dict, Any]:
-    """Columns of one power-law fit: exponent, stderr, xmin, n_tail, GoF p, LR tests, verdict.
+    """Columns of one power-law fit: exponent, stderr, xmin, n_tail, the tail's span in
+    decades, GoF p, LR tests, verdict.
 
     ``xmin=None`` searches xmin (Clauset et al.); a number fixes it (``netaval analyse``
-    also fits from the smallest value)."""
+    also fits from the smallest value). A searched xmin can retreat into a short tail where
+    any steep law passes the tests (an exponential tail looks like a power law over a
+    fraction of a decade), so a "power law" verdict over a tail spanning fewer than
+    ``params["min_decades"]`` decades (log10 of its largest value over xmin) is reported
+    as inconclusive."""
     from netaval import stats
 
     cols = {f"{prefix}": math.nan, f"{prefix}_stderr": math.nan, f"{prefix}_xmin": math.nan,
-            f"{prefix}_n_tail": 0, f"{prefix}_gof_p": math.nan,
+            f"{prefix}_n_tail": 0, f"{prefix}_decades": math.nan, f"{prefix}_gof_p": math.nan,
             f"{prefix}_lr_exponential": math.nan, f"{prefix}_lr_exponential_p": math.nan,
             f"{prefix}_lr_lognormal": math.nan, f"{prefix}_lr_lognormal_p": math.nan}
     values = np.asarray(values, dtype=np.float64)
@@ -223,8 +230,10 @@ def _fit_columns(prefix: str, values: np.ndarray, discrete: bool, params: dict,
         cols[f"{prefix}_verdict"] = "too few distinct values to fit"
         return cols, None
     fit = stats.fit_power_law(values, discrete=discrete, xmin=xmin)
+    decades = math.log10(float(values.max()) / float(fit.xmin))
     cols.update({f"{prefix}": float(fit.alpha), f"{prefix}_stderr": float(fit.alpha_stderr),
-                 f"{prefix}_xmin": float(fit.xmin), f"{prefix}_n_tail": int(fit.n_tail)})
+                 f"{prefix}_xmin": float(fit.xmin), f"{prefix}_n_tail": int(fit.n_tail),
+                 f"{prefix}_decades": decades})
     gof = fit.gof_pvalue(params["n_boot"], seed=rng) if params["n_boot"] else math.nan
     cols[f"{prefix}_gof_p"] = float(gof)
     lrs = {}
@@ -239,8 +248,10 @@ def _fit_columns(prefix: str, values: np.ndarray, discrete: bool, params: dict,
         cols[f"{prefix}_lr_{alternative}"] = r
         cols[f"{prefix}_lr_{alternative}_p"] = p
         lrs[alternative] = (r, p)
-    cols[f"{prefix}_verdict"] = _verdict(gof, lrs, params["gof_threshold"],
-                                         params["lr_threshold"])
+    verdict = _verdict(gof, lrs, params["gof_threshold"], params["lr_threshold"])
+    if verdict.startswith("power law") and not decades >= params["min_decades"]:
+        verdict = f"inconclusive: {verdict} over {decades:.2g} decades only"
+    cols[f"{prefix}_verdict"] = verdict
     return cols, fit
 
 
@@ -282,7 +293,7 @@ def _generator(context: AnalysisContext) -> np.random.Generator:
           description="Causal avalanche size / duration exponents (discrete MLE, automatic "
                       "xmin) with GoF p, LR tests, verdicts, <S>(T) and crackling noise.")
 def causal_exponents(context: AnalysisContext, *, min_avalanches, n_boot, gof_threshold,
-                     lr_threshold, include_truncated):
+                     lr_threshold, min_decades, include_truncated):
     """Exponents of the causal avalanches (complete ones unless ``include_truncated``).
 
     Parameters
@@ -294,10 +305,13 @@ def causal_exponents(context: AnalysisContext, *, min_avalanches, n_boot, gof_th
         Bootstrap samples of the goodness-of-fit p-value (0: not computed).
     gof_threshold, lr_threshold : float
         p at or below which the power law is ruled out / an alternative is favoured.
+    min_decades : float
+        A "power law" verdict over a tail spanning fewer decades is "inconclusive".
     include_truncated : bool
     """
     params = {"min_avalanches": min_avalanches, "n_boot": n_boot,
-              "gof_threshold": gof_threshold, "lr_threshold": lr_threshold}
+              "gof_threshold": gof_threshold, "lr_threshold": lr_threshold,
+              "min_decades": min_decades}
     av = context.run.avalanches
     if not include_truncated:
         av = av.select(include_truncated=False)
@@ -340,14 +354,14 @@ def _check_binned(params: dict) -> None:
                 "time) after optional subsampling; exponents with GoF and MR branching ratio.",
     extra_check=_check_binned)
 def binned(context: AnalysisContext, *, min_avalanches, n_boot, gof_threshold, lr_threshold,
-           bin_multiple, subsample, n_sampled, sampled_fraction, electrodes_per_side,
+           min_decades, bin_multiple, subsample, n_sampled, sampled_fraction, electrodes_per_side,
            electrode_radius, k_max):
     """The experimentalist's view of the task's spikes.
 
     Parameters
     ----------
     context : AnalysisContext
-    min_avalanches, n_boot, gof_threshold, lr_threshold
+    min_avalanches, n_boot, gof_threshold, lr_threshold, min_decades
         As for ``causal_exponents``.
     bin_multiple : float
         Bin width in units of the recorded train's mean inter-event interval <IEI>; for
@@ -369,7 +383,8 @@ def binned(context: AnalysisContext, *, min_avalanches, n_boot, gof_threshold, l
     from netaval import binning, stats
 
     params = {"min_avalanches": min_avalanches, "n_boot": n_boot,
-              "gof_threshold": gof_threshold, "lr_threshold": lr_threshold}
+              "gof_threshold": gof_threshold, "lr_threshold": lr_threshold,
+              "min_decades": min_decades}
     rng = _generator(context)
     run = context.run
     cols = {"n_recorded_events": 0, "iei": math.nan, "bin_width": math.nan,
