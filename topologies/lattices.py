@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import itertools
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netaval._validation import Boolean, Interval
-from netaval.network import Network
 from topologies._common import require
-from topologies._kernels import _lattice
 from topologies._registry import register, validate_call
+
+if TYPE_CHECKING:
+    from netaval.network import Network
 
 __all__ = ["lattice"]
 
@@ -103,6 +105,9 @@ def lattice(n_nodes: int, *, dim: int = 2, radius: int = 1, periodic: bool = Tru
     >>> topologies.lattice(27, dim=3, periodic=False).n_edges // 2
     54
     """
+    from netaval.network import Network
+    from topologies._kernels import _lattice
+
     validate_call("lattice", n_nodes, {"dim": dim, "radius": radius, "periodic": periodic})
     side = _side(int(n_nodes), int(dim))
     offsets = _von_neumann_offsets(int(dim), int(radius))

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netaval._random import SeedLike
 from netaval._validation import Boolean, Interval
-from netaval.network import Network
 from topologies._common import require, seeded
-from topologies._kernels import (
-    _fixed_indegree,
-    _gnp_directed,
-    _gnp_undirected_pairs,
-    _symmetric_csr_from_sorted_pairs,
-)
 from topologies._registry import register, validate_call
+
+if TYPE_CHECKING:
+    from netaval.network import Network
 
 __all__ = ["random", "random_fixed_indegree"]
 
@@ -88,6 +85,9 @@ def random(n_nodes: int, *, k: float, directed: bool = True, seed: SeedLike = No
     >>> topologies.random(1000, k=10, directed=False, seed=1).directed
     False
     """
+    from netaval.network import Network
+    from topologies._kernels import _gnp_directed, _gnp_undirected_pairs, _symmetric_csr_from_sorted_pairs
+
     validate_call("random", n_nodes, {"k": k, "directed": directed})
     rng, entropy = seeded(seed, "random")
     n = int(n_nodes)
@@ -163,6 +163,9 @@ def random_fixed_indegree(n_nodes: int, *, k: int, seed: SeedLike = None) -> Net
     >>> sorted(set(net.in_degree.tolist())), net.n_edges
     ([5], 500)
     """
+    from netaval.network import Network
+    from topologies._kernels import _fixed_indegree
+
     validate_call("random_fixed_indegree", n_nodes, {"k": k})
     rng, entropy = seeded(seed, "random_fixed_indegree")
     indptr, indices = _fixed_indegree(int(n_nodes), int(k), rng)

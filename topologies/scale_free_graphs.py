@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from netaval._random import SeedLike
 from netaval._validation import Boolean, Interval
-from netaval.network import Network
 from topologies._common import require, seeded
-from topologies._kernels import (
-    _barabasi_albert_pairs,
-    _chung_lu_pairs,
-    _csr_from_pairs,
-    _relabel,
-    _symmetric_csr_from_sorted_pairs,
-)
 from topologies._registry import register, validate_call
+
+if TYPE_CHECKING:
+    from netaval.network import Network
 
 __all__ = ["scale_free", "scale_free_chung_lu"]
 
@@ -83,6 +79,9 @@ def scale_free(n_nodes: int, *, m: int, seed: SeedLike = None) -> Network:
     >>> net.n_edges, int(net.out_degree.min()), net.directed
     (5982, 3, False)
     """
+    from netaval.network import Network
+    from topologies._kernels import _barabasi_albert_pairs, _symmetric_csr_from_sorted_pairs
+
     validate_call("scale_free", n_nodes, {"m": m})
     rng, entropy = seeded(seed, "scale_free")
     lo, hi = _barabasi_albert_pairs(int(n_nodes), int(m), rng)
@@ -193,6 +192,9 @@ def scale_free_chung_lu(n_nodes: int, *, gamma: float, k_min: float, k_max: floa
     >>> bool(6 < net.out_degree.mean() < 10)
     True
     """
+    from netaval.network import Network
+    from topologies._kernels import _chung_lu_pairs, _csr_from_pairs, _relabel
+
     validate_call("scale_free_chung_lu", n_nodes,
                   {"gamma": gamma, "k_min": k_min, "k_max": k_max, "directed": directed})
     cap = float(n_nodes - 1) if k_max is None else float(k_max)

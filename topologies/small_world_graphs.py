@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import numbers
+from typing import TYPE_CHECKING
 
 from netaval._random import SeedLike
 from netaval._validation import Boolean, Interval
-from netaval.network import Network
 from topologies._common import require, seeded
-from topologies._kernels import _watts_strogatz_directed, _watts_strogatz_undirected
 from topologies._registry import register, validate_call
+
+if TYPE_CHECKING:
+    from netaval.network import Network
 
 __all__ = ["small_world"]
 
@@ -91,6 +93,9 @@ def small_world(n_nodes: int, *, k: int, p: float, directed: bool = False,
     >>> sorted(set(topologies.small_world(50, k=4, p=0.0).out_degree.tolist()))
     [4]
     """
+    from netaval.network import Network
+    from topologies._kernels import _watts_strogatz_directed, _watts_strogatz_undirected
+
     validate_call("small_world", n_nodes, {"k": k, "p": p, "directed": directed})
     rng, entropy = seeded(seed, "small_world")
     n = int(n_nodes)
