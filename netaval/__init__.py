@@ -13,10 +13,10 @@ module that defines it) or, for a public submodule, to ``_SUBMODULES``;
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import sys
 import types
+
+from netaval._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -86,21 +86,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """Import a public name (or a submodule such as ``netaval.models``) on first access."""
-    if name in _EXPORTS:
-        value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    elif name in _SUBMODULES or (not name.startswith("_")
-                                 and importlib.util.find_spec(f"{__name__}.{name}") is not None):
-        value = importlib.import_module(f"{__name__}.{name}")  # e.g. netaval.models, netaval.events
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
 
 
 class _Package(types.ModuleType):

@@ -703,6 +703,26 @@ print(loaded)
     assert out.strip() == "[['pandas', 'pyarrow.parquet']]"
 
 
+def test_calling_process_of_local_workers_loads_no_numba_or_scipy(tmp_path):
+    """With the processes executor the calling process validates, writes and reads results
+    while the fork server imports what tasks need: it must not also load numba or scipy
+    (0.7 s of CPU taken from the server's core: the topology generators' kernels and
+    `netaval.Network` at validation, every file format at the manifest's atomic write)."""
+    spec = copy.deepcopy(SPEC)
+    spec["grid"]["replicates"] = 1
+    spec.pop("report")
+    script = f"""
+import sys
+from netaval.study import run
+table = run({spec!r}, out={str(tmp_path)!r}, workers=2, progress=False)
+print(len(table), sorted(m for m in ("numba", "scipy", "netaval.network", "netaval.events")
+                         if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert out.strip() == "4 []"
+
+
 def test_a_failing_write_stops_the_study_with_its_error(tmp_path, monkeypatch):
     """A write error (disk full) is not lost on the background thread: `run` raises it."""
     from netaval.study._store import Store

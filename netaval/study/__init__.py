@@ -13,28 +13,17 @@ schema of a study file is documented key by key in ``studies/README.md``.
 - `netaval.study.analyses` is the registry of per-task analyses.
 """
 
-import importlib
+from netaval._lazy import lazy_attributes
 
 #: Public name -> the module defining it, imported on first access (``netaval --help``
 #: builds the ``study`` command's parser from `netaval.study._cli` without loading numpy,
 #: the analyses and the engine: 0.15-0.2 s off every ``netaval`` command).
-_EXPORTS = {"Study": "_schema", "Task": "_schema", "load_study": "_schema",
-            "StudyStatus": "_engine", "load_results": "_engine", "run": "_engine",
-            "status": "_engine", "report": "_report"}
+_EXPORTS = {"Study": "netaval.study._schema", "Task": "netaval.study._schema",
+            "load_study": "netaval.study._schema", "StudyStatus": "netaval.study._engine",
+            "load_results": "netaval.study._engine", "run": "netaval.study._engine",
+            "status": "netaval.study._engine", "report": "netaval.study._report"}
 
 __all__ = ["Study", "StudyStatus", "Task", "analyses", "load_results", "load_study", "report",
            "run", "status"]
 
-
-def __getattr__(name: str):
-    if name == "analyses":
-        return importlib.import_module(f"{__name__}.analyses")
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
