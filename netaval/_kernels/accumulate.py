@@ -24,11 +24,11 @@ nodes + buffer), never O(events):
   whose oldest slot is ``mark[j, 1]``), and ``mark[j, 0]``, a bound on the times j fired
   in the avalanches whose pairs went to an open-addressing hash set (``table``): when j
   is counted in a new avalanche, the oldest one of the row leaves it and the pair (it, j)
-  goes to the hash set if that avalanche may still grow. Neither the row nor the set is
-  looked up when j did not fire since the avalanche started (the `Branching` kernel
-  knows each firing's previous one), and the set only for an avalanche that started no
-  later than the bound (``NO_PAIRS``: j put no pairs there; ``NO_BOUND``: always; the
-  `Branching` kernel bounds by the step of the eviction). The set of pairs seen is
+  goes to the hash set if that avalanche may still grow. The set is looked up only for an
+  avalanche that started no later than the bound (``NO_PAIRS``: j put no pairs there;
+  ``NO_BOUND``: always; the `Branching` kernel bounds by the step of the eviction, a
+  firing of j, so it looks up no avalanche that started after j's last firing). The set
+  of pairs seen is
   exactly ``table`` plus the rows (for the avalanches that may still grow). Pairs of
   avalanches that can no longer grow are dropped when the table is rebuilt
   (`_rebuild_table`). An avalanche may still grow if it was alive at the last chunk

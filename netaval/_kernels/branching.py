@@ -136,7 +136,7 @@ _INV53 = 1.0 / 9007199254740992.0
 def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_scale,
                    refractory, drive_inv_log_q, protocol, n_steps, n_avalanches, max_events,
                    chunk_end_step, chunk_max_events, record,
-                   fire, ch_neuron, ch_prim, ch_cnt, ch_last, sec_child, sec_parent,
+                   fire, ch_neuron, ch_prim, ch_cnt, sec_child, sec_parent,
                    bitmap, time, neuron, avalanche, generation, parent_indptr, parent_ids,
                    summarise, id_offset, acc, state, rng_state):
     """Advance the branching dynamics until a status code is reached.
@@ -169,9 +169,6 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         Per-neuron state ``(last firing step << 32) | index in that step``.
     ch_neuron, ch_prim, ch_cnt : int32, int32, int64 (n,)
         The step's firings (neuron, primary parent or -1, parent count / cursor).
-    ch_last : int64 (n,)
-        Summarising: the step of each firing's neuron's previous firing (else any
-        array).
     sec_child, sec_parent : int32 (work,)
         The step's successful transmissions (target, transmitting event), then, in place,
         its secondary parents (firing index, parent event).
@@ -376,8 +373,6 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 ch_neuron[m] = i
                 ch_prim[m] = e
                 ch_cnt[m] = 1
-                if fused:
-                    ch_last[m] = lf
                 m += 1
         # isolated: an avalanche ends when its last step has no children
         if protocol == ISOLATED and fe > fs and m == 0:
@@ -402,16 +397,12 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     ch_neuron[m] = pos
                     ch_prim[m] = -1
                     ch_cnt[m] = 0
-                    if fused:
-                        ch_last[m] = lf
                     m += 1
         # 3. isolated: seed one uniformly chosen neuron on a silent, fully rested network
         if (protocol == ISOLATED and m == 0 and fe == fs and t >= next_seed
                 and started < n_avalanches and n > 0):
             rng, z = next_u64(rng)
             i = bounded(z, n)
-            if fused:
-                ch_last[0] = fire[i] >> 32
             fire[i] = t << 32
             ch_neuron[0] = i
             ch_prim[0] = -1
@@ -492,13 +483,12 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                         small[ua, I_DEPTH] = t - start
                         small[ua, I_GENERATION] = t - start
                     times[ua, T_END] = t
-                    # a new neuron of the avalanche unless the pair is in its row or
-                    # (only if it fired since the avalanche started) the pair table; the
-                    # row is scanned branch-free, as the neuron fired since the start for
-                    # about 40 % of the firings (helpers of one array each, see
-                    # `_ring_has`)
+                    # a new neuron of the avalanche unless the pair is in its row or in
+                    # the pair table, looked up only if the neuron left a pair there
+                    # since the avalanche started (``mark[i, 0]``: the step of its last
+                    # eviction; helpers of one array each, see `_ring_has`)
                     seen = _ring_has(mark, ui, a)
-                    if not seen and (ch_last[c] >= start) & (start <= mark[ui, 0]):
+                    if not seen and start <= mark[ui, 0]:
                         seen = _contains(table, pair_key(a, i))
                     if not seen:
                         small[ua, I_NEURONS] += 1

@@ -247,7 +247,6 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     ch_neuron = np.zeros(n, np.int32)
     ch_prim = np.zeros(n, np.int32)
     ch_cnt = np.zeros(n, np.int64)
-    ch_last = np.zeros(n if summarise else 1, np.int64)
     bitmap = np.zeros(_kb.bitmap_size(n), np.uint64)
     state = np.zeros(_kb.STATE_SIZE, np.int64)
     refractory = min(model.refractory, _kb.MAX_STEPS)
@@ -289,7 +288,7 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
                 network.indptr, network.indices, network.weights, row_params, per_synapse,
                 weight_scale, refractory, drive_inv_log_q, protocol, steps,
                 -1 if n_avalanches is None else n_avalanches, max_events - buf.offset,
-                chunk_end, task.chunk_events, record, fire, ch_neuron, ch_prim, ch_cnt, ch_last,
+                chunk_end, task.chunk_events, record, fire, ch_neuron, ch_prim, ch_cnt,
                 sec_child, sec_parent, bitmap, buf.time, buf.neuron, buf.avalanche,
                 buf.generation, buf.parent_indptr, buf.parent_ids, summarise, buf.offset,
                 acc, state, task.rng)
