@@ -108,11 +108,13 @@ class BoundedRecorder(Recorder):
         out[:k] = self._activity[:k]
         return out
 
-    def summary_arrays(self, n: int, n_new: int, horizon: float) -> tuple[np.ndarray, ...]:
+    def summary_arrays(self, n: int, n_new: int, horizon: float, *,
+                       one_step_links: bool = False) -> tuple[np.ndarray, ...]:
         """For an engine whose kernel adds its events to the summaries itself: feed the
         buffer events ``.. n - 1`` not fed yet (e.g. carried roots), make room for
         ``n_new`` more events (`AvalancheAccumulator.reserve`) and return the accumulator's
-        `kernel_arrays`; the engine then sets ``n_fed`` to the events its kernel added."""
+        `kernel_arrays` (``one_step_links``: see there); the engine then sets ``n_fed`` to
+        the events its kernel added."""
         accumulator = self.accumulator
         if n > self.n_fed:
             accumulator.feed(self.time, self.neuron, self.avalanche, self.generation,
@@ -120,7 +122,7 @@ class BoundedRecorder(Recorder):
                              self.offset)
             self.n_fed = n
         accumulator.reserve(n_new, horizon=horizon)
-        return accumulator.kernel_arrays()
+        return accumulator.kernel_arrays(one_step_links=one_step_links)
 
     def _global(self, position: NDArray) -> NDArray[np.int64]:
         """Global ids of buffer positions (a new array)."""

@@ -71,6 +71,7 @@ class AvalancheAccumulator:
         self._rows = _cache_line_rows(1 << 12, 8, np.int64)
         self.counts, self.times, self.small = _avalanche_tables(self._rows, self._time_dtype)
         self.n_events = 0
+        self.one_step_links = False  # see `kernel_arrays`
 
     @property
     def n_avalanches(self) -> int:
@@ -107,9 +108,15 @@ class AvalancheAccumulator:
             rebuilt = grown
         self.table = rebuilt
 
-    def kernel_arrays(self) -> tuple[np.ndarray, ...]:
-        """``(counts, times, small, mark, table, state)`` for a kernel that calls
-        `_accumulate` itself (valid until the next `reserve`)."""
+    def kernel_arrays(self, *, one_step_links: bool = False) -> tuple[np.ndarray, ...]:
+        """``(counts, times, small, mark, table, state)`` for a kernel that accumulates
+        itself (valid until the next `reserve`).
+
+        ``one_step_links=True``: every causal link of the run spans one time step (the
+        `Branching` kernel), so depth = highest generation = end - start for every
+        avalanche, and the kernel need not store them (the summaries ignore those columns).
+        """
+        self.one_step_links = self.one_step_links or one_step_links
         return self.counts, self.times, self.small, self.mark, self.table, self.state
 
     def feed(self, time: NDArray, neuron: NDArray, avalanche: NDArray, generation: NDArray,
@@ -159,16 +166,21 @@ class AvalancheAccumulator:
         """
         n = self.n_avalanches
         counts, times, small = self.counts[:n], self.times[:n], self.small[:n]
-        out = {"root": counts[:, _ka.C_ROOT].copy(), "size": counts[:, _ka.C_SIZE].copy(),
-               "offspring": counts[:, _ka.C_OFFSPRING].copy(),
+        size = counts[:, _ka.C_SIZE].copy()
+        out = {"root": counts[:, _ka.C_ROOT].copy(), "size": size,
+               "offspring": counts[:, _ka.C_SECONDARY] + (size - 1),
                "start": times[:, _ka.T_START].copy(), "end": times[:, _ka.T_END].copy()}
         duration = out["end"] - out["start"]
         if not self.continuous:
             duration += 1
         out["duration"] = duration
-        out["depth"] = small[:, _ka.I_DEPTH].astype(np.int64)
-        out["n_neurons"] = small[:, _ka.I_NEURONS].astype(np.int64)
-        out["n_generations"] = small[:, _ka.I_GENERATION].astype(np.int64) + 1
+        out["n_neurons"] = size - small[:, _ka.I_REPEATS]
+        if self.one_step_links:
+            out["depth"] = out["end"] - out["start"]
+            out["n_generations"] = out["depth"] + 1
+        else:
+            out["depth"] = small[:, _ka.I_DEPTH].astype(np.int64)
+            out["n_generations"] = small[:, _ka.I_GENERATION].astype(np.int64) + 1
         alive = small[:, _ka.I_EPOCH] == self.state[_ka.A_EPOCH]
         alive[int(self.state[_ka.A_BOUNDARY_NEW]):] = True  # born after the last boundary
         out["alive"] = alive

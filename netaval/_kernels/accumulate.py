@@ -42,8 +42,8 @@ from numba import njit
 
 __all__ = [
     "A_NEW", "A_PAIRS", "A_EPOCH", "A_BOUNDARY_NEW", "A_STATE_SIZE", "EMPTY",
-    "C_SIZE", "C_ROOT", "C_OFFSPRING", "T_START", "T_END",
-    "I_DEPTH", "I_GENERATION", "I_NEURONS", "I_EPOCH", "MARK_WIDTH",
+    "C_SIZE", "C_ROOT", "C_SECONDARY", "T_START", "T_END",
+    "I_DEPTH", "I_GENERATION", "I_REPEATS", "I_EPOCH", "MARK_WIDTH",
     "NO_PAIRS", "NO_BOUND", "_accumulate", "_keep_pair", "_ring_has",
     "_ring_push", "_contains",
     "_rebuild_table", "_mark_alive", "pair_key",
@@ -57,10 +57,13 @@ A_BOUNDARY_NEW = 3  # A_NEW at the last boundary: older avalanches not alive the
 A_STATE_SIZE = 4
 
 # columns of the per-avalanche tables: three views of one 64-byte row per avalanche
-# (8 int64 columns), so the columns of the three do not overlap
-C_SIZE, C_ROOT, C_OFFSPRING = 0, 1, 2                       # counts (int64, 8 columns)
+# (8 int64 columns), so the columns of the three do not overlap. C_SECONDARY counts the
+# links beyond each event's primary one whose parent lies in the avalanche (offspring =
+# size - 1 + them), I_REPEATS the firings of a neuron already counted in it (distinct
+# neurons = size - repeats): both change for few events.
+C_SIZE, C_ROOT, C_SECONDARY = 0, 1, 2                       # counts (int64, 8 columns)
 T_START, T_END = 3, 4                                       # times (int64 steps or float64)
-I_DEPTH, I_GENERATION, I_NEURONS, I_EPOCH = 10, 11, 12, 13  # small (int32, 16 columns)
+I_DEPTH, I_GENERATION, I_REPEATS, I_EPOCH = 10, 11, 12, 13  # small (int32, 16 columns)
 
 #: columns of a neuron's row of ``mark``: pairs in the table, then recent avalanches
 MARK_WIDTH = 8
@@ -237,12 +240,12 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
             new += 1
             counts[a, C_SIZE] = 1
             counts[a, C_ROOT] = e + id_offset
-            counts[a, C_OFFSPRING] = 0
+            counts[a, C_SECONDARY] = 0
             times[a, T_START] = time[e]
             times[a, T_END] = time[e]
             small[a, I_DEPTH] = 0
             small[a, I_GENERATION] = generation[e]
-            small[a, I_NEURONS] = 0
+            small[a, I_REPEATS] = 0
             small[a, I_EPOCH] = epoch
             event_depth[e] = 0
         else:
@@ -251,7 +254,6 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
                 status = 2
                 break
             counts[a, C_SIZE] += 1
-            counts[a, C_OFFSPRING] += 1
             times[a, T_END] = time[e]
             d = event_depth[p] + 1
             for q in range(first + 1, stop):
@@ -260,7 +262,7 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
                     status = 2
                     break
                 pa = np.int64(avalanche[p])
-                counts[pa, C_OFFSPRING] += 1
+                counts[pa, C_SECONDARY] += 1
                 if pa == a:
                     d = max(d, event_depth[p] + 1)
             if status != 0:
@@ -269,9 +271,10 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
             small[a, I_DEPTH] = max(small[a, I_DEPTH], d)
             small[a, I_GENERATION] = max(small[a, I_GENERATION], generation[e])
         # distinct neurons: the pairs seen are the recent ones in mark[j, 2:] + table
-        if not (_ring_has(mark, j, a) or (
-                times[a, T_START] <= mark[j, 0] and _contains(table, pair_key(a, j)))):
-            small[a, I_NEURONS] += 1
+        if _ring_has(mark, j, a) or (
+                times[a, T_START] <= mark[j, 0] and _contains(table, pair_key(a, j))):
+            small[a, I_REPEATS] += 1
+        else:
             b = _ring_push(mark, j, a)
             if b >= 0 and _may_grow(b, times, small, epoch, boundary_new, horizon):
                 pairs += _keep_pair(b, j, NO_BOUND, mark, table)

@@ -36,13 +36,11 @@ from netaval._kernels.accumulate import (
     A_EPOCH,
     A_NEW,
     A_PAIRS,
-    C_OFFSPRING,
     C_ROOT,
+    C_SECONDARY,
     C_SIZE,
-    I_DEPTH,
     I_EPOCH,
-    I_GENERATION,
-    I_NEURONS,
+    I_REPEATS,
     MARK_WIDTH,
     T_END,
     T_START,
@@ -181,10 +179,10 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         firing is written, from its primary parent's avalanche (with or without
         ``record``; a step's parents are the previous step's firings, so an avalanche
         whose last event is before step t - 1 cannot grow at t: a pair leaving a neuron's
-        row is kept only for one that can). Every causal link spans one step,
-        so an event's depth and generation are both its step minus its avalanche's start
-        (depth = highest generation = duration - 1), and an avalanche's offspring are its
-        non-root events plus the secondary links its events made.
+        row is kept only for one that can). Every causal link spans one step, so an
+        event's depth and generation are both its step minus its avalanche's start: the
+        kernel stores no depth or generation (depth = highest generation = end - start,
+        see `netaval._summaries.AvalancheAccumulator.kernel_arrays`).
     id_offset : int
         Global id of buffer event 0 (summaries store global root ids).
     acc : tuple
@@ -367,7 +365,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     sec_parent[nsec] = sp
                     nsec += 1
                 if fused:
-                    counts[avalanche[sp], C_OFFSPRING] += 1
+                    counts[avalanche[sp], C_SECONDARY] += 1
             elif t - lf > refractory:
                 fire[i] = (t << 32) | m
                 ch_neuron[m] = i
@@ -469,20 +467,15 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     if prim < 0:
                         counts[ua, C_SIZE] = 1
                         counts[ua, C_ROOT] = e + id_offset
-                        counts[ua, C_OFFSPRING] = 0
+                        counts[ua, C_SECONDARY] = 0
                         times[ua, T_START] = t
-                        small[ua, I_DEPTH] = 0
-                        small[ua, I_GENERATION] = 0
-                        small[ua, I_NEURONS] = 0
+                        small[ua, I_REPEATS] = 0
                         small[ua, I_EPOCH] = epoch
                         start = t
                     else:
                         counts[ua, C_SIZE] += 1
-                        counts[ua, C_OFFSPRING] += 1
                         start = times[ua, T_START]
-                        small[ua, I_DEPTH] = t - start
-                        small[ua, I_GENERATION] = t - start
-                    times[ua, T_END] = t
+                    times[ua, T_END] = t  # depth = highest generation = end - start
                     # a new neuron of the avalanche unless the pair is in its row or in
                     # the pair table, looked up only if the neuron left a pair there
                     # since the avalanche started (``mark[i, 0]``: the step of its last
@@ -490,8 +483,9 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     seen = _ring_has(mark, ui, a)
                     if not seen and start <= mark[ui, 0]:
                         seen = _contains(table, pair_key(a, i))
-                    if not seen:
-                        small[ua, I_NEURONS] += 1
+                    if seen:
+                        small[ua, I_REPEATS] += 1
+                    else:
                         b = _ring_push(mark, ui, a)
                         # b may still grow iff it fired at step t - 1 or t (a step's
                         # parents are the previous step's firings)

@@ -283,7 +283,7 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
             chunk_end = int(state[_kb.S_T]) + task.chunk_steps
             if summarise:
                 acc = buf.summary_arrays(int(state[_kb.S_N_EVENTS]), n_new,
-                                         float(state[_kb.S_T] - 1))
+                                         float(state[_kb.S_T] - 1), one_step_links=True)
             status = _kb._run_branching(
                 network.indptr, network.indices, network.weights, row_params, per_synapse,
                 weight_scale, refractory, drive_inv_log_q, protocol, steps,
