@@ -642,6 +642,33 @@ def test_every_task_is_handed_out_once_in_grid_order_within_its_group(seconds, r
     assert all(indices == sorted(indices) for indices in by_group.values())
 
 
+def test_a_dead_worker_fails_each_remaining_task_once():
+    """When a worker dies, its pool breaks: the tasks in flight fail with the pool's error,
+    the ones not yet submitted fail at submission, each recorded once ("the worker died"),
+    and the executor does not hang or stop early."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from netaval.study._executors import _processes
+
+    class DyingPool:
+        def __init__(self):
+            self.submitted = 0
+
+        def submit(self, function, task, warm_set):
+            self.submitted += 1
+            if self.submitted > 2:  # the pool is broken by now
+                raise BrokenProcessPool("A child process terminated abruptly")
+            future = Future()
+            future.set_exception(BrokenProcessPool("A process in the pool was terminated"))
+            return future
+
+    outcomes = list(_processes(_ORDER_TASKS, _ORDER_TASKS, DyingPool(), workers=1))
+    assert sorted(index for index, *_ in outcomes) == [t.index for t in _ORDER_TASKS]
+    assert all(row is None and "BrokenProcessPool" in error and "the worker died" in error
+               for _, row, _, error in outcomes)
+
+
 def test_results_are_written_behind_the_next_task():
     """`WriteBehind` returns while a write runs, keeps one outstanding, re-raises its error."""
     import threading
