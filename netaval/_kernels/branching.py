@@ -443,6 +443,13 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                             word &= word - _ONE
                             order[f] = fire[i] & _LOW32
                             f += 1
+            # the lowest avalanche id that may still grow at step t: one with events at
+            # step t - 1 (or a new one): an evicted pair of a lower one is dropped
+            # without looking at that avalanche's row
+            lo = next_av
+            if fused:
+                for e in range(fs, fe):
+                    lo = min(lo, np.int64(avalanche[e]))
             for f in range(m):
                 c = order[f]
                 i = ch_neuron[c]
@@ -489,7 +496,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                         b = _ring_push(mark, ui, a)
                         # b may still grow iff it fired at step t - 1 or t (a step's
                         # parents are the previous step's firings)
-                        if b >= 0 and times[np.uint64(b), T_END] >= t - 1:
+                        if b >= lo and times[np.uint64(b), T_END] >= t - 1:
                             pairs += _keep_pair(b, ui, t, mark, table)
                 if record:
                     k = ch_cnt[c]
