@@ -426,6 +426,21 @@ def test_registry_refuses_duplicates_and_unknown_params():
         analyses.get("nope")  # the message lists the known names
 
 
+@pytest.mark.parametrize("name", analyses.available())
+def test_every_analysis_parameter_refuses_invalid_values(name):
+    """Each constraint of each registered analysis (e.g. min_decades) refuses the values it
+    generates, naming the parameter and the analysis; the defaults pass."""
+    from netaval._validation import invalid_values
+
+    spec = analyses.get(name)
+    spec.validate({})
+    for param, constraint in spec.constraints.items():
+        for bad in invalid_values(constraint):
+            with pytest.raises(InvalidParameterError) as info:
+                spec.validate({param: bad})
+            assert f"'{param}'" in str(info.value) and f"analysis {name!r}" in str(info.value)
+
+
 def test_dynamic_range_against_exact_curve():
     """Delta of F = h / (h + c) sampled densely matches the closed form."""
     c = 1e-2
