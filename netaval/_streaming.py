@@ -87,7 +87,8 @@ class BoundedRecorder(Recorder):
         bins = np.floor(time).astype(np.int64) if self.continuous else time
         if np.all(bins[1:] >= bins[:-1]):
             # in time order (what engines write): the bin edges by binary search, O(bins
-            # log events) instead of a pass over every event
+            # log events), instead of bincount's scattered increments (the order check
+            # above is one sequential pass)
             low, top = int(bins[0]), int(bins[-1]) + 1
             counts = np.diff(np.searchsorted(bins, np.arange(low, top + 1)))
         else:

@@ -29,14 +29,18 @@ _EVENT_MASK = (1 << _km.SOURCE_BITS) - 1
 _TIMES = ("tref", "treset", "last_fire", "ext_tref", "ext_last")
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
+def _distinct(values: np.ndarray, *, ranks: bool = False):
     """The distinct values of a non-negative integer array, sorted: `np.unique`'s answer
     from a table of marks. Event and avalanche ids are below the event count, and on the
     1.5 million remembered sources of N = 1e5 this takes 4.5 ms where `np.unique` (hashing)
-    took 225 ms."""
+    took 225 ms. With ``ranks``, also the table ``rank`` with ``rank[v]`` the position of
+    each value ``v`` among them (``np.unique``'s inverse is ``rank[values]``)."""
     seen = np.zeros(int(values.max()) + 1 if len(values) else 0, bool)
     seen[values] = True
-    return np.flatnonzero(seen)
+    distinct = np.flatnonzero(seen)
+    if not ranks:
+        return distinct
+    return distinct, np.cumsum(seen, dtype=np.int64) - 1
 
 
 class MillmanArrays:
@@ -254,10 +258,10 @@ def flush(arrays: MillmanArrays, recorder) -> tuple[int, int]:
     n_ev, n_ln = int(state[_km.M_N_EVENTS]), int(state[_km.M_N_LINKS])
     mask = arrays._mask()
     slots = arrays.src[..., 0][mask]
-    live = _distinct(slots & _EVENT_MASK)
+    events = slots & _EVENT_MASK
+    live, rank = _distinct(events, ranks=True)
     recorder.flush(n_ev, live, int(state[_km.M_T]))
-    arrays.src[..., 0][mask] = (np.searchsorted(live, slots & _EVENT_MASK)
-                        | (slots >> _km.SOURCE_BITS << _km.SOURCE_BITS))
+    arrays.src[..., 0][mask] = rank[events] | (slots >> _km.SOURCE_BITS << _km.SOURCE_BITS)
     state[_km.M_N_EVENTS] = len(live)
     state[_km.M_N_LINKS] = 0
     return n_ev - len(live), n_ln
