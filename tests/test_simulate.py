@@ -85,8 +85,31 @@ def test_hub_rows_use_geometric_skipping_and_multiple_parents():
     assert run.events.n_parents.max() >= 2
 
 
+# rows of 2 .. 39 synapses in shuffled order, every one drawn trial by trial (p = 1.5 / k):
+# rows of one, two and three blocks of 16 trials, rows ending anywhere in a block, and the
+# last rows of the CSR (drawn by the scalar loop)
+_RAMP_DEGREE = np.random.default_rng(3).permutation(np.arange(2, 40))
+RAMP = netaval.Network.from_edges(
+    np.repeat(np.arange(40), np.append(_RAMP_DEGREE, [0, 0])),
+    np.concatenate([(i + 1 + np.arange(k)) % 40 for i, k in enumerate(_RAMP_DEGREE)]),
+    n_nodes=40)
+
+
+@pytest.mark.parametrize("seed_", [0, 1, 2])
+def test_bernoulli_rows_of_every_length_match_the_reference(seed_):
+    """Rows drawn in blocks of 16 trials give the reference's events for every row length."""
+    model = netaval.Branching(sigma=1.5, drive=0.05)
+    assert np.all(model.transmission(RAMP)[1] == 0)  # no geometric row
+    run = quiet_simulate(RAMP, model, n_steps=40, seed=seed_)
+    events, end_time = reference.branching(RAMP, model, n_steps=40, seed=seed_)
+    assert run.events.n_events > 200 and run.events.n_parents.max() >= 2
+    assert_events_equal(run.events, events)
+    assert run.end_time == end_time
+
+
+@pytest.mark.parametrize("padded", [False, True])
 @pytest.mark.parametrize("half", ["high", "low"])
-def test_bernoulli_tie_draws_once_more_like_the_reference(half):
+def test_bernoulli_tie_draws_once_more_like_the_reference(half, padded):
     """A 32-bit draw equal to floor(p 2**32) takes one more draw, in the reference's order."""
     # p = sigma / 2 on neuron 0's two synapses is chosen so that the run's first draw ties
     # in its high (first synapse) or low (second synapse) 32 bits, with remainder 1/2;
@@ -95,8 +118,12 @@ def test_bernoulli_tie_draws_once_more_like_the_reference(half):
     seed = 4
     z = reference._kernel_rng(seed).bits()
     u = z >> 32 if half == "high" else z & 0xFFFFFFFF
-    net = netaval.Network.from_edges([0, 0, 1, 1, 2, 2, 3, 3, 4, 4],
-                                     [1, 2, 3, 4, 3, 4, 0, 1, 0, 2], n_nodes=5)
+    # padded: 20 more synapses among neurons that never fire, so that the tie falls in a
+    # block of 16 trials (rows ending in the CSR's last 15 synapses use the scalar loop)
+    pad = [(a, b) for a in range(5, 10) for b in range(5, 10) if a != b] if padded else []
+    net = netaval.Network.from_edges([0, 0, 1, 1, 2, 2, 3, 3, 4, 4] + [a for a, _ in pad],
+                                     [1, 2, 3, 4, 3, 4, 0, 1, 0, 2] + [b for _, b in pad],
+                                     n_nodes=10 if padded else 5)
     model = netaval.Branching(sigma=(2 * u + 1) / 2.0**32, refractory=0)
     assert model.transmission(net)[0][0] * 2.0**32 == u + 0.5
     run = quiet_simulate(net, model, protocol="spreading", initial=[0], n_steps=8, seed=seed)

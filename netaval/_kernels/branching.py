@@ -50,7 +50,7 @@ from netaval._kernels.accumulate import (
     _ring_push,
     pair_key,
 )
-from netaval._kernels.rng import bounded, next_u64, uniform_open
+from netaval._kernels.rng import GAMMA, bounded, next_u64, uniform_open
 
 __all__ = [
     "OK", "DONE", "LIMIT", "BUFFER_FULL", "MAX_EVENTS",
@@ -122,12 +122,126 @@ def prefetch(typingctx, array, index):
     return sig, codegen
 
 
+def _splat(builder, value, vtype):
+    """``value`` in every lane of ``vtype``."""
+    vec = builder.insert_element(ir.Constant(vtype, ir.Undefined), value,
+                                 ir.Constant(ir.IntType(32), 0))
+    return builder.shuffle_vector(vec, ir.Constant(vtype, ir.Undefined),
+                                  ir.Constant(ir.VectorType(ir.IntType(32), vtype.count),
+                                              [0] * vtype.count))
+
+
+def _signed64(x):
+    """The uint64 ``x`` as the signed 64-bit constant LLVM IR takes."""
+    return x - (1 << 64) if x >= 1 << 63 else x
+
+
+@intrinsic
+def _trial_block(typingctx, indices, s, n_live, rng, thr, parent, sec_child, sec_parent, nu):
+    """One block of 16 Bernoulli trials of a row, vectorised (see `_run_branching`).
+
+    The 8 SplitMix64 draws after state ``rng``; trial q uses the high (q even) or low
+    (q odd) 32 bits of draw q // 2 and succeeds iff they are below ``thr``. The targets
+    ``indices[s + q]`` of the successes among the first ``n_live`` (<= 16) trials are
+    stored in order at ``sec_child[nu:]``, and ``parent`` at ``sec_parent[nu:nu + 16]``.
+    Returns the number of successes, plus 2**32 if a live trial tied (u == thr).
+    """
+    if not (all(isinstance(x, types.Array) and x.dtype == types.int32 and x.layout == "C"
+                for x in (indices, sec_child, sec_parent))
+            and parent == types.int32 and rng == thr == types.uint64
+            and all(isinstance(x, types.Integer) and x.bitwidth == 64 for x in (s, n_live, nu))):
+        return None
+    sig = types.int64(indices, s, n_live, rng, thr, parent, sec_child, sec_parent, nu)
+
+    def codegen(context, builder, signature, args):
+        ind, s_, live_, rng_, thr_, par_, child, parents, nu_ = args
+        at = signature.args
+        i1, i16, i32, i64 = (ir.IntType(b) for b in (1, 16, 32, 64))
+        v8, v16 = ir.VectorType(i64, 8), ir.VectorType(i32, 16)
+        m16 = ir.VectorType(i1, 16)
+        ind_data = context.make_array(at[0])(context, builder, ind).data
+        child_data = context.make_array(at[6])(context, builder, child).data
+        par_data = context.make_array(at[7])(context, builder, parents).data
+        gamma = int(GAMMA)
+        z = builder.add(_splat(builder, rng_, v8),
+                        ir.Constant(v8, [_signed64((gamma * (k + 1)) % (1 << 64))
+                                         for k in range(8)]))
+        for shift, mult in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
+            z = builder.xor(z, builder.lshr(z, ir.Constant(v8, [shift] * 8)))
+            z = builder.mul(z, ir.Constant(v8, [_signed64(mult)] * 8))
+        z = builder.xor(z, builder.lshr(z, ir.Constant(v8, [31] * 8)))
+        hi = builder.lshr(z, ir.Constant(v8, [32] * 8))
+        lo = builder.and_(z, ir.Constant(v8, [0xFFFFFFFF] * 8))
+        thr8 = _splat(builder, thr_, v8)
+        pick = ir.Constant(ir.VectorType(i32, 16), [q // 2 + 8 * (q % 2) for q in range(16)])
+        hit = builder.shuffle_vector(builder.icmp_unsigned("<", hi, thr8),
+                                     builder.icmp_unsigned("<", lo, thr8), pick)
+        tie = builder.shuffle_vector(builder.icmp_unsigned("==", hi, thr8),
+                                     builder.icmp_unsigned("==", lo, thr8), pick)
+        live = builder.icmp_signed("<", ir.Constant(v16, list(range(16))),
+                                   _splat(builder, builder.trunc(live_, i32), v16))
+        hit = builder.and_(hit, live)
+        tie = builder.and_(tie, live)
+        src = builder.bitcast(builder.gep(ind_data, [s_]), v16.as_pointer())
+        targets = builder.load(src, align=4)
+        dst = builder.bitcast(builder.gep(child_data, [nu_]), i32.as_pointer())
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [v16, i32.as_pointer(), m16]),
+            "llvm.masked.compressstore.v16i32")
+        builder.call(fn, [targets, dst, hit])
+        pdst = builder.bitcast(builder.gep(par_data, [nu_]), v16.as_pointer())
+        builder.store(_splat(builder, par_, v16), pdst, align=4)
+        ctpop = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i16, [i16]), "llvm.ctpop.i16")
+        count = builder.zext(builder.call(ctpop, [builder.bitcast(hit, i16)]), i64)
+        tied = builder.zext(builder.icmp_unsigned("!=", builder.bitcast(tie, i16),
+                                                  ir.Constant(i16, 0)), i64)
+        return builder.or_(count, builder.shl(tied, ir.Constant(i64, 32)))
+
+    return sig, codegen
+
+
 def bitmap_size(n: int) -> int:
     """Length of the zeroed uint64 ``bitmap`` scratch `_run_branching` needs for n neurons."""
     n_words = n // 64 + 1
     return n_words + n_words // 64 + 1
 
 _INV53 = 1.0 / 9007199254740992.0
+#: Bernoulli trials per vector step of a row (`_trial_block`: 8 draws); the work buffer
+#: keeps this many slots beyond a step's synapses (a block writes 16 slots)
+_BLOCK = 16
+
+
+@njit(cache=True, inline="always")
+def _bernoulli_row(indices, a, b, p, e32, rng, nu, sec_child, sec_parent):
+    """Draw row ``a .. b`` of Bernoulli(p) trials two per 64-bit draw, ties resolved
+    exactly in order (see the module docstring); append the successes at ``nu``.
+    Returns ``(rng, nu)``."""
+    x = p * 4294967296.0
+    thr = np.uint64(x)
+    frac = x - np.float64(thr)
+    s = a
+    while s < b:
+        rng, z = next_u64(rng)
+        u = z >> _S32
+        v = z & _LOW32U
+        hit = u < thr
+        if u == thr:
+            rng, z = next_u64(rng)
+            hit = np.float64(z >> _S11) * _INV53 < frac
+        sec_child[nu] = indices[s]
+        sec_parent[nu] = e32
+        nu += np.uint64(hit)
+        if s + 1 < b:
+            hit = v < thr
+            if v == thr:
+                rng, z = next_u64(rng)
+                hit = np.float64(z >> _S11) * _INV53 < frac
+            sec_child[nu] = indices[s + 1]
+            sec_parent[nu] = e32
+            nu += np.uint64(hit)
+        s += 2
+    return rng, nu
 
 
 @njit(cache=True, nogil=True)
@@ -169,7 +283,8 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         The step's firings (neuron, primary parent or -1, parent count / cursor).
     sec_child, sec_parent : int32 (work,)
         The step's successful transmissions (target, transmitting event), then, in place,
-        its secondary parents (firing index, parent event).
+        its secondary parents (firing index, parent event); ``work`` must exceed the
+        step's synapses by ``_BLOCK`` (a block of trials writes that many slots).
     bitmap : uint64 (n_words + n_words // 64 + 1,), n_words = n // 64 + 1
         Zeroed scratch for ordering a step's firings by neuron: one bit per neuron
         (``n_words`` words), then one bit per non-zero word (`bitmap_size`).
@@ -217,6 +332,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
     n_words = n // 64 + 1
     n_summary = len(bitmap) - n_words
     order = np.empty(1024, np.int64)
+    n_syn = len(indices)
     fused = summarise
     counts, times, small, mark, table, acc_state = acc
     pairs = acc_state[A_PAIRS]
@@ -260,12 +376,12 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
             extra = 1
         need_ev = min(n, sumdeg + extra)
         if (n_ev + need_ev > cap_ev or (record and n_ln + sumdeg > cap_ln)
-                or sumdeg > cap_work or (fused and (
+                or sumdeg + _BLOCK > cap_work or (fused and (
                     next_av + need_ev > counts.shape[0]
                     or 2 * (pairs + need_ev) > table.shape[0]))):
             state[S_NEED_EVENTS] = n_ev + need_ev
             state[S_NEED_LINKS] = n_ln + sumdeg if record else 0
-            state[S_NEED_WORK] = sumdeg
+            state[S_NEED_WORK] = sumdeg + _BLOCK
             status = BUFFER_FULL
             break
         # 1. transmissions: list the successes (target, transmitter)
@@ -289,44 +405,32 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                 if il == 0.0:
                     # two Bernoulli trials per 64-bit draw: u < p with u a 32-bit uniform
                     # integer is u < thr = floor(p 2**32), or, when u == thr (probability
-                    # 2**-32), one more draw decides with probability frac = p 2**32 - thr:
-                    # exact, no float conversion per synapse. Successes are appended
-                    # branch-free (the slot is overwritten when the trial fails).
+                    # 2**-32), one more draw decides with probability p 2**32 - thr:
+                    # exact, no float conversion per synapse. The row goes in blocks of 16
+                    # trials, each one vector step (8 draws, 16 compares, the successes'
+                    # targets packed in order): no branch per synapse and no mispredicted
+                    # loop exit per pair; the draws of a block's trials past the row end
+                    # are computed but not consumed. A tie, or a row reaching into the
+                    # CSR's last 15 synapses (a block would read past the end), redoes
+                    # the row trial by trial from its first draw (`_bernoulli_row`).
                     x = p * 4294967296.0
                     thr = np.uint64(x)
-                    frac = x - np.float64(thr)
                     e32 = np.int32(e)
                     nu = np.uint64(nh)  # unsigned index: no negative-index wraparound code
+                    rng0 = rng
                     s = a
-                    while s < b:
-                        rng, z = next_u64(rng)
-                        u = z >> _S32
-                        v = z & _LOW32U
-                        if u == thr or v == thr:  # rare tie: resolve exactly, in order
-                            hit = u < thr
-                            if u == thr:
-                                rng, z = next_u64(rng)
-                                hit = np.float64(z >> _S11) * _INV53 < frac
-                            sec_child[nu] = indices[s]
-                            sec_parent[nu] = e32
-                            nu += np.uint64(hit)
-                            if s + 1 < b:
-                                hit = v < thr
-                                if v == thr:
-                                    rng, z = next_u64(rng)
-                                    hit = np.float64(z >> _S11) * _INV53 < frac
-                                sec_child[nu] = indices[s + 1]
-                                sec_parent[nu] = e32
-                                nu += np.uint64(hit)
-                        else:
-                            sec_child[nu] = indices[s]
-                            sec_parent[nu] = e32
-                            nu += np.uint64(u < thr)
-                            if s + 1 < b:
-                                sec_child[nu] = indices[s + 1]
-                                sec_parent[nu] = e32
-                                nu += np.uint64(v < thr)
-                        s += 2
+                    tie = False
+                    while s < b and s + _BLOCK <= n_syn:
+                        left = min(b - s, _BLOCK)
+                        r = _trial_block(indices, s, np.int64(left), rng, thr, e32,
+                                         sec_child, sec_parent, nu)
+                        nu += np.uint64(r & 0xFFFF)
+                        tie |= r > 0xFFFF
+                        rng += GAMMA * np.uint64((left + 1) >> 1)
+                        s += _BLOCK
+                    if tie or s < b:
+                        rng, nu = _bernoulli_row(indices, a, b, p, e32, rng0, np.uint64(nh),
+                                                 sec_child, sec_parent)
                     nh = np.int64(nu)
                 else:
                     s = a - 1
