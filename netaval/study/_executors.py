@@ -65,8 +65,7 @@ def _processes(tasks, all_tasks, pool, workers: int) -> Iterator:
                     continue
                 index_of[future] = task.index
                 pending.add(future)
-            if not pending:
-                continue
+            # nothing pending (every submit refused): wait returns at once, the loop ends
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 index = index_of.pop(future)
