@@ -62,7 +62,13 @@ class Interval:
             return self.allow_none
         if isinstance(value, bool) or not isinstance(value, self.kind):
             return False
-        if isinstance(value, numbers.Real) and math.isnan(float(value)):
+        try:  # ints are compared exactly; a float parameter must be a float
+            magnitude = float(value)
+        except OverflowError:  # e.g. 10**400: no float holds it
+            if self.kind is numbers.Real or not isinstance(value, numbers.Integral):
+                return False
+            magnitude = math.inf if value > 0 else -math.inf
+        if math.isnan(magnitude):
             return False
         if self.low is not None:
             if value < self.low or (value == self.low and self.closed in ("right", "neither")):
@@ -70,7 +76,7 @@ class Interval:
         if self.high is not None:
             if value > self.high or (value == self.high and self.closed in ("left", "neither")):
                 return False
-        if self.kind is numbers.Real and not math.isfinite(float(value)) and self.high is None:
+        if self.kind is numbers.Real and not math.isfinite(magnitude) and self.high is None:
             return value > 0 and self.low is not None  # +inf allowed only for open-ended ranges
         return True
 

@@ -94,3 +94,19 @@ def test_as_generator_is_reproducible_and_passes_generators_through():
     assert isinstance(sequence.entropy, int)
     again = as_generator(sequence.entropy, owner="f")
     assert again.random() == np.random.default_rng(sequence).random()
+
+
+@pytest.mark.parametrize("value", [10**400, -10**400], ids=["1e400", "-1e400"])
+def test_ints_beyond_float_range_are_compared_exactly(value):
+    """An int no float holds is refused by a float parameter and by a bounded int one,
+    compared exactly by an open-ended int one, never answered by OverflowError."""
+    for constraint in (Interval(numbers.Real, 0, 1), Interval(numbers.Real, None, None),
+                       Interval(numbers.Real, 0, None), Interval(numbers.Integral, 0, 10)):
+        with pytest.raises(InvalidParameterError, match="The 'x' parameter of f must be"):
+            check_param("f", "x", value, constraint)
+    unbounded = Interval(numbers.Integral, 0, None)
+    if value > 0:
+        assert check_param("f", "x", value, unbounded) is value
+    else:
+        with pytest.raises(InvalidParameterError, match=r"range \[0, inf\)"):
+            check_param("f", "x", value, unbounded)
