@@ -384,6 +384,15 @@ def _read_npz(path: str, weight: str | None, directed: bool | None):
         matrix = sp.load_npz(path)
     except (ValueError, OSError, KeyError) as exc:
         raise CorruptFileError(f"{path}: not a scipy.sparse .npz file ({exc}).") from None
+    if matrix.format in ("csr", "csc", "bsr"):
+        # load_npz checks only the lengths: forged offsets or indices reach scipy's
+        # C++ routines unchecked (heap corruption, an abort of the interpreter)
+        try:
+            matrix.check_format(full_check=True)
+        except ValueError as exc:
+            raise CorruptFileError(f"{path}: not a valid sparse matrix ({exc}).") from None
+    if matrix.dtype.kind == "c":
+        raise MalformedNetworkError(f"{path}: complex weights are not synaptic weights.")
     if weight is None:
         matrix = matrix.copy()
         matrix.data[:] = 1.0
