@@ -345,10 +345,10 @@ def test_damaged_manifests_are_named_exactly(tmp_path):
         ({"version": 3}, "format version 3 is newer than this netaval reads (2); upgrade netaval."),
         ({"version": "1"}, "format version '1' is newer than this netaval reads (2); upgrade netaval."),
         ({"metadata": KeyError}, "its manifest is malformed (KeyError: 'metadata')."),
-        ({"n_nodes": KeyError}, "its manifest is malformed (KeyError: 'n_nodes')."),
-        ({"continuous": KeyError}, "its manifest is malformed (KeyError: 'continuous')."),
-        ({"n_nodes": "x"}, "its manifest is malformed (ValueError: invalid literal for int() "
-                           "with base 10: 'x')."),
+        ({"n_nodes": KeyError}, "its manifest has no 'n_nodes' entry."),
+        ({"continuous": KeyError}, "its manifest has no 'continuous' entry."),
+        ({"n_nodes": "x"}, "its manifest entry 'n_nodes' must be an int in the range [0, "
+                           "2147483647]. Got 'x'."),
     ]
     for changes, reason in cases:
         bad = {k: v for k, v in {**manifest, **changes}.items() if v is not KeyError}
@@ -1005,13 +1005,21 @@ def test_summarise_follows_one_carried_event_and_counts_shared_steps(tmp_path):
 
 
 def test_streams_without_carried_events_count_every_event(tmp_path):
-    """protocol_params without n_carried: nothing is carried; a list loads with no burn-in."""
+    """protocol_params without n_carried: nothing is carried. A list is summarised the same,
+    but does not load: it would be the Run's protocol_params, whose n_events then raised
+    AttributeError."""
     for params in ({}, {"burn_in": 0}, [1]):
         path = tmp_path / str(len(str(params)))
         two_chunks(path, metadata={"protocol_params": params})
+        assert ds.summarise(path).activity.tolist() == [1, 1, 1, 1, 0], params
+        if isinstance(params, list):
+            assert _message(lambda path=path: netaval.load(path)) == (
+                f"Cannot load the streamed run at {path}: its metadata entry 'protocol_params' "
+                "must be a JSON object or null. Got [1].")
+            continue
         run = netaval.load(path)
         assert run.activity.tolist() == [1, 1, 1, 1, 0], params
-        assert run.protocol_params == params
+        assert run.protocol_params == params and run.n_events == 4
         assert run.avalanches.truncated.tolist() == [False, True], params
 
 

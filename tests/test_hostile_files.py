@@ -67,3 +67,152 @@ def test_complex_npz_is_refused_like_complex_matrix_market(tmp_path):
     with pytest.raises(netaval.MalformedNetworkError) as info:
         read_network(tmp_path / "c.npz")
     assert str(info.value) == f"{tmp_path / 'c.npz'}: complex weights are not synaptic weights."
+
+
+# ------------------------------------------------ streamed datasets: the manifest
+def _edited(tmp_path, name, edit, **kwargs):
+    """A streamed run (`two_chunks`: 4 events, times 0-3, end time 5) whose manifest
+    ``edit`` changed."""
+    import json
+
+    from tests.test_dataset import two_chunks
+
+    path = tmp_path / name
+    two_chunks(path, **kwargs)
+    manifest = json.loads((path / "_manifest.json").read_text())
+    edit(manifest)
+    (path / "_manifest.json").write_text(json.dumps(manifest))
+    return path
+
+
+MANIFEST_DAMAGE = {  # each loaded (silently wrong) or raised a foreign error before
+    # memory bombs: buffers sized by the manifest (7 PiB of activity / 29 TiB of rows)
+    "end-1e15": (lambda m: m["final"].update(end_time=1e15), "entry final 'end_time' must be "
+                 "a float in the range [0, 268435456]. Got 1000000000000000.0."),
+    "n-nodes-1e12": (lambda m: m.update(n_nodes=10**12), "entry 'n_nodes' must be an int in "
+                     "the range [0, 2147483647]. Got 1000000000000."),
+    # foreign ValueError / TypeError / AttributeError
+    "end-nan": (lambda m: m["final"].update(end_time=float("nan")), "entry final 'end_time' "
+                "must be a float in the range [0, 268435456]. Got nan."),
+    "end-text": (lambda m: m["final"].update(end_time="5"), "entry final 'end_time' must be "
+                 "a float in the range [0, 268435456]. Got '5'."),
+    "final-missing": (lambda m: m.pop("final"), "entry 'final' must be a JSON object. Got None."),
+    "metadata-list": (lambda m: m.update(metadata=[1]), "entry 'metadata' must be a JSON "
+                      "object. Got [1]."),
+    "series-list": (lambda m: m["final"].update(series=[1]), "entry final 'series' must be a "
+                    "JSON object. Got [1]."),
+    # silently wrong: a negative end time, "no" read as True, 2.7 neurons
+    "end-negative": (lambda m: m["final"].update(end_time=-5), "entry final 'end_time' must "
+                     "be a float in the range [0, 268435456]. Got -5."),
+    "complete-text": (lambda m: m.update(complete="no"), "entry 'complete' must be a bool. "
+                      "Got 'no'."),
+    "truncated-text": (lambda m: m["final"].update(truncated="no"), "entry final 'truncated' "
+                       "must be a bool. Got 'no'."),
+    "n-nodes-float": (lambda m: m.update(n_nodes=2.7), "entry 'n_nodes' must be an int in the "
+                      "range [0, 2147483647]. Got 2.7."),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST_DAMAGE))
+def test_damaged_manifest_entries_are_named(tmp_path, name):
+    edit, reason = MANIFEST_DAMAGE[name]
+    path = _edited(tmp_path, name, edit)
+    with pytest.raises(netaval.CorruptFileError) as info:
+        netaval.load(path)
+    assert str(info.value) == f"Cannot read the streamed run at {path}: its manifest {reason}"
+
+
+def _load_message(path):
+    with pytest.raises(netaval.CorruptFileError) as info:
+        netaval.load(path)
+    return str(info.value)
+
+
+def test_manifest_disagreeing_with_the_chunks_is_refused(tmp_path):
+    """Counts and times the chunks contradict loaded as the manifest said: 999 events for
+    4, an end time before the last event (activity longer than the window), 10**20 carried
+    events (``run.n_events`` 10**20), n_carried 'x' (foreign ValueError)."""
+    path = _edited(tmp_path, "count", lambda m: m.update(n_events=999))
+    assert _load_message(path) == (f"Cannot read the streamed run at {path}: its chunks hold "
+                                   "4 events, the manifest says 999.")
+    path = _edited(tmp_path, "early", lambda m: m["final"].update(end_time=1))
+    assert _load_message(path) == (f"Cannot read the streamed run at {path}: its events run "
+                                   "to bin 3, past its end time 1.")
+    path = _edited(tmp_path, "carried", lambda m: m["metadata"].update(
+        protocol_params={"n_carried": 10**20}))
+    assert _load_message(path) == (f"Cannot read the streamed run at {path}: its 4 events "
+                                   "cannot include n_carried = 100000000000000000000 carried "
+                                   "ones.")
+    path = _edited(tmp_path, "carried-text", lambda m: m["metadata"].update(
+        protocol_params={"n_carried": "x"}))
+    assert _load_message(path) == (f"Cannot read the streamed run at {path}: its protocol "
+                                   "parameter 'n_carried' must be an int >= 0. Got 'x'.")
+
+
+@pytest.mark.parametrize("entry, value, reason", [
+    ("seed", -1, "entry 'seed' must be an int in the range [0, inf) or None. Got -1."),
+    ("protocol", 5, "entry 'protocol' must be a str or null. Got 5."),
+    ("model", "branching", "entry 'model' must be a JSON object or null. Got 'branching'."),
+    ("model", {"class": 5}, "entry 'model' is malformed (KeyError: 'params')."),
+    ("protocol_params", {"burn_in": "x"}, "entry protocol_params 'burn_in' must be a float in "
+     "the range (-inf, inf) or None. Got 'x'."),
+], ids=["seed", "protocol", "model-text", "model-dict", "burn-in"])
+def test_run_metadata_of_a_streamed_run_is_checked_like_a_saved_one(tmp_path, entry, value,
+                                                                     reason):
+    """What becomes a Run field: a negative seed and a numeric protocol loaded as such; a
+    malformed model raised KeyError / TypeError; a text burn_in blamed from_summaries."""
+    path = _edited(tmp_path, "run", lambda m: m["metadata"].update({entry: value}))
+    assert _load_message(path) == f"Cannot load the streamed run at {path}: its metadata {reason}"
+
+
+def test_streamed_run_too_large_for_memory_is_refused_before_allocating(tmp_path, monkeypatch):
+    """A manifest's n_nodes (within int32) sizes the out-of-core pass's rows, 32 bytes per
+    neuron: 1e9 neurons asked for 30 GiB and raised MemoryError."""
+    path = _edited(tmp_path, "big", lambda m: m.update(n_nodes=10**9))
+    monkeypatch.setattr("netaval._memory.available_memory", lambda: 2**34)
+    with pytest.raises(netaval.InvalidParameterError) as info:
+        netaval.load(path)
+    assert str(info.value) == (
+        "The 'path' parameter of summarise names a streamed run of 1000000000 neurons, whose "
+        "out-of-core pass needs 29.8 GiB for them, more than the 16.0 GiB of memory available.")
+
+
+def _chunk_with_times(path, times, end_time, final_end=None, *, n_carried=0):
+    """One chunk of roots at ``times`` (the writer stores any values: the readers judge)."""
+    from netaval.io import dataset as ds
+
+    n = len(times)
+    writer = ds.DatasetWriter(path, metadata={"protocol_params": {"n_carried": n_carried}},
+                              continuous=True, n_nodes=2)
+    writer.write_chunk(np.array(times, float), np.zeros(n, np.int32), np.arange(n),
+                       np.zeros(n, np.int32), np.zeros(n + 1, np.int64), np.zeros(0, np.int64),
+                       live=np.zeros(0, np.int64), end_time=end_time)
+    writer.close({"end_time": end_time if final_end is None else final_end})
+    return path
+
+
+TIMES = "has times that are not finite and non-decreasing"
+CHUNK_END = "is not a time in [0, MAX_ACTIVITY_BINS] at or after its events"
+
+
+@pytest.mark.parametrize("times, chunk_end, final_end, reason", [
+    ([0.5, -3.0, 1.0], 2.0, 2.0, TIMES),   # going back: counted into bin 1 from the end
+    ([-3.0, -2.0], 2.0, 2.0, TIMES),       # before the window, not carried: bins from the end
+    ([0.5, float("inf")], 2.0, 2.0, CHUNK_END),   # foreign OverflowError from the binning
+    ([0.5, 1e15], 1e15 + 1, 2.0, CHUNK_END),      # a memory bomb through the activity
+    ([0.5, 1.5], 1.0, 2.0, CHUNK_END),             # events after their chunk was written
+], ids=["decreasing", "negative", "inf", "beyond-max-bins", "after-chunk-end"])
+def test_chunk_times_are_checked_before_they_are_binned(tmp_path, times, chunk_end, final_end,
+                                                        reason):
+    path = _chunk_with_times(tmp_path / "run", times, chunk_end, final_end)
+    message = _load_message(path)
+    assert reason in message and message.startswith("Cannot read "), message
+    with pytest.raises(netaval.CorruptFileError, match=reason.replace("[", r"\[")):
+        netaval.io.dataset.read_events(path)  # the same check guards every reader
+
+
+def test_carried_events_before_the_window_still_load(tmp_path):
+    """Continuation runs carry activations with times before 0: those stay valid."""
+    path = _chunk_with_times(tmp_path / "run", [-2.0, -1.0, 0.5], 2.0, n_carried=2)
+    run = netaval.load(path)
+    assert run.n_events == 3 and run.activity.tolist() == [1, 0]

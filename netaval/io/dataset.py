@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from netaval._memory import MAX_ACTIVITY_BINS
 from netaval._validation import Boolean, Interval, check_param, check_path
 from netaval.errors import CorruptFileError, InvalidParameterError
 from netaval.events import Events
@@ -387,14 +388,54 @@ def read_manifest(path: str | PathLike) -> dict[str, Any]:
                                    f"({DATASET_FORMAT_VERSION}); upgrade netaval.")
         manifest["metadata"] = from_json(manifest["metadata"])
         manifest["final"] = from_json(manifest.get("final"))
-        int(manifest["n_nodes"])
-        bool(manifest["continuous"])
+        _check_manifest(manifest, lambda reason: CorruptFileError(
+            f"Cannot read the streamed run at {path}: its manifest {reason}."))
     except CorruptFileError:
         raise
     except Exception as exc:
         raise CorruptFileError(f"Cannot read the streamed run at {path}: its manifest is "
                                f"malformed ({type(exc).__name__}: {exc}).") from exc
     return manifest
+
+
+#: What the manifest's entries must be (the run's end ones once it is complete): readers
+#: size buffers by them, so a forged value would be a memory bomb or a silent misload.
+_MANIFEST_ENTRIES = {"n_nodes": Interval(numbers.Integral, 0, 2**31 - 1),
+                     "continuous": Boolean(), "complete": Boolean()}
+_COMPLETE_ENTRIES = {"n_events": Interval(numbers.Integral, 0, None),
+                     "n_chunks": Interval(numbers.Integral, 0, None)}
+_FINAL_ENTRIES = {"end_time": Interval(numbers.Real, 0, MAX_ACTIVITY_BINS)}
+_OPTIONAL_FINAL_ENTRIES = {"truncated": Boolean(), "wall_time": Interval(numbers.Real, 0, None)}
+
+
+def _check_entries(entries: dict[str, Any], constraints: dict[str, Any], where: str,
+                   corrupt: Any, *, optional: bool = False) -> None:
+    for key, constraint in constraints.items():
+        if optional and key not in entries:
+            continue
+        if key not in entries:
+            raise corrupt(f"has no {where}{key!r} entry")
+        if not constraint.accepts(entries[key]):
+            raise corrupt(f"entry {where}{key!r} must be {constraint.describe()}. Got "
+                          f"{entries[key]!r}")
+
+
+def _check_manifest(manifest: dict[str, Any], corrupt: Any) -> None:
+    """The manifest's entries have the types and ranges `DatasetWriter` writes (the time
+    window at most `MAX_ACTIVITY_BINS` bins, as `netaval.simulate` allows)."""
+    _check_entries(manifest, _MANIFEST_ENTRIES, "", corrupt)
+    if not isinstance(manifest["metadata"], dict):
+        raise corrupt(f"entry 'metadata' must be a JSON object. Got {manifest['metadata']!r}")
+    if not manifest["complete"]:
+        return
+    _check_entries(manifest, _COMPLETE_ENTRIES, "", corrupt)
+    final = manifest["final"]
+    if not isinstance(final, dict):
+        raise corrupt(f"entry 'final' must be a JSON object. Got {final!r}")
+    _check_entries(final, _FINAL_ENTRIES, "final ", corrupt)
+    _check_entries(final, _OPTIONAL_FINAL_ENTRIES, "final ", corrupt, optional=True)
+    if not isinstance(final.get("series", {}), dict):
+        raise corrupt(f"entry final 'series' must be a JSON object. Got {final['series']!r}")
 
 
 def _read_chunk(path: str, index: int, continuous: bool, version: int) -> EventChunk:
@@ -434,6 +475,11 @@ def _read_chunk(path: str, index: int, continuous: bool, version: int) -> EventC
             if crc(array) != meta["checksums"][name]:
                 raise corrupt(f"the checksum of {name!r} does not match (corrupted data)")
         live = decode_array(meta["live"]).astype(np.int64)
+        written = from_json(meta["end_time"])
+        if not Interval(numbers.Real, 0, MAX_ACTIVITY_BINS).accepts(written) or (
+                len(arrays["time"]) and not arrays["time"][-1] <= written):
+            raise corrupt(f"its end time {written!r} is not a time in [0, MAX_ACTIVITY_BINS] "
+                          "at or after its events")
         chunk = EventChunk(index=index, first_event=int(meta["first_event"]), live=live,
                            end_time=from_json(meta["end_time"]),
                            event_end_time=arrays.pop("end_time", None), **arrays)
@@ -585,11 +631,14 @@ def _chunks(folder: str, manifest: dict[str, Any], start: int, n_parts: int,
     """The chunks ``start .. n_parts - 1`` of `iter_chunks`, each checked as it is read
     (``expected``: the first event id of chunk ``start``, None when unknown)."""
     lifetimes = _Lifetimes(folder)
+    n_carried = _n_carried(folder, manifest)
+    last_time = -np.inf  # of the previous chunk (unknown when resuming: its data is not read)
     for index in range(start, n_parts):
         chunk = _read_chunk(folder, index, manifest["continuous"], manifest["version"])
         if expected is not None and chunk.first_event != expected:
             raise CorruptFileError(f"Cannot read the streamed run at {folder}: chunk {index} "
                                    f"starts at event {chunk.first_event}, expected {expected}.")
+        last_time = _check_times(folder, chunk, last_time, n_carried)
         if index > start and (chunk.event_end_time is None) != (lifetimes.live is None):
             raise CorruptFileError(f"Cannot read the streamed run at {folder}: chunk {index} "
                                    "differs from the previous ones in having an end_time "
@@ -597,7 +646,44 @@ def _chunks(folder: str, manifest: dict[str, Any], start: int, n_parts: int,
         if chunk.event_end_time is not None:
             lifetimes.check(chunk)
         expected = chunk.first_event + chunk.n_events
+        if index == n_parts - 1 and manifest["complete"] and expected != manifest["n_events"]:
+            raise CorruptFileError(f"Cannot read the streamed run at {folder}: its chunks hold "
+                                   f"{expected} events, the manifest says "
+                                   f"{manifest['n_events']}.")
         yield chunk
+
+
+def _n_carried(folder: str, manifest: dict[str, Any]) -> int:
+    """The number of carried events (the first ones, times before the window) a
+    continuation records in ``protocol_params``; 0 without them."""
+    params = manifest["metadata"].get("protocol_params")
+    carried = params.get("n_carried", 0) if isinstance(params, dict) else 0
+    if carried is None:
+        return 0
+    if not Interval(numbers.Integral, 0, None).accepts(carried):
+        raise CorruptFileError(f"Cannot read the streamed run at {folder}: its protocol "
+                               f"parameter 'n_carried' must be an int >= 0. Got {carried!r}.")
+    return int(carried)
+
+
+def _check_times(folder: str, chunk: EventChunk, last_time: float, n_carried: int) -> float:
+    """A chunk's times are finite and non-decreasing from the previous chunk's last one,
+    those after the carried events in the window ``[0, MAX_ACTIVITY_BINS)``; returns the
+    last one (readers bin the times: a forged one would be a misplaced count or a memory
+    bomb)."""
+    time = chunk.time
+    if not len(time):
+        return last_time
+    inside = time[max(0, n_carried - chunk.first_event):]
+    if not (np.isfinite(time[0]) and np.isfinite(time[-1]) and time[0] >= last_time
+            and (len(time) < 2 or (np.diff(time) >= 0).all())
+            and (not len(inside) or (inside[0] >= 0 and inside[-1] < MAX_ACTIVITY_BINS))):
+        raise CorruptFileError(
+            f"Cannot read the streamed run at {folder}: chunk {chunk.index} has times that "
+            f"are not finite and non-decreasing (from {last_time} at the previous chunk), or "
+            f"that lie outside [0, MAX_ACTIVITY_BINS = {MAX_ACTIVITY_BINS}) after the carried "
+            f"events.")
+    return time[-1]
 
 
 def read_events(path: str | PathLike) -> Events:
@@ -700,13 +786,22 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     CorruptFileError
         When a chunk is damaged or a parent is neither in its chunk nor live.
     """
+    from netaval._kernels.accumulate import MARK_WIDTH
     from netaval._lifetimes import LastEnds
+    from netaval._memory import available_memory
     from netaval._summaries import AvalancheAccumulator
     from netaval.errors import InvariantError
 
     path = check_path("summarise", "path", path)
     manifest = read_manifest(path)
     continuous = manifest["continuous"]
+    need, available = manifest["n_nodes"] * MARK_WIDTH * 4, available_memory()
+    if available is not None and need > available:  # the accumulator's rows per neuron
+        raise InvalidParameterError(
+            f"The 'path' parameter of summarise names a streamed run of "
+            f"{manifest['n_nodes']} neurons, whose out-of-core pass needs "
+            f"{need / 2**30:.1f} GiB for them, more than the {available / 2**30:.1f} GiB "
+            "of memory available.")
     time_dtype = np.float64 if continuous else np.int64
     acc = AvalancheAccumulator(manifest["n_nodes"], continuous=continuous)
     carry_ids = np.zeros(0, np.int64)
@@ -714,8 +809,7 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     carry_depth = np.zeros(0, np.int32)
     activity = np.zeros(0, np.int64)
     end_time = 0.0 if continuous else 0
-    params = manifest["metadata"].get("protocol_params")
-    n_carried = int((params or {}).get("n_carried") or 0) if isinstance(params, dict) else 0
+    n_carried = _n_carried(path, manifest)
     last_end = None  # per avalanche, its members' last deactivation so far (lifetimes)
     for chunk in iter_chunks(path):
         nc, n = len(carry_ids), chunk.n_events
@@ -777,6 +871,13 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     if complete:
         end_time = manifest["final"]["end_time"]
     n_bins = int(np.ceil(end_time)) if continuous else int(end_time)
+    if n_carried > acc.n_events or len(activity) > n_bins:
+        raise CorruptFileError(
+            f"Cannot read the streamed run at {os.fspath(path)}: its "
+            + (f"{acc.n_events} events cannot include n_carried = {n_carried} carried ones"
+               if n_carried > acc.n_events else
+               f"events run to bin {len(activity) - 1}, past its end time {end_time!r}")
+            + ".")
     if n_bins > len(activity):
         activity = np.concatenate([activity, np.zeros(n_bins - len(activity), np.int64)])
     summaries = acc.summaries(release=True)
@@ -829,12 +930,31 @@ def _load_dataset(path: str | PathLike) -> Run:
     summary = summarise(path)
     meta = summary.manifest["metadata"]
     final = summary.manifest["final"] or {}
+
+    def corrupt(reason: str) -> CorruptFileError:
+        return CorruptFileError(f"Cannot load the streamed run at {os.fspath(path)}: its "
+                                f"metadata {reason}.")
+
+    # what becomes the Run's fields: the types `netaval.load` gives for a saved run
+    for key, kind, what in (("protocol", str, "a str"), ("network", dict, "a JSON object"),
+                            ("protocol_params", dict, "a JSON object"),
+                            ("rng_state", dict, "a JSON object"),
+                            ("model", dict, "a JSON object")):
+        if meta.get(key) is not None and not isinstance(meta[key], kind):
+            raise corrupt(f"entry {key!r} must be {what} or null. Got {meta[key]!r}")
+    _check_entries(meta, {"seed": Interval(numbers.Integral, 0, None, allow_none=True)}, "",
+                   corrupt, optional=True)
     params = meta.get("protocol_params") or {}
+    _check_entries(params, {"burn_in": Interval(numbers.Real, None, None, allow_none=True)},
+                   "protocol_params ", corrupt, optional=True)
     avalanches = Avalanches.from_summaries(
         summary.summaries, time_step=None if summary.manifest["continuous"] else 1.0,
-        burn_in=params.get("burn_in") if isinstance(params, dict) else None)
-    return Run(events=None, activity=summary.activity,
-               model=_model_from_json(meta.get("model"), stacklevel=4),
+        burn_in=params.get("burn_in"))
+    try:
+        model = _model_from_json(meta.get("model"), stacklevel=4)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise corrupt(f"entry 'model' is malformed ({type(exc).__name__}: {exc})") from None
+    return Run(events=None, activity=summary.activity, model=model,
                network=meta.get("network") or {}, seed=meta.get("seed"),
                protocol=meta.get("protocol", ""), protocol_params=params,
                wall_time=final.get("wall_time", 0.0),
