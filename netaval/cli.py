@@ -241,12 +241,12 @@ def summary(run: Any) -> str:
 
     av = run.avalanches
     net = run.network or {}
-    clock = "steps" if run.events.time_step is not None else "time units"
+    clock = "steps" if av.time_step is not None else "time units"  # a streamed run: no events
     lines = [
         f"model: {run.model!r}",
         f"network: {net.get('topology')} {net.get('params', {})} "
         f"(n_nodes={net.get('n_nodes')}, n_edges={net.get('n_edges')})",
-        f"events: {run.events.n_events}",
+        f"events: {run.n_events}",
         f"protocol: {run.protocol}, ran {run.end_time:g} {clock} in {run.wall_time:.3g} s, "
         f"seed {run.seed}" + (" (stopped at max_events)" if run.truncated else ""),
         f"avalanches: {len(av)} ({int(av.truncated.sum())} truncated)",
@@ -293,9 +293,12 @@ def _make_model(name: str, params: dict[str, Any]) -> Any:
 
 
 def _check_output_path(path: str, option: str) -> None:
-    """Fail before any work when ``path`` cannot be written: its folder must exist."""
+    """Fail before any work when ``path`` cannot be written as a file: its folder must
+    exist, and it must not name a directory."""
     from netaval.errors import InvalidParameterError
 
+    if os.path.isdir(path) or path.endswith(("/", os.sep)):
+        raise InvalidParameterError(f"{option} {path!r} names a directory; give a file name.")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InvalidParameterError(f"{option} {path!r}: the directory {folder!r} does not exist.")
@@ -393,8 +396,9 @@ def _command_analyse(args: argparse.Namespace) -> None:
     if args.k_max < 1:
         raise InvalidParameterError(f"--k-max must be at least 1. Got {args.k_max}.")
     if args.out is not None:
+        # a folder, created if need be: its parent must exist
         _check_output_path(os.path.join(args.out, "analysis.csv") if os.path.isdir(args.out)
-                           else args.out, "--out")
+                           else os.path.normpath(args.out), "--out")
     table, written, is_run = _analyse.run_analysis(
         args.source, bin_width=args.bin_width, bin_multiple=args.bin_multiple,
         units=args.units, n_boot=args.n_boot, k_max=args.k_max, out=args.out, seed=args.seed)

@@ -85,6 +85,27 @@ def test_info_and_export(saved_run, tmp_path, monkeypatch):
     assert nx.dag_longest_path_length(dag) == av.depth[k]
 
 
+@pytest.mark.parametrize("continuous", [False, True], ids=["branching", "contact"])
+def test_info_of_a_streamed_run_summarises_it_like_the_saved_one(tmp_path, capsys, continuous):
+    """``info DIR`` on a run streamed with ``out=`` (which `netaval.load` reads) prints the
+    summary of the same run saved whole (was an AttributeError traceback: no events)."""
+    net = netaval.Network.from_edges([0, 1, 2, 3, 0], [1, 2, 3, 0, 2], n_nodes=4)
+    model, limit = ((netaval.ContactProcess(rate=0.9, drive=0.3), {"duration": 40.0})
+                    if continuous else (netaval.Branching(sigma=0.8, drive=0.2),
+                                        {"n_steps": 60}))
+    whole = netaval.simulate(net, model, seed=4, **limit)
+    whole.save(tmp_path / "run.parquet")
+    netaval.simulate(net, model, seed=4, out=tmp_path / "streamed", **limit)
+    assert main(["info", str(tmp_path / "run.parquet")]) == 0
+    expected = capsys.readouterr().out.splitlines()
+    assert main(["info", str(tmp_path / "streamed")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert whole.n_events > 0 and f"events: {whole.n_events}" in lines
+    clock = "time units" if continuous else "steps"
+    assert lines[3].startswith(f"protocol: driven, ran {whole.end_time:g} {clock} in ")
+    assert lines[:3] + lines[4:] == expected[:3] + expected[4:]
+
+
 @pytest.mark.parametrize("args, message", [
     (["info", "missing.parquet"], "No such file"),
     (["info", "bad.parquet"], "Cannot load a run"),

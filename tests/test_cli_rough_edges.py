@@ -131,6 +131,21 @@ def test_out_in_missing_directory_fails_before_simulating(tmp_path):
     assert "simulate" not in done.stderr.replace(message, "") and done.stdout == ""
 
 
+@pytest.mark.parametrize("out", ["folder", "folder/", "new/"], ids=["existing-dir", "dir-slash", "new-dir-slash"])
+def test_out_naming_a_directory_fails_before_simulating(tmp_path, out):
+    """--out naming a directory (an existing one, or a path ending in '/') fails at once:
+    the run used to be simulated in full, then lost at the save (IsADirectoryError)."""
+    (tmp_path / "folder").mkdir()
+    args = run_args(out=out)
+    args.remove("--no-progress")
+    args[args.index("--n-steps") + 1] = "1e9"
+    done = netaval_command(*args, cwd=tmp_path)
+    message = one_error_line(done)
+    assert "--out" in message and "directory" in message and out in message
+    assert "simulate" not in done.stderr.replace(message, "") and done.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
+
+
 def test_counts_accept_integral_floats(tmp_path):
     """--n-nodes 1e3 (and other counts) are accepted when integral; 1.5e2 is; 2.5 is not."""
     args = run_args()
