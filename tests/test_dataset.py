@@ -1100,3 +1100,73 @@ def test_streamed_lifetimes_keep_avalanches_that_ended_in_earlier_chunks(tmp_pat
                        ended_times=np.array([3.5]))
     writer.close({"end_time": 4})
     assert ds.summarise(path).summaries["lifetime"].tolist() == [1.5, 2.5, 0.25]
+
+
+def test_every_public_entry_point_names_its_parameter_exactly(tmp_path):
+    """Each public function and method of netaval.io.dataset refuses a bad value with the
+    message naming the parameter, the function and the bound (no other function's name, no
+    foreign error), and accepts the values at its bounds (an empty network: n_nodes = 0)."""
+    path = tmp_path / "run"
+    two_chunks(path)
+    owner = "DatasetWriter"
+    for kwargs, message in [
+        ({"path": 3}, f"The 'path' parameter of {owner} must be a str or path-like object. "
+                      "Got int instead."),
+        ({"continuous": 2}, f"The 'continuous' parameter of {owner} must be a bool. Got 2 "
+                            "instead."),
+        ({"n_nodes": -1}, f"The 'n_nodes' parameter of {owner} must be an int in the range "
+                          "[0, 2147483647]. Got -1 instead."),
+        ({"n_nodes": 2**31}, f"The 'n_nodes' parameter of {owner} must be an int in the range "
+                             "[0, 2147483647]. Got 2147483648 instead."),
+        ({"metadata": []}, f"The 'metadata' parameter of {owner} must be a dict. Got list "
+                           "instead."),
+        ({"metadata": {"a": 1j}}, f"The 'metadata' parameter of {owner}: Cannot save a value "
+                                  "of type complex: 1j."),
+    ]:
+        call = {"path": tmp_path / "new", "metadata": {}, "continuous": False, "n_nodes": 2,
+                **kwargs}
+        assert raised_message(InvalidParameterError, ds.DatasetWriter, call.pop("path"),
+                              **call) == message, kwargs
+    assert not (tmp_path / "new").exists()  # refused before the directory is made
+    for n_nodes in (0, 2**31 - 1):
+        writer = ds.DatasetWriter(tmp_path / f"nodes{n_nodes}", metadata={}, continuous=False,
+                                  n_nodes=n_nodes)
+        writer.close({"end_time": 0})
+        assert ds.read_manifest(tmp_path / f"nodes{n_nodes}")["n_nodes"] == n_nodes
+    writer = ds.DatasetWriter(tmp_path / "w", metadata={}, continuous=False, n_nodes=2)
+    assert raised_message(InvalidParameterError, writer.close, []) == (
+        "The 'final' parameter of DatasetWriter.close must be a dict. Got list instead.")
+    for function in (ds.is_dataset, ds.read_manifest, ds.iter_chunks, ds.read_events,
+                     ds.summarise, ds.load_dataset):
+        assert raised_message(InvalidParameterError, function, 3.5) == (
+            f"The 'path' parameter of {function.__name__} must be a str or path-like object. "
+            "Got float instead.")
+    for start in (-1, 1.0):
+        assert raised_message(InvalidParameterError, ds.iter_chunks, path, start=start) == (
+            f"The 'start' parameter of iter_chunks must be an int in the range [0, inf). Got "
+            f"{start!r} instead.")
+    writer = ds.DatasetWriter(tmp_path / "c", metadata={}, continuous=True, n_nodes=2)
+    good = dict(time=np.array([0.0, 1.0]), neuron=np.array([0, 1]), avalanche=np.array([0, 0]),
+                generation=np.array([0, 1]), parent_indptr=np.array([0, 0, 1]),
+                parent_ids=np.array([0]), live=np.array([1]), end_time=2.0,
+                event_end_time=np.array([1.5, np.inf]), ended_ids=None, ended_times=None)
+    owner = "DatasetWriter.write_chunk"
+    for change, message in [
+        ({"time": np.array(["0", "1"])}, f"The 'time' parameter of {owner} must be a 1-D array "
+         "of numbers with 2 entries. Got an array of dtype <U1 and shape (2,) instead."),
+        ({"avalanche": np.zeros((2, 1), np.int64)}, f"The 'avalanche' parameter of {owner} must "
+         "be a 1-D array of integers with 2 entries. Got an array of dtype int64 and shape "
+         "(2, 1) instead."),
+        ({"parent_ids": np.array([0.5])}, f"The 'parent_ids' parameter of {owner} must hold "
+         "integers. Got fractional or infinite values."),
+        ({"event_end_time": np.array([np.nan, np.inf])}, f"The 'event_end_time' parameter of "
+         f"{owner} must not hold NaN."),
+        ({"ended_ids": np.array([np.inf]), "ended_times": np.array([1.0])}, f"The 'ended_ids' "
+         f"parameter of {owner} must hold integers. Got fractional or infinite values."),
+        ({"ended_ids": np.array([0]), "ended_times": np.array(["1"])}, f"The 'ended_times' "
+         f"parameter of {owner} must be a 1-D array of numbers. Got an array of dtype <U1 and "
+         "shape (1,) instead."),
+    ]:
+        assert raised_message(InvalidParameterError, writer.write_chunk,
+                              **{**good, **change}) == message, change
+    assert writer.n_chunks == 0
