@@ -1161,6 +1161,9 @@ def test_every_public_entry_point_names_its_parameter_exactly(tmp_path):
          "integers. Got fractional or infinite values."),
         ({"event_end_time": np.array([np.nan, np.inf])}, f"The 'event_end_time' parameter of "
          f"{owner} must not hold NaN."),
+        ({"event_end_time": np.array([1.5])}, f"The 'event_end_time' parameter of {owner} "
+         "must be a 1-D array of numbers with 2 entries. Got an array of dtype float64 and "
+         "shape (1,) instead."),
         ({"ended_ids": np.array([np.inf]), "ended_times": np.array([1.0])}, f"The 'ended_ids' "
          f"parameter of {owner} must hold integers. Got fractional or infinite values."),
         ({"ended_ids": np.array([0]), "ended_times": np.array(["1"])}, f"The 'ended_times' "
