@@ -32,6 +32,7 @@ from numba.core import cgutils
 from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
+from netaval._kernels._vector import splat, splitmix_lanes
 from netaval._kernels.accumulate import (
     A_EPOCH,
     A_NEW,
@@ -122,20 +123,6 @@ def prefetch(typingctx, array, index):
     return sig, codegen
 
 
-def _splat(builder, value, vtype):
-    """``value`` in every lane of ``vtype``."""
-    vec = builder.insert_element(ir.Constant(vtype, ir.Undefined), value,
-                                 ir.Constant(ir.IntType(32), 0))
-    return builder.shuffle_vector(vec, ir.Constant(vtype, ir.Undefined),
-                                  ir.Constant(ir.VectorType(ir.IntType(32), vtype.count),
-                                              [0] * vtype.count))
-
-
-def _signed64(x):
-    """The uint64 ``x`` as the signed 64-bit constant LLVM IR takes."""
-    return x - (1 << 64) if x >= 1 << 63 else x
-
-
 @intrinsic
 def _trial_block(typingctx, indices, s, n_live, rng, thr, parent, sec_child, sec_parent, nu):
     """One block of 16 Bernoulli trials of a row, vectorised (see `_run_branching`).
@@ -162,24 +149,17 @@ def _trial_block(typingctx, indices, s, n_live, rng, thr, parent, sec_child, sec
         ind_data = context.make_array(at[0])(context, builder, ind).data
         child_data = context.make_array(at[6])(context, builder, child).data
         par_data = context.make_array(at[7])(context, builder, parents).data
-        gamma = int(GAMMA)
-        z = builder.add(_splat(builder, rng_, v8),
-                        ir.Constant(v8, [_signed64((gamma * (k + 1)) % (1 << 64))
-                                         for k in range(8)]))
-        for shift, mult in ((30, 0xBF58476D1CE4E5B9), (27, 0x94D049BB133111EB)):
-            z = builder.xor(z, builder.lshr(z, ir.Constant(v8, [shift] * 8)))
-            z = builder.mul(z, ir.Constant(v8, [_signed64(mult)] * 8))
-        z = builder.xor(z, builder.lshr(z, ir.Constant(v8, [31] * 8)))
+        z = splitmix_lanes(builder, rng_, 8)
         hi = builder.lshr(z, ir.Constant(v8, [32] * 8))
         lo = builder.and_(z, ir.Constant(v8, [0xFFFFFFFF] * 8))
-        thr8 = _splat(builder, thr_, v8)
+        thr8 = splat(builder, thr_, v8)
         pick = ir.Constant(ir.VectorType(i32, 16), [q // 2 + 8 * (q % 2) for q in range(16)])
         hit = builder.shuffle_vector(builder.icmp_unsigned("<", hi, thr8),
                                      builder.icmp_unsigned("<", lo, thr8), pick)
         tie = builder.shuffle_vector(builder.icmp_unsigned("==", hi, thr8),
                                      builder.icmp_unsigned("==", lo, thr8), pick)
         live = builder.icmp_signed("<", ir.Constant(v16, list(range(16))),
-                                   _splat(builder, builder.trunc(live_, i32), v16))
+                                   splat(builder, builder.trunc(live_, i32), v16))
         hit = builder.and_(hit, live)
         tie = builder.and_(tie, live)
         src = builder.bitcast(builder.gep(ind_data, [s_]), v16.as_pointer())
@@ -190,7 +170,7 @@ def _trial_block(typingctx, indices, s, n_live, rng, thr, parent, sec_child, sec
             "llvm.masked.compressstore.v16i32")
         builder.call(fn, [targets, dst, hit])
         pdst = builder.bitcast(builder.gep(par_data, [nu_]), v16.as_pointer())
-        builder.store(_splat(builder, par_, v16), pdst, align=4)
+        builder.store(splat(builder, par_, v16), pdst, align=4)
         ctpop = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(i16, [i16]), "llvm.ctpop.i16")
         count = builder.zext(builder.call(ctpop, [builder.bitcast(hit, i16)]), i64)
