@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference import SplitMix64
 from scipy import stats as sps
 from stats import assert_chisquare_fits, assert_within_z
 
@@ -209,6 +210,76 @@ def test_stationary_loaded_fraction_under_poisson_spiking():
     assert_within_z(batches.mean(), exact, se, what="mean loaded fraction")
     mean_field = 1.0 / (1.0 + p * f * 1e-3 * tau_r)
     assert abs(exact - mean_field) < 2e-3 * mean_field  # O(dt) apart
+
+
+def _vesicle_reference(net, model, loaded, last_fire, times, neurons, state):
+    """The documented vesicle draws, literally: for each firing in event order, for each
+    synapse of its row in CSR order, one draw per two empty sites (refill with
+    probability 1 - exp(-elapsed dt / tau_recovery), no draw when that is 0 or 1), then
+    one draw per two loaded sites (release); high 32 bits first, success iff below
+    floor(p 2**32). Returns the loaded sites and the SplitMix64 state after them."""
+    rng = SplitMix64(state)
+    loaded = [int(x) for x in loaded]
+    last_fire = [int(x) for x in last_fire]
+    dt_tau_r = model.dt / model.tau_recovery
+    p_thr = int(min(model.p_release * 2.0**32, 2.0**32))
+    for t, j in zip(times.tolist(), neurons.tolist(), strict=True):
+        keep = math.exp(-(t - last_fire[j]) * dt_tau_r)
+        q_thr = int(min((1.0 - keep) * 2.0**32, 2.0**32))
+        last_fire[j] = t
+        for s in range(net.indptr[j], net.indptr[j + 1]):
+            trials = []
+            if 0 < q_thr < 2**32:
+                empty = model.n_sites - loaded[s]
+                while len(trials) < empty:
+                    z = rng.bits()
+                    trials += [z >> 32, z & 0xFFFFFFFF]
+                loaded[s] += sum(u < q_thr for u in trials[:empty])
+            elif q_thr >= 2**32:
+                loaded[s] = model.n_sites
+            trials = []
+            while len(trials) < loaded[s]:
+                z = rng.bits()
+                trials += [z >> 32, z & 0xFFFFFFFF]
+            loaded[s] -= sum(u < p_thr for u in trials[:loaded[s]])
+    return np.array(loaded), rng.state
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**64 - 1), n_sites=st.integers(1, 24),
+       p_release=st.sampled_from([0.05, 0.25, 0.5, 0.999, 1.0]),
+       tau_recovery=st.sampled_from([1e-6, 0.3, 5.0, 100.0, math.inf]),
+       data=st.data())
+def test_vesicle_draws_match_the_documented_order(seed, n_sites, p_release, tau_recovery,
+                                                  data):
+    """Rows of 0-120 synapses (long enough to wrap the vector path's flag buffer) with
+    random loaded sites, fired by a few driven neurons (several in one step too): the
+    kernel's loaded sites and its random state after the run are those of the literal
+    draw order (`_vesicle_reference`); synapses of up to `VECTOR_SITES` sites take the
+    vector path, more sites the scalar one."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="layout"))
+    n_drivers = 4
+    degrees = rng.integers(0, 121, n_drivers)
+    pre = np.repeat(np.arange(n_drivers), degrees)
+    post = n_drivers + np.concatenate([rng.permutation(120)[:d] for d in degrees])
+    net = _Net(pre, post, n_drivers + 120)
+    model = Millman(n_sites=n_sites, p_release=p_release, tau_recovery=tau_recovery,
+                    a_syn=0.0, tau_s=1e12, **QUIET)
+    arrays = engine.MillmanArrays(n_drivers + 120, net.n_edges, n_sites)
+    arrays.loaded[:] = rng.integers(0, n_sites + 1, net.n_edges)
+    arrays.last_fire[:n_drivers] = rng.integers(-300, 1, n_drivers)
+    loaded0, last_fire0 = arrays.loaded.copy(), arrays.last_fire.copy()
+    for i, cur in enumerate([3000.0, 3000.0, 1500.0, 800.0]):
+        _prime(arrays, i, cur=cur)
+    rec = _recorder()
+    state = np.array([seed], np.uint64)
+    engine.advance(net, model, arrays, rec, n_steps=600, rng=state, chunk_steps=250)
+    n = int(arrays.state[_km.M_N_EVENTS])
+    assert n > 20
+    want_loaded, want_state = _vesicle_reference(net, model, loaded0, last_fire0,
+                                                 rec.time[:n], rec.neuron[:n], seed)
+    np.testing.assert_array_equal(arrays.loaded, want_loaded)
+    assert int(state[0]) == want_state
 
 
 # --------------------------------------------------------------------- attribution

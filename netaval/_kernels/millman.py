@@ -51,7 +51,8 @@ Order of random draws in step n (chunking does not change it):
    parent; then for each of its synapses in CSR order, one draw per two empty sites
    (refill, skipped when the probability is 0 or 1), then one draw per two loaded sites
    (release); the high 32 bits decide the first trial, the low 32 bits the second
-   (success iff ``u32 < floor(p 2**32)``);
+   (success iff ``u32 < floor(p 2**32)``). With at most `VECTOR_SITES` sites these draws
+   are computed ahead in vector blocks (`_vesicle_flags`) and consumed in the same order;
 2. external events ("driven" protocol only): the gaps between (step, neuron) positions with an external event are
    Geometric(f_ext dt) over the flattened sequence ``n * n_neurons + i``, one draw per event;
    the first gap of a run is drawn at its first step;
@@ -65,8 +66,11 @@ avalanche as finished and seeds the next one at the same step.
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
+from netaval._kernels._vector import load_u64, popcount, splat, splitmix_lanes
 from netaval._kernels.branching import (
     BUFFER_FULL,
     DONE,
@@ -76,7 +80,7 @@ from netaval._kernels.branching import (
     OK,
     SPREADING,
 )
-from netaval._kernels.rng import bounded, next_u64, uniform_open
+from netaval._kernels.rng import GAMMA, bounded, next_u64, uniform_open
 
 __all__ = [
     "LARGEST", "LAST", "PROPORTIONAL", "MAX_SOURCES", "SOURCE_BITS", "FORGET",
@@ -86,7 +90,7 @@ __all__ = [
     "M_STATE_SIZE",
     "P_A", "P_B", "P_C", "P_GMAX", "P_GAP", "P_A_SYN", "P_A_EXT", "P_EXT_INV_LOG_Q",
     "P_DT_OVER_TAU_R", "P_P_RELEASE", "P_G_SCALE", "P_DEGENERATE", "P_SIZE",
-    "WHEEL", "FAR_PAST", "propagator", "power_tables", "_first_crossing",
+    "WHEEL", "FAR_PAST", "VECTOR_SITES", "propagator", "power_tables", "_first_crossing",
     "_run_millman", "saved_sources",
 ]
 
@@ -145,6 +149,57 @@ FAR_PAST = -(2**40)
 _TWO32 = 4294967296.0
 _LOW32U = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
+
+#: Synapses with at most this many sites take their vesicle draws from vector blocks
+#: (`_vesicle_flags`): a synapse then uses at most 16 draws, 8 bytes of flags per pass.
+VECTOR_SITES = 16
+_VBLOCK = 16  # draws per vector block
+_LEAD = 32    # draws kept ready beyond the ones consumed (>= 2 * ceil(VECTOR_SITES / 2))
+_FLAG_BUF = 256  # bytes of the flags buffer (a multiple of _VBLOCK, > 2 * _LEAD)
+
+
+def _trial_masks(bit):
+    """uint64 (VECTOR_SITES + 1,): entry k selects trials 0 .. k - 1 of a run of flag
+    bytes, trial q at byte q // 2, bit ``bit + q % 2`` (high, then low half of a draw)."""
+    masks = np.zeros(VECTOR_SITES + 1, np.uint64)
+    for k in range(VECTOR_SITES + 1):
+        for q in range(k):
+            masks[k] |= np.uint64(1 << (8 * (q // 2) + bit + q % 2))
+    return masks
+
+
+_REFILL_MASK = _trial_masks(0)
+_RELEASE_MASK = _trial_masks(2)
+
+
+@intrinsic
+def _vesicle_flags(typingctx, flags, pos, state, q_thr, p_thr):
+    """The `_VBLOCK` SplitMix64 draws after ``state`` as flag bytes ``flags[pos + k]``:
+    bit 0 (1) iff the draw's high (low) 32 bits are below ``q_thr`` (a refill trial
+    succeeds), bit 2 (3) iff they are below ``p_thr`` (a release trial succeeds)."""
+    if not (isinstance(flags, types.Array) and flags.dtype == types.uint8
+            and flags.layout == "C" and isinstance(pos, types.Integer)
+            and state == q_thr == p_thr == types.uint64):
+        return None
+    sig = types.void(flags, pos, state, q_thr, p_thr)
+
+    def codegen(context, builder, signature, args):
+        buf, pos_, state_, q_, p_ = args
+        i8, i64 = ir.IntType(8), ir.IntType(64)
+        v64, v8 = ir.VectorType(i64, _VBLOCK), ir.VectorType(i8, _VBLOCK)
+        z = splitmix_lanes(builder, state_, _VBLOCK)
+        hi = builder.lshr(z, ir.Constant(v64, [32] * _VBLOCK))
+        lo = builder.and_(z, ir.Constant(v64, [0xFFFFFFFF] * _VBLOCK))
+        byte = ir.Constant(v8, [0] * _VBLOCK)
+        for bit, (half, thr) in enumerate(((hi, q_), (lo, q_), (hi, p_), (lo, p_))):
+            hit = builder.zext(builder.icmp_unsigned("<", half, splat(builder, thr, v64)), v8)
+            byte = builder.or_(byte, builder.shl(hit, ir.Constant(v8, [bit] * _VBLOCK)))
+        data = context.make_array(signature.args[0])(context, builder, buf).data
+        builder.store(byte, builder.bitcast(builder.gep(data, [pos_]), v8.as_pointer()),
+                      align=1)
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 def propagator(dt, tau_l, tau_s, capacitance):
@@ -354,6 +409,8 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     targets = np.empty(min(n_edges, 64), np.int32)
     slots = np.empty(len(targets), np.int64)
     values = np.empty(MAX_SOURCES, np.float64)
+    vector = n_sites <= VECTOR_SITES
+    flags = np.empty(_FLAG_BUF, np.uint8)
     starts = np.empty(MAX_SOURCES, np.int64)
     expected = fstate[0]
     # the wheel of the scheduled crossings: bucket m % WHEEL lists (doubly linked through
@@ -584,6 +641,44 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 size = max(2 * len(targets), n_del + indptr[j + 1] - indptr[j])
                 targets = _grown(targets, n_del, size)
                 slots = _grown(slots, n_del, size)
+            if vector:
+                # the row's draws come from vector blocks of flag bytes (draw k after rng0
+                # at flags[k - base]); a synapse reads its refill trials from the bytes of
+                # its next draws and its release trials from the bytes after them, and
+                # consumes ceil(empty / 2) + ceil(loaded / 2) draws: the scalar order
+                # below, without a data-dependent loop. q_thr of 0 or 2**32 draws nothing
+                # for refill (no refill / every empty site refilled), as below.
+                nl_min = n_sites if q_thr >= all_refill else 0
+                ne_mask = -1 if (q_thr > 0 and q_thr < all_refill) else 0
+                rng0 = rng
+                used = 0
+                made = 0
+                base = 0
+                for s in range(indptr[j], indptr[j + 1]):
+                    while made - used < _LEAD:
+                        if made - base + _VBLOCK > _FLAG_BUF:  # keep the unconsumed bytes
+                            flags[:made - used] = flags[used - base:made - base]
+                            base = used
+                        _vesicle_flags(flags, made - base, rng0 + GAMMA * np.uint64(made),
+                                       q_thr, p_thr)
+                        made += _VBLOCK
+                    nl = max(np.int64(loaded[s]), nl_min)
+                    ne = (n_sites - nl) & ne_mask
+                    o = used - base
+                    nl += popcount(load_u64(flags, o) & _REFILL_MASK[ne])
+                    r0 = (ne + 1) >> 1
+                    released = popcount(load_u64(flags, o + r0) & _RELEASE_MASK[nl])
+                    used += r0 + ((nl + 1) >> 1)
+                    nl -= released
+                    loaded[s] = nl
+                    row_empty += n_sites - nl
+                    targets[n_del] = indices[s]
+                    slots[n_del] = e | (released << SOURCE_BITS)
+                    n_del += np.int64(released > 0)
+                rng = rng0 + GAMMA * np.uint64(used)
+                empty_row[j] = row_empty
+                expected += row_empty
+                continue
             for s in range(indptr[j], indptr[j + 1]):
                 nl = np.int64(loaded[s])
                 ne = n_sites - nl
