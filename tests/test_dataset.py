@@ -1173,3 +1173,25 @@ def test_every_public_entry_point_names_its_parameter_exactly(tmp_path):
         assert raised_message(InvalidParameterError, writer.write_chunk,
                               **{**good, **change}) == message, change
     assert writer.n_chunks == 0
+
+
+def test_writer_stores_integral_floats_and_the_dtype_bounds_exactly(tmp_path):
+    """Integer columns accept integral floats and every value of their dtype, the bounds
+    included, and store exactly those values; a column longer than the chunk is refused
+    naming it (only the parent offsets may be a longer buffer)."""
+    lo, hi = -2**31, 2**31 - 1
+    writer = ds.DatasetWriter(tmp_path / "run", metadata={}, continuous=False, n_nodes=2)
+    good = dict(time=np.array([0.0, 1.0]), neuron=np.array([lo, hi]),
+                avalanche=np.array([0.0, 0.0]), generation=np.array([hi, lo], np.int64),
+                parent_indptr=np.array([0.0, 0.0, 1.0, 5.0]), parent_ids=np.array([0.0]),
+                live=np.array([1.0]), end_time=2)
+    assert raised_message(InvalidParameterError, writer.write_chunk,
+                          **{**good, "time": np.array([0, 1, 2])}) == (
+        "The 'time' parameter of DatasetWriter.write_chunk must be a 1-D array of integers "
+        "with 2 entries. Got an array of dtype int64 and shape (3,) instead.")
+    writer.write_chunk(**good)
+    (chunk,) = ds.iter_chunks(tmp_path / "run")
+    assert chunk.time.dtype == np.int64 and chunk.time.tolist() == [0, 1]
+    assert chunk.neuron.tolist() == [lo, hi] and chunk.generation.tolist() == [hi, lo]
+    assert chunk.avalanche.tolist() == [0, 0] and chunk.parent_indptr.tolist() == [0, 0, 1]
+    assert chunk.parent_ids.tolist() == [0] and chunk.live.tolist() == [1]
