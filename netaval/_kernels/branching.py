@@ -191,8 +191,8 @@ _INV53 = 1.0 / 9007199254740992.0
 #: keeps this many slots beyond a step's synapses (a block writes 16 slots)
 _BLOCK = 16
 #: rows prefetched ahead of the one transmitting: all of a step's rows at once (thousands
-#: at N = 1e6) overflow the L2 before they are read (measured 11-14 % slower at N = 1e6,
-#: the same at N = 1e5)
+#: at N = 1e6) overflow the L2 before they are read (synapses up front measured 11-14 %
+#: slower at N = 1e6 and the same at N = 1e5; parameters up front 6-8 % / 3-6 % slower)
 _AHEAD = 8
 
 
@@ -336,13 +336,12 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
             t = next_seed if n_steps < 0 else min(next_seed, n_steps)
             continue
         # bound the step's output: software prefetches retire at once, so the misses of
-        # all the step's row bounds and parameters are in flight together (demand loads
-        # would stall the loop once the reorder buffer fills); the rows themselves are
+        # all the step's row bounds are in flight together (demand loads would stall the
+        # loop once the reorder buffer fills); the rows' parameters and synapses are
         # prefetched _AHEAD rows ahead in the transmission loop
         for e in range(fs, fe):
             j = neuron[e]
             prefetch(indptr, j)
-            prefetch(row_params, 2 * j)
         sumdeg = 0
         for e in range(fs, fe):
             j = neuron[e]
@@ -368,13 +367,16 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         nh = 0
         for e in range(fs, min(fs + _AHEAD, fe)):
             j = neuron[e]
+            prefetch(row_params, 2 * j)
             prefetch(indices, indptr[j])
             prefetch(indices, indptr[j + 1] - 1)
         for e in range(fs, fe):
             if e + _AHEAD < fe:
-                # both ends of the row _AHEAD rows on (a row of 10 int32 spans two cache
-                # lines 60% of the time; an empty row's hint is harmless)
+                # the parameters and both ends of the row _AHEAD rows on (a row of 10
+                # int32 spans two cache lines 60% of the time; an empty row's hint is
+                # harmless)
                 j = neuron[e + _AHEAD]
+                prefetch(row_params, 2 * j)
                 prefetch(indices, indptr[j])
                 prefetch(indices, indptr[j + 1] - 1)
             j = neuron[e]
