@@ -1195,3 +1195,23 @@ def test_writer_stores_integral_floats_and_the_dtype_bounds_exactly(tmp_path):
     assert chunk.neuron.tolist() == [lo, hi] and chunk.generation.tolist() == [hi, lo]
     assert chunk.avalanche.tolist() == [0, 0] and chunk.parent_indptr.tolist() == [0, 0, 1]
     assert chunk.parent_ids.tolist() == [0] and chunk.live.tolist() == [1]
+
+
+def test_resuming_after_the_last_chunk_still_checks_the_chunk_before(tmp_path):
+    """iter_chunks(start=k) reads chunk k - 1's metadata when called, also when k is the
+    number of chunks present (a reader polling a growing dataset that has caught up): a
+    damaged last chunk is reported then, not taken as the end of the stream."""
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "run"
+    two_chunks(path)
+    assert list(ds.iter_chunks(path, start=2)) == [] and list(ds.iter_chunks(path, start=5)) == []
+    last = path / "part-000001.parquet"
+    table = pq.read_table(last)
+    meta = json.loads(table.schema.metadata[b"netaval.chunk"])
+    del meta["first_event"]
+    pq.write_table(table.replace_schema_metadata(
+        {b"netaval.chunk": json.dumps(meta).encode()}), last)
+    assert _message(lambda: ds.iter_chunks(path, start=2)) == (
+        f"Cannot read chunk {last}: its metadata is malformed (KeyError: 'first_event').")
+    assert list(ds.iter_chunks(path, start=3)) == []  # past the end: nothing to check against
