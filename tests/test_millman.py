@@ -252,11 +252,11 @@ def _vesicle_reference(net, model, loaded, last_fire, times, neurons, state):
        data=st.data())
 def test_vesicle_draws_match_the_documented_order(seed, n_sites, p_release, tau_recovery,
                                                   data):
-    """Rows of 0-120 synapses (long enough to wrap the vector path's flag buffer) with
-    random loaded sites, fired by a few driven neurons (several in one step too): the
-    kernel's loaded sites and its random state after the run are those of the literal
-    draw order (`_vesicle_reference`); synapses of up to `VECTOR_SITES` sites take the
-    vector path, more sites the scalar one."""
+    """Rows of 0-120 synapses with random loaded sites, fired by a few driven neurons
+    (several in one step too): the kernel's loaded sites and its random state after the
+    run are those of the literal draw order (`_vesicle_reference`). Synapses of up to
+    `VECTOR_SITES` sites take the vector path (short rows drawn up front, long ones on
+    demand, wrapping its flag buffer), more sites the scalar one."""
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="layout"))
     n_drivers = 4
     degrees = rng.integers(0, 121, n_drivers)

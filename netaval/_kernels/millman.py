@@ -155,7 +155,7 @@ _S32 = np.uint64(32)
 VECTOR_SITES = 16
 _VBLOCK = 16  # draws per vector block
 _LEAD = 32    # draws kept ready beyond the ones consumed (>= 2 * ceil(VECTOR_SITES / 2))
-_FLAG_BUF = 256  # bytes of the flags buffer (a multiple of _VBLOCK, > 2 * _LEAD)
+_FLAG_BUF = 512  # bytes of the flags buffer (a multiple of _VBLOCK, > 2 * _LEAD)
 
 
 def _trial_masks(bit):
@@ -410,6 +410,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     slots = np.empty(len(targets), np.int64)
     values = np.empty(MAX_SOURCES, np.float64)
     vector = n_sites <= VECTOR_SITES
+    max_draws = 2 * ((n_sites + 1) >> 1)  # a synapse's most draws (refill and release)
     flags = np.empty(_FLAG_BUF, np.uint8)
     starts = np.empty(MAX_SOURCES, np.int64)
     expected = fstate[0]
@@ -654,26 +655,36 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 used = 0
                 made = 0
                 base = 0
+                # a row that fits draws all it may need first (no check per synapse)
+                bound = (indptr[j + 1] - indptr[j]) * max_draws
+                lazy = bound + _VBLOCK > _FLAG_BUF
+                if not lazy:
+                    while made < bound:
+                        _vesicle_flags(flags, made, rng0 + GAMMA * np.uint64(made),
+                                       q_thr, p_thr)
+                        made += _VBLOCK
                 for s in range(indptr[j], indptr[j + 1]):
-                    while made - used < _LEAD:
+                    while lazy and made - used < _LEAD:
                         if made - base + _VBLOCK > _FLAG_BUF:  # keep the unconsumed bytes
                             flags[:made - used] = flags[used - base:made - base]
                             base = used
                         _vesicle_flags(flags, made - base, rng0 + GAMMA * np.uint64(made),
                                        q_thr, p_thr)
                         made += _VBLOCK
-                    nl = max(np.int64(loaded[s]), nl_min)
+                    su = np.uint64(s)  # unsigned indices: no negative-index code
+                    nl = max(np.int64(loaded[su]), nl_min)
                     ne = (n_sites - nl) & ne_mask
                     o = used - base
-                    nl += popcount(load_u64(flags, o) & _REFILL_MASK[ne])
+                    nl += popcount(load_u64(flags, o) & _REFILL_MASK[np.uint64(ne)])
                     r0 = (ne + 1) >> 1
-                    released = popcount(load_u64(flags, o + r0) & _RELEASE_MASK[nl])
+                    released = popcount(load_u64(flags, o + r0) & _RELEASE_MASK[np.uint64(nl)])
                     used += r0 + ((nl + 1) >> 1)
                     nl -= released
-                    loaded[s] = nl
+                    loaded[su] = nl
                     row_empty += n_sites - nl
-                    targets[n_del] = indices[s]
-                    slots[n_del] = e | (released << SOURCE_BITS)
+                    du = np.uint64(n_del)
+                    targets[du] = indices[su]
+                    slots[du] = e | (released << SOURCE_BITS)
                     n_del += np.int64(released > 0)
                 rng = rng0 + GAMMA * np.uint64(used)
                 empty_row[j] = row_empty
