@@ -660,3 +660,18 @@ def test_every_protocol_and_model_on_every_topology(name, protocol):
                  "isolated": dict(limit, n_avalanches=5)}[protocol]
         run = quiet_simulate(net, model, protocol=protocol, seed=2, **extra)
         run.events.check_invariants(net, delay=None if model.continuous_time else 1)
+
+
+@pytest.mark.parametrize(("features", "vector"), [
+    ("+avx2,+fma,-avx512f,-avx512vl,-avx512dq", False),
+    ("+avx2,+avx512f,+avx512vl,-avx512dq", False),
+    ("+avx2,+avx512f,+avx512dq,+avx512vl,+avx512bw", True),
+])
+def test_vector_blocks_of_trials_only_with_avx512(monkeypatch, features, vector):
+    """Rows go in vector blocks of trials only where numba targets AVX-512 F, VL and DQ."""
+    from numba.core import config
+
+    from netaval._kernels import branching as kb
+
+    monkeypatch.setattr(config, "CPU_FEATURES", features)
+    assert kb._vector_trials() is vector

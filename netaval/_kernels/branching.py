@@ -190,6 +190,26 @@ _INV53 = 1.0 / 9007199254740992.0
 #: Bernoulli trials per vector step of a row (`_trial_block`: 8 draws); the work buffer
 #: keeps this many slots beyond a step's synapses (a block writes 16 slots)
 _BLOCK = 16
+
+
+def _vector_trials() -> bool:
+    """Whether numba compiles for a CPU with AVX-512 F, VL and DQ (``NUMBA_CPU_FEATURES``
+    or the host's): rows of Bernoulli trials go in vector blocks (`_trial_block`) there;
+    elsewhere trial by trial (`_bernoulli_row`), since LLVM then expands the block's
+    packing and 64-bit multiplies into scalar code (measured 16 % slower than the loop
+    with numba targeting AVX2 only). Same draws and events either way."""
+    from llvmlite import binding
+    from numba.core import config
+
+    features = config.CPU_FEATURES
+    if features is None:
+        features = binding.get_host_cpu_features().flatten()
+    on = set(features.split(","))
+    return all(f"+{name}" in on for name in ("avx512f", "avx512vl", "avx512dq"))
+
+
+#: vector blocks of trials (read once, at import: a compile-time constant of the kernel)
+_VECTOR_TRIALS = _vector_trials()
 #: rows prefetched ahead of the one transmitting: all of a step's rows at once (thousands
 #: at N = 1e6) overflow the L2 before they are read (synapses up front measured 11-14 %
 #: slower at N = 1e6 and the same at N = 1e5; parameters up front 6-8 % / 3-6 % slower)
@@ -199,8 +219,8 @@ _AHEAD = 8
 @njit(cache=True, inline="always")
 def _bernoulli_row(indices, a, b, p, e32, rng, nu, sec_child, sec_parent):
     """Draw row ``a .. b`` of Bernoulli(p) trials two per 64-bit draw, ties resolved
-    exactly in order (see the module docstring); append the successes at ``nu``.
-    Returns ``(rng, nu)``."""
+    exactly in order (see the module docstring); append the successes at ``nu``
+    (branch-free: a slot is overwritten when its trial fails). Returns ``(rng, nu)``."""
     x = p * 4294967296.0
     thr = np.uint64(x)
     frac = x - np.float64(thr)
@@ -209,21 +229,30 @@ def _bernoulli_row(indices, a, b, p, e32, rng, nu, sec_child, sec_parent):
         rng, z = next_u64(rng)
         u = z >> _S32
         v = z & _LOW32U
-        hit = u < thr
-        if u == thr:
-            rng, z = next_u64(rng)
-            hit = np.float64(z >> _S11) * _INV53 < frac
-        sec_child[nu] = indices[s]
-        sec_parent[nu] = e32
-        nu += np.uint64(hit)
-        if s + 1 < b:
-            hit = v < thr
-            if v == thr:
+        if u == thr or v == thr:  # rare tie: resolve exactly, in order
+            hit = u < thr
+            if u == thr:
                 rng, z = next_u64(rng)
                 hit = np.float64(z >> _S11) * _INV53 < frac
-            sec_child[nu] = indices[s + 1]
+            sec_child[nu] = indices[s]
             sec_parent[nu] = e32
             nu += np.uint64(hit)
+            if s + 1 < b:
+                hit = v < thr
+                if v == thr:
+                    rng, z = next_u64(rng)
+                    hit = np.float64(z >> _S11) * _INV53 < frac
+                sec_child[nu] = indices[s + 1]
+                sec_parent[nu] = e32
+                nu += np.uint64(hit)
+        else:
+            sec_child[nu] = indices[s]
+            sec_parent[nu] = e32
+            nu += np.uint64(u < thr)
+            if s + 1 < b:
+                sec_child[nu] = indices[s + 1]
+                sec_parent[nu] = e32
+                nu += np.uint64(v < thr)
         s += 2
     return rng, nu
 
@@ -404,7 +433,8 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     # loop exit per pair; the draws of a block's trials past the row end
                     # are computed but not consumed. A tie, or a row reaching into the
                     # CSR's last 15 synapses (a block would read past the end), redoes
-                    # the row trial by trial from its first draw (`_bernoulli_row`).
+                    # the row trial by trial from its first draw (`_bernoulli_row`), as
+                    # does every row on a CPU without AVX-512 (`_vector_trials`).
                     x = p * 4294967296.0
                     thr = np.uint64(x)
                     e32 = np.int32(e)
@@ -412,7 +442,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     rng0 = rng
                     s = a
                     tie = False
-                    while s < b and s + _BLOCK <= n_syn:
+                    while _VECTOR_TRIALS and s < b and s + _BLOCK <= n_syn:
                         left = min(b - s, _BLOCK)
                         r = _trial_block(indices, s, np.int64(left), rng, thr, e32,
                                          sec_child, sec_parent, nu)
