@@ -173,7 +173,9 @@ class Spikes:
             raise InvalidParameterError(f"The 'times' parameter of Spikes.from_arrays must be "
                                         f"numeric. Got a {time.dtype} array instead.")
         if time_unit == "steps":
-            first, after = 0.0, (float(time[-1]) + 1.0 if len(time) else 1.0)
+            # the window is float: beyond 2**53 steps, + 1 may round back to the last step
+            first, after = 0.0, (max(float(time[-1]) + 1.0, float(np.nextafter(
+                float(time[-1]), np.inf))) if len(time) else 1.0)
         elif len(time):
             last = float(time[-1])
             first, after = float(time[0]), float(np.nextafter(last, np.inf)) if np.isfinite(last) else last

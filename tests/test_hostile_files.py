@@ -15,10 +15,11 @@ import netaval
 from netaval.io import read_network
 
 
-def run_isolated(code, tmp_path):
-    """Run ``code`` in a fresh interpreter (a crash fails the test, not the suite)."""
+def run_isolated(code, tmp_path, timeout=300):
+    """Run ``code`` in a fresh interpreter (a crash or a hang fails the test, not the
+    suite)."""
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300,
+                          capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONPATH": os.getcwd()})
 
 
@@ -216,3 +217,66 @@ def test_carried_events_before_the_window_still_load(tmp_path):
     path = _chunk_with_times(tmp_path / "run", [-2.0, -1.0, 0.5], 2.0, n_carried=2)
     run = netaval.load(path)
     assert run.n_events == 3 and run.activity.tolist() == [1, 0]
+
+
+# ------------------------------------------------ spike files
+@pytest.mark.parametrize("text, labels", [
+    ("0,99999999999999999999999\n1,1\n", ["1", "99999999999999999999999"]),  # was -2**63
+    ("0,18446744073709551615\n1,1\n", ["1", "18446744073709551615"]),          # was -1
+    ("0,1e300\n1,1\n", ["1", "1e300"]),                                        # was -2**63
+    ("0,inf\n1,1\n", ["1", "inf"]),                                            # was -2**63
+    ("0,7\n1,-1\n", [-1, 7]),
+], ids=["beyond-uint64", "uint64-max", "1e300", "inf", "plain"])
+def test_unit_ids_are_kept_exactly(tmp_path, text, labels):
+    """Unit ids are integers only when int64 holds every one exactly; otherwise they stay
+    the strings of the file (they were cast to int64, wrapping to -2**63 or -1)."""
+    (tmp_path / "s.csv").write_text("time,unit\n" + text)
+    spikes = netaval.io.read_spikes(tmp_path / "s.csv")
+    assert spikes.unit_labels.tolist() == labels
+
+
+@pytest.mark.parametrize("time", ["1e20", "18446744073709551615", "9300000000000000000"])
+def test_step_times_beyond_int64_are_refused_naming_the_line(tmp_path, time):
+    """Step times the int64 cast wrapped to -2**63 were refused as 'not sorted'."""
+    (tmp_path / "s.csv").write_text(f"time,unit\n0,1\n{time},1\n")
+    with pytest.raises(netaval.CorruptFileError) as info:
+        netaval.io.read_spikes(tmp_path / "s.csv", time_unit="steps")
+    assert str(info.value) == (f"{tmp_path / 's.csv'}, line 3: time_unit='steps' needs integer "
+                               f"times below 2**63 (2**53 when written as decimals); got "
+                               f"{time!r}.")
+
+
+def test_step_times_in_int64_are_exact(tmp_path):
+    """An int64 step count beyond 2**53 went through float64 and came back rounded."""
+    (tmp_path / "s.csv").write_text("time,unit\n0,1\n9007199254740993,1\n")
+    assert netaval.io.read_spikes(tmp_path / "s.csv").time.tolist()[1] == 2**53 + 1
+
+
+def test_spike_source_that_is_not_a_regular_file_is_refused(tmp_path):
+    """A FIFO named .csv blocked read_spikes forever (open waits for a writer); a folder
+    named .csv raised IsADirectoryError."""
+    os.mkfifo(tmp_path / "fifo.csv")
+    (tmp_path / "folder.csv").mkdir()
+    done = run_isolated("""
+        import netaval
+        for name in ("fifo.csv", "folder.csv"):
+            try:
+                netaval.io.read_spikes(name)
+            except netaval.InvalidParameterError as exc:
+                print(exc)
+        """, tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        f"The 'source' parameter of read_spikes must name a regular file. Got {name!r}, "
+        "which is not one." for name in ("fifo.csv", "folder.csv")]
+
+
+def test_binary_unit_column_is_a_corrupt_file(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"time": [0.5, 1.0], "unit": pa.array([b"\xff", b"a"])}),
+                   tmp_path / "s.parquet")
+    with pytest.raises(netaval.CorruptFileError, match="unit column 'unit' holds bytes that "
+                                                       "are not text"):
+        netaval.io.read_spikes(tmp_path / "s.parquet")

@@ -101,6 +101,9 @@ def read_spikes(source: str | PathLike | Sequence[Any], *, time_column: str | in
     suffix = os.path.splitext(path)[1].lower()
     if not os.path.exists(path):
         raise FileNotFoundError(f"No such file: {path!r}")
+    if not os.path.isfile(path):  # a FIFO would block forever, a directory fail in open
+        raise InvalidParameterError(f"The 'source' parameter of {OWNER} must name a regular "
+                                    f"file. Got {path!r}, which is not one.")
     if suffix == ".nwb":
         _no_columns("an NWB file", time_column, time_unit)
         return _from_nwb(path, unit_column)
@@ -226,7 +229,14 @@ def _from_table(path, frame, lines, headerless, time_column, unit_column, time_u
             row = int(fractional[0])
             raise CorruptFileError(f"{path}, {_line_of(lines, row)}: time_unit='steps' needs "
                                    f"integer times; got {str(raw_time.iloc[row])!r}.")
-        times = as_float.astype(np.int64)
+        steps = _exact_int64(times)
+        if steps is None:  # the float cast wrapped around or rounded (silently)
+            row = int(np.argmax(np.abs(as_float)))
+            raise CorruptFileError(
+                f"{path}, {_line_of(lines, row)}: time_unit='steps' needs integer times "
+                f"below 2**63 (2**53 when written as decimals); got "
+                f"{str(raw_time.iloc[row])!r}.")
+        times = steps
     else:
         times = times.astype(np.float64) * TIME_UNITS[unit_name]
     units = None
@@ -234,16 +244,36 @@ def _from_table(path, frame, lines, headerless, time_column, unit_column, time_u
         raw_unit = frame[unit_col]
         null = raw_unit.isna().to_numpy()  # Parquet nulls (an Int64 column keeps kind "i")
         numeric = pd.to_numeric(raw_unit, errors="coerce")
-        if not null.any() and (raw_unit.dtype.kind in "iu" or (
-                numeric.notna().all() and (numeric == np.round(numeric)).all())):
-            units = numeric.to_numpy().astype(np.int64)
-        else:
-            units = raw_unit.astype(str).str.strip().to_numpy()
+        # integer ids only when int64 holds each exactly (1e300, inf or 2**64 - 1 wrapped)
+        units = None if null.any() or numeric.isna().any() else _exact_int64(
+            np.array(numeric.tolist()))
+        if units is None:
+            try:
+                units = raw_unit.astype(str).str.strip().to_numpy()
+            except UnicodeDecodeError as exc:  # a binary Parquet column
+                raise CorruptFileError(f"{path}: unit column {unit_col!r} holds bytes that "
+                                       f"are not text ({exc}).") from None
             empty = np.flatnonzero(null | (units == ""))
             if empty.size:
                 raise CorruptFileError(f"{path}, {_line_of(lines, int(empty[0]))}: empty unit "
                                        f"in column {unit_col!r}.")
     return Spikes.from_arrays(times, units, time_unit="steps" if unit_name == "steps" else "s")
+
+
+def _exact_int64(values: np.ndarray) -> np.ndarray | None:
+    """``values`` as int64 when every one is an integer int64 holds, exactly (a float
+    beyond 2**53 may be a rounded one); None otherwise."""
+    if values.dtype.kind == "i":
+        return values.astype(np.int64, copy=False)
+    if values.dtype.kind == "u":
+        return values.astype(np.int64) if not len(values) or values.max() < 2**63 else None
+    if values.dtype.kind not in "bf":
+        return None
+    as_float = values.astype(np.float64)
+    if len(as_float) and not (np.isfinite(as_float).all() and np.abs(as_float).max() < 2**53
+                              and (as_float == np.round(as_float)).all()):
+        return None
+    return as_float.astype(np.int64)
 
 
 def _from_nwb(path: str, unit_column) -> Spikes:
