@@ -294,16 +294,29 @@ def _make_model(name: str, params: dict[str, Any]) -> Any:
 
 def _check_output_path(path: str, option: str) -> None:
     """Fail before any work when ``path`` cannot be written as a file: its folder must
-    exist, and it must not name a directory."""
+    exist and take a new file, and it must not name a directory or another non-regular
+    file (a device such as /dev/null)."""
+    import stat
+    import tempfile
+
     from netaval.errors import InvalidParameterError
 
-    if os.path.isdir(path) or path.endswith(("/", os.sep)):
+    if not path or os.path.isdir(path) or path.endswith(("/", os.sep)):
         raise InvalidParameterError(f"{option} {path!r} names a directory; give a file name.")
+    if os.path.lexists(path) and not (stat.S_ISREG(os.lstat(path).st_mode)
+                                      or os.path.islink(path)):
+        raise InvalidParameterError(f"{option} {path!r} is not a regular file (a device, "
+                                    "FIFO or socket); give a file name.")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InvalidParameterError(f"{option} {path!r}: the directory {folder!r} does not exist.")
-    if not os.access(folder, os.W_OK):
-        raise InvalidParameterError(f"{option} {path!r}: the directory {folder!r} is not writable.")
+    try:  # os.access says yes to root everywhere (/proc too)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".netaval-probe-")
+    except OSError:
+        raise InvalidParameterError(f"{option} {path!r}: the directory {folder!r} is not "
+                                    "writable.") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def _command_run(args: argparse.Namespace) -> None:
@@ -313,6 +326,9 @@ def _command_run(args: argparse.Namespace) -> None:
     import topologies
 
     _check_output_path(args.out, "--out")
+    if args.seed is not None and args.seed < 0:
+        raise netaval.InvalidParameterError(f"--seed must be a non-negative integer. Got "
+                                            f"{args.seed}.")
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy
                                                         % 2**63)
     topology_seed, dynamics_seed = (int(s) for s in
@@ -478,6 +494,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if isinstance(exc, OSError) and exc.filename and exc.strerror else str(exc))
         message = " ".join(text.split())
         print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+    except MemoryError as exc:  # sizes the up-front estimates let through
+        detail = f" ({' '.join(str(exc).split())})" if str(exc) else ""
+        print(f"{PROG}: error: out of memory{detail}; try a smaller network or run.",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -3,6 +3,7 @@ session 7): each either loads as what was saved or raises a netaval error naming
 wrong; a case that once crashed the interpreter runs in a subprocess."""
 
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -280,3 +281,72 @@ def test_binary_unit_column_is_a_corrupt_file(tmp_path):
     with pytest.raises(netaval.CorruptFileError, match="unit column 'unit' holds bytes that "
                                                        "are not text"):
         netaval.io.read_spikes(tmp_path / "s.parquet")
+
+
+# ------------------------------------------------ output paths
+def _small_run():
+    net = netaval.Network.from_edges([0, 1], [1, 0], n_nodes=2)
+    return netaval.simulate(net, netaval.Branching(sigma=0.5, drive=0.3), n_steps=20, seed=1)
+
+
+def test_saving_over_a_non_regular_file_is_refused_and_leaves_it(tmp_path):
+    """The temporary file was renamed over whatever the path named: a FIFO (or, for root,
+    /dev/null: ``netaval run --out /dev/null`` turned the device into a regular file) was
+    replaced, a directory failed only after the write."""
+    os.mkfifo(tmp_path / "fifo.parquet")
+    (tmp_path / "folder.parquet").mkdir()
+    run = _small_run()
+    for name in ("fifo.parquet", "folder.parquet"):
+        with pytest.raises(OSError) as info:
+            run.save(tmp_path / name)
+        assert str(info.value) == (f"Could not write {tmp_path / name}: it exists and is not a "
+                                   "regular file (a directory, device, FIFO or socket). Nothing "
+                                   "was written.")
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo.parquet").st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["fifo.parquet", "folder.parquet"]  # no temporary
+    (tmp_path / "real.parquet").write_bytes(b"old")
+    os.symlink(tmp_path / "real.parquet", tmp_path / "link.parquet")
+    run.save(tmp_path / "link.parquet")  # a link is replaced by the file, as before
+    assert netaval.load(tmp_path / "link.parquet").n_events == run.n_events
+
+
+@pytest.mark.parametrize("out, message", [
+    ("", "--out '' names a directory; give a file name."),
+    ("fifo", "--out 'fifo' is not a regular file (a device, FIFO or socket); give a file name."),
+], ids=["empty", "fifo"])
+def test_cli_refuses_outputs_it_could_not_write_before_simulating(tmp_path, monkeypatch,
+                                                                  capsys, out, message):
+    """--out '' failed after the whole run (the save went to the working directory's parent);
+    a FIFO or a device was replaced by the file."""
+    from netaval.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "fifo")
+    monkeypatch.setattr(netaval, "simulate", lambda *a, **k: pytest.fail("simulated"))
+    assert main(["run", "--topology", "random", "--param", "k=2", "--n-nodes", "10",
+                 "--model", "branching", "--param", "sigma=0.5", "--n-steps", "5",
+                 "--out", out]) == 2
+    assert capsys.readouterr().err == f"netaval: error: {message}\n"
+
+
+def test_cli_negative_seed_and_out_of_memory_are_one_line(tmp_path, monkeypatch, capsys):
+    """--seed -5 said only 'expected non-negative integer' (numpy's words); a MemoryError
+    the size estimates let through was a traceback."""
+    import topologies
+    from netaval.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    args = ["run", "--topology", "random", "--param", "k=2", "--n-nodes", "10", "--model",
+            "branching", "--param", "sigma=0.5", "--n-steps", "5", "--out", "r.parquet"]
+    assert main([*args, "--seed", "-5"]) == 2
+    assert capsys.readouterr().err == "netaval: error: --seed must be a non-negative integer. " \
+                                      "Got -5.\n"
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Unable to allocate 12.0 GiB for an array")
+
+    monkeypatch.setattr(topologies, "generate", exhausted)
+    assert main(args) == 2
+    assert capsys.readouterr().err == ("netaval: error: out of memory (Unable to allocate 12.0 "
+                                       "GiB for an array); try a smaller network or run.\n")
+    assert not (tmp_path / "r.parquet").exists()

@@ -56,9 +56,18 @@ def _umask() -> int:
 
 
 def atomic_write(path: str | PathLike, write: Callable[[IO[bytes]], None]) -> None:
-    """Call ``write(file)`` on a temporary file next to ``path``, then rename it to ``path``."""
+    """Call ``write(file)`` on a temporary file next to ``path``, then rename it to ``path``.
+
+    An existing ``path`` that is not a regular file (or a symbolic link) is refused: the
+    rename would replace a directory's entry, or a device such as /dev/null, by the file.
+    """
     target = os.path.abspath(os.fspath(path))
     directory, name = os.path.split(target)
+    with contextlib.suppress(FileNotFoundError):
+        mode = os.lstat(target).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):  # the rename would replace it
+            raise OSError(f"Could not write {target}: it exists and is not a regular file "
+                          "(a directory, device, FIFO or socket). Nothing was written.")
     remove_stale_temporaries(directory)
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
     try:
