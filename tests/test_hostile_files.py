@@ -350,3 +350,67 @@ def test_cli_negative_seed_and_out_of_memory_are_one_line(tmp_path, monkeypatch,
     assert capsys.readouterr().err == ("netaval: error: out of memory (Unable to allocate 12.0 "
                                        "GiB for an array); try a smaller network or run.\n")
     assert not (tmp_path / "r.parquet").exists()
+
+
+# ------------------------------------------------ networks: sizes a small file declares
+MM = "%%MatrixMarket matrix coordinate real general\n"
+
+
+@pytest.mark.parametrize("text, reason", [
+    (MM + "3 3 1000000000000\n1 2 1.0\n", "a 3 x 3 matrix of 1000000000000 entries, which "
+     "needs about 44703.5 GiB"),                                     # was 3.6 TiB asked for
+    ("%%MatrixMarket matrix array real general\n100000 100000\n1.0\n", "a 100000 x 100000 "
+     "matrix of 10000000000 entries, which needs about 447.0 GiB"),  # a dense 75 GiB array
+    (MM + "2000000000 2000000000 1\n1 2 1.0\n", "a 2000000000 x 2000000000 matrix of 1 "
+     "entries, which needs about 44.7 GiB"),                         # the CSR row offsets
+], ids=["entries", "dense", "rows"])
+def test_matrix_market_sizes_are_checked_before_allocating(tmp_path, monkeypatch, text, reason):
+    """A 60-byte Matrix Market file made scipy allocate what its header claims: a foreign
+    MemoryError (or, within the machine's memory, tens of GiB)."""
+    monkeypatch.setattr("netaval._memory.available_memory", lambda: 16 * 2**30)
+    (tmp_path / "m.mtx").write_text(text)
+    with pytest.raises(netaval.InvalidParameterError) as info:
+        read_network(tmp_path / "m.mtx")
+    assert str(info.value) == (f"The 'path' parameter of read_network: {tmp_path / 'm.mtx'} "
+                               f"declares {reason}, more than the 16.0 GiB of memory available.")
+
+
+def test_matrices_beyond_network_size_are_malformed(tmp_path):
+    (tmp_path / "m.mtx").write_text(MM + "3000000000 3000000000 1\n1 1 1.0\n")
+    sp.save_npz(tmp_path / "c.npz", sp.coo_array(([1.0], ([0], [1])), shape=(3 * 10**9,) * 2))
+    for name in ("m.mtx", "c.npz"):
+        with pytest.raises(netaval.MalformedNetworkError) as info:
+            read_network(tmp_path / name)
+        assert str(info.value) == (f"{tmp_path / name}: a network has at most 2147483647 "
+                                   "neurons; the file declares a 3000000000 x 3000000000 "
+                                   "matrix.")
+
+
+def test_matrix_market_integer_beyond_range_is_a_corrupt_file(tmp_path):
+    (tmp_path / "m.mtx").write_text("%%MatrixMarket matrix coordinate integer general\n"
+                                    "3 3 1\n1 2 99999999999999999999999\n")
+    with pytest.raises(netaval.CorruptFileError, match="Integer out of range"):  # OverflowError
+        read_network(tmp_path / "m.mtx")
+
+
+GRAPHML = ('<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+           '<key id="x" for="node" attr.name="x" attr.type="{x_type}"/>'
+           '<key id="w" for="edge" attr.name="weight" attr.type="long"/>'
+           '<graph edgedefault="directed"><node id="a"><data key="x">{x}</data></node>'
+           '<node id="b"><data key="x">1</data></node>'
+           '<edge source="a" target="b"><data key="w">{w}</data></edge></graph></graphml>')
+
+
+@pytest.mark.parametrize("x_type, x, w, reason", [
+    ("string", "abc", 1, "node 'a' has x='abc'; node positions must be finite numbers."),
+    ("double", "1", "9" * 400, f"edge (a, b) has weight={'9' * 400}; weights must be finite "
+     "non-negative numbers on every edge."),
+], ids=["text-position", "weight-beyond-float"])
+def test_graphml_values_that_are_not_finite_numbers_are_malformed(tmp_path, x_type, x, w,
+                                                                  reason):
+    """A text position raised a foreign ValueError, a 400-digit weight a foreign TypeError
+    from numpy."""
+    (tmp_path / "g.graphml").write_text(GRAPHML.format(x_type=x_type, x=x, w=w))
+    with pytest.raises(netaval.MalformedNetworkError) as info:
+        read_network(tmp_path / "g.graphml")
+    assert str(info.value) == f"{tmp_path / 'g.graphml'}: {reason}"

@@ -11,6 +11,7 @@ the original ids are kept as `Network.node_labels`.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from os import PathLike
 from typing import Any
@@ -300,7 +301,7 @@ def _read_graphml(path: str, weight: str | None, directed: bool | None):
         for u, v, data in graph.edges(data=True):
             value = data.get(use_weight)
             if not isinstance(value, int | float) or isinstance(value, bool) \
-                    or not np.isfinite(value) or value < 0:
+                    or not _finite(value) or value < 0:
                 raise MalformedNetworkError(f"{path}: edge ({u}, {v}) has {use_weight}="
                                             f"{value!r}; weights must be finite non-negative "
                                             "numbers on every edge.")
@@ -322,19 +323,34 @@ def _read_graphml(path: str, weight: str | None, directed: bool | None):
         undirected = False  # each undirected edge is two synapses, kept as a directed graph
     if directed is False and not undirected:
         undirected = True
-    positions = _positions(graph, nodelist)
+    positions = _positions(path, graph, nodelist)
     network = Network.from_scipy(matrix, directed=not undirected, positions=positions)
     return {"indptr": network.indptr, "indices": network.indices, "weights": network.weights,
             "n_nodes": len(nodes), "directed": network.directed, "positions": positions,
             "node_labels": labels}
 
 
-def _positions(graph: Any, nodelist: list) -> np.ndarray | None:
+def _positions(path: str, graph: Any, nodelist: list) -> np.ndarray | None:
     """Node attributes x, y[, z] (as netaval writes them), when every node has them."""
     axes = [axis for axis in ("x", "y", "z") if all(axis in graph.nodes[n] for n in nodelist)]
     if not axes or axes[0] != "x":
         return None
+    for node in nodelist:
+        for axis in axes:
+            value = graph.nodes[node][axis]
+            if isinstance(value, bool) or not isinstance(value, int | float | str) or (
+                    not _finite(value)):
+                raise MalformedNetworkError(f"{path}: node {node!r} has {axis}={value!r}; node "
+                                            "positions must be finite numbers.")
     return np.array([[float(graph.nodes[n][a]) for a in axes] for n in nodelist])
+
+
+def _finite(value: Any) -> bool:
+    """Whether ``value`` (a number, or text spelling one) is a finite float."""
+    try:
+        return math.isfinite(float(value))
+    except (ValueError, OverflowError):  # 'abc', an int beyond float range
+        return False
 
 
 # ---------------------------------------------------------------------- matrices
@@ -356,16 +372,49 @@ def _from_matrix(path: str, matrix: Any, directed: bool | None, symmetric: bool)
             "n_nodes": int(csr.shape[0]), "directed": network.directed}
 
 
+#: Bytes a matrix entry and a row take while a file becomes a `Network` (scipy's copies
+#: included), for the memory check of `_check_size`.
+_ENTRY_BYTES, _ROW_BYTES = 48, 24
+
+
+def _check_size(path: str, rows: int, cols: int, entries: int) -> None:
+    """Refuse a matrix larger than a `Network` holds or than the memory available, before
+    anything is allocated for it."""
+    from netaval._memory import available_memory
+    from netaval.network import _MAX_NODES
+
+    if max(rows, cols) > _MAX_NODES:
+        raise MalformedNetworkError(f"{path}: a network has at most {_MAX_NODES} neurons; the "
+                                    f"file declares a {rows} x {cols} matrix.")
+    need, available = entries * _ENTRY_BYTES + rows * _ROW_BYTES, available_memory()
+    if available is not None and need > available:
+        raise InvalidParameterError(
+            f"The 'path' parameter of {OWNER}: {path} declares a {rows} x {cols} matrix of "
+            f"{entries} entries, which needs about {need / 2**30:.1f} GiB, more than the "
+            f"{available / 2**30:.1f} GiB of memory available.")
+
+
 def _read_mtx(path: str, weight: str | None, directed: bool | None):
     import scipy.io
     import scipy.sparse as sp
 
+    unreadable = (ValueError, OSError, IndexError, TypeError, RuntimeError, OverflowError)
+
+    def corrupt(exc: Exception) -> CorruptFileError:
+        return CorruptFileError(f"{path}: not a readable Matrix Market file ("
+                                f"{' '.join(str(exc).split())}).")
+
     try:
-        _, _, _, _, field, symmetry = scipy.io.mminfo(path)
+        rows, cols, entries, layout, field, symmetry = scipy.io.mminfo(path)
+    except unreadable as exc:
+        raise corrupt(exc) from None
+    # the header's sizes, before scipy allocates for them (a 60-byte file may claim 10**12
+    # entries or a 10**5 x 10**5 dense array)
+    _check_size(path, rows, cols, rows * cols if layout == "array" else entries)
+    try:
         matrix = scipy.io.mmread(path)
-    except (ValueError, OSError, IndexError, TypeError, RuntimeError) as exc:
-        raise CorruptFileError(f"{path}: not a readable Matrix Market file ("
-                               f"{' '.join(str(exc).split())}).") from None
+    except unreadable as exc:
+        raise corrupt(exc) from None
     if field == "complex":
         raise MalformedNetworkError(f"{path}: complex weights are not synaptic weights.")
     if weight is None or field == "pattern":
@@ -393,6 +442,7 @@ def _read_npz(path: str, weight: str | None, directed: bool | None):
             raise CorruptFileError(f"{path}: not a valid sparse matrix ({exc}).") from None
     if matrix.dtype.kind == "c":
         raise MalformedNetworkError(f"{path}: complex weights are not synaptic weights.")
+    _check_size(path, *matrix.shape, matrix.nnz)  # a COO file may claim any shape
     if weight is None:
         matrix = matrix.copy()
         matrix.data[:] = 1.0
