@@ -414,3 +414,30 @@ def test_graphml_values_that_are_not_finite_numbers_are_malformed(tmp_path, x_ty
     with pytest.raises(netaval.MalformedNetworkError) as info:
         read_network(tmp_path / "g.graphml")
     assert str(info.value) == f"{tmp_path / 'g.graphml'}: {reason}"
+
+
+# ------------------------------------------------ saved runs: network provenance
+@pytest.mark.parametrize("n_nodes, shown", [(10**12, "1000000000000"), ("40", "'40'"),
+                                            (1, "1"), (True, "True")],
+                         ids=["1e12", "text", "below-the-neurons", "bool"])
+def test_saved_network_size_must_hold_the_events(tmp_path, n_nodes, shown):
+    """The saved network's n_nodes sizes per-neuron arrays in the readers: 10**12 made
+    ``netaval analyse`` allocate 8 TB (MemoryError traceback), text raised ValueError, a
+    size below the neurons recorded loaded. Checked like the rest of the metadata."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from tests.test_io_integrity import _rewrite
+
+    run = _small_run()
+    run.save(tmp_path / "run.parquet")
+    meta = json.loads(pq.read_table(tmp_path / "run.parquet").schema.metadata[b"netaval"])
+    network = {**meta["network"], "n_nodes": n_nodes}
+    _rewrite(tmp_path / "run.parquet", tmp_path / "bad.parquet", network=network)
+    with pytest.raises(netaval.CorruptFileError) as info:
+        netaval.load(tmp_path / "bad.parquet")
+    assert str(info.value) == (
+        f"Cannot load a run from {tmp_path / 'bad.parquet'}: the metadata is inconsistent: the "
+        f"network's 'n_nodes' must be an int in [2, 2147483647] (its events name neurons up "
+        f"to 1). Got {shown}.")

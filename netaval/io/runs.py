@@ -413,6 +413,14 @@ def _check_run(run: Run, fail: Callable[[str], Exception]) -> None:
         if first < 0 or (last > end if continuous else last >= end):
             raise fail(f"event times [{first}, {last}] lie outside the run's window "
                        f"[0, end_time = {end!r})")
+    network = run.network if isinstance(run.network, dict) else {}
+    n_nodes = network.get("n_nodes")  # readers size per-neuron arrays by it
+    if n_nodes is not None:
+        low = int(events.neuron.max()) + 1 if events.n_events else 0
+        if isinstance(n_nodes, bool) or not isinstance(n_nodes, int | np.integer) or \
+                not low <= n_nodes <= 2**31 - 1:
+            raise fail(f"the network's 'n_nodes' must be an int in [{low}, 2147483647] (its "
+                       f"events name neurons up to {low - 1}). Got {n_nodes!r}")
     if len(alive) and (alive.min() < 0 or alive.max() >= events.n_avalanches):
         raise fail(f"'alive_avalanches' must hold avalanche ids in "
                    f"[0, {events.n_avalanches}). Got range [{alive.min()}, {alive.max()}]")
