@@ -441,3 +441,28 @@ def test_saved_network_size_must_hold_the_events(tmp_path, n_nodes, shown):
         f"Cannot load a run from {tmp_path / 'bad.parquet'}: the metadata is inconsistent: the "
         f"network's 'n_nodes' must be an int in [2, 2147483647] (its events name neurons up "
         f"to 1). Got {shown}.")
+
+
+# ------------------------------------------------ runaway contact rates
+def test_saturating_contact_rates_stop_with_a_clear_error(tmp_path):
+    """ContactProcess / FacilitatedContact simulate contact by contact; once a huge rate
+    has activated every node, each step is a contact with an active node, so rate=1e20 ran
+    for ever inside the kernel, out of reach of Ctrl-C and of max_events (no event
+    happens). After 2**24 steps in a row that change nothing the run stops with
+    RunawayActivityError (in a subprocess: a regression hangs)."""
+    done = run_isolated("""
+        import netaval
+        net = netaval.Network.from_edges([0, 1, 2], [1, 2, 0], n_nodes=3)
+        for model in (netaval.ContactProcess(rate=1e20, drive=1.0),
+                      netaval.FacilitatedContact(rate=1e20, drive=1.0)):
+            try:
+                netaval.simulate(net, model, duration=10.0, max_events=1000, seed=1)
+            except netaval.RunawayActivityError as exc:
+                print(exc)
+        """, tmp_path, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert len(lines) == 2
+    for line, name in zip(lines, ("ContactProcess", "FacilitatedContact"), strict=True):
+        assert "16777216 contacts in a row hit active neurons only. " + name + \
+            "(rate=1e+20) saturates the network" in line, line

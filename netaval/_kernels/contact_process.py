@@ -33,7 +33,7 @@ from netaval._kernels.branching import (
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = ["C_N_EVENTS", "C_N_ACTIVE", "C_NEXT_AV", "C_STARTED", "C_COMPLETED",
-           "C_STATE_SIZE", "_run_contact_process", "_activate"]
+           "C_STATE_SIZE", "STALLED", "STALL_STEPS", "_run_contact_process", "_activate"]
 
 C_N_EVENTS = 0
 C_N_ACTIVE = 1
@@ -43,6 +43,17 @@ C_COMPLETED = 4
 C_STATE_SIZE = 5
 
 _ = (OK, DONE, LIMIT, BUFFER_FULL, MAX_EVENTS, DRIVEN, SPREADING)
+
+#: Status of a run whose last `STALL_STEPS` Gillespie steps changed nothing: every contact
+#: hit an active node. Contacts are simulated one by one, so a contact rate that saturates
+#: the network makes the work per event grow with the rate, without bound (a rate of 1e20
+#: ran for ever, out of reach of Ctrl-C): the engines stop such a run with
+#: `RunawayActivityError` (`netaval.models.contact_process.stalled`).
+STALLED = 5
+#: Steps in a row without a change of state that make a run STALLED (under a second of
+#: kernel time; a saturated network reaches it by chance once the contact rate exceeds
+#: about 1e6 times the recovery rate).
+STALL_STEPS = 1 << 24
 
 
 @njit(cache=True, inline="always")
@@ -125,6 +136,7 @@ def _run_contact_process(indptr, indices, rate, drive, protocol, duration, n_ava
     h = drive if protocol == DRIVEN else 0.0
     one_rate = 1.0 + rate
     status = OK
+    seen_ev, seen_active, idle = n_ev, n_active, 0
     while True:
         if max_events >= 0 and n_ev >= max_events:
             status = MAX_EVENTS
@@ -135,6 +147,13 @@ def _run_contact_process(indptr, indices, rate, drive, protocol, duration, n_ava
         if n_ev >= cap:
             status = BUFFER_FULL
             break
+        if n_ev != seen_ev or n_active != seen_active:  # the last step changed the state
+            seen_ev, seen_active, idle = n_ev, n_active, 0
+        elif idle >= STALL_STEPS:
+            status = STALLED
+            break
+        else:
+            idle += 1
         if n_active == 0:
             if protocol == ISOLATED:
                 if completed >= n_avalanches or n == 0:

@@ -47,6 +47,7 @@ from netaval._kernels.branching import (
     OK,
     SPREADING,
 )
+from netaval._kernels.contact_process import STALL_STEPS, STALLED
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = ["F_N_EVENTS", "F_N_ACTIVE", "F_NEXT_AV", "F_STARTED", "F_COMPLETED",
@@ -244,6 +245,7 @@ def _run_facilitated_contact(indptr, indices, in_indptr, in_indices, edge_cum, w
     for g in range(n_groups):
         attempt_rate[g] = top * group_bound[g]
     status = OK
+    seen_ev, seen_active, idle = n_ev, n_active, 0
     while True:
         if max_events >= 0 and n_ev >= max_events:
             status = MAX_EVENTS
@@ -258,6 +260,13 @@ def _run_facilitated_contact(indptr, indices, in_indptr, in_indices, edge_cum, w
             state[F_NEED_LINKS] = n_links + max_in_degree
             status = BUFFER_FULL
             break
+        if n_ev != seen_ev or n_active != seen_active:  # the last step changed the state
+            seen_ev, seen_active, idle = n_ev, n_active, 0
+        elif idle >= STALL_STEPS:
+            status = STALLED
+            break
+        else:
+            idle += 1
         if n_active == 0:
             if protocol == ISOLATED:
                 if completed >= n_avalanches or n == 0:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from netaval._validation import Interval, check_params
-from netaval.errors import InvalidParameterError
+from netaval.errors import InvalidParameterError, RunawayActivityError
 from netaval.models._engine import Outcome, State
 from netaval.models._registry import register
 
@@ -77,6 +77,18 @@ class ContactProcess:
     def engine(self, task: Task, recorder: Recorder) -> Outcome:
         """Run the dynamics for `netaval.simulate` (see `netaval.models._engine`)."""
         return _engine(self, task, recorder)
+
+
+def stalled(name: str, rate: float, time: float) -> RunawayActivityError:
+    """The error of a contact-process run that stopped STALLED (see
+    `netaval._kernels.contact_process.STALLED`)."""
+    from netaval._kernels.contact_process import STALL_STEPS
+
+    return RunawayActivityError(
+        f"simulate stopped at time {time}: {STALL_STEPS} contacts in a row hit active "
+        f"neurons only. {name}(rate={rate!r}) saturates the network against the unit "
+        "recovery rate, and contacts are simulated one by one, so the work per event grows "
+        "with the rate without bound; lower the rate.")
 
 
 def _check_state(state: State, n: int) -> np.ndarray:
@@ -173,6 +185,8 @@ def _engine(model: ContactProcess, task: Task, buf: Recorder) -> Outcome:
                 if n_ev >= len(buf.time):  # else the flush made room
                     buf.grow_events(n_ev + 1, n_ev)
                     buf.grow_links(len(buf.time), int(buf.parent_indptr[n_ev]))
+            elif status == _kc.STALLED:
+                raise stalled("ContactProcess", model.rate, float(clock[0]))
             elif status != _kb.OK:
                 break
     if buf.bounded:

@@ -201,6 +201,7 @@ def _engine(model: FacilitatedContact, task: Task, buf: Recorder) -> Outcome:
     """Drive `_run_facilitated_contact` in chunks (the `FacilitatedContact` engine)."""
     from netaval._kernels import branching as _kb  # numba: only when a run starts
     from netaval._kernels import facilitated_contact as _kf
+    from netaval.models.contact_process import stalled
 
     network = task.network
     protocol = {"driven": _kb.DRIVEN, "spreading": _kb.SPREADING,
@@ -260,6 +261,8 @@ def _engine(model: FacilitatedContact, task: Task, buf: Recorder) -> Outcome:
                 if need > len(buf.parent_ids):
                     buf.grow_links(max(need, 2 * len(buf.parent_ids)),
                                    int(buf.parent_indptr[n_ev]))
+            elif status == _kf.STALLED:
+                raise stalled("FacilitatedContact", model.rate, float(clock[0]))
             elif status != _kb.OK:
                 break
     if buf.bounded:
