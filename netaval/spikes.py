@@ -234,7 +234,15 @@ class Spikes:
                 or not math.isfinite(bin_width) or bin_width <= 0:
             raise InvalidParameterError(f"The 'bin_width' parameter of {owner} must be a "
                                         f"positive finite number. Got {bin_width!r} instead.")
-        n_bins = max(int(math.ceil(self.duration / bin_width)), 1)
+        from netaval._memory import MAX_ACTIVITY_BINS
+
+        count = self.duration / bin_width
+        if not count <= MAX_ACTIVITY_BINS:  # inf too: a window of 1e308 - (-1e308)
+            raise InvalidParameterError(
+                f"The 'bin_width' parameter of {owner} gives {count:.3g} bins over the "
+                f"window [{self.start:g}, {self.end:g}), more than MAX_ACTIVITY_BINS = "
+                f"{MAX_ACTIVITY_BINS} (8 bytes each). Got {bin_width!r}.")
+        n_bins = max(int(math.ceil(count)), 1)
         bins = np.floor((self.time - self.start) / bin_width).astype(np.int64)
         return np.bincount(np.minimum(bins, n_bins - 1), minlength=n_bins).astype(np.int64)
 
