@@ -335,8 +335,22 @@ class Avalanches:
             raise InvalidParameterError(f"The 'summaries' parameter of {owner} must hold 1-d "
                                         "arrays of one length.")
         int_fields = ("root", "size", "depth", "n_neurons", "n_generations", "offspring")
-        fields = {name: arrays[name].astype(np.int64) for name in int_fields}
         time_dtype = np.int64 if time_step is not None else np.float64
+        # the casts below are exact only for these (1.7 became size 1, NaN -2**63)
+        for name in (*int_fields, "duration", "start", "end", "alive"):
+            array = arrays[name]
+            kind = "biu" if name == "alive" else "iu" if name in int_fields or (
+                time_step is not None) else "iuf"
+            if n and (array.dtype.kind not in kind or (name != "alive" and not (
+                    np.isfinite(array).all() and (name in ("start", "end")
+                                                  or array.min() >= 0)))):
+                raise InvalidParameterError(
+                    f"The 'summaries' parameter of {owner} must hold in {name!r} "
+                    + ("bools" if name == "alive" else "integers" if kind == "iu" else "numbers")
+                    + ("" if name in ("start", "end", "alive") else " >= 0")
+                    + f" (finite). Got dtype {array.dtype}, values "
+                    f"{array[:5].tolist()}{'...' if n > 5 else ''}.")
+        fields = {name: arrays[name].astype(np.int64) for name in int_fields}
         for name in ("duration", "start", "end"):
             fields[name] = arrays[name].astype(time_dtype)
         truncated = arrays["alive"].astype(np.bool_)
