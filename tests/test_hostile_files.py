@@ -2,6 +2,7 @@
 session 7): each either loads as what was saved or raises a netaval error naming what is
 wrong; a case that once crashed the interpreter runs in a subprocess."""
 
+import json
 import os
 import stat
 import subprocess
@@ -11,6 +12,8 @@ import textwrap
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import netaval
 from netaval.io import read_network
@@ -75,7 +78,6 @@ def test_complex_npz_is_refused_like_complex_matrix_market(tmp_path):
 def _edited(tmp_path, name, edit, **kwargs):
     """A streamed run (`two_chunks`: 4 events, times 0-3, end time 5) whose manifest
     ``edit`` changed."""
-    import json
 
     from tests.test_dataset import two_chunks
 
@@ -424,7 +426,6 @@ def test_saved_network_size_must_hold_the_events(tmp_path, n_nodes, shown):
     """The saved network's n_nodes sizes per-neuron arrays in the readers: 10**12 made
     ``netaval analyse`` allocate 8 TB (MemoryError traceback), text raised ValueError, a
     size below the neurons recorded loaded. Checked like the rest of the metadata."""
-    import json
 
     import pyarrow.parquet as pq
 
@@ -466,3 +467,117 @@ def test_saturating_contact_rates_stop_with_a_clear_error(tmp_path):
     for line, name in zip(lines, ("ContactProcess", "FacilitatedContact"), strict=True):
         assert "16777216 contacts in a row hit active neurons only. " + name + \
             "(rate=1e+20) saturates the network" in line, line
+
+
+# ------------------------------------------------ streamed datasets: fuzzed manifests
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70)
+                    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)
+KEYS = [("n_nodes",), ("continuous",), ("complete",), ("metadata",), ("n_events",),
+        ("n_chunks",), ("final",), ("final", "end_time"), ("final", "truncated"),
+        ("final", "wall_time"), ("final", "series"), ("metadata", "seed"),
+        ("metadata", "protocol"), ("metadata", "model"), ("metadata", "network"),
+        ("metadata", "protocol_params"), ("metadata", "protocol_params", "n_carried"),
+        ("metadata", "protocol_params", "burn_in"), ("metadata", "rng_state")]
+
+
+@pytest.fixture(scope="module")
+def streamed(tmp_path_factory):
+    from tests.test_dataset import two_chunks
+
+    path = tmp_path_factory.mktemp("fuzz") / "run"
+    two_chunks(path, metadata={"protocol": "driven", "protocol_params": {}})
+    good = json.loads((path / "_manifest.json").read_text())
+    return path, good, netaval.load(path)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzzed_manifest_entries_load_faithfully_or_are_refused(streamed, data):
+    """Any JSON value in any manifest entry the readers use: the run loads as the chunks
+    say (its events, activity and avalanches unchanged) or raises a netaval error; before
+    the manifest checks, such values raised foreign errors or loaded silently wrong."""
+    path, good, expected = streamed
+    key = data.draw(st.sampled_from(KEYS))
+    value = data.draw(JSON)
+    manifest = json.loads(json.dumps(good))
+    target = manifest
+    for part in key[:-1]:
+        if not isinstance(target.get(part), dict):
+            target[part] = {}
+        target = target[part]
+    target[key[-1]] = value
+    (path / "_manifest.json").write_text(json.dumps(manifest))
+    try:
+        run = netaval.load(path)
+    except netaval.errors.NetavalError:
+        return
+    finally:
+        (path / "_manifest.json").write_text(json.dumps(good))
+    assert run.n_events == expected.n_events
+    assert np.array_equal(run.avalanches.size, expected.avalanches.size)
+    assert len(run.activity) >= 4 and run.activity[:4].tolist() == expected.activity[:4].tolist()
+    assert isinstance(run.truncated, bool) and run.end_time >= 3
+
+
+# ------------------------------------------------ spike binning
+@pytest.mark.parametrize("spikes, width, count", [
+    (lambda: netaval.Spikes.from_arrays([0.0, 1.0, 2.0]), 1e-300, "2e+300"),   # OverflowError
+    (lambda: netaval.Spikes.from_arrays([0.0, 1.0, 2.0]), 1e-9, "2e+09"),      # 15 GiB asked
+    (lambda: netaval.Spikes.from_arrays([-1e308, 1e308]), 1.0, "inf"),        # OverflowError
+], ids=["1e-300", "1e-9", "infinite-window"])
+def test_binned_activity_is_bounded_like_a_run(spikes, width, count):
+    """Spikes.binned_activity allocated one int64 per bin, however many: MemoryError for a
+    1e-9 s width over 2 s, OverflowError for 1e-300 or a window of 2e308. It has the bound
+    of a run's activity, MAX_ACTIVITY_BINS."""
+    recording = spikes()
+    with pytest.raises(netaval.InvalidParameterError) as info:
+        recording.binned_activity(width)
+    assert str(info.value).startswith(f"The 'bin_width' parameter of Spikes.binned_activity "
+                                      f"gives {count} bins over the window ")
+    assert str(info.value).endswith(f"more than MAX_ACTIVITY_BINS = 268435456 (8 bytes each). "
+                                    f"Got {width!r}.")
+
+
+def test_default_activity_of_long_step_recordings_is_refused():
+    """Steps spanning 1e15 asked numpy for 7 PiB through ``Spikes.activity``."""
+    recording = netaval.Spikes.from_arrays(np.array([0, 10**15]), time_unit="steps")
+    with pytest.raises(netaval.InvalidParameterError, match="gives 1e\\+15 bins"):
+        recording.activity  # noqa: B018
+    assert netaval.binning.detect_binned_avalanches(recording).size.sum() == 2  # unbinned
+
+
+# ------------------------------------------------ per-avalanche summaries
+def _summaries(**changes):
+    base = {name: np.array([1]) for name in ("root", "size", "duration", "depth", "n_neurons",
+                                             "n_generations", "start", "end", "offspring")}
+    base["alive"] = np.array([False])
+    return {**base, **changes}
+
+
+@pytest.mark.parametrize("changes, shown", [
+    (dict(size=np.array([-5])), "in 'size' integers >= 0 (finite). Got dtype int64, values [-5]."),
+    (dict(size=np.array([1.7])), "in 'size' integers >= 0 (finite). Got dtype float64, values "
+     "[1.7]."),
+    (dict(start=np.array([np.nan])), "in 'start' integers (finite). Got dtype float64, values "
+     "[nan]."),
+    (dict(alive=np.array(["no"])), "in 'alive' bools (finite). Got dtype <U2, values ['no']."),
+], ids=["negative-size", "fractional-size", "nan-start", "text-alive"])
+def test_summaries_are_refused_unless_the_casts_are_exact(changes, shown):
+    """from_summaries cast every array: size -5 gave a branching ratio of -0.2, size 1.7
+    became 1, NaN became -2**63, 'no' a foreign ValueError."""
+    with pytest.raises(netaval.InvalidParameterError) as info:
+        netaval.Avalanches.from_summaries(_summaries(**changes), time_step=1.0)
+    assert str(info.value) == f"The 'summaries' parameter of Avalanches.from_summaries must hold {shown}"
+
+
+def test_network_from_edges_beyond_memory_is_refused(monkeypatch):
+    """from_edges([], [], n_nodes=2**31 - 1) asked numpy for 16 GiB of row offsets."""
+    monkeypatch.setattr("netaval._memory.available_memory", lambda: 2**33)
+    with pytest.raises(netaval.InvalidParameterError) as info:
+        netaval.Network.from_edges([], [], n_nodes=2**31 - 1)
+    assert str(info.value) == (
+        "The 'n_nodes' parameter of Network.from_edges asks for 2147483647 neurons, whose row "
+        "offsets need 32.0 GiB, more than the 8.0 GiB of memory available. Got 2147483647.")
