@@ -514,3 +514,13 @@ def test_pooled_trains_keep_their_order_at_equal_times(tmp_path):
     silent = read_spikes(tmp_path / "e.nwb")
     assert (silent.n_spikes, silent.start, silent.end) == (0, 0.0, float(np.nextafter(0.0, 1.0)))
     assert silent.unit_labels.tolist() == [2, 4]
+
+
+def test_a_quote_in_a_whitespace_table_is_an_ordinary_character(tmp_path):
+    """In a whitespace-separated table (.txt) a double quote is part of its field, as the
+    reader's field count takes it: a unit named '"a' or 'a"b' is read as written."""
+    path = tmp_path / "units.txt"
+    path.write_text('time unit\n0.5 "a\n1.0 a"b\n2.0 "a\n')
+    spikes = read_spikes(path)
+    assert spikes.time.tolist() == [0.5, 1.0, 2.0]
+    assert spikes.unit_labels[spikes.unit].tolist() == ['"a', 'a"b', '"a']
