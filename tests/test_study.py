@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netaval.cli import main
-from netaval.errors import InvalidParameterError
+from netaval.errors import CorruptFileError, InvalidParameterError, NetavalWarning
 from netaval.study import analyses, load_results, load_study, report, run, status
 from netaval.study._report import dynamic_range
 
@@ -778,3 +778,89 @@ def test_a_failing_write_stops_the_study_with_its_error(tmp_path, monkeypatch):
     spec["analyses"] = [{"name": "density"}]
     with pytest.raises(OSError, match="No space left"):
         run(spec, out=tmp_path, executor="serial", progress=False)
+
+
+def _copy_of(out, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    return copy
+
+
+def test_a_truncated_result_file_is_not_done_and_is_recomputed(serial_run, tmp_path):
+    """A result file cut short (a copy, a full disk) counts as pending, is named in a warning,
+    and the next run computes that task again: the table equals the uninterrupted run's."""
+    out, reference = serial_run
+    copy = _copy_of(out, tmp_path)
+    path = copy / "results" / "task-000003.parquet"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.warns(NetavalWarning, match="task-000003.parquet.*count as pending"):
+        state = status(copy)
+    assert 3 not in state.done and 3 in state.pending
+    with pytest.warns(NetavalWarning, match="task-000003.parquet.*not in the table"):
+        assert load_results(copy)["task"].tolist() == [0, 1, 2, 4, 5, 6, 7]
+    untouched = {p.name: p.stat().st_mtime_ns for p in (copy / "results").iterdir()
+                 if p.name != path.name}
+    with pytest.warns(NetavalWarning, match="task-000003.parquet.*run again"):
+        table = run(SPEC, out=copy, executor="serial", progress=False, report=False)
+    pd.testing.assert_frame_equal(table, reference, check_exact=True)
+    assert {p: (copy / "results" / p).stat().st_mtime_ns for p in untouched} == untouched
+    assert path.read_bytes() == data  # same seed, same row, same file
+
+
+@pytest.mark.parametrize("damage", ["garbage inside", "another task's row"])
+def test_an_unreadable_result_file_is_named(serial_run, tmp_path, capsys, damage):
+    """A result file that has Parquet's frame but not a readable row of its own task is a
+    CorruptFileError naming the file (not pyarrow's message, not another task's row)."""
+    out, _ = serial_run
+    copy = _copy_of(out, tmp_path)
+    path = copy / "results" / "task-000005.parquet"
+    if damage == "garbage inside":
+        data = bytearray(path.read_bytes())
+        data[4:-8] = b"\xff" * (len(data) - 12)
+        path.write_bytes(bytes(data))
+    else:
+        path.write_bytes((copy / "results" / "task-000002.parquet").read_bytes())
+    with pytest.raises(CorruptFileError, match="task-000005.parquet"):
+        load_results(copy)
+    capsys.readouterr()
+    assert main(["study", "report", str(copy)]) == 2
+    assert "task-000005.parquet" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("manifest, problem", [
+    ([1, 2], "a JSON list, not an object"),
+    ({"format": "other"}, "format 'other'"),
+    ({"format": "netaval-study", "n_tasks": "8", "spec": {}}, "n_tasks '8'"),
+    ({"format": "netaval-study", "n_tasks": 8}, "no study spec"),
+])
+def test_a_forged_manifest_is_named(serial_run, tmp_path, capsys, manifest, problem):
+    """status, load_results and report refuse a manifest that is not one, naming it."""
+    out, _ = serial_run
+    copy = _copy_of(out, tmp_path)
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    for call in (status, load_results):
+        with pytest.raises(CorruptFileError, match=rf"manifest.json .*{problem}"):
+            call(copy)
+    capsys.readouterr()
+    assert main(["study", "report", str(copy)]) == 2
+    assert "manifest.json" in capsys.readouterr().err
+
+
+def test_forged_failure_and_artefact_files_are_named(serial_run, tmp_path):
+    """A failure record that is not one, and an artefact file cut short, name their file."""
+    out, _ = serial_run
+    copy = _copy_of(out, tmp_path)
+    (copy / "results" / "task-000001.parquet").unlink()
+    (copy / "failures" / "task-000001.json").write_text("[]")
+    with pytest.raises(CorruptFileError, match="task-000001.json"):
+        status(copy)
+    from netaval.study._store import Store
+
+    artefact = next((copy / "artefacts").glob("task-*.npz"))
+    artefact.write_bytes(artefact.read_bytes()[:100])
+    index = int(artefact.stem.split("-")[1])
+    with pytest.raises(CorruptFileError, match=artefact.name):
+        Store(copy).artefacts(index)

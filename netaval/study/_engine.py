@@ -120,6 +120,7 @@ def run(path_or_spec: Any, *, out: str | os.PathLike | None = None, executor: st
         store.lock()
         try:
             store.open(study, restart=restart)
+            store.warn_incomplete("those tasks run again")
             done = store.done()
             pending = [task for task in study.tasks if task.index not in done]
             store.prepare()  # while the fork server (or the spawned workers) still import
@@ -270,6 +271,7 @@ def status(out_dir: str | os.PathLike) -> StudyStatus:
     store = _existing_store("status", out_dir)
     manifest = store.manifest()
     n = int(manifest["n_tasks"])
+    store.warn_incomplete("those tasks count as pending")
     done = store.done()
     failed = store.failed()
     pending = [i for i in range(n) if i not in done and i not in failed]

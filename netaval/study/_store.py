@@ -21,13 +21,15 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from netaval._write_behind import WriteBehind as _WriteBehind
-from netaval.errors import InvalidParameterError
+from netaval.errors import CorruptFileError, InvalidParameterError, NetavalWarning
 
 __all__ = ["Store", "WriteBehind"]
 
@@ -37,6 +39,23 @@ _TASK_FILE = re.compile(r"^task-(\d{6,})\.(parquet|json|npz)$")
 
 def _name(index: int, suffix: str) -> str:
     return f"task-{index:06d}.{suffix}"
+
+
+def _whole_parquet(path: Path) -> bool:
+    """Whether ``path`` has Parquet's leading and trailing magic and a footer length that
+    fits in the file (a truncated file has neither): 8 bytes read at each end."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+            size = handle.seek(0, os.SEEK_END)
+            if size < 12:
+                return False
+            handle.seek(size - 8)
+            tail = handle.read(8)
+    except OSError:
+        return False
+    footer = int.from_bytes(tail[:4], "little")
+    return head == b"PAR1" and tail[4:] == b"PAR1" and footer + 12 <= size
 
 
 def atomic_write(path, write) -> None:
@@ -66,14 +85,30 @@ class Store:
         return self.root / "failures"
 
     def manifest(self) -> dict | None:
+        """The folder's manifest, None when it has none; `CorruptFileError` naming the file
+        when it does not read as one (not JSON, not an object, or a key the engine reads
+        missing or of the wrong type)."""
         path = self.root / MANIFEST
         if not path.is_file():
             return None
         try:
-            return json.loads(path.read_text())
+            manifest = json.loads(path.read_text())
         except (OSError, ValueError) as exc:
-            raise InvalidParameterError(f"{path} is not a readable study manifest ({exc}).") \
+            raise CorruptFileError(f"{path} is not a readable study manifest ({exc}).") \
                 from None
+        problem = None
+        if not isinstance(manifest, dict):
+            problem = f"a JSON {type(manifest).__name__}, not an object"
+        elif manifest.get("format") != "netaval-study":
+            problem = f"format {manifest.get('format')!r}, not 'netaval-study'"
+        elif (not isinstance(manifest.get("n_tasks"), int) or isinstance(manifest["n_tasks"], bool)
+              or manifest["n_tasks"] < 0):
+            problem = f"n_tasks {manifest.get('n_tasks')!r}, not a count"
+        elif not isinstance(manifest.get("spec"), dict):
+            problem = "no study spec (an object under 'spec')"
+        if problem is not None:
+            raise CorruptFileError(f"{path} is not a netaval study manifest: {problem}.")
+        return manifest
 
     # -------------------------------------------------------------- checks
     def check_writable(self) -> None:
@@ -172,7 +207,28 @@ class Store:
         return found
 
     def done(self) -> set[int]:
-        return self._indices(self.results_dir, "parquet")
+        """Tasks with a complete result file (see `incomplete`)."""
+        return self._indices(self.results_dir, "parquet") - self.incomplete()
+
+    def incomplete(self) -> set[int]:
+        """Tasks whose result file is not a whole Parquet file (truncated, or not Parquet:
+        netaval's own writes are atomic, so a copy or a full disk): they are not done, and
+        `netaval.study.run` computes them again, replacing the file."""
+        bad = set()
+        for index in self._indices(self.results_dir, "parquet"):
+            if not _whole_parquet(self.results_dir / _name(index, "parquet")):
+                bad.add(index)
+        return bad
+
+    def warn_incomplete(self, consequence: str) -> None:
+        """Warn, naming the files, when some result files are `incomplete`."""
+        bad = sorted(self.incomplete())
+        if bad:
+            names = ", ".join(_name(i, "parquet") for i in bad[:5])
+            more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+            warnings.warn(f"{len(bad)} result file(s) in {self.results_dir} are not whole "
+                          f"Parquet files ({names}{more}): {consequence}.", NetavalWarning,
+                          stacklevel=3)
 
     def failed(self) -> set[int]:
         return self._indices(self.failures_dir, "json") - self.done()
@@ -214,7 +270,16 @@ class Store:
     def failures(self) -> list[dict]:
         out = []
         for index in sorted(self.failed()):
-            out.append(json.loads((self.failures_dir / _name(index, "json")).read_text()))
+            path = self.failures_dir / _name(index, "json")
+            try:
+                failure = json.loads(path.read_text())
+            except (OSError, ValueError) as exc:
+                raise CorruptFileError(f"{path} is not a readable failure record ({exc}).") \
+                    from None
+            if not isinstance(failure, dict) or not isinstance(failure.get("error"), str):
+                raise CorruptFileError(f"{path} is not a netaval failure record (a JSON object "
+                                       "with an 'error' string).")
+            out.append(failure)
         return out
 
     def results(self) -> Any:
@@ -223,13 +288,26 @@ class Store:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        self.warn_incomplete("those tasks are not in the table")
         indices = sorted(self.done())
         if not indices:
             return pd.DataFrame()
         tables = []
         for i in indices:  # ParquetFile.read: half the fixed cost of pq.read_table per file
-            with pq.ParquetFile(self.results_dir / _name(i, "parquet")) as handle:
-                tables.append(handle.read())
+            path = self.results_dir / _name(i, "parquet")
+            try:
+                with pq.ParquetFile(path) as handle:
+                    table = handle.read()
+            except (OSError, pa.ArrowException) as exc:
+                raise CorruptFileError(f"{path} is not a readable result ({exc}); delete it "
+                                       "and run the study again to recompute that task.") \
+                    from None
+            task = table.column("task").to_pylist() if "task" in table.column_names else None
+            if task != [i]:
+                raise CorruptFileError(f"{path} holds the result of task(s) {task}, not of "
+                                       f"task {i}; delete it and run the study again to "
+                                       "recompute that task.")
+            tables.append(table)
         table = pa.concat_tables(tables, promote_options="permissive")
         return table.to_pandas().sort_values("task", kind="stable").reset_index(drop=True)
 
@@ -237,8 +315,13 @@ class Store:
         path = self.artefacts_dir / _name(index, "npz")
         if not path.is_file():
             return {}
-        with np.load(path) as data:
-            return {name: data[name] for name in data.files}
+        try:
+            with np.load(path) as data:
+                return {name: data[name] for name in data.files}
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise CorruptFileError(f"{path} is not a readable artefact file ({exc}); delete "
+                                   "it and run the study again to recompute that task.") \
+                from None
 
 
 class WriteBehind(_WriteBehind):
