@@ -10,6 +10,7 @@ or events in Python.
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from dataclasses import dataclass
@@ -646,6 +647,9 @@ class Avalanches:
                     f"pair. Got {bounds!r} instead.")
             values = getattr(self, name)
             low, high = bounds
+            for bound in (low, high):  # a NaN bound would select nothing, silently
+                check_param("Avalanches.select", name, bound,
+                            Interval(numbers.Real, -math.inf, math.inf, allow_none=True))
             if low is not None:
                 mask &= values >= low
             if high is not None:

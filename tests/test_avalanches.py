@@ -1,5 +1,6 @@
 """Tests for netaval.avalanches: every per-avalanche query against networkx and pure Python."""
 
+import math
 import re
 from collections import Counter
 
@@ -835,6 +836,10 @@ def test_selection_and_ratio_messages_and_edges():
             "The 'duration' parameter of Avalanches.select must be a (low, high) pair. Got (1,) "
             "instead.")):
         av.select(duration=(1,))
+    assert av.select(size=(-math.inf, math.inf)).ids.tolist() == [0, 1]
+    for bad in ((math.nan, 3), (1, "3"), (True, None)):  # NaN selected nothing, silently
+        with pytest.raises(InvalidParameterError, match="'size' parameter of Avalanches.select"):
+            av.select(size=bad)
     assert av.largest(5).ids.tolist() == [0, 1] and av.largest(0).ids.size == 0
     tie = Avalanches.from_events(netaval.Events(**_columns(
         time=np.array([0, 0, 1, 1]), neuron=np.array([0, 1, 0, 2], np.int32),

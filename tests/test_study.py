@@ -305,6 +305,11 @@ def test_unwritable_output_refused(tmp_path, capsys):
     err = _refused(["study", "run", str(study_file), "--out", str(blocker / "out")], capsys)
     assert "not a folder" in err
     assert sorted(os.listdir(tmp_path)) == ["file", "study.toml"]
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    err = _refused(["study", "run", str(study_file), "--out", str(tmp_path / "dangling")],
+                   capsys)
+    assert "symbolic link" in err and "nowhere" in err
+    assert sorted(os.listdir(tmp_path)) == ["dangling", "file", "study.toml"]
     if os.geteuid() != 0:  # root writes anywhere
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)

@@ -113,6 +113,9 @@ class Store:
     # -------------------------------------------------------------- checks
     def check_writable(self) -> None:
         """Refuse an output folder that cannot be created or written, creating nothing."""
+        if self.root.is_symlink() and not self.root.exists():
+            raise InvalidParameterError(f"Output folder {self.root} is a symbolic link to "
+                                        f"{os.readlink(self.root)}, which does not exist.")
         existing = self.root
         while not existing.exists():
             if existing.parent == existing:
