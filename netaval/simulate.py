@@ -58,8 +58,7 @@ def _check_initial(initial: Any, n_nodes: int) -> np.ndarray:
             f"The 'initial' parameter of {_OWNER} must be a 1-dimensional sequence of neuron "
             f"ids (ints). Got {initial!r} instead."
         )
-    array = array.astype(np.int64)
-    if array.size and (array.min() < 0 or array.max() >= n_nodes):
+    if array.size and (array.min() < 0 or array.max() >= n_nodes):  # before any cast
         bad = int(array.min() if array.min() < 0 else array.max())
         raise InvalidParameterError(
             f"The 'initial' parameter of {_OWNER} must hold neuron ids in [0, {n_nodes}). "
@@ -70,7 +69,7 @@ def _check_initial(initial: Any, n_nodes: int) -> np.ndarray:
         raise InvalidParameterError(
             f"The 'initial' parameter of {_OWNER} must not repeat a neuron. Got {initial!r}."
         )
-    return unique
+    return unique.astype(np.int64)
 
 
 def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,

@@ -512,6 +512,13 @@ def test_spreading_gives_each_initial_neuron_its_own_avalanche():
     assert ev.neuron[ev.is_root].tolist() == [7, 40, 100]
     assert ev.avalanche[ev.is_root].tolist() == [0, 1, 2] and np.all(ev.time[ev.is_root] == 0)
     assert len(run.alive_avalanches) == 0 and run.end_time == ev.time[-1] + 1
+    unsigned = simulate(net, netaval.Branching(sigma=0.8), protocol="spreading",
+                        initial=np.array([100, 7, 40], np.uint8), seed=6)
+    assert unsigned.events.neuron[unsigned.events.is_root].tolist() == [7, 40, 100]
+    for huge in (np.array([2**64 - 1], np.uint64), [2**63 - 1]):  # named as given, not wrapped
+        with pytest.raises(InvalidParameterError, match=f"ids in \\[0, 300\\). Got {huge[0]}\\."):
+            simulate(net, netaval.Branching(sigma=0.8), protocol="spreading", initial=huge,
+                     seed=6)
 
 
 def test_warnings_for_ignored_or_missing_drive():
