@@ -418,11 +418,7 @@ def test_damaged_chunks_are_named_exactly(tmp_path):
         f"Cannot read the streamed run at {path}: chunk 1 starts at event 3, expected 2."
     pq.write_table(good, part)
     first = path / "part-000000.parquet"
-    table = pq.read_table(first)
-    meta0 = json.loads(table.schema.metadata[b"netaval.chunk"])
-    del meta0["n_events"]
-    pq.write_table(table.replace_schema_metadata(
-        {b"netaval.chunk": json.dumps(meta0).encode()}), first)
+    _rewrite_chunk(first, drop=("n_events",))
     assert [c.index for c in ds.iter_chunks(path, start=2)] == []  # chunk 1 read no more
     assert _message(lambda: ds.iter_chunks(path, start=1)) == (  # read when called
         f"Cannot read chunk {first}: its metadata is malformed (KeyError: 'n_events').")
@@ -739,10 +735,10 @@ def test_lifetime_writer_refusals_are_exact(tmp_path):
         "must be given for every chunk of a dataset or for none.")
 
 
-def _rewrite_chunk(part, *, meta=None, end=None, drop_end=False):
+def _rewrite_chunk(part, *, meta=None, end=None, drop_end=False, drop=()):
     """Rewrite a part file with its end_time column changed or dropped (with its
-    deactivation records), then its chunk metadata updated with ``meta``; checksums are
-    kept right, so only the change is damaged."""
+    deactivation records), then its chunk metadata updated with ``meta`` and the entries
+    ``drop`` removed; checksums are kept right, so only the change is damaged."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -756,6 +752,8 @@ def _rewrite_chunk(part, *, meta=None, end=None, drop_end=False):
         table = table.remove_column(4)
         del chunk_meta["checksums"]["end_time"], chunk_meta["ended"]
     chunk_meta.update(meta or {})
+    for key in drop:
+        del chunk_meta[key]
     pq.write_table(table.replace_schema_metadata(
         {b"netaval.chunk": json.dumps(chunk_meta).encode()}), part)
 
@@ -1201,17 +1199,11 @@ def test_resuming_after_the_last_chunk_still_checks_the_chunk_before(tmp_path):
     """iter_chunks(start=k) reads chunk k - 1's metadata when called, also when k is the
     number of chunks present (a reader polling a growing dataset that has caught up): a
     damaged last chunk is reported then, not taken as the end of the stream."""
-    import pyarrow.parquet as pq
-
     path = tmp_path / "run"
     two_chunks(path)
     assert list(ds.iter_chunks(path, start=2)) == [] and list(ds.iter_chunks(path, start=5)) == []
     last = path / "part-000001.parquet"
-    table = pq.read_table(last)
-    meta = json.loads(table.schema.metadata[b"netaval.chunk"])
-    del meta["first_event"]
-    pq.write_table(table.replace_schema_metadata(
-        {b"netaval.chunk": json.dumps(meta).encode()}), last)
+    _rewrite_chunk(last, drop=("first_event",))
     assert _message(lambda: ds.iter_chunks(path, start=2)) == (
         f"Cannot read chunk {last}: its metadata is malformed (KeyError: 'first_event').")
     assert list(ds.iter_chunks(path, start=3)) == []  # past the end: nothing to check against

@@ -33,7 +33,8 @@ from netaval._kernels.branching import (
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = ["C_N_EVENTS", "C_N_ACTIVE", "C_NEXT_AV", "C_STARTED", "C_COMPLETED",
-           "C_STATE_SIZE", "STALLED", "STALL_STEPS", "_run_contact_process", "_activate"]
+           "C_STATE_SIZE", "STALLED", "STALL_STEPS", "_run_contact_process", "_activate",
+           "_stall_watch"]
 
 C_N_EVENTS = 0
 C_N_ACTIVE = 1
@@ -54,6 +55,18 @@ STALLED = 5
 #: kernel time; a saturated network reaches it by chance once the contact rate exceeds
 #: about 1e6 times the recovery rate).
 STALL_STEPS = 1 << 24
+
+
+@njit(cache=True, inline="always")
+def _stall_watch(n_ev, n_active, seen_ev, seen_active, idle):
+    """Count the Gillespie steps since the state last changed (events or active nodes):
+    returns ``(seen_ev, seen_active, idle, stalled)``, stalled once `STALL_STEPS` in a row
+    changed nothing."""
+    if n_ev != seen_ev or n_active != seen_active:  # the last step changed the state
+        return n_ev, n_active, 0, False
+    if idle >= STALL_STEPS:
+        return seen_ev, seen_active, idle, True
+    return seen_ev, seen_active, idle + 1, False
 
 
 @njit(cache=True, inline="always")
@@ -147,13 +160,11 @@ def _run_contact_process(indptr, indices, rate, drive, protocol, duration, n_ava
         if n_ev >= cap:
             status = BUFFER_FULL
             break
-        if n_ev != seen_ev or n_active != seen_active:  # the last step changed the state
-            seen_ev, seen_active, idle = n_ev, n_active, 0
-        elif idle >= STALL_STEPS:
+        seen_ev, seen_active, idle, stalled = _stall_watch(n_ev, n_active, seen_ev,
+                                                           seen_active, idle)
+        if stalled:
             status = STALLED
             break
-        else:
-            idle += 1
         if n_active == 0:
             if protocol == ISOLATED:
                 if completed >= n_avalanches or n == 0:

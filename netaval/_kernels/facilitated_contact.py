@@ -47,7 +47,7 @@ from netaval._kernels.branching import (
     OK,
     SPREADING,
 )
-from netaval._kernels.contact_process import STALL_STEPS, STALLED
+from netaval._kernels.contact_process import STALLED, _stall_watch
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = ["F_N_EVENTS", "F_N_ACTIVE", "F_NEXT_AV", "F_STARTED", "F_COMPLETED",
@@ -260,13 +260,11 @@ def _run_facilitated_contact(indptr, indices, in_indptr, in_indices, edge_cum, w
             state[F_NEED_LINKS] = n_links + max_in_degree
             status = BUFFER_FULL
             break
-        if n_ev != seen_ev or n_active != seen_active:  # the last step changed the state
-            seen_ev, seen_active, idle = n_ev, n_active, 0
-        elif idle >= STALL_STEPS:
+        seen_ev, seen_active, idle, stalled = _stall_watch(n_ev, n_active, seen_ev,
+                                                           seen_active, idle)
+        if stalled:
             status = STALLED
             break
-        else:
-            idle += 1
         if n_active == 0:
             if protocol == ISOLATED:
                 if completed >= n_avalanches or n == 0:
