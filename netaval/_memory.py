@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-__all__ = ["available_memory", "MAX_ACTIVITY_BINS", "EVENT_BYTES", "MEMORY_FRACTION"]
+__all__ = ["available_memory", "beyond_memory", "MAX_ACTIVITY_BINS", "EVENT_BYTES", "MEMORY_FRACTION"]
 
 #: Largest ``activity`` a run may record (int64 bins): 2**28 bins, 2 GiB. A run whose time
 #: window would need more is refused before it starts (or, without a time limit, stopped
@@ -32,3 +32,13 @@ def available_memory() -> int | None:
     with contextlib.suppress(OSError, ValueError, AttributeError):
         return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     return None
+
+
+def beyond_memory(need: int, what: str = "") -> str | None:
+    """None when ``need`` bytes fit in the `available_memory` (or it is unknown), else the
+    end of an error message: "3.0 GiB<what>, more than the 2.0 GiB of memory available"."""
+    available = available_memory()
+    if available is None or need <= available:
+        return None
+    return (f"{need / 2**30:.1f} GiB{what}, more than the {available / 2**30:.1f} GiB of "
+            "memory available")

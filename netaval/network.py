@@ -282,14 +282,13 @@ class Network:
                                         f"Got {n_nodes!r}.")
         if not isinstance(directed, bool | np.bool_):
             raise MalformedNetworkError(f"'directed' must be a bool. Got {directed!r}.")
-        from netaval._memory import available_memory
+        from netaval._memory import beyond_memory
 
-        available = available_memory()  # the row offsets and degree counts: 16 B a neuron
-        if available is not None and 16 * int(n_nodes) > available:
+        excess = beyond_memory(16 * int(n_nodes))  # the row offsets and degree counts
+        if excess is not None:
             raise InvalidParameterError(
                 f"The 'n_nodes' parameter of Network.from_edges asks for {n_nodes} neurons, "
-                f"whose row offsets need {16 * int(n_nodes) / 2**30:.1f} GiB, more than the "
-                f"{available / 2**30:.1f} GiB of memory available. Got {n_nodes}.")
+                f"whose row offsets need {excess}. Got {n_nodes}.")
         for name, ids in (("sources", src), ("targets", dst)):
             if len(ids) and (ids.min() < 0 or ids.max() >= n_nodes):
                 bad = ids.min() if ids.min() < 0 else ids.max()

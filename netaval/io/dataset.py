@@ -788,20 +788,18 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     """
     from netaval._kernels.accumulate import MARK_WIDTH
     from netaval._lifetimes import LastEnds
-    from netaval._memory import available_memory
+    from netaval._memory import beyond_memory
     from netaval._summaries import AvalancheAccumulator
     from netaval.errors import InvariantError
 
     path = check_path("summarise", "path", path)
     manifest = read_manifest(path)
     continuous = manifest["continuous"]
-    need, available = manifest["n_nodes"] * MARK_WIDTH * 4, available_memory()
-    if available is not None and need > available:  # the accumulator's rows per neuron
+    excess = beyond_memory(manifest["n_nodes"] * MARK_WIDTH * 4, " for them")  # rows per neuron
+    if excess is not None:
         raise InvalidParameterError(
             f"The 'path' parameter of summarise names a streamed run of "
-            f"{manifest['n_nodes']} neurons, whose out-of-core pass needs "
-            f"{need / 2**30:.1f} GiB for them, more than the {available / 2**30:.1f} GiB "
-            "of memory available.")
+            f"{manifest['n_nodes']} neurons, whose out-of-core pass needs {excess}.")
     time_dtype = np.float64 if continuous else np.int64
     acc = AvalancheAccumulator(manifest["n_nodes"], continuous=continuous)
     carry_ids = np.zeros(0, np.int64)

@@ -380,18 +380,17 @@ _ENTRY_BYTES, _ROW_BYTES = 48, 24
 def _check_size(path: str, rows: int, cols: int, entries: int) -> None:
     """Refuse a matrix larger than a `Network` holds or than the memory available, before
     anything is allocated for it."""
-    from netaval._memory import available_memory
+    from netaval._memory import beyond_memory
     from netaval.network import _MAX_NODES
 
     if max(rows, cols) > _MAX_NODES:
         raise MalformedNetworkError(f"{path}: a network has at most {_MAX_NODES} neurons; the "
                                     f"file declares a {rows} x {cols} matrix.")
-    need, available = entries * _ENTRY_BYTES + rows * _ROW_BYTES, available_memory()
-    if available is not None and need > available:
+    excess = beyond_memory(entries * _ENTRY_BYTES + rows * _ROW_BYTES)
+    if excess is not None:
         raise InvalidParameterError(
             f"The 'path' parameter of {OWNER}: {path} declares a {rows} x {cols} matrix of "
-            f"{entries} entries, which needs about {need / 2**30:.1f} GiB, more than the "
-            f"{available / 2**30:.1f} GiB of memory available.")
+            f"{entries} entries, which needs about {excess}.")
 
 
 def _read_mtx(path: str, weight: str | None, directed: bool | None):
