@@ -335,6 +335,24 @@ def test_public_functions_validate(tmp_path):
     assert not os.listdir(tmp_path)
 
 
+def test_unreadable_study_files_name_load_study_and_the_file(tmp_path):
+    """A missing file, bytes that are not UTF-8 and text that is not TOML each name the
+    parameter, the function and the file; through run the error names run too."""
+    missing, binary, broken = (tmp_path / name for name in ("none.toml", "b.toml", "c.toml"))
+    binary.write_bytes(b"\xff\xfe[study]")
+    broken.write_text("[study\nname = 1\n", encoding="utf-8")
+    for path, what in ((missing, "cannot read study file"), (binary, "is not UTF-8 text"),
+                       (broken, "is not valid TOML")):
+        prefix = "The 'path_or_spec' parameter of load_study: "
+        with pytest.raises(InvalidParameterError) as info:
+            load_study(path)
+        assert str(info.value).startswith(prefix)
+        assert what in str(info.value) and str(path) in str(info.value)
+        with pytest.raises(InvalidParameterError) as info:
+            run(path, out=tmp_path / "out", workers=1, executor="serial")
+        assert str(info.value).startswith("netaval.study.run: " + prefix)
+
+
 # ------------------------------------------------------------------ schema and seeds
 def test_grid_order_and_seeds_do_not_depend_on_execution():
     """Task i's streams depend only on (root seed, position): the same across expansions."""

@@ -512,6 +512,7 @@ def load_study(path_or_spec: Any, *, size: str | None = None) -> Study:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidParameterError(f"Study file {path} is not valid TOML: {exc}.") from None
+        raise InvalidParameterError(f"The 'path_or_spec' parameter of load_study: study file "
+                                    f"{path} is not valid TOML: {exc}.") from None
     with forwarded_from("load_study"):
         return parse_study(raw, size=size, source=str(path))
