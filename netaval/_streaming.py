@@ -149,8 +149,6 @@ class BoundedRecorder(Recorder):
         if n > begin:
             skip = max(0, min(n, begin + self.n_carried - self.n_total) - begin)
             self._bin(self.time[begin + skip:n])
-            if self.accumulator is not None:
-                self.accumulator.n_events += max(0, min(n, self.n_fed) - begin)  # by the kernel
             if self.accumulator is not None and n > max(begin, self.n_fed):
                 self.accumulator.feed(self.time, self.neuron, self.avalanche,
                                       self.generation, self.parent_indptr, self.parent_ids,

@@ -70,13 +70,18 @@ class AvalancheAccumulator:
         self.table = np.full(1 << 12, _ka.EMPTY, np.int64)
         self._rows = _cache_line_rows(1 << 12, 8, np.int64)
         self.counts, self.times, self.small = _avalanche_tables(self._rows, self._time_dtype)
-        self.n_events = 0
         self.one_step_links = False  # see `kernel_arrays`
 
     @property
     def n_avalanches(self) -> int:
         """Avalanches seen so far."""
         return int(self.state[_ka.A_NEW])
+
+    @property
+    def n_events(self) -> int:
+        """Events seen so far, however they were added (`feed` or a kernel): the sum of
+        the avalanche sizes, O(avalanches)."""
+        return int(self.counts[:self.n_avalanches, _ka.C_SIZE].sum())
 
     def reserve(self, n_new: int, *, horizon: float = -np.inf) -> None:
         """Make room for ``n_new`` more events: avalanche rows and pair-table slots (pairs
@@ -141,7 +146,6 @@ class AvalancheAccumulator:
                 "The event stream breaks the avalanche invariants (roots open avalanches "
                 "0, 1, ... in order; every other event has an earlier primary parent in its "
                 "avalanche; neuron ids lie in range).")
-        self.n_events += n_new
 
     def boundary(self, alive: NDArray) -> None:
         """Record that, from here on, only the avalanches ``alive`` (ids, repeats allowed)

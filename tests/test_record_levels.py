@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import netaval
+import netaval._streaming as streaming
 import topologies
 from netaval.errors import InvalidParameterError, MissingRecordError, RunawayActivityError
 from netaval.io.dataset import iter_chunks, read_events
@@ -168,6 +169,33 @@ def test_continuation_from_a_bounded_run(name, tmp_path):
     bounded = netaval.simulate(net, model, seed=1, record="avalanches", **limit)
     assert bounded.final_state == first.final_state
     check_levels(net, model, tmp_path, seed=2, initial_state=bounded.final_state, **limit)
+
+
+@pytest.mark.parametrize("name", ["branching", "contact_process", "millman",
+                                  "facilitated_contact"])
+@pytest.mark.parametrize("protocol", ["driven", "spreading"])
+def test_online_event_count_of_a_continuation_counts_carried_roots_once(name, protocol,
+                                                                        monkeypatch):
+    """The online accumulator's event count equals the run's, carried roots included once
+    (the Branching kernel once counted them twice: fed as roots, then again at the flush)."""
+    model, limit = MODELS[name]
+    net = topologies.random(300, k=6, seed=5)
+    state = netaval.simulate(net, model, seed=1, **limit).final_state
+    assert state.n_active > 0
+    counts = []
+    summaries = streaming.BoundedRecorder.summaries
+
+    def spy(recorder):
+        counts.append(recorder.accumulator.n_events)
+        return summaries(recorder)
+
+    monkeypatch.setattr(streaming.BoundedRecorder, "summaries", spy)
+    kwargs = limit if protocol == "driven" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", netaval.NetavalWarning)
+        run = netaval.simulate(net, model, seed=2, initial_state=state, protocol=protocol,
+                               record="avalanches", **kwargs)
+    assert counts == [run.n_events] == [int(run.avalanches.size.sum())]
 
 
 @settings(max_examples=15, deadline=None)

@@ -869,11 +869,12 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     if complete:
         end_time = manifest["final"]["end_time"]
     n_bins = int(np.ceil(end_time)) if continuous else int(end_time)
-    if n_carried > acc.n_events or len(activity) > n_bins:
+    n_events = acc.n_events
+    if n_carried > n_events or len(activity) > n_bins:
         raise CorruptFileError(
             f"Cannot read the streamed run at {os.fspath(path)}: its "
-            + (f"{acc.n_events} events cannot include n_carried = {n_carried} carried ones"
-               if n_carried > acc.n_events else
+            + (f"{n_events} events cannot include n_carried = {n_carried} carried ones"
+               if n_carried > n_events else
                f"events run to bin {len(activity) - 1}, past its end time {end_time!r}")
             + ".")
     if n_bins > len(activity):
@@ -884,7 +885,7 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     alive = np.flatnonzero(summaries["alive"]).astype(np.int32)
     summaries["alive"][:n_carried] = True  # carried activations started before the window
     return DatasetSummary(manifest=manifest, summaries=summaries, alive=alive, activity=activity,
-                          n_events=acc.n_events, end_time=end_time, complete=complete)
+                          n_events=n_events, end_time=end_time, complete=complete)
 
 
 def load_dataset(path: str | PathLike) -> Run:
