@@ -242,7 +242,10 @@ def forwarded_from(owner: str) -> Iterator[None]:
 
     The inner function's message names the inner function; ``owner: `` is prefixed unless
     the message already names ``owner``, so the error names the function the user called
-    and the one that refused the value. The exception is re-raised as is (same type).
+    and the one that refused the value. Forwarded again (``run`` -> ``load_study`` ->
+    ...), the outer caller's prefix replaces the inner caller's: the message names the
+    function the user called once, never a chain ``outer: inner: ...``. The exception is
+    re-raised as is (same type).
 
     Examples
     --------
@@ -256,6 +259,11 @@ def forwarded_from(owner: str) -> Iterator[None]:
     try:
         yield
     except InvalidParameterError as exc:
-        if owner not in str(exc):
-            exc.args = (f"{owner}: {exc}", *exc.args[1:])
+        message = str(exc)
+        inner = getattr(exc, "forwarded_prefix", "")  # set by an inner forwarded_from
+        if inner and message.startswith(inner):
+            message = message[len(inner):]
+        prefix = "" if owner in message else f"{owner}: "
+        exc.args = (prefix + message, *exc.args[1:])
+        exc.forwarded_prefix = prefix
         raise

@@ -14,6 +14,7 @@ from netaval._validation import (
     as_float_array,
     check_param,
     check_params,
+    forwarded_from,
     invalid_values,
 )
 
@@ -110,3 +111,49 @@ def test_ints_beyond_float_range_are_compared_exactly(value):
     else:
         with pytest.raises(InvalidParameterError, match=r"range \[0, inf\)"):
             check_param("f", "x", value, unbounded)
+
+
+def test_forwarded_errors_name_each_caller_once():
+    """A refusal forwarded through two callers names the outermost one once, not a chain
+    of prefixes ("outer: middle: ..."); a message already naming the caller is kept."""
+    with pytest.raises(InvalidParameterError) as info:
+        with forwarded_from("outer"), forwarded_from("middle"):
+            raise InvalidParameterError("Study key 'x': unknown key.")
+    assert str(info.value) == "outer: Study key 'x': unknown key."
+    with pytest.raises(InvalidParameterError) as info:
+        with forwarded_from("outer"), forwarded_from("middle"):
+            check_param("inner", "p", -1, Interval(numbers.Real, 0, 1))
+    assert str(info.value) == ("outer: The 'p' parameter of inner must be a float in the range "
+                               "[0, 1]. Got -1 instead.")
+    with pytest.raises(InvalidParameterError) as info:
+        with forwarded_from("outer"), forwarded_from("middle"):
+            raise InvalidParameterError("The 'p' parameter of outer must be positive.")
+    assert str(info.value) == "The 'p' parameter of outer must be positive."
+
+
+SPEC = {"study": {"name": "demo", "seed": 1}, "grid": {"n_nodes": [50]},
+        "limits": {"n_steps": 100},
+        "topologies": [{"generator": "random", "params": {"k": -4.0}}],
+        "models": [{"model": "branching", "sweep": {"sigma": [1.0]}}],
+        "analyses": [{"name": "density"}]}
+
+
+@pytest.mark.parametrize(("spec", "size", "message"), [
+    (SPEC, None, "Study key 'topologies[0].params': The 'k' parameter of topologies.random "
+                 "must be a float in the range [0, inf). Got -4.0 instead. (for n_nodes = 50)"),
+    ({**SPEC, "x": 1}, None, "Study key 'x': unknown key; expected one of ['analyses', "
+                             "'grid', 'limits', 'models', 'report', 'sizes', 'study', "
+                             "'topologies']."),
+    (SPEC, "huge", "Study key 'sizes': has no size 'huge'; sizes are []."),
+])
+def test_study_errors_name_the_function_called_once(spec, size, message, tmp_path):
+    """netaval.study.run forwards load_study's refusals under its own name only."""
+    import netaval.study
+
+    with pytest.raises(InvalidParameterError) as info:
+        netaval.study.load_study(spec, size=size)
+    assert str(info.value) == f"load_study: {message}"
+    with pytest.raises(InvalidParameterError) as info:
+        netaval.study.run(spec, size=size, out=tmp_path / "out", executor="serial")
+    assert str(info.value) == f"netaval.study.run: {message}"
+    assert not (tmp_path / "out").exists()
