@@ -1,4 +1,5 @@
-"""Event columns read back from an Arrow table, shared by saved runs and streamed datasets."""
+"""Parquet files and their event columns read back, shared by saved runs and streamed
+datasets."""
 
 from __future__ import annotations
 
@@ -7,7 +8,31 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["read_event_columns"]
+__all__ = ["read_event_columns", "read_table"]
+
+
+def read_table(target: str, keys: Iterable[bytes], corrupt: Callable,
+               differ: str) -> tuple[Any, dict[bytes, bytes]]:
+    """The Parquet file ``target`` as an Arrow table, and its key-value metadata.
+
+    A file pyarrow cannot read raises ``corrupt("the Parquet data cannot be read (...)")``.
+    The metadata is the footer's plain copy; a file whose stored Arrow schema holds another
+    value for one of ``keys`` raises ``corrupt(differ)``: other readers (``pq.read_table``,
+    ``pyarrow.dataset``) take the schema's copy, so they would read the file differently.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        with pq.ParquetFile(target) as parquet:
+            table = parquet.read()
+            stored = parquet.schema_arrow.metadata or {}
+    except (pa.ArrowException, OSError, ValueError, MemoryError) as exc:
+        raise corrupt(f"the Parquet data cannot be read ({exc})") from exc
+    metadata = table.schema.metadata or {}
+    if any(stored.get(key) != metadata.get(key) for key in keys):
+        raise corrupt(differ)
+    return table, metadata
 
 
 def read_event_columns(table: Any, names: Iterable[str], corrupt: Callable) -> dict[str, np.ndarray]:

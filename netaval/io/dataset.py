@@ -57,7 +57,7 @@ from netaval._validation import Boolean, Interval, check_param, check_path
 from netaval.errors import CorruptFileError, InvalidParameterError
 from netaval.events import Events
 from netaval.io._atomic import atomic_write
-from netaval.io._columns import read_event_columns
+from netaval.io._columns import read_event_columns, read_table
 from netaval.io._json import crc, decode_array, encode_array, from_json, to_json
 from netaval.run import Run
 
@@ -439,25 +439,16 @@ def _check_manifest(manifest: dict[str, Any], corrupt: Any) -> None:
 
 
 def _read_chunk(path: str, index: int, continuous: bool, version: int) -> EventChunk:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     target = os.path.join(path, _part_name(index))
 
     def corrupt(reason: str) -> CorruptFileError:
         return CorruptFileError(f"Cannot read chunk {target}: {reason}.")
 
+    table, metadata = read_table(
+        target, (_CHUNK_KEY,), corrupt,
+        "its two copies of the chunk metadata differ (corrupted metadata)")
     try:
-        with pq.ParquetFile(target) as parquet:
-            table = parquet.read()  # its metadata: the footer's plain copy
-            stored = (parquet.schema_arrow.metadata or {}).get(_CHUNK_KEY)  # Arrow's copy
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise corrupt(f"the Parquet data cannot be read ({exc})") from exc
-    try:
-        raw = (table.schema.metadata or {})[_CHUNK_KEY]
-        if stored != raw:  # other readers (pyarrow.dataset) take the stored schema's copy
-            raise corrupt("its two copies of the chunk metadata differ (corrupted metadata)")
-        meta = json.loads(raw)
+        meta = json.loads(metadata[_CHUNK_KEY])
         names = tuple(table.column_names[:-1])
         lifetimes = continuous and version >= 2 and names == _LIFETIME_COLUMNS
         if table.column_names[-1:] != ["parents"] or names != (

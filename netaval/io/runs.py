@@ -42,7 +42,7 @@ from netaval._validation import check_path
 from netaval.errors import CorruptFileError, InvalidParameterError, NetavalWarning
 from netaval.events import Events
 from netaval.io._atomic import atomic_write
-from netaval.io._columns import read_event_columns
+from netaval.io._columns import read_event_columns, read_table
 from netaval.io._json import crc, decode_array, encode_array, from_json, to_json
 from netaval.run import Run
 
@@ -241,9 +241,6 @@ def load(path: str | PathLike) -> Run:
     ...
     netaval.errors.CorruptFileError: Cannot load a run from ...: not a Parquet file (bad magic bytes).
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     target = check_path("load", "path", path)
     if os.path.isdir(target):
         from netaval.io.dataset import _load_dataset, is_dataset
@@ -264,20 +261,12 @@ def load(path: str | PathLike) -> Run:
     if length < 12 or head != b"PAR1" or tail != b"PAR1":
         raise corrupt("not a Parquet file (bad magic bytes)" if length >= 12 and head != b"PAR1"
                       else "the file is truncated or not a Parquet file (bad magic bytes)")
-    try:
-        with pq.ParquetFile(target) as parquet:
-            table = parquet.read()  # its metadata: the footer's key-value copy
-            stored = parquet.schema_arrow.metadata or {}  # the stored Arrow schema's copy
-    except (pa.ArrowException, OSError, ValueError, MemoryError) as exc:
-        raise corrupt(f"the Parquet data cannot be read ({exc})") from exc
-    metadata = table.schema.metadata or {}
+    table, metadata = read_table(
+        target, (_META_KEY, _META_CRC_KEY), corrupt,
+        "the two copies of the metadata (Parquet footer and Arrow schema) differ")
     raw = metadata.get(_META_KEY)
     if raw is None:
         raise corrupt("a Parquet file that netaval did not write (no 'netaval' metadata)")
-    if any(stored.get(key) != metadata.get(key) for key in (_META_KEY, _META_CRC_KEY)):
-        # pq.read_table and pyarrow.dataset read the stored schema's copy: a file that
-        # other readers would read differently is refused
-        raise corrupt("the two copies of the metadata (Parquet footer and Arrow schema) differ")
     stored_crc = metadata.get(_META_CRC_KEY)
     if stored_crc is not None and stored_crc != str(zlib.crc32(raw)).encode("ascii"):
         raise corrupt("the checksum of the metadata does not match (corrupted metadata)")
