@@ -30,7 +30,7 @@ from netaval._kernels.avalanches import (
     _profile_counts,
     staggered_empty,
 )
-from netaval._validation import Boolean, Interval, check_param, forwarded_from
+from netaval._validation import Boolean, Interval, check_param, check_path, forwarded_from
 from netaval.errors import (
     InvalidParameterError,
     InvariantError,
@@ -414,14 +414,12 @@ class Avalanches:
         >>> av.size.tolist(), av.depth.tolist(), av.n_neurons.tolist()
         ([3], [2], [2])
         """
-        from netaval.io.dataset import summarise
+        from netaval.io.dataset import _summarise
 
         owner = "Avalanches.from_dataset"
-        if not isinstance(path, str | PathLike):
-            raise InvalidParameterError(f"The 'path' parameter of {owner} must be a path. "
-                                        f"Got {path!r} instead.")
+        path = check_path(owner, "path", path)
         check_param(owner, "burn_in", burn_in, Interval(numbers.Real, allow_none=True))
-        summary = summarise(path)
+        summary = _summarise(path)
         if burn_in is None:
             params = summary.manifest["metadata"].get("protocol_params") or {}
             burn_in = params.get("burn_in") if isinstance(params, dict) else None

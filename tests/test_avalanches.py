@@ -675,7 +675,8 @@ def test_construction_messages():
             "(-inf, inf) or None. Got 'x' instead.")):
         Avalanches.from_summaries(summaries, time_step=1.0, burn_in="x")
     with pytest.raises(InvalidParameterError, match=exactly(
-            "The 'path' parameter of Avalanches.from_dataset must be a path. Got 3 instead.")):
+            "The 'path' parameter of Avalanches.from_dataset must be a str or path-like object. "
+            "Got int instead.")):
         Avalanches.from_dataset(3)
     with pytest.raises(netaval.InvariantError, match=exactly(
             f"{owner}: the events break the avalanche invariants (ids 0, 1, ... first appear at "

@@ -189,8 +189,9 @@ def test_parameter_refusals_are_exact(tmp_path):
     (tmp_path / "x.xlsx").write_text("")
     assert _refusal(netaval.InvalidParameterError, tmp_path / "x.csv", weight=3) == \
         "The 'weight' parameter of read_network must be a str or None. Got 3 instead."
-    assert _refusal(netaval.InvalidParameterError, 3) == \
-        "The 'path' parameter of read_network must be a path. Got int instead."
+    assert _refusal(netaval.InvalidParameterError, 3) == (
+        "The 'path' parameter of read_network must be a str or path-like object. Got int "
+        "instead.")
     assert _refusal(FileNotFoundError, tmp_path / "x.csv") == f"No such file: {str(tmp_path / 'x.csv')!r}"
     suffixes = sorted(s for v in netaval.io.networks.FORMATS.values() for s in v)
     assert suffixes == ['.csv', '.edgelist', '.edges', '.el', '.graphml', '.mm', '.mtx', '.npz',

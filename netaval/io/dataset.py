@@ -350,7 +350,12 @@ def is_dataset(path: str | PathLike) -> bool:
     >>> is_dataset(tempfile.mkdtemp())
     False
     """
-    return os.path.isfile(os.path.join(check_path("is_dataset", "path", path), MANIFEST))
+    return _is_dataset(check_path("is_dataset", "path", path))
+
+
+def _is_dataset(folder: str) -> bool:
+    """`is_dataset` of a checked path."""
+    return os.path.isfile(os.path.join(folder, MANIFEST))
 
 
 def read_manifest(path: str | PathLike) -> dict[str, Any]:
@@ -373,7 +378,12 @@ def read_manifest(path: str | PathLike) -> dict[str, Any]:
     CorruptFileError
         When the manifest is malformed, of another format, or of a newer version.
     """
-    target = os.path.join(check_path("read_manifest", "path", path), MANIFEST)
+    return _read_manifest(check_path("read_manifest", "path", path))
+
+
+def _read_manifest(path: str) -> dict[str, Any]:
+    """`read_manifest` of a checked path."""
+    target = os.path.join(path, MANIFEST)
     with open(target, "rb") as handle:  # FileNotFoundError propagates
         raw = handle.read()
     try:
@@ -594,7 +604,11 @@ def iter_chunks(path: str | PathLike, *, start: int = 0) -> Iterator[EventChunk]
     """
     check_param("iter_chunks", "start", start, Interval(numbers.Integral, 0, None))
     folder = check_path("iter_chunks", "path", path)
-    manifest = read_manifest(folder)
+    return _iter_chunks(folder, _read_manifest(folder), start)
+
+
+def _iter_chunks(folder: str, manifest: dict[str, Any], start: int) -> Iterator[EventChunk]:
+    """`iter_chunks` of a checked path whose ``manifest`` was read."""
     n_parts = _n_parts(folder)
     if manifest["complete"] and manifest.get("n_chunks") != n_parts:
         raise CorruptFileError(f"Cannot read the streamed run at {folder}: the manifest lists "
@@ -700,9 +714,10 @@ def read_events(path: str | PathLike) -> Events:
     from netaval.events import MAX_EVENTS_IN_MEMORY
 
     path = check_path("read_events", "path", path)
+    manifest = _read_manifest(path)
     chunks = []
     n = 0
-    for chunk in iter_chunks(path):
+    for chunk in _iter_chunks(path, manifest, 0):
         n += chunk.n_events
         if n > MAX_EVENTS_IN_MEMORY or (chunk.n_events
                                         and chunk.avalanche[-1] >= MAX_EVENTS_IN_MEMORY):
@@ -712,7 +727,7 @@ def read_events(path: str | PathLike) -> Events:
                 "Events holds; compute its avalanches out of core with "
                 "Avalanches.from_dataset(path), or read it chunk by chunk with iter_chunks.")
         chunks.append(chunk)
-    continuous = read_manifest(path)["continuous"]
+    continuous = manifest["continuous"]
     if not chunks:
         return Events.empty(continuous=continuous)
     indptr = np.zeros(n + 1, np.int64)
@@ -777,14 +792,18 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     CorruptFileError
         When a chunk is damaged or a parent is neither in its chunk nor live.
     """
+    return _summarise(check_path("summarise", "path", path))
+
+
+def _summarise(path: str) -> DatasetSummary:
+    """`summarise` of a checked path."""
     from netaval._kernels.accumulate import MARK_WIDTH
     from netaval._lifetimes import LastEnds
     from netaval._memory import beyond_memory
     from netaval._summaries import AvalancheAccumulator
     from netaval.errors import InvariantError
 
-    path = check_path("summarise", "path", path)
-    manifest = read_manifest(path)
+    manifest = _read_manifest(path)
     continuous = manifest["continuous"]
     excess = beyond_memory(manifest["n_nodes"] * MARK_WIDTH * 4, " for them")  # rows per neuron
     if excess is not None:
@@ -800,7 +819,7 @@ def summarise(path: str | PathLike) -> DatasetSummary:
     end_time = 0.0 if continuous else 0
     n_carried = _n_carried(path, manifest)
     last_end = None  # per avalanche, its members' last deactivation so far (lifetimes)
-    for chunk in iter_chunks(path):
+    for chunk in _iter_chunks(path, manifest, 0):
         nc, n = len(carry_ids), chunk.n_events
         parents = chunk.parent_ids - chunk.first_event
         earlier = parents < 0
@@ -911,13 +930,13 @@ def load_dataset(path: str | PathLike) -> Run:
     return _load_dataset(check_path("load_dataset", "path", path))
 
 
-def _load_dataset(path: str | PathLike) -> Run:
+def _load_dataset(path: str) -> Run:
     """`load_dataset`, two frames below the public caller (`load_dataset` or `netaval.load`),
     so a model warning names the user's line in both cases."""
     from netaval.avalanches import Avalanches
     from netaval.io.runs import _model_from_json
 
-    summary = summarise(path)
+    summary = _summarise(path)
     meta = summary.manifest["metadata"]
     final = summary.manifest["final"] or {}
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from netaval._validation import Boolean, Options, check_param
+from netaval._validation import Boolean, Options, check_param, check_path
 from netaval.errors import CorruptFileError, InvalidParameterError, MalformedNetworkError
 from netaval.io._text import is_number, split_fields
 from netaval.network import Network
@@ -94,10 +94,7 @@ def read_network(path: str | PathLike, *, format: str | None = None, weight: str
     if weight is not None and not isinstance(weight, str):
         raise InvalidParameterError(f"The 'weight' parameter of {OWNER} must be a str or None. "
                                     f"Got {weight!r} instead.")
-    if not isinstance(path, str | PathLike):
-        raise InvalidParameterError(f"The 'path' parameter of {OWNER} must be a path. Got "
-                                    f"{type(path).__name__} instead.")
-    target = os.fspath(path)
+    target = check_path(OWNER, "path", path)
     if not os.path.isfile(target):
         raise FileNotFoundError(f"No such file: {target!r}")
     if format is None:

@@ -243,9 +243,9 @@ def load(path: str | PathLike) -> Run:
     """
     target = check_path("load", "path", path)
     if os.path.isdir(target):
-        from netaval.io.dataset import _load_dataset, is_dataset
+        from netaval.io.dataset import _is_dataset, _load_dataset
 
-        if is_dataset(target):
+        if _is_dataset(target):
             return _load_dataset(target)
     with open(target, "rb") as handle:  # FileNotFoundError etc. propagate unchanged
         head = handle.read(4)
