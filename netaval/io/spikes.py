@@ -71,10 +71,13 @@ def read_spikes(source: str | PathLike | Sequence[Any], *, time_column: str | in
     ------
     CorruptFileError
         A row that cannot be parsed (with its line number and the reason), a non-finite
-        or non-integral time, an NWB file without units table.
+        or non-integral time, an NWB file without units table, with malformed columns
+        (offsets past the times, non-numeric times, duplicate ids) or with data kept
+        outside the file (external storage, virtual datasets, external links).
     InvalidParameterError
         Unknown format, an unknown column (the message lists the columns), a bad
-        ``time_unit``.
+        ``time_unit``, an NWB label column that is not one label per unit, an NWB file
+        declaring more spikes than the memory available holds.
 
     Examples
     --------
@@ -278,40 +281,17 @@ def _exact_int64(values: np.ndarray) -> np.ndarray | None:
 
 def _from_nwb(path: str, unit_column) -> Spikes:
     try:
-        from pynwb import NWBHDF5IO
+        import pynwb  # noqa: F401
     except ImportError:  # pragma: no cover - depends on the environment
         raise InvalidParameterError(f"{OWNER} needs pynwb to read {path}: "
                                     "python -m pip install 'netaval[nwb]'.") from None
-    try:
-        with NWBHDF5IO(path, "r") as io:
-            nwb = io.read()
-            units = nwb.units
-            if units is None or "spike_times" not in units.colnames:
-                raise CorruptFileError(f"{path}: the NWB file has no units table with "
-                                       "spike_times.")
-            flat = np.asarray(units["spike_times"].target.data[:], np.float64)
-            ends = np.asarray(units["spike_times"].data[:], np.int64)
-            if unit_column is None:
-                labels = np.asarray(units.id[:])
-            elif unit_column in units.colnames:
-                labels = np.asarray(units[unit_column].data[:])
-            else:
-                raise InvalidParameterError(
-                    f"The 'unit_column' parameter of {OWNER}: the units table of {path} has "
-                    f"no column {unit_column!r}; its columns are {list(units.colnames)}.")
-    except (CorruptFileError, InvalidParameterError):
-        raise
-    except Exception as exc:  # h5py and hdmf raise many types for foreign files
-        raise CorruptFileError(f"{path}: not a readable NWB file ({exc}).") from None
+    from netaval.io._nwb import read_units
+
+    flat, ends, labels = read_units(path, unit_column, OWNER)
     counts = np.diff(np.concatenate([[0], ends]))
-    if len(np.unique(labels)) != len(labels):
-        raise InvalidParameterError(f"The 'unit_column' parameter of {OWNER}: column "
-                                    f"{unit_column!r} of {path} is not unique per unit.")
     order = np.argsort(labels, kind="stable")
     rank = np.empty(len(labels), np.int64)
     rank[order] = np.arange(len(labels))
-    if not np.isfinite(flat).all():
-        raise CorruptFileError(f"{path}: the units table holds non-finite spike times.")
     return _spikes_from_trains(flat, np.repeat(rank, counts), labels[order], None, None)
 
 
