@@ -421,6 +421,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     targets = np.empty(min(n_edges, 64), np.int32)
     slots = np.empty(len(targets), np.int64)
     values = np.empty(MAX_SOURCES, np.float64)
+    primary = np.empty(n, np.int64)  # the primary parent of each of a step's firings
     vector = n_sites <= VECTOR_SITES
     max_draws = 2 * ((n_sites + 1) >> 1)  # a synapse's most draws (refill and release)
     flags = np.empty(_FLAG_BUF, np.uint8)
@@ -625,14 +626,10 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                                 break
             time[n_ev] = t
             neuron[n_ev] = i
-            if best < 0:
-                avalanche[n_ev] = next_av
-                next_av += 1
-                generation[n_ev] = 0
-            else:
+            primary[q] = -1
+            if best >= 0:
                 p = src[i, best, 0] & _EVENT_MASK
-                avalanche[n_ev] = avalanche[p]
-                generation[n_ev] = generation[p] + 1
+                primary[q] = p
                 parent_ids[n_ln] = p
                 n_ln += 1
                 for s in range(ns):
@@ -663,6 +660,19 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 dirty[n_dirty] = i
                 is_dirty[i] = 1
                 n_dirty += 1
+        # the avalanche and generation of the step's events, after its firings: the loads
+        # of their parents' (scattered over the recent events) wait together, not one per
+        # firing (in-process A/B, up state: 0.96x of the time at N = 1e4 and 1e5)
+        for q in range(n_spk):
+            e = first_ev + q
+            p = primary[q]
+            if p < 0:
+                avalanche[e] = next_av
+                next_av += 1
+                generation[e] = 0
+            else:
+                avalanche[e] = avalanche[p]
+                generation[e] = generation[p] + 1
         # 3. vesicles of the step's firings, delivered at m: the draws
         n_del = 0
         for e in range(first_ev, n_ev):
