@@ -8,7 +8,11 @@ subprocess, so its max RSS (network included) is its own.
    seed and number of steps, side by side (targets: avalanches >= 1.5x events; streaming
    within 2x of in-memory recording), with the avalanches checked equal across levels.
    ``--repeats R`` measures each level R times in rotated order and keeps the fastest
-   (on a shared machine a single run may be slowed down by tens of percent).
+   (on a shared machine a single run may be slowed down by tens of percent); the median
+   of the repeats is printed too. Each run also times a fixed throughput probe (8
+   independent xorshift chains, no memory traffic) just before and after it: on this
+   kind of VM the host's load on the physical core slows every level alike, and the
+   probe shows by how much (a dependent chain, which is latency bound, does not see it).
 2. ``--long EVENTS``: one ``record="avalanches"`` run of at least that many events (the
    issue's target is 2e9 at N = 1e6, k = 10: max RSS under 2 GB); steps are estimated
    from the rate measured in part 1 (at the last size of ``--n-nodes``).
@@ -27,6 +31,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,8 +39,25 @@ import time
 
 CHILD = r"""
 import json, resource, sys, time
+import numba
 import numpy as np
 import netaval, topologies
+
+@numba.njit
+def probe(n):
+    x = np.ones(8, np.uint64)
+    for _ in range(n):
+        for k in range(8):
+            x[k] ^= x[k] << np.uint64(13)
+            x[k] ^= x[k] >> np.uint64(7)
+    return x.sum()
+
+def timed_probe():
+    c = time.process_time()
+    probe(10_000_000)
+    return time.process_time() - c
+
+probe(10)
 args = json.loads(sys.argv[1])
 net = topologies.random(args["n_nodes"], k=args["k"], seed=1)
 model = netaval.Branching(sigma=1.0, drive=args["drive"])
@@ -46,10 +68,13 @@ if args["level"] == "out":
 else:
     kwargs["record"] = args["level"]
 netaval.simulate(net, model, n_steps=50, seed=1, record=kwargs.get("record", "avalanches"))
+before = timed_probe()
 t, c = time.perf_counter(), time.process_time()
 run = netaval.simulate(net, model, **kwargs)
 wall, cpu = time.perf_counter() - t, time.process_time() - c
-out = {"level": args["level"], "n_events": run.n_events, "wall": wall, "cpu": cpu}
+probe_ms = 500 * (before + timed_probe())
+out = {"level": args["level"], "n_events": run.n_events, "wall": wall, "cpu": cpu,
+       "probe_ms": probe_ms}
 if run.record != "activity":
     av = run.avalanches  # "events": built here, from the record (what a user pays too)
     out["table_wall"] = time.perf_counter() - t
@@ -102,8 +127,11 @@ def side_by_side(a: argparse.Namespace, base: dict) -> tuple[float, dict]:
                     r[key] = min(x[key] for x in runs[level])
             r["rss_gb"] = max(x["rss_gb"] for x in runs[level])
             if a.repeats > 1:
+                cpus = [x["cpu"] for x in runs[level]]
                 print(f"  {level:>10}: CPU of the {a.repeats} runs "
-                      + " ".join(f"{x['cpu']:.2f}" for x in runs[level]) + " s")
+                      + " ".join(f"{x:.2f}" for x in cpus)
+                      + f" s (median {statistics.median(cpus):.2f}); host probe "
+                      + " ".join(f"{x['probe_ms']:.0f}" for x in runs[level]) + " ms")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     for level in levels:
@@ -132,6 +160,11 @@ def side_by_side(a: argparse.Namespace, base: dict) -> tuple[float, dict]:
                     ratios += [ev["table_wall"] / r["table_wall"],
                                ev["table_cpu"] / r["table_cpu"]]
                 print(f"    {level:>10}: " + ", ".join(f"{x:.2f}" for x in ratios))
+        if a.repeats > 1:
+            med = {level: statistics.median(x["cpu"] for x in runs[level]) for level in levels}
+            print("  median of the repeats instead of the fastest, CPU: " + ", ".join(
+                f"{level} {med['events'] / med[level]:.2f}" for level in
+                ("avalanches", "activity", "out") if level in med))
     if "avalanches" in results and "out" in results:
         r, o = results["avalanches"], results["out"]
         print(f"  out / avalanches (streaming against in-memory summaries): "
