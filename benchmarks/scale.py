@@ -9,7 +9,8 @@ subprocess, so its max RSS (network included) is its own.
    within 2x of in-memory recording), with the avalanches checked equal across levels.
    ``--repeats R`` measures each level R times in rotated order and keeps the fastest
    (on a shared machine a single run may be slowed down by tens of percent); the median
-   of the repeats is printed too. Each run also times a fixed throughput probe (8
+   of the repeats, and the median of the per-round ratios (repeat r of "events" against
+   repeat r of each level, seconds apart), are printed too. Each run also times a fixed throughput probe (8
    independent xorshift chains, no memory traffic) just before and after it: on this
    kind of VM the host's load on the physical core slows every level alike, and the
    probe shows by how much (a dependent chain, which is latency bound, does not see it).
@@ -165,6 +166,12 @@ def side_by_side(a: argparse.Namespace, base: dict) -> tuple[float, dict]:
             print("  median of the repeats instead of the fastest, CPU: " + ", ".join(
                 f"{level} {med['events'] / med[level]:.2f}" for level in
                 ("avalanches", "activity", "out") if level in med))
+            # a round's runs are seconds apart, so slow drifts of the host's speed cancel
+            rounds = {level: statistics.median(
+                e["cpu"] / x["cpu"] for e, x in zip(runs["events"], runs[level], strict=True))
+                for level in ("avalanches", "activity", "out") if level in runs}
+            print("  median of the per-round ratios (repeat r of each level), CPU: "
+                  + ", ".join(f"{level} {r:.2f}" for level, r in rounds.items()))
     if "avalanches" in results and "out" in results:
         r, o = results["avalanches"], results["out"]
         print(f"  out / avalanches (streaming against in-memory summaries): "
