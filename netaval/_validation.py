@@ -26,6 +26,7 @@ __all__ = [
     "check_params",
     "invalid_values",
     "as_float_array",
+    "exact_column",
     "sealed",
     "check_path",
     "forwarded_from",
@@ -185,6 +186,66 @@ def as_float_array(owner: str, name: str, values: Any, *, ndim: int = 1,
             f"Got {array.ravel()[bad].item()!r} at position {bad}."
         )
     return array
+
+
+def exact_column(owner: str, name: str, values: Any, dtype: Any, *, length: int | None = None,
+                 at_least: bool = False, integral_floats: bool = False, nan: bool = True,
+                 copy: bool = False) -> np.ndarray:
+    """``values`` as a contiguous 1-D array of ``dtype`` holding exactly the values given:
+    nothing is stored as another value (no wrap-around, truncation or rounding).
+
+    Numbers are accepted for a float ``dtype``; integers for an integer ``dtype``, within
+    its range (an empty float array too, as ``np.array([])`` is float64), and integral
+    floats with ``integral_floats``. ``dtype=None`` (a time column) keeps floats as
+    float64 and integers as int64. ``length``: the number of entries (the least number
+    with ``at_least``); ``nan=False`` refuses NaN; ``copy`` returns a fresh array. Anything
+    else raises `InvalidParameterError` naming ``name`` and ``owner``.
+
+    Examples
+    --------
+    >>> from netaval._validation import exact_column
+    >>> exact_column("f", "ids", [1.0, 2.0], np.int32, integral_floats=True)
+    array([1, 2], dtype=int32)
+    >>> exact_column("f", "ids", [0, 2**31], np.int32)
+    Traceback (most recent call last):
+    ...
+    netaval.errors.InvalidParameterError: The 'ids' parameter of f must fit in int32. ...
+    """
+    def invalid(text: str) -> InvalidParameterError:
+        return InvalidParameterError(f"The {name!r} parameter of {owner} {text}.")
+
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as exc:
+        raise invalid(f"must be a 1-dimensional array of numbers ({exc})") from None
+    if array.ndim != 1:
+        raise invalid(f"must be 1-dimensional. Got shape {array.shape} instead")
+    if length is not None and (len(array) < length if at_least else len(array) != length):
+        raise invalid(f"must have {'at least ' if at_least else ''}{length} entries. Got "
+                      f"{len(array)}")
+    kind = array.dtype.kind
+    time_like = dtype is None
+    if time_like:
+        dtype = np.float64 if kind == "f" else np.int64
+    floating = np.dtype(dtype).kind == "f"
+    allowed = "iuf" if floating or integral_floats or time_like or not array.size else "iu"
+    if kind not in allowed:
+        what = "integers or floats" if allowed == "iuf" else "integers"
+        raise invalid(f"must hold {what}. Got dtype {array.dtype} instead")
+    if kind == "f" and array.size:
+        if not nan and np.isnan(array).any():
+            raise invalid("must not hold NaN")
+        if not floating and not (np.isfinite(array).all() and (array == np.round(array)).all()):
+            raise invalid("must hold integers. Got fractional or infinite values")
+    if not floating and array.size and array.dtype != dtype:
+        info = np.iinfo(dtype)
+        low, high = array.min(), array.max()
+        if low < info.min or high > info.max:
+            shown = (f"{low:.0f}, {high:.0f}" if kind == "f" else f"{low}, {high}")
+            raise invalid(f"must fit in {np.dtype(dtype).name}. Got values in [{shown}]")
+    if copy:
+        return np.array(array, dtype=dtype, order="C", copy=True)
+    return np.ascontiguousarray(array, dtype=dtype)
 
 
 def sealed(array: np.ndarray) -> np.ndarray:

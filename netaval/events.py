@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from netaval._kernels import events as _ke
 from netaval._kernels.events import _check_structure
-from netaval._validation import Interval, check_param, sealed
+from netaval._validation import Interval, check_param, exact_column, sealed
 from netaval.errors import InvalidParameterError, InvariantError
 from netaval.network import Network
 
@@ -24,11 +24,10 @@ __all__ = ["Events", "MAX_EVENTS_IN_MEMORY"]
 MAX_EVENTS_IN_MEMORY = int(np.iinfo(np.int32).max)
 
 _OWNER = "Events"
-_TIME = "time"  # dtype marker: int64 (steps) or float64 (continuous time), by the input's kind
 #: Every array of an event record: dtype and length ("events": n_events, "indptr":
 #: n_events + 1, "links": parent_indptr[-1]). A new column is one line here.
 _COLUMNS = {
-    "time": (_TIME, "events"),
+    "time": (None, "events"),  # int64 (steps) or float64 (continuous time), as given
     "neuron": (np.int32, "events"),
     "avalanche": (np.int32, "events"),
     "generation": (np.int32, "events"),
@@ -44,37 +43,6 @@ _STRUCTURE = ("time", "neuron", "avalanche", "generation", "parent_indptr", "par
 
 def _invalid(name: str, text: str) -> InvalidParameterError:
     return InvalidParameterError(f"The {name!r} parameter of {_OWNER} {text}.")
-
-
-def _column(name: str, values: Any, dtype: Any, copy: bool) -> NDArray:
-    """``values`` as a contiguous array of ``dtype`` (a fresh one if ``copy``), refusing any
-    lossy conversion."""
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError) as exc:
-        raise _invalid(name, f"must be a 1-dimensional array of numbers ({exc})") from None
-    if array.ndim != 1:
-        raise _invalid(name, f"must be 1-dimensional. Got shape {array.shape} instead")
-    kind = array.dtype.kind
-    if dtype is _TIME:
-        dtype = np.float64 if kind == "f" else np.int64
-        allowed = "iuf"
-    elif np.dtype(dtype).kind == "f":
-        allowed = "iuf"
-    else:
-        allowed = "iu" if array.size else "iuf"  # np.array([]) is float64
-    if kind not in allowed:
-        what = "integers or floats" if allowed == "iuf" else "integers"
-        raise _invalid(name, f"must hold {what}. Got dtype {array.dtype} instead")
-    if kind in "iu" and array.size and array.dtype != dtype and np.dtype(dtype).kind in "iu":
-        info = np.iinfo(dtype)
-        low, high = array.min(), array.max()
-        if low < info.min or high > info.max:
-            raise _invalid(name, f"must fit in {np.dtype(dtype).name}. Got values in "
-                                 f"[{low}, {high}]")
-    if copy:
-        return np.array(array, dtype=dtype, order="C", copy=True)
-    return np.ascontiguousarray(array, dtype=dtype)
 
 
 def _check_lengths(columns: dict[str, NDArray]) -> None:
@@ -230,7 +198,7 @@ class Events:
                                         f"{time_step!r} instead")
         given = {name: self.__dict__[name] for name in _COLUMNS}
         columns = {name: None if given[name] is None and name in _OPTIONAL
-                   else _column(name, given[name], dtype, copy)
+                   else exact_column(_OWNER, name, given[name], dtype, copy=copy)
                    for name, (dtype, _) in _COLUMNS.items()}
         _check_lengths(columns)
         code, index = _check_structure(*(columns[name] for name in _STRUCTURE))

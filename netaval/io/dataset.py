@@ -53,7 +53,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from netaval._memory import MAX_ACTIVITY_BINS
-from netaval._validation import Boolean, Interval, check_param, check_path
+from netaval._validation import Boolean, Interval, check_param, check_path, exact_column
 from netaval.errors import CorruptFileError, InvalidParameterError
 from netaval.events import Events
 from netaval.io._atomic import atomic_write
@@ -301,40 +301,11 @@ def _json_dict(owner: str, name: str, value: Any) -> dict[str, Any]:
         raise InvalidParameterError(f"The {name!r} parameter of {owner}: {exc}") from None
 
 
-def _column(owner: str, name: str, values: Any, dtype: Any, *, length: int | None = None,
-            at_least: bool = False) -> NDArray:
-    """``values`` as a contiguous 1-D array of ``dtype``, exactly: numbers (not NaN) for a
-    float dtype; for an integer dtype integers within its range (integral floats too, as
-    ``np.array([])`` is float64), so that nothing is stored as another value than given.
-    ``length``: the number of entries (the least number with ``at_least``). What the
-    values mean is checked by the readers. Anything else is refused naming the parameter.
-    """
-    array = np.asarray(values)
-    floating = np.dtype(dtype).kind == "f"
-    if array.ndim != 1 or array.dtype.kind not in "iuf" or (length is not None and (
-            len(array) < length if at_least else len(array) != length)):
-        entries = (f" with {'at least ' if at_least else ''}{length} entries"
-                   if length is not None else "")
-        raise InvalidParameterError(
-            f"The {name!r} parameter of {owner} must be a 1-D array of "
-            f"{'numbers' if floating else 'integers'}{entries}. Got an array of dtype "
-            f"{array.dtype} and shape {array.shape} instead.")
-    if floating or array.dtype.kind == "f":
-        if np.isnan(array).any():
-            raise InvalidParameterError(f"The {name!r} parameter of {owner} must not hold NaN.")
-        if floating:
-            return np.ascontiguousarray(array, dtype)
-        if not (np.isfinite(array).all() and (array == np.round(array)).all()):
-            raise InvalidParameterError(f"The {name!r} parameter of {owner} must hold "
-                                        "integers. Got fractional or infinite values.")
-    if len(array) and not np.can_cast(array.dtype, dtype, "safe"):
-        info = np.iinfo(dtype)
-        smallest, largest = array.min(), array.max()
-        if smallest < info.min or largest > info.max:
-            raise InvalidParameterError(
-                f"The {name!r} parameter of {owner} must hold integers in [{info.min}, "
-                f"{info.max}]. Got values from {smallest:.0f} to {largest:.0f}.")
-    return np.ascontiguousarray(array, dtype)
+def _column(owner: str, name: str, values: Any, dtype: Any, **kwargs: Any) -> NDArray:
+    """A chunk column, exactly (`netaval._validation.exact_column`): integral floats are
+    accepted for an integer ``dtype``, NaN is refused; what the values mean is checked by
+    the readers."""
+    return exact_column(owner, name, values, dtype, integral_floats=True, nan=False, **kwargs)
 
 
 def is_dataset(path: str | PathLike) -> bool:
