@@ -345,7 +345,8 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     chunk_end_step : int
         Return OK when this step is reached.
     forced : int32 (k,)
-        Spreading: the neurons firing at step 0, sorted.
+        Spreading: the neurons firing at step 0, sorted and distinct (a step fires each
+        neuron at most once).
     forced_flag : uint8 (n,)
         Zeroed scratch marking a step's forced firings.
     tables : float64 (3, H)
@@ -422,6 +423,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     slots = np.empty(len(targets), np.int64)
     values = np.empty(MAX_SOURCES, np.float64)
     primary = np.empty(n, np.int64)  # the primary parent of each of a step's firings
+    marks = np.zeros((n >> 6) + 1, np.uint64)  # a bitmap of a step's firings (kept zero)
     vector = n_sites <= VECTOR_SITES
     max_draws = 2 * ((n_sites + 1) >> 1)  # a synapse's most draws (refill and release)
     flags = np.empty(_FLAG_BUF, np.uint8)
@@ -561,8 +563,29 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                     head[bucket] = i
                 kept = i
             i = following
-        if n_spk > 1:
-            spiking[:n_spk] = np.sort(spiking[:n_spk])
+        if n_spk > 1 and n_spk * 32 > n >> 6:
+            # many firings: put in neuron order through a bitmap (a pass over the words
+            # between the lowest and the highest; in-process A/B, up state, 0.94-0.99x of
+            # the time of a sort at N = 1e4 and 0.96-0.98x at N = 1e5)
+            lo_w = n
+            hi_w = 0
+            for q in range(n_spk):
+                i = spiking[q]
+                wi = i >> 6
+                marks[wi] |= np.uint64(1) << np.uint64(i & 63)
+                lo_w = min(lo_w, wi)
+                hi_w = max(hi_w, wi)
+            q = 0
+            for wi in range(lo_w, hi_w + 1):
+                word = marks[wi]
+                marks[wi] = 0
+                while word != 0:
+                    low = word & (~word + np.uint64(1))  # its lowest set bit
+                    spiking[q] = (wi << 6) + popcount(low - np.uint64(1))
+                    q += 1
+                    word ^= low
+        elif n_spk > 1:
+            spiking[:n_spk].sort()  # in place (np.sort allocates a copy every step)
         # 2. the step's firings in neuron order: attribution, event, reset
         first_ev = n_ev
         for q in range(n_spk):
