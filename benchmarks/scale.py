@@ -111,7 +111,7 @@ def side_by_side(a: argparse.Namespace, base: dict) -> tuple[float, dict]:
     runs = {level: [] for level in levels}
     folder = tempfile.mkdtemp(prefix="netaval-scale-")
     try:
-        for repeat in range(a.repeats):
+        for repeat in range(a.repeats if levels else 0):
             # rotated order: no level always runs first or after the same one
             for level in levels[repeat % len(levels):] + levels[:repeat % len(levels)]:
                 r = measure(level, n_steps=n_steps, path=os.path.join(folder, "run"), **base)
