@@ -118,6 +118,21 @@ def _ccdf_labels(quantity: str, unit: str) -> tuple[str, str]:
     return f"avalanche {quantity} {symbol} ({unit})", f"P({symbol} >= {symbol.lower()})"
 
 
+#: Unicode superscripts of an exponent's characters.
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075"
+                                            "\u2076\u2077\u2078\u2079")
+
+
+def _decade_label(value: float, _position: Any = None) -> str:
+    """``1``, ``10``, ``10²``, ``10⁻³``: a power of ten as plain text (matplotlib's
+    mathtext labels cost a parse per label and per draw, about a fifth of a figure's
+    time), empty between decades."""
+    exponent = round(math.log10(value)) if value > 0 else None
+    if exponent is None or not math.isclose(value, 10.0 ** exponent, rel_tol=1e-9):
+        return ""
+    return {0: "1", 1: "10"}.get(exponent, "10" + str(exponent).translate(_SUPERSCRIPT))
+
+
 def _log_ticks(ax) -> None:
     """Readable ticks on the log axes of ``ax``: labels at decades, unlabelled minor ticks.
 
@@ -133,7 +148,7 @@ def _log_ticks(ax) -> None:
         lo, hi = sorted(limits)
         if math.log10(hi / lo) >= 2.0:
             axis.set_major_locator(ticker.LogLocator(base=10.0, numticks=12))
-            axis.set_major_formatter(ticker.LogFormatterSciNotation(base=10.0))
+            axis.set_major_formatter(ticker.FuncFormatter(_decade_label))
         else:
             axis.set_major_locator(ticker.LogLocator(base=10.0, subs=(1.0, 2.0, 5.0),
                                                      numticks=12))

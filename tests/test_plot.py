@@ -163,3 +163,17 @@ def test_ccdf_and_mean_size_log_ticks_are_readable():
     ax = plot.mean_size({"s": (t ** 1.5, t)}).axes[0]
     _assert_readable_log_axis(ax.xaxis)
     _assert_readable_log_axis(ax.yaxis)
+
+
+def test_decade_labels_are_plain_text_powers_of_ten():
+    """Decade ticks read 1, 10, 10², 10⁻³ ... as plain text (no mathtext to parse at every
+    draw, about a fifth of a figure's time); values between decades get no label."""
+    from netaval.plot import _decade_label
+
+    assert [_decade_label(v) for v in (1.0, 10.0, 100.0, 1e-3, 1e12, 1e-300)] == \
+        ["1", "10", "10\u00b2", "10\u207b\u00b3", "10\u00b9\u00b2", "10\u207b\u00b3\u2070\u2070"]
+    assert [_decade_label(v) for v in (2.0, 0.0, -10.0, 5e-324)] == ["", "", "", ""]
+    x = netaval.stats.sample_power_law(3000, alpha=1.5, xmin=1, seed=3)
+    fig = plot.ccdf({"sample": x})
+    labels = [text for _, text in _visible_ticks(fig.axes[0].xaxis)]
+    assert labels[:3] == ["1", "10", "10\u00b2"] and not any("$" in t for t in labels), labels
