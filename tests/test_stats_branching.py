@@ -389,6 +389,12 @@ def test_regression_slopes_lag_range_and_messages():
                                                "instead."),
         ((np.ones(10),), dict(k_max=1), "regression_slopes: the activity is constant over a "
                                         "window; the slopes are undefined."),
+        # too short for any lag: once "k_max ... must be an int in the range [1, 0]"
+        ((np.ones((2, 2)),), dict(k_max=1), "The 'activity' parameter of regression_slopes "
+                                            "must span at least 3 time bins (k_max <= T - "
+                                            "2). Got 2."),
+        (([1.0, 2.0],), dict(k_max=5), "The 'activity' parameter of regression_slopes must "
+                                       "span at least 3 time bins (k_max <= T - 2). Got 2."),
     ]
     for args, kwargs, message in cases:
         with pytest.raises(InvalidParameterError) as info:

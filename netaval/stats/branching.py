@@ -101,6 +101,9 @@ def regression_slopes(activity, *, k_max):
     """
     owner = "regression_slopes"
     x = _activity(owner, activity)
+    if x.shape[1] < 3:  # no lag fits: the k_max range [1, T - 2] is empty
+        raise InvalidParameterError(f"The 'activity' parameter of {owner} must span at least "
+                                    f"3 time bins (k_max <= T - 2). Got {x.shape[1]}.")
     check_param(owner, "k_max", k_max, Interval(numbers.Integral, 1, x.shape[1] - 2))
     r = _slopes(x, int(k_max))
     if np.isnan(r).any():
