@@ -4,6 +4,7 @@ wrong; a case that once crashed the interpreter runs in a subprocess."""
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -581,3 +582,36 @@ def test_network_from_edges_beyond_memory_is_refused(monkeypatch):
     assert str(info.value) == (
         "The 'n_nodes' parameter of Network.from_edges asks for 2147483647 neurons, whose row "
         "offsets need 32.0 GiB, more than the 8.0 GiB of memory available. Got 2147483647.")
+
+
+def test_run_files_that_are_not_regular_files_are_refused(tmp_path):
+    """A FIFO where load, a streamed run's reader or a resumed iter_chunks expects a file
+    blocked forever (open and pyarrow wait for a writer): refused naming the file."""
+    from tests.test_dataset import two_chunks
+
+    two_chunks(tmp_path / "run", metadata={"protocol": "driven", "protocol_params": {}})
+    os.mkfifo(tmp_path / "run.parquet")
+    for name, fifo in (("chunk", "part-000001.parquet"), ("first", "part-000000.parquet"),
+                       ("manifest", "_manifest.json")):
+        shutil.copytree(tmp_path / "run", tmp_path / name)
+        os.remove(tmp_path / name / fifo)
+        os.mkfifo(tmp_path / name / fifo)
+    done = run_isolated("""
+        import netaval
+        from netaval.io.dataset import iter_chunks
+        calls = [lambda: netaval.load("run.parquet"), lambda: netaval.load("chunk"),
+                 lambda: list(iter_chunks("first", start=1)),
+                 lambda: netaval.Avalanches.from_dataset("manifest")]
+        for call in calls:
+            try:
+                call()
+            except (netaval.InvalidParameterError, netaval.CorruptFileError) as exc:
+                print(exc)
+        """, tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        "The 'path' parameter of load must name a saved run (a regular file) or a streamed "
+        "run (a folder). Got 'run.parquet', which is neither.",
+        "Cannot read chunk chunk/part-000001.parquet: not a regular file.",
+        "Cannot read chunk first/part-000000.parquet: not a regular file.",
+        "Cannot read the streamed run at manifest: its manifest is not a regular file."]

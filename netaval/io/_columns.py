@@ -3,6 +3,7 @@ datasets."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -15,7 +16,8 @@ def read_table(target: str, keys: Iterable[bytes], corrupt: Callable,
                differ: str) -> tuple[Any, dict[bytes, bytes]]:
     """The Parquet file ``target`` as an Arrow table, and its key-value metadata.
 
-    A file pyarrow cannot read raises ``corrupt("the Parquet data cannot be read (...)")``.
+    A path that is not a regular file raises ``corrupt("not a regular file")``; a file
+    pyarrow cannot read raises ``corrupt("the Parquet data cannot be read (...)")``.
     The metadata is the footer's plain copy; a file whose stored Arrow schema holds another
     value for one of ``keys`` raises ``corrupt(differ)``: other readers (``pq.read_table``,
     ``pyarrow.dataset``) take the schema's copy, so they would read the file differently.
@@ -23,6 +25,8 @@ def read_table(target: str, keys: Iterable[bytes], corrupt: Callable,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    if not os.path.isfile(target):  # a FIFO would block the reader forever
+        raise corrupt("not a regular file")
     try:
         with pq.ParquetFile(target) as parquet:
             table = parquet.read()

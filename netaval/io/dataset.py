@@ -355,6 +355,9 @@ def read_manifest(path: str | PathLike) -> dict[str, Any]:
 def _read_manifest(path: str) -> dict[str, Any]:
     """`read_manifest` of a checked path."""
     target = os.path.join(path, MANIFEST)
+    if os.path.exists(target) and not os.path.isfile(target):  # a FIFO would block open
+        raise CorruptFileError(f"Cannot read the streamed run at {path}: its manifest is not "
+                               "a regular file.")
     with open(target, "rb") as handle:  # FileNotFoundError propagates
         raw = handle.read()
     try:
@@ -594,6 +597,8 @@ def _chunk_end(folder: str, index: int) -> int:
     import pyarrow.parquet as pq
 
     target = os.path.join(folder, _part_name(index))
+    if not os.path.isfile(target):  # a FIFO would block pyarrow forever
+        raise CorruptFileError(f"Cannot read chunk {target}: not a regular file.")
     try:
         meta = json.loads(pq.read_schema(target).metadata[_CHUNK_KEY])
         return int(meta["first_event"]) + int(meta["n_events"])

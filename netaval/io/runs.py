@@ -227,6 +227,9 @@ def load(path: str | PathLike) -> Run:
     ------
     FileNotFoundError
         When there is no file at ``path``.
+    InvalidParameterError
+        When ``path`` is neither a regular file nor a streamed-run folder (a FIFO, a
+        device, a folder without a manifest).
     CorruptFileError
         When the file is truncated, corrupted, not Parquet, or not written by netaval.
 
@@ -247,6 +250,10 @@ def load(path: str | PathLike) -> Run:
 
         if _is_dataset(target):
             return _load_dataset(target)
+    if os.path.exists(target) and not os.path.isfile(target):  # a FIFO would block open
+        raise InvalidParameterError(
+            "The 'path' parameter of load must name a saved run (a regular file) or a "
+            f"streamed run (a folder). Got {target!r}, which is neither.")
     with open(target, "rb") as handle:  # FileNotFoundError etc. propagate unchanged
         head = handle.read(4)
         handle.seek(0, os.SEEK_END)
