@@ -1,6 +1,7 @@
 """`netaval.io.read_network`: files written by networkx, igraph, scipy and netaval itself."""
 
 import csv
+import os
 
 import igraph
 import networkx as nx
@@ -193,6 +194,12 @@ def test_parameter_refusals_are_exact(tmp_path):
         "The 'path' parameter of read_network must be a str or path-like object. Got int "
         "instead.")
     assert _refusal(FileNotFoundError, tmp_path / "x.csv") == f"No such file: {str(tmp_path / 'x.csv')!r}"
+    os.mkfifo(tmp_path / "fifo.csv")  # once "No such file", as for a folder
+    (tmp_path / "folder.csv").mkdir()
+    for name in ("fifo.csv", "folder.csv"):
+        assert _refusal(netaval.InvalidParameterError, tmp_path / name) == (
+            f"The 'path' parameter of read_network must name a regular file. Got "
+            f"{str(tmp_path / name)!r}, which is not one.")
     suffixes = sorted(s for v in netaval.io.networks.FORMATS.values() for s in v)
     assert suffixes == ['.csv', '.edgelist', '.edges', '.el', '.graphml', '.mm', '.mtx', '.npz',
                         '.tab', '.tsv', '.txt', '.xml']

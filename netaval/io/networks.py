@@ -76,7 +76,8 @@ def read_network(path: str | PathLike, *, format: str | None = None, weight: str
         When the file parses but is not a valid network (a negative or non-finite
         weight, a repeated edge, a non-square matrix); edge lists name the line.
     InvalidParameterError
-        An unknown format or suffix, a named weight attribute that is absent.
+        An unknown format or suffix, a named weight attribute that is absent, a path that
+        is not a regular file (a FIFO, a folder).
 
     Examples
     --------
@@ -95,8 +96,11 @@ def read_network(path: str | PathLike, *, format: str | None = None, weight: str
         raise InvalidParameterError(f"The 'weight' parameter of {OWNER} must be a str or None. "
                                     f"Got {weight!r} instead.")
     target = check_path(OWNER, "path", path)
-    if not os.path.isfile(target):
+    if not os.path.exists(target):
         raise FileNotFoundError(f"No such file: {target!r}")
+    if not os.path.isfile(target):  # a FIFO would block the reader, a folder fail in open
+        raise InvalidParameterError(f"The 'path' parameter of {OWNER} must name a regular "
+                                    f"file. Got {target!r}, which is not one.")
     if format is None:
         suffix = os.path.splitext(target)[1].lower()
         format = next((name for name, suffixes in FORMATS.items() if suffix in suffixes), None)
