@@ -4,6 +4,8 @@ import numbers
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netaval import InvalidParameterError
 from netaval._random import as_generator, as_seed_sequence
@@ -14,6 +16,7 @@ from netaval._validation import (
     as_float_array,
     check_param,
     check_params,
+    exact_column,
     forwarded_from,
     invalid_values,
 )
@@ -157,3 +160,27 @@ def test_study_errors_name_the_function_called_once(spec, size, message, tmp_pat
         netaval.study.run(spec, size=size, out=tmp_path / "out", executor="serial")
     assert str(info.value) == f"netaval.study.run: {message}"
     assert not (tmp_path / "out").exists()
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(st.integers(-2**40, 2**40), st.floats(-2**40, 2**40),
+                                 st.sampled_from([float("nan"), float("inf")])),
+                       max_size=8),
+       as_float=st.booleans(), integral_floats=st.booleans())
+def test_exact_column_keeps_every_value_or_refuses(values, as_float, integral_floats):
+    """exact_column returns exactly the values given (as int32) or refuses them: ints
+    inside int32 pass; floats pass only with integral_floats, finite and integral."""
+    array = np.array([float(v) for v in values]) if as_float else np.array(
+        [int(v) for v in values if v == v and abs(v) != float("inf")], np.int64)
+    exact = all(float(v).is_integer() for v in array.tolist())
+    fits = all(-2**31 <= v <= 2**31 - 1 for v in array.tolist() if np.isfinite(v))
+    floats_ok = not as_float or integral_floats or array.size == 0
+    expected = floats_ok and fits and (exact or not as_float)
+    try:
+        got = exact_column("f", "x", array, np.int32, integral_floats=integral_floats)
+    except InvalidParameterError as exc:
+        assert not expected, str(exc)
+        assert str(exc).startswith("The 'x' parameter of f ")
+    else:
+        assert expected and got.dtype == np.int32 and got.flags.c_contiguous
+        assert got.tolist() == [int(v) for v in array.tolist()]
