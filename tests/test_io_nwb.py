@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import netaval
 from netaval.io import read_spikes
@@ -220,3 +222,19 @@ def test_external_storage_on_a_fifo_does_not_hang(tmp_path):
     assert done.stdout.strip() == (
         f"{path}: '/units/spike_times' keeps its data outside the file (external raw "
         "storage); read_spikes reads only the file it is given."), done.stderr
+
+
+@settings(max_examples=20, deadline=None)
+@given(trains=st.dictionaries(st.integers(0, 2**40), st.lists(
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False), max_size=6), min_size=1,
+    max_size=5))
+def test_any_units_table_pynwb_writes_reads_back_unit_by_unit(tmp_path_factory, trains):
+    """Whatever trains pynwb writes (ids of any size, empty units, repeated and unsorted
+    times), read_spikes returns every spike once, sorted, under its unit's id."""
+    path = session(tmp_path_factory.mktemp("nwb") / "s.nwb", trains)
+    spikes = read_spikes(path)
+    pooled = sorted((t, u) for u, ts in trains.items() for t in ts)
+    assert spikes.unit_labels.tolist() == sorted(trains)
+    assert spikes.time.tolist() == [t for t, _ in pooled]
+    assert sorted(zip(spikes.time.tolist(), spikes.unit_labels[spikes.unit].tolist(),
+                      strict=True)) == pooled
