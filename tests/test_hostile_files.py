@@ -6,9 +6,6 @@ import json
 import os
 import shutil
 import stat
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -18,15 +15,7 @@ from hypothesis import strategies as st
 
 import netaval
 from netaval.io import read_network
-
-
-def run_isolated(code, tmp_path, timeout=300):
-    """Run ``code`` in a fresh interpreter (a crash or a hang fails the test, not the
-    suite)."""
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONPATH": os.getcwd()})
-
+from tests.isolated import run_isolated
 
 # ------------------------------------------------ networks: scipy .npz
 FORGED_COMPRESSED = {  # arrays as scipy.sparse.save_npz writes them, the structure forged

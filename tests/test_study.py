@@ -21,6 +21,7 @@ from netaval.cli import main
 from netaval.errors import CorruptFileError, InvalidParameterError, NetavalWarning
 from netaval.study import analyses, load_results, load_study, report, run, status
 from netaval.study._report import dynamic_range
+from tests.isolated import run_isolated
 
 #: A small study: 2 topologies x 2 sigmas x 2 replicates = 8 tasks of ~0.1 s.
 SPEC = {
@@ -887,3 +888,82 @@ def test_forged_failure_and_artefact_files_are_named(serial_run, tmp_path):
     index = int(artefact.stem.split("-")[1])
     with pytest.raises(CorruptFileError, match=artefact.name):
         Store(copy).artefacts(index)
+
+
+
+def _refusals(calls, tmp_path):
+    """The refusal of each call (Python expressions over ``SPEC`` and ``copy``), made in a
+    fresh interpreter: on a FIFO, pyarrow's and the kernel's opens wait forever and no
+    signal interrupts them."""
+    code = f"""
+        import json, warnings
+        from pathlib import Path
+        from netaval.study import load_results, load_study, run, status
+        from netaval.study._store import Store
+        warnings.simplefilter("ignore")
+        SPEC = json.loads({json.dumps(json.dumps(SPEC))})
+        copy = Path({str(tmp_path / "copy")!r})
+        for call in {calls!r}:
+            try:
+                eval(call)
+                print("returned")
+            except Exception as exc:
+                print(type(exc).__name__, str(exc).replace(chr(10), " "))
+        """
+    done = run_isolated(code, tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.splitlines()
+
+
+def test_a_study_file_that_is_a_fifo_is_refused(tmp_path):
+    """load_study and ``netaval study run`` on a FIFO waited for a writer forever."""
+    os.mkfifo(tmp_path / "study.toml")
+    message = ("The 'path_or_spec' parameter of load_study must name a regular file. Got "
+               f"{str(tmp_path / 'study.toml')!r}, which is not one.")
+    assert _refusals([f"load_study({str(tmp_path / 'study.toml')!r})"], tmp_path) == [
+        f"InvalidParameterError {message}"]
+    done = run_isolated(f"""
+        from netaval.cli import main
+        raise SystemExit(main(["study", "run", {str(tmp_path / 'study.toml')!r}]))
+        """, tmp_path, timeout=120)
+    assert done.returncode == 2 and message in done.stderr
+
+
+RUN = 'run(SPEC, out=copy, executor="serial", progress=False, report=False)'
+
+
+@pytest.mark.parametrize("name, calls", [
+    ("manifest.json", ["status(copy)", "load_results(copy)", RUN]),
+    ("results/task-000003.parquet", ["status(copy)", "load_results(copy)", RUN]),
+    ("failures/task-000003.json", ["status(copy)", RUN]),
+    ("artefacts/task-000003.npz", [RUN, "Store(copy).artefacts(3)"]),
+])
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_a_non_regular_file_in_a_study_folder_is_named(serial_run, tmp_path, name, calls,
+                                                      kind):
+    """A FIFO where the study folder has (or may have) a file blocked status, load_results
+    and run forever (a folder: an IsADirectoryError, or the task silently pending); each
+    reader is now a CorruptFileError naming it, and nothing is written."""
+    out, _ = serial_run
+    copy = _copy_of(out, tmp_path)
+    path = copy / name
+    path.unlink(missing_ok=True)
+    (copy / "results" / "task-000003.parquet").unlink(missing_ok=True)
+    os.mkfifo(path) if kind == "fifo" else path.mkdir()
+    before = sorted(p.relative_to(copy) for p in copy.rglob("*"))
+    message = (f"CorruptFileError {path} is not a regular file (a folder, FIFO, device or "
+               "socket); netaval writes only regular files there: remove it.")
+    assert _refusals(calls, tmp_path) == [message] * len(calls)
+    assert sorted(p.relative_to(copy) for p in copy.rglob("*")) == before
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_a_lock_file_that_is_not_a_file_is_refused(tmp_path, kind):
+    """Opening a FIFO .lock for writing waited for a reader forever."""
+    lock = tmp_path / "copy" / ".lock"
+    lock.parent.mkdir()
+    os.mkfifo(lock) if kind == "fifo" else lock.mkdir()
+    (refusal,) = _refusals([RUN], tmp_path)
+    assert refusal.startswith(f"InvalidParameterError Output folder "
+                              f"{lock.parent}: its lock file {lock} ")
+    assert os.listdir(lock.parent) == [".lock"]

@@ -501,6 +501,9 @@ def load_study(path_or_spec: Any, *, size: str | None = None) -> Study:
         raise InvalidParameterError("The 'path_or_spec' parameter of load_study must be a path "
                                     f"to a TOML file, a dict or a Study. Got {path_or_spec!r}.")
     path = Path(path_or_spec)
+    if path.exists() and not path.is_file():  # a FIFO would block read_text forever
+        raise InvalidParameterError(f"The 'path_or_spec' parameter of load_study must name a "
+                                    f"regular file. Got {str(path)!r}, which is not one.")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

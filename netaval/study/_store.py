@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import warnings
 import zipfile
@@ -39,6 +40,25 @@ _TASK_FILE = re.compile(r"^task-(\d{6,})\.(parquet|json|npz)$")
 
 def _name(index: int, suffix: str) -> str:
     return f"task-{index:06d}.{suffix}"
+
+
+def _regular(path: Path) -> bool:
+    """Whether a regular file is at ``path`` (links followed; False when nothing is there).
+
+    Anything else under a name netaval writes (a FIFO would block its reader forever, a
+    folder or a device fail or mislead it) is a `CorruptFileError` naming it: netaval
+    writes only regular files in a study folder.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise CorruptFileError(f"{path} cannot be read ({exc.strerror or exc}).") from None
+    if not stat.S_ISREG(mode):
+        raise CorruptFileError(f"{path} is not a regular file (a folder, FIFO, device or "
+                               "socket); netaval writes only regular files there: remove it.")
+    return True
 
 
 def _whole_parquet(path: Path) -> bool:
@@ -89,7 +109,7 @@ class Store:
         when it does not read as one (not JSON, not an object, or a key the engine reads
         missing or of the wrong type)."""
         path = self.root / MANIFEST
-        if not path.is_file():
+        if not _regular(path):
             return None
         try:
             manifest = json.loads(path.read_text())
@@ -140,7 +160,17 @@ class Store:
         import fcntl
 
         self.root.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.root / ".lock", "w")
+        path = self.root / ".lock"
+        try:  # non-blocking: opening a FIFO for writing would wait for a reader forever
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o666)
+        except OSError as exc:
+            raise InvalidParameterError(f"Output folder {self.root}: its lock file {path} "
+                                        f"cannot be opened ({exc.strerror or exc}).") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise InvalidParameterError(f"Output folder {self.root}: its lock file {path} is "
+                                        "not a regular file; remove it.")
+        self._lock = os.fdopen(fd, "w")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -180,9 +210,11 @@ class Store:
             existing = None
         for sub in (self.results_dir, self.artefacts_dir, self.failures_dir):
             sub.mkdir(parents=True, exist_ok=True)
-            for name in os.listdir(sub):  # temporary files of writes a kill interrupted
+            for name in os.listdir(sub):
                 if name.startswith(".task-") and name.endswith(".tmp"):
-                    (sub / name).unlink(missing_ok=True)
+                    (sub / name).unlink(missing_ok=True)  # of writes a kill interrupted
+                elif _TASK_FILE.match(name):
+                    _regular(sub / name)  # refuse a FIFO or a folder before any task runs
         if existing is None:
             manifest = {"format": "netaval-study", "format_version": 1, "name": study.name,
                         "size": study.size, "study_hash": study.hash,
@@ -205,7 +237,7 @@ class Store:
         found = set()
         for name in os.listdir(directory):
             match = _TASK_FILE.match(name)
-            if match and match.group(2) == suffix:
+            if match and match.group(2) == suffix and _regular(directory / name):
                 found.add(int(match.group(1)))
         return found
 
@@ -316,7 +348,7 @@ class Store:
 
     def artefacts(self, index: int) -> dict[str, np.ndarray]:
         path = self.artefacts_dir / _name(index, "npz")
-        if not path.is_file():
+        if not _regular(path):
             return {}
         try:
             with np.load(path) as data:
