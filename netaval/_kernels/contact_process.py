@@ -30,6 +30,7 @@ from netaval._kernels.branching import (
     OK,
     SPREADING,
 )
+from netaval._kernels.events import lineage
 from netaval._kernels.rng import bounded, next_u64, uniform_open
 
 __all__ = ["C_N_EVENTS", "C_N_ACTIVE", "C_NEXT_AV", "C_STARTED", "C_COMPLETED",
@@ -83,15 +84,11 @@ def _activate(i, parent, t, n_active, n_ev, next_av, perm, pos, cur, time, end_t
     time[n_ev] = t
     end_time[n_ev] = np.inf
     neuron[n_ev] = i
+    next_av = lineage(avalanche, generation, n_ev, parent, next_av)
     start = parent_indptr[n_ev]
     if parent < 0:
-        avalanche[n_ev] = next_av
-        next_av += 1
-        generation[n_ev] = 0
         parent_indptr[n_ev + 1] = start
     else:
-        avalanche[n_ev] = avalanche[parent]
-        generation[n_ev] = generation[parent] + 1
         parent_ids[start] = parent
         parent_indptr[n_ev + 1] = start + 1
     cur[i] = n_ev

@@ -1,4 +1,5 @@
-"""Jitted O(n) structural check of an event record, run before any kernel reads one."""
+"""Jitted helpers of the event record: the O(n) structural check run before any kernel
+reads one, and the lineage every kernel gives a new event (`lineage`)."""
 
 import numpy as np
 from numba import njit
@@ -13,6 +14,23 @@ BAD_TIME = 5
 BAD_NEURON = 6
 BAD_AVALANCHE = 7
 BAD_GENERATION = 8
+
+
+@njit(cache=True, inline="always")
+def lineage(avalanche, generation, e, primary, next_av):
+    """Give new event ``e`` its avalanche and generation; return the next free avalanche id.
+
+    A root (``primary < 0``) opens avalanche ``next_av`` at generation 0; any other event
+    joins its primary parent's avalanche, one generation on.
+    """
+    if primary < 0:
+        avalanche[e] = next_av
+        generation[e] = 0
+        next_av += 1
+    else:
+        avalanche[e] = avalanche[primary]
+        generation[e] = generation[primary] + 1
+    return next_av
 
 
 @njit(cache=True, nogil=True)

@@ -161,6 +161,8 @@ def _activate(i, g, t, n_ev, n_links, n_parents, primary, next_av, members, pos,
     time[n_ev] = t
     end_time[n_ev] = np.inf
     neuron[n_ev] = i
+    # `events.lineage` written out: inlined into this helper, numba keeps one more
+    # reference-count release on the root path (LLVM IR, session 8)
     if primary < 0:
         avalanche[n_ev] = next_av
         next_av += 1
