@@ -68,6 +68,7 @@ avalanche as finished and seeds the next one at the same step.
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
+from numba.cpython.unsafe.numbers import trailing_zeros
 from numba.extending import intrinsic
 
 from netaval._kernels._vector import load_u64, popcount, splat, splitmix_lanes
@@ -581,10 +582,9 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 word = marks[wi]
                 marks[wi] = 0
                 while word != 0:
-                    low = word & (~word + np.uint64(1))  # its lowest set bit
-                    spiking[q] = (wi << 6) + popcount(low - np.uint64(1))
+                    spiking[q] = (wi << 6) + np.int64(trailing_zeros(word))
                     q += 1
-                    word ^= low
+                    word &= word - np.uint64(1)
         elif n_spk > 1:
             spiking[:n_spk].sort()  # in place (np.sort allocates a copy every step)
         # 2. the step's firings in neuron order: attribution, event, reset
