@@ -4,13 +4,25 @@
 over a stream of event chunks in causal order (a dynamics engine's bounded buffer during
 `netaval.simulate(..., record="avalanches")`, or the chunks of a streamed dataset in
 `netaval.Avalanches.from_dataset`) and builds the same per-avalanche arrays as
-`netaval.Avalanches.from_events` would from the full record, field for field. Memory is
-O(avalanches + nodes + chunk), never O(events) (64 bytes per avalanche while running), and
-every count is int64, so a run may exceed the 2**31 - 1 events one in-memory `Events` can
-hold. The `Branching` kernel accumulates inside its step loop (`kernel_arrays`).
+`netaval.Avalanches.from_events` would from the full record, field for field. Every count
+is int64, so a run may exceed the 2**31 - 1 events one in-memory `Events` can hold. The
+`Branching` kernel accumulates inside its step loop (`kernel_arrays`).
+
+Memory is O(avalanches + nodes + chunk), never O(events). The running tables (one 64-byte
+row per avalanche) hold only a window of avalanches: at a chunk boundary, the avalanches
+older than the oldest one alive there are finished, and once they outnumber the rest of
+the window their rows are written out as final per-avalanche values and dropped, the
+window's live rows moving to the front (no more rows move than are written out, so O(1)
+per avalanche). The written-out values go to blocks of ``_BLOCK_ROWS`` avalanches, each
+array in its own anonymous memory map, so that the memory of a block is returned to the
+system as soon as `summaries` has copied it into the final arrays (small arrays freed
+by malloc stay with the process): the final arrays are never held twice, nor beside the
+rows of all the avalanches.
 """
 
 from __future__ import annotations
+
+import mmap
 
 import numpy as np
 from numpy.typing import NDArray
@@ -38,6 +50,20 @@ def _avalanche_tables(rows: np.ndarray, time_dtype: type) -> tuple[np.ndarray, .
     views; the column numbers ``C_*``, ``T_*`` and ``I_*`` of `netaval._kernels.accumulate`
     do not overlap), so an event updates one cache line of its avalanche, not three."""
     return rows, rows.view(time_dtype), rows.view(np.int32)
+
+
+#: finished rows a window must have before they are written out (the live rows are moved
+#: only when the finished ones outnumber them)
+_MIN_PIECE = 1 << 12
+#: avalanches per block of written-out values
+_BLOCK_ROWS = 1 << 20
+
+
+def _mapped(n: int, dtype: type) -> np.ndarray:
+    """An uninitialised array in its own anonymous memory map: its pages are returned to
+    the system when it is freed, wherever malloc would have put it."""
+    itemsize = np.dtype(dtype).itemsize
+    return np.frombuffer(mmap.mmap(-1, max(n * itemsize, 1)), dtype, count=n)
 
 
 class AvalancheAccumulator:
@@ -71,6 +97,9 @@ class AvalancheAccumulator:
         self._rows = _cache_line_rows(1 << 12, 8, np.int64)
         self.counts, self.times, self.small = _avalanche_tables(self._rows, self._time_dtype)
         self.one_step_links = False  # see `kernel_arrays`
+        # the written-out avalanches 0 .. base - 1, _BLOCK_ROWS per block, and their events
+        self._blocks: list[dict[str, NDArray]] = []
+        self._done_events = 0
 
     @property
     def n_avalanches(self) -> int:
@@ -78,20 +107,26 @@ class AvalancheAccumulator:
         return int(self.state[_ka.A_NEW])
 
     @property
+    def _base(self) -> int:
+        """The avalanche of row 0 (the older ones are in the pieces)."""
+        return int(self.state[_ka.A_BASE])
+
+    @property
     def n_events(self) -> int:
         """Events seen so far, however they were added (`feed` or a kernel): the sum of
-        the avalanche sizes, O(avalanches)."""
-        return int(self.counts[:self.n_avalanches, _ka.C_SIZE].sum())
+        the avalanche sizes, O(avalanches in the window)."""
+        window = self.n_avalanches - self._base
+        return self._done_events + int(self.counts[:window, _ka.C_SIZE].sum())
 
     def reserve(self, n_new: int, *, horizon: float = -np.inf) -> None:
         """Make room for ``n_new`` more events: avalanche rows and pair-table slots (pairs
         of avalanches that cannot grow past ``horizon`` are dropped; see `_rebuild_table`)."""
-        need = self.n_avalanches + n_new
+        used = self.n_avalanches - self._base
+        need = used + n_new
         if need > len(self._rows):
             # a fresh buffer, only the used rows copied: a driven step may open n_nodes
             # rows, and zero-filling them would cost more than the whole copy
             rows = _cache_line_rows(max(need, 2 * len(self._rows)), 8, np.int64)
-            used = self.n_avalanches
             rows[:used] = self._rows[:used]
             self._rows = rows
             self.counts, self.times, self.small = _avalanche_tables(rows, self._time_dtype)
@@ -149,27 +184,47 @@ class AvalancheAccumulator:
 
     def boundary(self, alive: NDArray) -> None:
         """Record that, from here on, only the avalanches ``alive`` (ids, repeats allowed)
-        may still grow."""
-        _ka._mark_alive(np.ascontiguousarray(alive, np.int64), self.small, self.state)
+        may still grow; the finished ones below the oldest of them may become a piece.
 
-    def summaries(self, *, release: bool = False) -> dict[str, NDArray]:
-        """Per-avalanche arrays, as `netaval.Avalanches` names them (int64 copies).
-
-        Parameters
-        ----------
-        release : bool, default False
-            Free the accumulator's tables once copied (the accumulator cannot be used
-            afterwards).
-
-        Returns
-        -------
-        dict
-            ``root``, ``size``, ``duration``, ``depth``, ``n_neurons``,
-            ``n_generations``, ``start``, ``end``, ``offspring`` and ``alive`` (bool: may
-            still grow at the last boundary).
+        Raises
+        ------
+        InvariantError
+            When an id is not an avalanche that may still grow (finished at an earlier
+            boundary, or not seen yet).
         """
-        n = self.n_avalanches
-        counts, times, small = self.counts[:n], self.times[:n], self.small[:n]
+        alive = np.ascontiguousarray(alive, np.int64)
+        if _ka._mark_alive(alive, self.small, self.state) != 0:
+            raise InvariantError(
+                "A chunk boundary names alive an avalanche that cannot grow (finished at an "
+                "earlier boundary) or has not started.")
+        new, base = self.n_avalanches, self._base
+        oldest = int(alive.min()) if len(alive) else new
+        finished = oldest - base
+        if finished >= max(_MIN_PIECE, new - oldest):
+            # the rows 0 .. finished - 1 are written out; the live ones, fewer, move to the
+            # front (no overlap: finished >= new - oldest)
+            piece = self._fields(finished, np.zeros(finished, np.bool_))
+            self._done_events += int(piece["size"].sum())
+            for name, values in piece.items():
+                at = base
+                while at < oldest:
+                    block, offset = divmod(at, _BLOCK_ROWS)
+                    if block == len(self._blocks):
+                        self._blocks.append({})
+                    column = self._blocks[block].get(name)
+                    if column is None:
+                        column = self._blocks[block][name] = _mapped(_BLOCK_ROWS,
+                                                                     values.dtype)
+                    k = min(oldest - at, _BLOCK_ROWS - offset)
+                    column[offset:offset + k] = values[at - base:at - base + k]
+                    at += k
+            self._rows[:new - oldest] = self._rows[finished:new - base]
+            self.state[_ka.A_BASE] = oldest
+
+    def _fields(self, k: int, alive: NDArray[np.bool_]) -> dict[str, NDArray]:
+        """The per-avalanche arrays of the window's first ``k`` rows (``alive``: their
+        flags)."""
+        counts, times, small = self.counts[:k], self.times[:k], self.small[:k]
         size = counts[:, _ka.C_SIZE].copy()
         out = {"root": counts[:, _ka.C_ROOT].copy(), "size": size,
                "offspring": counts[:, _ka.C_SECONDARY] + (size - 1),
@@ -185,12 +240,47 @@ class AvalancheAccumulator:
         else:
             out["depth"] = small[:, _ka.I_DEPTH].astype(np.int64)
             out["n_generations"] = small[:, _ka.I_GENERATION].astype(np.int64) + 1
-        alive = small[:, _ka.I_EPOCH] == self.state[_ka.A_EPOCH]
-        alive[int(self.state[_ka.A_BOUNDARY_NEW]):] = True  # born after the last boundary
         out["alive"] = alive
+        return out
+
+    def summaries(self, *, release: bool = False) -> dict[str, NDArray]:
+        """Per-avalanche arrays, as `netaval.Avalanches` names them.
+
+        Parameters
+        ----------
+        release : bool, default False
+            Free the accumulator's tables and pieces as they are copied (the accumulator
+            cannot be used afterwards).
+
+        Returns
+        -------
+        dict
+            ``root``, ``size``, ``duration``, ``depth``, ``n_neurons``,
+            ``n_generations``, ``start``, ``end``, ``offspring`` and ``alive`` (bool: may
+            still grow at the last boundary).
+        """
+        new, base = self.n_avalanches, self._base
+        alive = self.small[:new - base, _ka.I_EPOCH] == self.state[_ka.A_EPOCH]
+        alive[max(0, int(self.state[_ka.A_BOUNDARY_NEW]) - base):] = True  # born since
+        window = self._fields(new - base, alive)
+        blocks = self._blocks
         if release:
-            del counts, times, small
+            self._blocks = []
             self._rows = self._rows[:0].copy()
             self.counts, self.times, self.small = _avalanche_tables(self._rows,
                                                                     self._time_dtype)
+            self.mark = self.mark[:0].copy()
+            self.table = self.table[:0].copy()
+        if not blocks:
+            return window
+        out = {}
+        for name, values in window.items():
+            joined = out[name] = np.empty(new, values.dtype)
+            for block, columns in enumerate(blocks):
+                at = block * _BLOCK_ROWS
+                k = min(base - at, _BLOCK_ROWS)
+                joined[at:at + k] = columns[name][:k]
+                if release:
+                    del columns[name]  # its pages go back before the next block is copied
+            joined[base:] = values
         return out

@@ -297,7 +297,7 @@ class Avalanches:
             ``start``, ``end``, ``offspring`` and ``alive`` (flagged truncated), one entry
             per avalanche, as `netaval.simulate` (``record="avalanches"``) and
             `Avalanches.from_dataset` compute them; optionally ``lifetime`` (float64, see
-            `lifetime`).
+            `lifetime`). Arrays already of the dtypes the fields hold are kept, not copied.
         time_step : float or None
             The run's time step (None: continuous time).
         burn_in : float, optional
@@ -351,18 +351,20 @@ class Avalanches:
                     + ("" if name in ("start", "end", "alive") else " >= 0")
                     + f" (finite). Got dtype {array.dtype}, values "
                     f"{array[:5].tolist()}{'...' if n > 5 else ''}.")
-        fields = {name: arrays[name].astype(np.int64) for name in int_fields}
+        # arrays already of their stored dtype are kept, not copied (a run's summaries are
+        # O(avalanches), the largest arrays of a long run)
+        fields = {name: arrays[name].astype(np.int64, copy=False) for name in int_fields}
         for name in ("duration", "start", "end"):
-            fields[name] = arrays[name].astype(time_dtype)
-        truncated = arrays["alive"].astype(np.bool_)
+            fields[name] = arrays[name].astype(time_dtype, copy=False)
+        truncated = arrays["alive"].astype(np.bool_, copy=False)
         if burn_in is not None:
-            truncated |= fields["start"] < burn_in
+            truncated = truncated | (fields["start"] < burn_in)
         lifetime = arrays.get("lifetime")
         return cls(events=None, ids=np.arange(n, dtype=np.int64), truncated=truncated,
                    event_indptr=None, event_order=None, generation_indptr=None,
                    generation_counts=None, summary_time_step=time_step,
-                   summary_lifetime=None if lifetime is None else lifetime.astype(np.float64),
-                   **fields)
+                   summary_lifetime=None if lifetime is None
+                   else lifetime.astype(np.float64, copy=False), **fields)
 
     @classmethod
     def from_dataset(cls, path: str | PathLike, *, burn_in: float | None = None

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from test_avalanches import example_run
 
 import netaval
+import netaval._summaries as summaries_module
 from netaval._summaries import AvalancheAccumulator
 from netaval.errors import InvariantError
 
@@ -28,8 +29,9 @@ def assert_same_summaries(summary, av):
 def feed_in_chunks(events, cuts, n_nodes, *, alive_sets=None):
     """Feed ``events`` to an accumulator cut at ``cuts`` (event positions), one buffer.
 
-    At each cut the avalanches with an event after it are declared alive (exactly the ones
-    that may still grow), so the pair table is pruned as an engine would prune it.
+    At each cut the avalanches with an event or a parent of an event after it are declared
+    alive (exactly the ones that may still grow or gain a link), so the pair table is pruned
+    and finished avalanches are written out as an engine would do it.
     """
     acc = AvalancheAccumulator(n_nodes, continuous=events.time.dtype.kind == "f")
     depth = np.empty(events.n_events, np.int32)
@@ -37,7 +39,11 @@ def feed_in_chunks(events, cuts, n_nodes, *, alive_sets=None):
     for begin, end in zip(bounds[:-1], bounds[1:], strict=True):
         acc.feed(events.time, events.neuron, events.avalanche, events.generation,
                  events.parent_indptr, events.parent_ids, depth, begin, end, 0)
-        later = np.unique(events.avalanche[end:]) if alive_sets is None else alive_sets(end)
+        if alive_sets is None:
+            parents = events.parent_ids[events.parent_indptr[end]:]
+            later = np.union1d(events.avalanche[end:], events.avalanche[parents[parents < end]])
+        else:
+            later = alive_sets(end)
         acc.boundary(later[later < acc.n_avalanches])
     return acc
 
@@ -64,6 +70,51 @@ def test_accumulator_is_independent_of_chunking(seed, n_cuts):
     cuts = np.unique(rng.integers(1, max(ev.n_events, 2), size=n_cuts))
     acc = feed_in_chunks(ev, cuts[cuts < ev.n_events], network.n_nodes)
     assert_same_summaries(acc.summaries(), netaval.Avalanches.from_events(ev))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40), st.integers(1, 5), st.booleans())
+def test_written_out_avalanches_equal_from_events(seed, n_cuts, block_rows, release):
+    """Finished avalanches written out at every boundary that allows it, into blocks of a
+    few avalanches, then joined: the same summaries as from_events, any chunking."""
+    network, run = example_run(seed % 1000, n_nodes=12, n_steps=40, p=0.2, drive=0.08)
+    ev = run.events
+    rng = np.random.default_rng(seed)
+    cuts = np.unique(rng.integers(1, max(ev.n_events, 2), size=n_cuts))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(summaries_module, "_MIN_PIECE", 1)
+        patch.setattr(summaries_module, "_BLOCK_ROWS", block_rows)
+        acc = feed_in_chunks(ev, cuts[cuts < ev.n_events], network.n_nodes)
+        assert acc.n_events == ev.n_events
+        summary = acc.summaries(release=release)
+    assert_same_summaries(summary, netaval.Avalanches.from_events(ev))
+
+
+def test_events_and_boundaries_of_written_out_avalanches_are_refused():
+    """Avalanche 0 finishes at the first boundary and is written out: a later event in it,
+    or a boundary naming it alive, breaks the invariants (and so does a boundary naming an
+    avalanche not seen yet)."""
+    ev = raw_events(time=np.array([0, 1, 2], np.int64), neuron=np.array([0, 1, 1], np.int32),
+                    avalanche=np.array([0, 1, 0], np.int32),
+                    generation=np.array([0, 0, 1], np.int32),
+                    parent_indptr=np.array([0, 0, 0, 1], np.int64),
+                    parent_ids=np.array([0], np.int32))
+    depth = np.empty(3, np.int32)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(summaries_module, "_MIN_PIECE", 1)
+        for later in ("event", "boundary", "unseen"):
+            acc = AvalancheAccumulator(2, continuous=False)
+            acc.feed(ev.time, ev.neuron, ev.avalanche, ev.generation, ev.parent_indptr,
+                     ev.parent_ids, depth, 0, 2, 0)
+            acc.boundary(np.array([1]))
+            assert acc._base == 1
+            with pytest.raises(InvariantError):
+                if later == "event":
+                    acc.feed(ev.time, ev.neuron, ev.avalanche, ev.generation,
+                             ev.parent_indptr, ev.parent_ids, depth, 2, 3, 0)
+                else:
+                    acc.boundary(np.array([0 if later == "boundary" else 2]))
+            assert acc.summaries()["size"].tolist() == [1, 1]
 
 
 def test_neuron_revisiting_an_avalanche_after_another_counts_once():

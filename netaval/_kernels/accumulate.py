@@ -14,8 +14,11 @@ neurons.
 Per-avalanche storage is one 64-byte row per avalanche (one cache line), seen through three
 tables of the same rows: ``counts`` int64 (size, root, offspring), ``times`` of the time
 dtype (start, end) and ``small`` int32 (depth, highest generation, distinct neurons, alive
-epoch), at the column numbers ``C_*``, ``T_*`` and ``I_*``. Memory is O(avalanches +
-nodes + buffer), never O(events):
+epoch), at the column numbers ``C_*``, ``T_*`` and ``I_*``. The tables hold a window of
+avalanches: row r is avalanche ``acc_state[A_BASE] + r``; the avalanches below the base
+are finished (none may grow) and their rows were handed on (`netaval._summaries`), so an
+event of one, or a chunk boundary naming one alive, breaks the invariants. Memory is
+O(avalanches in the window + nodes + buffer), never O(events):
 
 - depth needs each potential parent's depth: ``event_depth`` is aligned with the working
   buffer and moves with the carried events;
@@ -41,7 +44,7 @@ import numpy as np
 from numba import njit
 
 __all__ = [
-    "A_NEW", "A_PAIRS", "A_EPOCH", "A_BOUNDARY_NEW", "A_STATE_SIZE", "EMPTY",
+    "A_NEW", "A_PAIRS", "A_EPOCH", "A_BOUNDARY_NEW", "A_BASE", "A_STATE_SIZE", "EMPTY",
     "C_SIZE", "C_ROOT", "C_SECONDARY", "T_START", "T_END",
     "I_DEPTH", "I_GENERATION", "I_REPEATS", "I_EPOCH", "MARK_WIDTH",
     "NO_PAIRS", "NO_BOUND", "_accumulate", "_keep_pair", "_ring_has",
@@ -54,7 +57,8 @@ A_NEW = 0           # avalanches seen so far (the next root must carry this id)
 A_PAIRS = 1         # keys stored in the pair table
 A_EPOCH = 2         # number of chunk boundaries passed
 A_BOUNDARY_NEW = 3  # A_NEW at the last boundary: older avalanches not alive there are dead
-A_STATE_SIZE = 4
+A_BASE = 4          # avalanche of row 0 of the tables: older ones are finished and gone
+A_STATE_SIZE = 5
 
 # columns of the per-avalanche tables: three views of one 64-byte row per avalanche
 # (8 int64 columns), so the columns of the three do not overlap. C_SECONDARY counts the
@@ -127,9 +131,10 @@ def _log2(n):
 
 
 @njit(cache=True, inline="always")
-def _may_grow(a, times, small, epoch, boundary_new, horizon):
+def _may_grow(a, times, small, epoch, boundary_new, horizon, base):
     """Whether avalanche ``a`` may still have events (see the module docstring)."""
-    return times[a, T_END] >= horizon and (a >= boundary_new or small[a, I_EPOCH] == epoch)
+    return a >= base and times[a - base, T_END] >= horizon and (
+        a >= boundary_new or small[a - base, I_EPOCH] == epoch)
 
 
 @njit(cache=True, inline="always")
@@ -196,8 +201,9 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
     times : ndarray of the time dtype, shape (capacity, 8)
     small : ndarray of int32, shape (capacity, 16)
         Per-avalanche tables (columns ``C_*``, ``T_*``, ``I_*``; views of the same rows
-        in `netaval._summaries.AvalancheAccumulator`), at least
-        ``acc_state[A_NEW] + end - begin`` rows; a row is initialised at its root.
+        in `netaval._summaries.AvalancheAccumulator`; row r is avalanche
+        ``acc_state[A_BASE] + r``), at least ``acc_state[A_NEW] - acc_state[A_BASE] + end -
+        begin`` rows; a row is initialised at its root.
     mark : ndarray of int32, shape (n_nodes, MARK_WIDTH)
         Per neuron: a bound on the times of its pairs in the table (initially
         ``NO_PAIRS``; this function sets ``NO_BOUND``), the row slot of its oldest
@@ -213,7 +219,8 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
     status : int
         0 on success; 2 when the events break the numbering or causal-order invariants
         (a root with an unexpected id, a parent not earlier in the buffer, an event
-        outside its primary parent's avalanche, a neuron id out of range).
+        outside its primary parent's avalanche, a parent in a finished avalanche, a neuron
+        id out of range).
 
     Notes
     -----
@@ -223,6 +230,7 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
     pairs = acc_state[A_PAIRS]
     epoch = acc_state[A_EPOCH]
     boundary_new = acc_state[A_BOUNDARY_NEW]
+    base = acc_state[A_BASE]
     n_nodes = mark.shape[0]
     status = 0
     for e in range(begin, end):
@@ -238,45 +246,47 @@ def _accumulate(time, neuron, avalanche, generation, parent_indptr, parent_ids, 
                 status = 2
                 break
             new += 1
-            counts[a, C_SIZE] = 1
-            counts[a, C_ROOT] = e + id_offset
-            counts[a, C_SECONDARY] = 0
-            times[a, T_START] = time[e]
-            times[a, T_END] = time[e]
-            small[a, I_DEPTH] = 0
-            small[a, I_GENERATION] = generation[e]
-            small[a, I_REPEATS] = 0
-            small[a, I_EPOCH] = epoch
+            r = a - base
+            counts[r, C_SIZE] = 1
+            counts[r, C_ROOT] = e + id_offset
+            counts[r, C_SECONDARY] = 0
+            times[r, T_START] = time[e]
+            times[r, T_END] = time[e]
+            small[r, I_DEPTH] = 0
+            small[r, I_GENERATION] = generation[e]
+            small[r, I_REPEATS] = 0
+            small[r, I_EPOCH] = epoch
             event_depth[e] = 0
         else:
             p = np.int64(parent_ids[first])
-            if p < 0 or p >= e or a < 0 or a >= new or np.int64(avalanche[p]) != a:
+            if p < 0 or p >= e or a < base or a >= new or np.int64(avalanche[p]) != a:
                 status = 2
                 break
-            counts[a, C_SIZE] += 1
-            times[a, T_END] = time[e]
+            r = a - base
+            counts[r, C_SIZE] += 1
+            times[r, T_END] = time[e]
             d = event_depth[p] + 1
             for q in range(first + 1, stop):
                 p = np.int64(parent_ids[q])
-                if p < 0 or p >= e:
+                pa = np.int64(avalanche[p]) if 0 <= p < e else np.int64(-1)
+                if pa < base or pa >= new:
                     status = 2
                     break
-                pa = np.int64(avalanche[p])
-                counts[pa, C_SECONDARY] += 1
+                counts[pa - base, C_SECONDARY] += 1
                 if pa == a:
                     d = max(d, event_depth[p] + 1)
             if status != 0:
                 break
             event_depth[e] = d
-            small[a, I_DEPTH] = max(small[a, I_DEPTH], d)
-            small[a, I_GENERATION] = max(small[a, I_GENERATION], generation[e])
+            small[r, I_DEPTH] = max(small[r, I_DEPTH], d)
+            small[r, I_GENERATION] = max(small[r, I_GENERATION], generation[e])
         # distinct neurons: the pairs seen are the recent ones in mark[j, 2:] + table
         if _ring_has(mark, j, a) or (
-                times[a, T_START] <= mark[j, 0] and _contains(table, pair_key(a, j))):
-            small[a, I_REPEATS] += 1
+                times[r, T_START] <= mark[j, 0] and _contains(table, pair_key(a, j))):
+            small[r, I_REPEATS] += 1
         else:
             b = _ring_push(mark, j, a)
-            if b >= 0 and _may_grow(b, times, small, epoch, boundary_new, horizon):
+            if b >= 0 and _may_grow(b, times, small, epoch, boundary_new, horizon, base):
                 pairs += _keep_pair(b, j, NO_BOUND, mark, table)
     acc_state[A_NEW] = new
     acc_state[A_PAIRS] = pairs
@@ -290,19 +300,32 @@ def _mark_alive(alive, small, acc_state):
     Parameters
     ----------
     alive : ndarray of int64
-        Avalanche ids (each < ``acc_state[A_NEW]``; repeats allowed).
+        Avalanche ids (each in ``acc_state[A_BASE] .. acc_state[A_NEW] - 1``; repeats
+        allowed).
     small : ndarray of int32, shape (capacity, 16)
     acc_state : ndarray of int64, shape (A_STATE_SIZE,)
+
+    Returns
+    -------
+    status : int
+        0 on success; 2 (nothing changed) when an id is out of that range (finished, or
+        not seen yet).
 
     Notes
     -----
     Jitted with numba; O(len(alive)).
     """
+    base = acc_state[A_BASE]
+    new = acc_state[A_NEW]
+    for i in range(alive.shape[0]):
+        if alive[i] < base or alive[i] >= new:
+            return 2
     epoch = acc_state[A_EPOCH] + 1
     for i in range(alive.shape[0]):
-        small[alive[i], I_EPOCH] = epoch
+        small[alive[i] - base, I_EPOCH] = epoch
     acc_state[A_EPOCH] = epoch
-    acc_state[A_BOUNDARY_NEW] = acc_state[A_NEW]
+    acc_state[A_BOUNDARY_NEW] = new
+    return 0
 
 
 @njit(cache=True)
@@ -324,11 +347,12 @@ def _rebuild_table(old, new_table, times, small, acc_state, horizon):
     """
     epoch = acc_state[A_EPOCH]
     boundary_new = acc_state[A_BOUNDARY_NEW]
+    base = acc_state[A_BASE]
     pairs = 0
     for s in range(old.shape[0]):
         key = old[s]
         if key == EMPTY:
             continue
-        if _may_grow(key >> _NEURON_BITS, times, small, epoch, boundary_new, horizon):
+        if _may_grow(key >> _NEURON_BITS, times, small, epoch, boundary_new, horizon, base):
             pairs += _insert(new_table, key)
     acc_state[A_PAIRS] = pairs

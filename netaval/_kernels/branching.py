@@ -34,6 +34,7 @@ from numba.extending import intrinsic
 
 from netaval._kernels._vector import splat, splitmix_lanes
 from netaval._kernels.accumulate import (
+    A_BASE,
     A_EPOCH,
     A_NEW,
     A_PAIRS,
@@ -314,7 +315,8 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
     id_offset : int
         Global id of buffer event 0 (summaries store global root ids).
     acc : tuple
-        ``(counts, times, small, mark, table, acc_state)`` of the summaries (see
+        ``(counts, times, small, mark, table, acc_state)`` of the summaries (row r of the
+        tables: avalanche ``acc_state[A_BASE] + r``; see
         `netaval._summaries.AvalancheAccumulator.kernel_arrays`); empty arrays when not
         summarising.
     state : int64 (STATE_SIZE,)
@@ -350,6 +352,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
     counts, times, small, mark, table, acc_state = acc
     pairs = acc_state[A_PAIRS]
     epoch = acc_state[A_EPOCH]
+    base = acc_state[A_BASE]  # row r of the tables is avalanche base + r
     status = OK
     while True:
         if n_steps >= 0 and t >= n_steps:
@@ -385,7 +388,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
         need_ev = min(n, sumdeg + extra)
         if (n_ev + need_ev > cap_ev or (record and n_ln + sumdeg > cap_ln)
                 or sumdeg + _BLOCK > cap_work or (fused and (
-                    next_av + need_ev > counts.shape[0]
+                    next_av - base + need_ev > counts.shape[0]
                     or 2 * (pairs + need_ev) > table.shape[0]))):
             state[S_NEED_EVENTS] = n_ev + need_ev
             state[S_NEED_LINKS] = n_ln + sumdeg if record else 0
@@ -491,7 +494,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     sec_parent[nsec] = sp
                     nsec += 1
                 if fused:
-                    counts[avalanche[sp], C_SECONDARY] += 1
+                    counts[np.uint64(avalanche[sp] - base), C_SECONDARY] += 1
             elif t - lf > refractory:
                 fire[i] = (t << 32) | m
                 ch_neuron[m] = i
@@ -590,8 +593,10 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                     a = avalanche[prim]
                 avalanche[e] = a
                 if fused:
-                    # unsigned indices: no negative-index wraparound code per access
-                    ua = np.uint64(a)
+                    # unsigned indices: no negative-index wraparound code per access (a and
+                    # b below are at least base: avalanches of the steps since the last
+                    # chunk boundary, which named their parents' avalanches alive)
+                    ua = np.uint64(a - base)
                     ui = np.uint64(i)
                     # prefetch the row of summary state of the neuron 16 firings ahead
                     # (measured faster than prefetching it when the firing is applied)
@@ -622,7 +627,7 @@ def _run_branching(indptr, indices, weights, row_params, per_synapse, weight_sca
                         b = _ring_push(mark, ui, a)
                         # b may still grow iff it fired at step t - 1 or t (a step's
                         # parents are the previous step's firings)
-                        if b >= lo and times[np.uint64(b), T_END] >= t - 1:
+                        if b >= lo and times[np.uint64(b - base), T_END] >= t - 1:
                             pairs += _keep_pair(b, ui, t, mark, table)
                 if record:
                     k = ch_cnt[c]
