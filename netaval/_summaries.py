@@ -30,7 +30,30 @@ from numpy.typing import NDArray
 from netaval._kernels import accumulate as _ka
 from netaval.errors import InvariantError
 
-__all__ = ["AvalancheAccumulator"]
+__all__ = ["AvalancheAccumulator", "INT32_FIELDS", "STEP_FIELDS", "narrow"]
+
+#: per-avalanche fields the summaries keep as int32 (see `netaval.Avalanches`): distinct
+#: neurons (at most the neurons, whose ids are int32), depth and generations (int32 in every
+#: record); in discrete time also the `STEP_FIELDS` (a run's steps are below 2**31). Root,
+#: size and offspring stay int64: a run, and one avalanche, may exceed 2**31 events.
+INT32_FIELDS = ("depth", "n_neurons", "n_generations")
+STEP_FIELDS = ("start", "end", "duration")
+_INT32 = np.iinfo(np.int32)
+
+
+def narrow(name: str, values: NDArray) -> NDArray[np.int32]:
+    """``values`` (integers) as int32, refusing any that do not fit (names ``name``).
+
+    Raises
+    ------
+    InvariantError
+        When a value lies outside the int32 range.
+    """
+    if len(values) and (values.min() < _INT32.min or values.max() > _INT32.max):
+        raise InvariantError(
+            f"The avalanches' {name!r} values span [{values.min()}, {values.max()}], beyond "
+            f"the int32 range [{_INT32.min}, {_INT32.max}] they are kept in.")
+    return values.astype(np.int32)
 
 
 def _cache_line_rows(n: int, width: int, dtype: type = np.int32) -> np.ndarray:
@@ -172,6 +195,12 @@ class AvalancheAccumulator:
         n_new = end - begin
         if n_new <= 0:
             return
+        steps = time[begin:end]
+        if not self.continuous and (steps.min() < _INT32.min or steps.max() > _INT32.max):
+            raise InvariantError(
+                f"The event stream has steps in [{steps.min()}, {steps.max()}], beyond the "
+                "int32 range the avalanches' start and end are kept in (a run's steps are "
+                "below 2**31).")
         self.reserve(n_new)
         status = _ka._accumulate(
             time, neuron, avalanche, generation, parent_indptr, parent_ids, event_depth,
@@ -238,8 +267,10 @@ class AvalancheAccumulator:
             out["depth"] = out["end"] - out["start"]
             out["n_generations"] = out["depth"] + 1
         else:
-            out["depth"] = small[:, _ka.I_DEPTH].astype(np.int64)
+            out["depth"] = small[:, _ka.I_DEPTH].copy()
             out["n_generations"] = small[:, _ka.I_GENERATION].astype(np.int64) + 1
+        for name in INT32_FIELDS + (() if self.continuous else STEP_FIELDS):
+            out[name] = narrow(name, out[name])
         out["alive"] = alive
         return out
 

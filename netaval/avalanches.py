@@ -63,7 +63,13 @@ class Avalanches:
     out of core from a streamed run with `Avalanches.from_dataset`. A run simulated with
     ``record="avalanches"`` (or a streamed one) holds only the per-avalanche arrays:
     ``events`` and the CSR groupings are then None, and the queries that need them
-    (DAGs, profiles, per-generation counts) raise `MissingRecordError`.
+    (DAGs, profiles, per-generation counts) raise `MissingRecordError`. Such summaries
+    keep the bounded fields compactly, as int32: ``depth``, ``n_neurons`` and
+    ``n_generations`` always, and in discrete time ``start``, ``end`` and ``duration`` too
+    (a run's steps are below 2**31); ``ids``, ``root``, ``size`` and ``offspring`` stay
+    int64 (a run, and one avalanche, may exceed 2**31 events). The values equal the full
+    record's; cast before arithmetic that may leave int32 (``av.duration.astype(np.int64)
+    ** 2``).
     Index with an int for one causal DAG (`AvalancheDAG`), or with a boolean mask, an
     index array or a slice for a sub-collection (an `Avalanches` again).
 
@@ -78,19 +84,19 @@ class Avalanches:
         Event id of each avalanche's root (its first event).
     size : ndarray of int64
         Number of events.
-    duration : ndarray of int64 (discrete time) or float64 (continuous time)
+    duration : ndarray of int64 (discrete time; int32 without events) or float64
         Discrete time (integer step numbers): ``end - start + 1`` steps, so a single
         spike lasts one step. Continuous time: ``end - start`` (0 for a single spike).
-    depth : ndarray of int64
+    depth : ndarray of int64 (int32 without events)
         Longest causal path in edges, over every causal link inside the avalanche (as
         networkx's ``dag_longest_path_length`` of `AvalancheDAG.to_networkx`). A single
         spike has depth 0. Depth can exceed the highest generation, since generations
         follow only primary parents.
-    n_neurons : ndarray of int64
+    n_neurons : ndarray of int64 (int32 without events)
         Number of distinct neurons that fired.
-    n_generations : ndarray of int64
+    n_generations : ndarray of int64 (int32 without events)
         Highest generation + 1.
-    start, end : ndarray of the events' time dtype
+    start, end : ndarray of the events' time dtype (discrete time: int32 without events)
         Times of the first and last events.
     offspring : ndarray of int64
         Causal links whose parent belongs to the avalanche (every link counts, also one
@@ -297,7 +303,8 @@ class Avalanches:
             ``start``, ``end``, ``offspring`` and ``alive`` (flagged truncated), one entry
             per avalanche, as `netaval.simulate` (``record="avalanches"``) and
             `Avalanches.from_dataset` compute them; optionally ``lifetime`` (float64, see
-            `lifetime`). Arrays already of the dtypes the fields hold are kept, not copied.
+            `lifetime`). Arrays already of the dtypes the fields hold (int32 for the
+            compact ones, see `Avalanches`; int64 for the rest) are kept, not copied.
         time_step : float or None
             The run's time step (None: continuous time).
         burn_in : float, optional
@@ -319,6 +326,8 @@ class Avalanches:
         >>> av.size.tolist(), av.branching_ratio()
         ([2], 0.5)
         """
+        from netaval._summaries import INT32_FIELDS, STEP_FIELDS, narrow
+
         owner = "Avalanches.from_summaries"
         names = ("root", "size", "duration", "depth", "n_neurons", "n_generations", "start",
                  "end", "offspring", "alive")
@@ -336,7 +345,7 @@ class Avalanches:
             raise InvalidParameterError(f"The 'summaries' parameter of {owner} must hold 1-d "
                                         "arrays of one length.")
         int_fields = ("root", "size", "depth", "n_neurons", "n_generations", "offspring")
-        time_dtype = np.int64 if time_step is not None else np.float64
+        time_dtype = np.int32 if time_step is not None else np.float64
         # the casts below are exact only for these (1.7 became size 1, NaN -2**63)
         for name in (*int_fields, "duration", "start", "end", "alive"):
             array = arrays[name]
@@ -353,7 +362,20 @@ class Avalanches:
                     f"{array[:5].tolist()}{'...' if n > 5 else ''}.")
         # arrays already of their stored dtype are kept, not copied (a run's summaries are
         # O(avalanches), the largest arrays of a long run)
-        fields = {name: arrays[name].astype(np.int64, copy=False) for name in int_fields}
+        narrowed = INT32_FIELDS + (STEP_FIELDS if time_step is not None else ())
+        for name in narrowed:
+            if arrays[name].dtype == np.int32:
+                continue
+            try:
+                arrays[name] = narrow(name, arrays[name])
+            except InvariantError:
+                raise InvalidParameterError(
+                    f"The 'summaries' parameter of {owner} must hold in {name!r} values that "
+                    f"fit in int32 (the dtype it is kept in). Got values in "
+                    f"[{arrays[name].min()}, {arrays[name].max()}].") from None
+        fields = {name: arrays[name].astype(np.int64, copy=False) for name in int_fields
+                  if name not in narrowed}
+        fields.update({name: arrays[name] for name in narrowed})
         for name in ("duration", "start", "end"):
             fields[name] = arrays[name].astype(time_dtype, copy=False)
         truncated = arrays["alive"].astype(np.bool_, copy=False)

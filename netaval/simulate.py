@@ -140,8 +140,9 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         summaries of `Avalanches` (size, duration, depth, distinct neurons, start, end,
         root, offspring, number of generations, truncated; lifetimes for models that
         record ``end_time``), computed online chunk by chunk, plus ``activity``; no
-        per-event arrays, so memory is O(avalanches + nodes)
-        and the run may exceed 2**31 events. Queries that need the events (DAGs, shape
+        per-event arrays, so memory is O(avalanches + nodes) (57 bytes per avalanche in
+        discrete time: the bounded fields are int32, see `Avalanches`) and the run may
+        exceed 2**31 events. Queries that need the events (DAGs, shape
         profiles, per-generation counts) then raise `MissingRecordError`.
         ``"activity"``: only ``activity`` (and the event count, ``Run.n_events``).
         The dynamics, and so every kept quantity, are the same at every level for a

@@ -732,14 +732,16 @@ def test_summaries_only_collections():
     summaries = _summaries_of(av, alive=np.array([0, 1]))
     light = Avalanches.from_summaries(summaries, time_step=1.0, burn_in=None)
     assert light.truncated.tolist() == [False, True] and light.time_step == 1.0
-    for name in _SUMMARY_NAMES:
-        assert getattr(light, name).dtype == np.int64
+    for name in _SUMMARY_NAMES:  # documented: compact int32 where the values are bounded
+        assert getattr(light, name).dtype == (np.int32 if name in (
+            "depth", "n_neurons", "n_generations", "start", "end", "duration") else np.int64)
         assert getattr(light, name).tolist() == getattr(av, name).tolist()
     assert light.events is light.event_order is light.generation_counts is None
     assert light.branching_ratio(include_truncated=True) == 0.75
     continuous = Avalanches.from_summaries(summaries, time_step=None, burn_in=0.5)
     assert continuous.duration.dtype == continuous.start.dtype == np.float64
     assert continuous.size.dtype == np.int64 and continuous.time_step is None
+    assert continuous.depth.dtype == continuous.n_neurons.dtype == np.int32
     assert continuous.truncated.tolist() == [True, True]
     assert Avalanches.from_summaries(summaries, time_step=1.0, burn_in=0).truncated.tolist() \
         == [False, True]

@@ -117,6 +117,36 @@ def test_events_and_boundaries_of_written_out_avalanches_are_refused():
             assert acc.summaries()["size"].tolist() == [1, 1]
 
 
+def test_steps_beyond_int32_are_refused():
+    """Discrete-time summaries keep start, end and duration as int32: a stream with a step
+    past 2**31 - 1 is refused when fed, and so are such values given to from_summaries
+    (naming the field); continuous times are float64 and accepted."""
+    for steps, continuous in (([0, 2**31], False), ([-2**31 - 1, 0], False),
+                              ([0.0, 2.0**40], True)):
+        ev = raw_events(time=np.array(steps), neuron=np.array([0, 1], np.int32),
+                        avalanche=np.array([0, 1], np.int32),
+                        generation=np.array([0, 0], np.int32),
+                        parent_indptr=np.array([0, 0, 0], np.int64),
+                        parent_ids=np.array([], np.int32))
+        acc = AvalancheAccumulator(2, continuous=continuous)
+        args = (ev.time, ev.neuron, ev.avalanche, ev.generation, ev.parent_indptr,
+                ev.parent_ids, np.empty(2, np.int32), 0, 2, 0)
+        if continuous:
+            acc.feed(*args)
+            assert acc.summaries()["end"].tolist() == steps
+        else:
+            with pytest.raises(InvariantError, match="int32"):
+                acc.feed(*args)
+    one = np.array([1])
+    summaries = {"root": np.array([0]), "size": one, "duration": one, "depth": one * 0,
+                 "n_neurons": one, "n_generations": one, "start": np.array([2**31]),
+                 "end": np.array([2**31]), "offspring": one * 0, "alive": np.array([False])}
+    with pytest.raises(netaval.InvalidParameterError, match="'start'.*int32"):
+        netaval.Avalanches.from_summaries(summaries, time_step=1.0)
+    assert netaval.Avalanches.from_summaries(summaries, time_step=None).start.tolist() == [
+        2**31]
+
+
 def test_neuron_revisiting_an_avalanche_after_another_counts_once():
     """Neuron 0 fires in avalanche 0, then 1, then 0 again: n_neurons counts it once in 0.
 
