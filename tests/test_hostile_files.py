@@ -160,15 +160,15 @@ def test_run_metadata_of_a_streamed_run_is_checked_like_a_saved_one(tmp_path, en
 
 
 def test_streamed_run_too_large_for_memory_is_refused_before_allocating(tmp_path, monkeypatch):
-    """A manifest's n_nodes (within int32) sizes the out-of-core pass's rows, 32 bytes per
-    neuron: 1e9 neurons asked for 30 GiB and raised MemoryError."""
+    """A manifest's n_nodes (within int32) sizes the out-of-core pass's rows, 64 bytes per
+    neuron: 1e9 neurons asked for 60 GiB and raised MemoryError."""
     path = _edited(tmp_path, "big", lambda m: m.update(n_nodes=10**9))
     monkeypatch.setattr("netaval._memory.available_memory", lambda: 2**34)
     with pytest.raises(netaval.InvalidParameterError) as info:
         netaval.load(path)
     assert str(info.value) == (
         "The 'path' parameter of summarise names a streamed run of 1000000000 neurons, whose "
-        "out-of-core pass needs 29.8 GiB for them, more than the 16.0 GiB of memory available.")
+        "out-of-core pass needs 59.6 GiB for them, more than the 16.0 GiB of memory available.")
 
 
 def _chunk_with_times(path, times, end_time, final_end=None, *, n_carried=0):

@@ -20,6 +20,7 @@ import netaval
 import netaval._streaming as streaming
 import netaval._summaries as summaries_module
 import topologies
+from netaval._kernels.accumulate import MARK_WIDTH
 from netaval.errors import InvalidParameterError, MissingRecordError, RunawayActivityError
 from netaval.io.dataset import iter_chunks, read_events
 
@@ -151,6 +152,21 @@ def test_tiny_chunks_many_files_same_summaries(name, tmp_path, monkeypatch):
     monkeypatch.setattr(sim_module, "_INITIAL_CAPACITY", 2)
     full, path = check_levels(net, model, tmp_path, seed=11, **limit)
     assert len(list(iter_chunks(path))) > 50
+
+
+def test_neurons_seeing_more_avalanches_than_their_row_holds(tmp_path):
+    """A directed cycle of 20 neurons that transmit surely (p = 1, no refractory period):
+    the drive fills it with 20 avalanches that circulate for ever, so every neuron fires in
+    all 20 in turn, more than its row of recent avalanches holds (MARK_WIDTH - 2): each
+    pair comes back from the hash set, and every avalanche has exactly 20 neurons at every
+    level (the Branching kernel, and the generic feed of the streamed record)."""
+    n = 20
+    assert MARK_WIDTH - 2 < n
+    net = netaval.Network.from_edges(np.arange(n), (np.arange(n) + 1) % n, n_nodes=n,
+                                     directed=True)
+    model = netaval.Branching(sigma=1.0, drive=0.3, refractory=0)
+    full, _ = check_levels(net, model, tmp_path, seed=3, n_steps=120)
+    assert full.avalanches.n_neurons.tolist() == [n] * n
 
 
 #: models whose avalanches end soon (the window moves): the Branching kernel's summaries,

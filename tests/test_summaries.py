@@ -10,6 +10,7 @@ from test_avalanches import example_run
 
 import netaval
 import netaval._summaries as summaries_module
+from netaval._kernels.accumulate import MARK_WIDTH
 from netaval._summaries import AvalancheAccumulator
 from netaval.errors import InvariantError
 
@@ -209,25 +210,26 @@ def test_broken_record_raises_invariant_error(broken):
 
 
 def test_neuron_revisited_after_leaving_its_row_is_counted_once():
-    """Neuron 0 fires in avalanche 0, then as the root of 8 other avalanches (more than a
-    neuron's row remembers), then in avalanche 0 again while it is still alive: the pair
-    must come back from the hash set, so avalanche 0 has 4 distinct neurons, not 5."""
+    """Neuron 0 fires in avalanche 0, then as the root of MARK_WIDTH other avalanches (more
+    than a neuron's row remembers), then in avalanche 0 again while it is still alive: the
+    pair must come back from the hash set, so avalanche 0 has 4 distinct neurons, not 5."""
+    others = MARK_WIDTH
     time, neuron, avalanche, generation, parents = [0, 1], [1, 0], [0, 0], [0, 1], [[], [0]]
     chain = 1  # the last event of avalanche 0
-    for t in range(2, 11):
+    for t in range(2, others + 3):
         time.append(t)
         neuron.append(2 + t % 2)
         avalanche.append(0)
         generation.append(generation[chain] + 1)
         parents.append([chain])
         chain = len(time) - 1
-        if t <= 9:  # a root at neuron 0: avalanche t - 1
+        if t <= others + 1:  # a root at neuron 0: avalanche t - 1
             time.append(t)
             neuron.append(0)
             avalanche.append(t - 1)
             generation.append(0)
             parents.append([])
-    time.append(11)
+    time.append(others + 3)
     neuron.append(0)
     avalanche.append(0)
     generation.append(generation[chain] + 1)
@@ -240,5 +242,5 @@ def test_neuron_revisited_after_leaving_its_row_is_counted_once():
                     parent_ids=np.array([q for p in parents for q in p], np.int32))
     for cuts in ([], list(range(1, ev.n_events))):
         summary = feed_in_chunks(ev, cuts, 4).summaries()
-        assert summary["n_neurons"].tolist() == [4] + [1] * 8
-        assert summary["size"].tolist() == [12] + [1] * 8
+        assert summary["n_neurons"].tolist() == [4] + [1] * others
+        assert summary["size"].tolist() == [others + 4] + [1] * others
