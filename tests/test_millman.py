@@ -1,6 +1,7 @@
 """Tests for the Millman LIF network: exact single-neuron theory, vesicles, attribution."""
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from stats import assert_chisquare_fits, assert_within_z
 import netaval
 from netaval._kernels import millman as _km
 from netaval.models import Recorder
+from netaval.models import _engine as _engine_module
 from netaval.models import _millman_engine as engine
 from netaval.models.millman import Millman
 
@@ -729,3 +731,36 @@ def test_hysteresis_loop_is_open():
         assert_within_z(a["density"], b["density"],
                         math.hypot(a["density_stderr"], b["density_stderr"]),
                         what=f"branches at {value} pA")
+
+
+def _vm_flags(address):
+    """The VmFlags of the mapping of this process holding ``address`` (/proc/self/smaps)."""
+    with open("/proc/self/smaps") as smaps:
+        inside = False
+        for line in smaps:
+            head = line.split()[0]
+            if "-" in head and not head.endswith(":"):
+                lo, hi = (int(x, 16) for x in head.split("-"))
+                inside = lo <= address < hi
+            elif inside and head == "VmFlags:":
+                return line.split()[1:]
+    raise AssertionError("no mapping holds the address")
+
+
+@pytest.mark.skipif(_engine_module._madvise is None or not os.path.exists("/proc/self/smaps"),
+                    reason="needs Linux's madvise and /proc/self/smaps")
+def test_event_buffers_grow_on_small_pages():
+    """The Recorder's grown event and link buffers (the Millman run's largest, written once
+    in order) are advised onto small pages (VmFlags 'nh'), with their kept entries intact;
+    fails if the advice is dropped."""
+    recorder = Recorder(16, False, limit=1 << 30)
+    recorder.time[:16] = np.arange(16)
+    recorder.parent_ids[:16] = np.arange(16, 32)
+    recorder.grow_events(1 << 21, 16)
+    recorder.grow_links(1 << 21, 16)
+    for array in (recorder.time, recorder.neuron, recorder.avalanche, recorder.generation,
+                  recorder.parent_indptr, recorder.parent_ids):
+        assert array.nbytes >= 4 << 20
+        assert "nh" in _vm_flags(array.ctypes.data + (1 << 20))
+    np.testing.assert_array_equal(recorder.time[:16], np.arange(16))
+    np.testing.assert_array_equal(recorder.parent_ids[:16], np.arange(16, 32))
