@@ -72,6 +72,9 @@ OFFSETS = [  # (offsets, message after "{path}: ")
     (np.array([3, 4, 2**62], np.int64),
      f"offset 2 of {INDEX}, {2**62}, is not between the one before (4) and the number of "
      "spike times (6)."),
+    (np.array([3, 2**64 - 1, 6], np.uint64),
+     f"offset 1 of {INDEX}, {2**64 - 1}, is not between the one before (3) and the number "
+     "of spike times (6)."),
     (np.array([1, 2, 3], np.uint8), f"{INDEX} ends at 3, not at its 6 spike times."),
     (np.array([1.5, 4.2, 6.0]), f"{INDEX} holds float64 values, not integers."),
 ]
@@ -80,7 +83,8 @@ OFFSETS = [  # (offsets, message after "{path}: ")
 @pytest.mark.parametrize(("offsets", "message"), OFFSETS, ids=range(len(OFFSETS)))
 def test_ragged_index_beyond_the_data_or_out_of_order_is_refused(tmp_path, offsets, message):
     """Offsets past the data, decreasing, negative, huge, short of the data or fractional
-    once crashed (ValueError / IndexError from numpy) or loaded spikes under wrong units."""
+    once crashed (ValueError / IndexError from numpy) or loaded spikes under wrong units;
+    a uint64 offset past int64 was named by its wrapped value (-1 for 2**64 - 1)."""
     path = session(tmp_path / "s.nwb")
     replace(path, "spike_times_index", offsets)
     assert refusal(netaval.CorruptFileError, path) == f"{path}: {message}"
@@ -92,6 +96,9 @@ TIMES = [
     (np.array([True] * 6), "the units table's spike_times holds bool values, not numbers."),
     (np.array([b"a"] * 6), "the units table's spike_times holds |S1 values, not numbers."),
     (np.ones((6, 2)), "the units table's spike_times must be 1-dimensional. Got shape (6, 2)."),
+    (np.zeros(6, [("a", "f8"), ("b", "i4")]),
+     "the units table's spike_times holds ['float64', 'int32'] values, not numbers."),
+    (h5py.ref_dtype, "the units table's spike_times holds object values, not numbers."),
     (np.array([0.5, 1.25, 2.0, 0.75, np.nan, 3.5]),
      "the units table holds non-finite spike times."),
 ]
@@ -100,9 +107,13 @@ TIMES = [
 @pytest.mark.parametrize(("times", "message"), TIMES, ids=range(len(TIMES)))
 def test_spike_times_of_the_wrong_type_or_shape_are_refused(tmp_path, times, message):
     """Complex and bool times once loaded silently (the imaginary part dropped, True as
-    1 s); 2-D times crashed with a TypeError."""
+    1 s); 2-D times crashed with a TypeError; compound and reference times (hdmf gives no
+    numpy dtype for them) were refused as "'list' object has no attribute 'kind'"."""
     path = session(tmp_path / "s.nwb")
-    replace(path, "spike_times", times)
+    if isinstance(times, np.ndarray):
+        replace(path, "spike_times", times)
+    else:  # six null object references
+        replace(path, "spike_times", shape=(6,), dtype=times)
     assert refusal(netaval.CorruptFileError, path) == f"{path}: {message}"
 
 
@@ -148,6 +159,45 @@ def test_hdmf_refusals_give_the_reason_not_the_builder_tree(tmp_path):
     assert refusal(netaval.CorruptFileError, path) == (
         f"{path}: not a readable NWB file (Could not construct Units object due to: Must "
         "provide same number of ids as length of columns).")
+
+
+def test_spike_times_without_their_index_are_refused(tmp_path):
+    """A spike_times column that is not ragged (one time per unit, no spike_times_index)
+    is not a units table of spike trains."""
+    path = session(tmp_path / "s.nwb")
+    replace(path, "id", np.arange(6))
+    with h5py.File(path, "r+") as f:
+        del f["units/spike_times_index"]
+    assert refusal(netaval.CorruptFileError, path) == (
+        f"{path}: the units table's spike_times has no spike_times_index (one ragged list of "
+        "times per unit).")
+
+
+def test_a_units_table_without_units_loads_empty(tmp_path):
+    """Zero units (ids, times and offsets all empty) is an empty recording, not an error."""
+    path = session(tmp_path / "s.nwb")
+    for name, dtype in (("id", np.int64), ("spike_times", np.float64),
+                        ("spike_times_index", np.int64)):
+        replace(path, name, np.zeros(0, dtype))
+    spikes = read_spikes(path)
+    assert (spikes.n_spikes, spikes.time.tolist(), spikes.unit_labels.tolist()) == (0, [], [])
+
+
+def test_foreign_errors_are_named_with_their_type(tmp_path):
+    """What h5py or pynwb raise for a damaged file is reported with its type: a KeyError's
+    text alone ("('namespaces')") named only the missing key."""
+    path = session(tmp_path / "s.nwb")
+    with h5py.File(path, "r+") as f:
+        core = f["specifications/core"]
+        version = next(iter(core))
+        del core[version]["namespace"]
+        core[version]["namespace"] = "{}"
+    assert refusal(netaval.CorruptFileError, path) == (
+        f"{path}: not a readable NWB file (KeyError: 'namespaces').")
+    (tmp_path / "text.nwb").write_text("not HDF5")
+    assert refusal(netaval.CorruptFileError, tmp_path / "text.nwb") == (
+        f"{tmp_path / 'text.nwb'}: not a readable NWB file (OSError: Unable to synchronously "
+        "open file (file signature not found)).")
 
 
 def test_declared_sizes_beyond_memory_are_refused_before_reading(tmp_path, monkeypatch):

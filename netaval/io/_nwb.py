@@ -68,20 +68,22 @@ def read_units(path: str, unit_column: str | None,
                                        owner)
             _check_memory(path, owner, len(times), len(ends))
             times = np.asarray(times[:], np.float64)
-            ends = np.asarray(ends[:], np.int64)
+            ends = np.asarray(ends[:])  # cast once checked: a uint64 offset would wrap
             labels = np.asarray(labels[:])
     except (CorruptFileError, InvalidParameterError):
         raise
     except Exception as exc:  # h5py and hdmf raise many types for foreign files
-        # hdmf's ConstructError carries the whole builder tree before its reason
-        reason = exc.args[-1] if isinstance(exc, ConstructError) and exc.args else exc
+        # hdmf's ConstructError carries the whole builder tree before its reason; the
+        # others are named, as a KeyError's text alone is only the missing key
+        reason = (exc.args[-1] if isinstance(exc, ConstructError) and exc.args
+                  else f"{type(exc).__name__}: {exc}")
         raise corrupt(f"not a readable NWB file ({reason})") from None
     if len(np.unique(labels)) != len(labels):
         if unit_column is None:
             raise corrupt("the units table's ids are not unique")
         raise InvalidParameterError(f"The 'unit_column' parameter of {owner}: column "
                                     f"{unit_column!r} of {path} is not unique per unit.")
-    _check_offsets(ends, len(times), corrupt)
+    ends = _check_offsets(ends, len(times), corrupt)
     if not np.isfinite(times).all():
         raise corrupt("the units table holds non-finite spike times")
     return times, ends, labels
@@ -119,7 +121,8 @@ def _check_column(data, name: str, kinds: str, what: str, corrupt) -> None:
     shape, dtype = getattr(data, "shape", None), getattr(data, "dtype", None)
     if shape is None or dtype is None or len(shape) != 1:
         raise corrupt(f"the units table's {name} must be 1-dimensional. Got shape {shape}")
-    if dtype.kind not in kinds:
+    # hdmf gives 'object' for references and a list of field types for a compound type
+    if not isinstance(dtype, np.dtype) or dtype.kind not in kinds:
         raise corrupt(f"the units table's {name} holds {dtype} values, not {what}")
 
 
@@ -144,17 +147,21 @@ def _check_memory(path: str, owner: str, n_spikes: int, n_units: int) -> None:
             f"{n_units} units, which needs about {excess}.")
 
 
-def _check_offsets(ends: np.ndarray, n_spikes: int, corrupt) -> None:
-    """Each unit's end offset lies between the previous one (0 before the first) and the
-    number of spike times, and the last one is that number."""
-    previous = np.concatenate([np.zeros(1, np.int64), ends[:-1]])
-    bad = np.flatnonzero((ends < previous) | (ends > n_spikes))
+def _check_offsets(ends: np.ndarray, n_spikes: int, corrupt) -> np.ndarray:
+    """``ends`` (integers of any width) as int64, checked: each unit's end offset lies
+    between the previous one (0 before the first) and the number of spike times, and the
+    last one is that number. An offset is named with its value in the file."""
+    beyond = ends > n_spikes  # exact in any integer width (a uint64 one would wrap in int64)
+    exact = np.where(beyond, n_spikes, ends.astype(np.int64))
+    previous = np.concatenate([np.zeros(1, np.int64), exact[:-1]])
+    bad = np.flatnonzero(beyond | (exact < previous))
     if bad.size:
         i = int(bad[0])
         raise corrupt(f"offset {i} of the units table's spike_times_index, {ends[i]}, is not "
                       f"between the one before ({previous[i]}) and the number of spike "
                       f"times ({n_spikes})")
-    last = int(ends[-1]) if len(ends) else 0
+    last = int(exact[-1]) if len(exact) else 0
     if last != n_spikes:
         raise corrupt(f"the units table's spike_times_index ends at {last}, not at its "
                       f"{n_spikes} spike times")
+    return exact
