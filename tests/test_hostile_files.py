@@ -104,6 +104,12 @@ MANIFEST_DAMAGE = {  # each loaded (silently wrong) or raised a foreign error be
                        "must be a bool. Got 'no'."),
     "n-nodes-float": (lambda m: m.update(n_nodes=2.7), "entry 'n_nodes' must be an int in the "
                       "range [0, 2147483647]. Got 2.7."),
+    # the entries of a complete run, and an optional final entry after a missing one
+    "n-events-missing": (lambda m: m.pop("n_events"), "has no 'n_events' entry."),
+    "n-chunks-negative": (lambda m: m.update(n_chunks=-1), "entry 'n_chunks' must be an int in "
+                          "the range [0, inf). Got -1."),
+    "wall-time-negative": (lambda m: m["final"].update(wall_time=-1.0), "entry final "
+                           "'wall_time' must be a float in the range [0, inf). Got -1.0."),
 }
 
 
@@ -141,16 +147,47 @@ def test_manifest_disagreeing_with_the_chunks_is_refused(tmp_path):
         protocol_params={"n_carried": "x"}))
     assert _load_message(path) == (f"Cannot read the streamed run at {path}: its protocol "
                                    "parameter 'n_carried' must be an int >= 0. Got 'x'.")
+    path = _edited(tmp_path, "carried-negative", lambda m: m["metadata"].update(
+        protocol_params={"n_carried": -1}))
+    with pytest.raises(netaval.CorruptFileError) as info:
+        list(netaval.io.dataset.iter_chunks(path))
+    assert str(info.value) == (f"Cannot read the streamed run at {path}: its protocol "
+                               "parameter 'n_carried' must be an int >= 0. Got -1.")
+
+
+def test_discrete_fractional_end_time_bins_whole_steps_as_a_saved_run(tmp_path):
+    """A discrete run's activity has one bin per whole step before its end time, streamed
+    or saved: a forged end time of 4.5 gives 4 bins, not ceil(4.5) = 5."""
+    path = _edited(tmp_path, "run", lambda m: m["final"].update(end_time=4.5))
+    run = netaval.load(path)
+    assert (run.end_time, run.activity.tolist()) == (4.5, [1, 1, 1, 1])
+    saved = netaval.Run(netaval.io.dataset.read_events(path), run.activity, None, {}, None,
+                        "driven", end_time=4.5)
+    saved.save(tmp_path / "saved.parquet")
+    assert netaval.load(tmp_path / "saved.parquet").activity.tolist() == [1, 1, 1, 1]
+
+
+def test_null_n_carried_is_a_run_without_carried_events(tmp_path):
+    """``n_carried: null`` (what a protocol without continuation may record) loads as 0:
+    every event counts in the activity, no avalanche is marked alive for it."""
+    plain = netaval.load(_edited(tmp_path, "zero", lambda m: m["metadata"].update(
+        protocol_params={"n_carried": 0})))
+    null = netaval.load(_edited(tmp_path, "null", lambda m: m["metadata"].update(
+        protocol_params={"n_carried": None})))
+    assert null.activity.tolist() == plain.activity.tolist() == [1, 1, 1, 1, 0]
+    assert null.alive_avalanches.tolist() == plain.alive_avalanches.tolist()
 
 
 @pytest.mark.parametrize("entry, value, reason", [
     ("seed", -1, "entry 'seed' must be an int in the range [0, inf) or None. Got -1."),
     ("protocol", 5, "entry 'protocol' must be a str or null. Got 5."),
     ("model", "branching", "entry 'model' must be a JSON object or null. Got 'branching'."),
+    ("network", [1], "entry 'network' must be a JSON object or null. Got [1]."),
+    ("rng_state", 5, "entry 'rng_state' must be a JSON object or null. Got 5."),
     ("model", {"class": 5}, "entry 'model' is malformed (KeyError: 'params')."),
     ("protocol_params", {"burn_in": "x"}, "entry protocol_params 'burn_in' must be a float in "
      "the range (-inf, inf) or None. Got 'x'."),
-], ids=["seed", "protocol", "model-text", "model-dict", "burn-in"])
+], ids=["seed", "protocol", "model-text", "network", "rng-state", "model-dict", "burn-in"])
 def test_run_metadata_of_a_streamed_run_is_checked_like_a_saved_one(tmp_path, entry, value,
                                                                      reason):
     """What becomes a Run field: a negative seed and a numeric protocol loaded as such; a
@@ -203,6 +240,64 @@ def test_chunk_times_are_checked_before_they_are_binned(tmp_path, times, chunk_e
     assert reason in message and message.startswith("Cannot read "), message
     with pytest.raises(netaval.CorruptFileError, match=reason.replace("[", r"\[")):
         netaval.io.dataset.read_events(path)  # the same check guards every reader
+
+
+def _chunks_with_times(path, chunks, *, n_carried=0):
+    """Chunks of roots at the times of each list in ``chunks``, each written at its last
+    time (or 0), the run closed at the last one."""
+    from netaval.io import dataset as ds
+
+    writer = ds.DatasetWriter(path, metadata={"protocol_params": {"n_carried": n_carried}},
+                              continuous=True, n_nodes=2)
+    first, end = 0, 0.0
+    for times in chunks:
+        n = len(times)
+        end = max([end, *times])
+        writer.write_chunk(np.array(times, float), np.zeros(n, np.int32),
+                           np.arange(first, first + n), np.zeros(n, np.int32),
+                           np.zeros(n + 1, np.int64), np.zeros(0, np.int64),
+                           live=np.zeros(0, np.int64), end_time=end)
+        first += n
+    writer.close({"end_time": end})
+    return path
+
+
+@pytest.mark.parametrize("chunks, n_carried, index", [
+    ([[1.0, 0.5]], 0, 0),                     # two events going back
+    ([[-0.5, 1.0]], 0, 0),                    # the first event alone before the window
+    ([[0.5, 268435456.0]], 0, 0),             # the last exactly at MAX_ACTIVITY_BINS
+    ([[-1.0], [0.5, 268435456.0]], 1, 1),     # after the carried events, in a later chunk
+], ids=["two-decreasing", "first-negative", "at-max-bins", "later-chunk"])
+def test_chunk_times_refusals_name_the_run_and_chunk(tmp_path, chunks, n_carried, index):
+    """The time rules at their boundaries, read chunk by chunk (no activity is binned)."""
+    path = _chunks_with_times(tmp_path / "run", chunks, n_carried=n_carried)
+    with pytest.raises(netaval.CorruptFileError) as info:
+        list(netaval.io.dataset.iter_chunks(path))
+    previous = "-inf" if index == 0 else chunks[index - 1][-1]
+    assert str(info.value) == (
+        f"Cannot read the streamed run at {path}: chunk {index} has times that are not "
+        f"finite and non-decreasing (from {previous} at the previous chunk), or that lie "
+        "outside [0, MAX_ACTIVITY_BINS = 268435456) after the carried events.")
+
+
+def test_chunk_times_within_the_rules_load(tmp_path):
+    """The accepted side of those boundaries: equal times, a carried event before the
+    window, a last time just below MAX_ACTIVITY_BINS (read chunk by chunk)."""
+    path = _chunks_with_times(tmp_path / "run", [[-1.0], [0.5, 0.5, 268435455.5]],
+                              n_carried=1)
+    chunks = list(netaval.io.dataset.iter_chunks(path))
+    assert [chunk.time.tolist() for chunk in chunks] == [[-1.0], [0.5, 0.5, 268435455.5]]
+
+
+def test_a_chunk_written_before_the_window_is_refused(tmp_path):
+    """A chunk end time below 0 (no events to compare it with) is refused like one
+    past MAX_ACTIVITY_BINS."""
+    path = _chunk_with_times(tmp_path / "run", [], -1.0, final_end=2.0)
+    with pytest.raises(netaval.CorruptFileError) as info:
+        list(netaval.io.dataset.iter_chunks(path))
+    assert str(info.value) == (f"Cannot read chunk {path / 'part-000000.parquet'}: its end "
+                               "time -1.0 is not a time in [0, MAX_ACTIVITY_BINS] at or after "
+                               "its events.")
 
 
 def test_carried_events_before_the_window_still_load(tmp_path):

@@ -641,9 +641,11 @@ def test_save_names_each_inconsistency_exactly(tmp_path, changes, reason):
     dict(events=_events([0, 0], avalanche=(0, 1)), activity=np.array([2, 0]),
          alive_avalanches=np.array([1], np.int32), truncated=np.bool_(True)),
     dict(events=netaval.Events.empty(), activity=np.zeros(0, np.int64), end_time=0),
+    dict(events=netaval.Events.empty(), activity=np.zeros(0, np.int64), end_time=0,
+         network={"topology": "random", "n_nodes": 0}),
 ], ids=["seed-0", "seed-none", "seed-np", "end-float", "alive-empty-float", "alive-top",
         "activity-zero-bin", "all-carried", "one-carried", "continuous-last-at-end",
-        "continuous-fractional-end", "two-avalanches", "empty"])
+        "continuous-fractional-end", "two-avalanches", "empty", "empty-n-nodes-0"])
 def test_runs_at_the_boundaries_of_the_rules_save_and_load(tmp_path, changes):
     """Values at the edge of each rule are valid: they save and load back exactly."""
     continuous = "events" in changes and changes["events"].time_step is None
