@@ -750,17 +750,22 @@ def _vm_flags(address):
 @pytest.mark.skipif(_engine_module._madvise is None or not os.path.exists("/proc/self/smaps"),
                     reason="needs Linux's madvise and /proc/self/smaps")
 def test_event_buffers_grow_on_small_pages():
-    """The Recorder's grown event and link buffers (the Millman run's largest, written once
-    in order) are advised onto small pages (VmFlags 'nh'), with their kept entries intact;
-    fails if the advice is dropped."""
+    """The Recorder's grown event and link buffers of SMALL_PAGES_MIN bytes and more (the
+    Millman run's largest, written once in order) are advised onto small pages (VmFlags
+    'nh'), with their kept entries intact, smaller ones not; fails if the advice is dropped
+    or given to every buffer."""
     recorder = Recorder(16, False, limit=1 << 30)
     recorder.time[:16] = np.arange(16)
     recorder.parent_ids[:16] = np.arange(16, 32)
-    recorder.grow_events(1 << 21, 16)
-    recorder.grow_links(1 << 21, 16)
+    recorder.grow_events(1 << 23, 16)
+    recorder.grow_links(1 << 23, 16)
     for array in (recorder.time, recorder.neuron, recorder.avalanche, recorder.generation,
                   recorder.parent_indptr, recorder.parent_ids):
-        assert array.nbytes >= 4 << 20
+        assert array.nbytes >= _engine_module.SMALL_PAGES_MIN
         assert "nh" in _vm_flags(array.ctypes.data + (1 << 20))
+    small = Recorder(16, False, limit=1 << 30)  # below SMALL_PAGES_MIN: numpy's advice
+    small.grow_events(_engine_module.SMALL_PAGES_MIN // 8 - (1 << 16), 16)
+    assert small.time.nbytes < _engine_module.SMALL_PAGES_MIN
+    assert "nh" not in _vm_flags(small.time.ctypes.data + (1 << 20))
     np.testing.assert_array_equal(recorder.time[:16], np.arange(16))
     np.testing.assert_array_equal(recorder.parent_ids[:16], np.arange(16, 32))
