@@ -25,6 +25,8 @@ FORGED_COMPRESSED = {  # arrays as scipy.sparse.save_npz writes them, the struct
     "negative-index": dict(format=b"csc", data=[1.0], indices=[-2], indptr=[0, 1, 1, 1]),
     "csc-not-monotone": dict(format=b"csc", data=[1.0, 2.0], indices=[0, 1],
                              indptr=[0, 2, 0, 2]),
+    "bsr-index-out-of-range": dict(format=b"bsr", data=[[[1.0]]], indices=[7],
+                                   indptr=[0, 1, 1, 1]),
 }
 
 
@@ -492,7 +494,8 @@ GRAPHML = ('<?xml version="1.0"?><graphml xmlns="http://graphml.graphdrawing.org
     ("string", "abc", 1, "node 'a' has x='abc'; node positions must be finite numbers."),
     ("double", "1", "9" * 400, f"edge (a, b) has weight={'9' * 400}; weights must be finite "
      "non-negative numbers on every edge."),
-], ids=["text-position", "weight-beyond-float"])
+    ("boolean", "true", 1, "node 'a' has x=True; node positions must be finite numbers."),
+], ids=["text-position", "weight-beyond-float", "boolean-position"])
 def test_graphml_values_that_are_not_finite_numbers_are_malformed(tmp_path, x_type, x, w,
                                                                   reason):
     """A text position raised a foreign ValueError, a 400-digit weight a foreign TypeError

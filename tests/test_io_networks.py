@@ -539,6 +539,12 @@ def test_graphml_and_matrix_details(tmp_path):
         scipy.io.mmread(garbage)
     assert _refusal(netaval.CorruptFileError, garbage) == (
         f"{garbage}: not a readable Matrix Market file ({' '.join(str(scipy_error.value).split())}).")
+    header = tmp_path / "h.mtx"  # refused by scipy's header reader, before any allocation
+    header.write_text("%%MatrixMarket matrix coordinate real general\nx y z\n")
+    with pytest.raises(ValueError) as scipy_error:
+        scipy.io.mminfo(header)
+    assert _refusal(netaval.CorruptFileError, header) == (
+        f"{header}: not a readable Matrix Market file ({' '.join(str(scipy_error.value).split())}).")
     sp.save_npz(tmp_path / "wide.npz", sp.csr_matrix(np.ones((2, 3))))
     assert _refusal(netaval.MalformedNetworkError, tmp_path / "wide.npz") == (
         f"{tmp_path / 'wide.npz'}: the matrix must be square (row = presynaptic neuron). Got shape (2, 3).")
