@@ -151,8 +151,8 @@ def _check_offsets(ends: np.ndarray, n_spikes: int, corrupt) -> np.ndarray:
     """``ends`` (integers of any width) as int64, checked: each unit's end offset lies
     between the previous one (0 before the first) and the number of spike times, and the
     last one is that number. An offset is named with its value in the file."""
-    beyond = ends > n_spikes  # exact in any integer width (a uint64 one would wrap in int64)
-    exact = np.where(beyond, n_spikes, ends.astype(np.int64))
+    beyond = ends > n_spikes  # compared in the file's own integer width: exact
+    exact = ends.astype(np.int64)  # wraps only offsets beyond, all of them refused
     previous = np.concatenate([np.zeros(1, np.int64), exact[:-1]])
     bad = np.flatnonzero(beyond | (exact < previous))
     if bad.size:
