@@ -20,6 +20,7 @@ from netaval._streaming import BoundedRecorder
 from netaval._validation import Boolean, Interval, Options, check_param
 from netaval.errors import InvalidParameterError, NetavalWarning, RunawayActivityError
 from netaval.events import MAX_EVENTS_IN_MEMORY
+from netaval.models import _engine
 from netaval.models._engine import PROTOCOLS, STATUSES, Outcome, Recorder, State, Task
 from netaval.network import Network
 from netaval.run import Run
@@ -37,6 +38,8 @@ DEFAULT_MAX_EVENTS = 100_000_000
 # Chunking of the kernel calls (progress updates, bounded work per call). Results do not
 # depend on these; tests shrink them to exercise resumption and buffer growth.
 _CHUNK_STEPS = 4096
+#: `Outcome.status` values of a run stopped before its end (`Run.truncated`)
+_TRUNCATED = ("max_events", "avalanche_ids")
 _CHUNK_EVENTS = 1 << 21
 # bounded recording hands the buffer on after every kernel call: smaller chunks keep it in
 # cache (each chunk is also one file of a streamed dataset)
@@ -143,7 +146,11 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         per-event arrays, so memory is O(avalanches + nodes) (57 bytes per avalanche in
         discrete time: the bounded fields are int32, see `Avalanches`) and the run may
         exceed 2**31 events. Queries that need the events (DAGs, shape
-        profiles, per-generation counts) then raise `MissingRecordError`.
+        profiles, per-generation counts) then raise `MissingRecordError`. Avalanche ids
+        stay int32, so a run opens at most ``MAX_AVALANCHES`` (2**31 - 1,
+        `netaval.models._engine`) avalanches: one that would open more stops at a chunk
+        boundary before, with a `NetavalWarning`, and returns the run so far with
+        ``Run.truncated`` (continue it with ``initial_state``; ids start again at 0).
         ``"activity"``: only ``activity`` (and the event count, ``Run.n_events``).
         The dynamics, and so every kept quantity, are the same at every level for a
         given seed.
@@ -384,7 +391,7 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
         if bounded:
             recorder.finish(outcome.n_events, outcome.alive, end_time)
             recorder.close({"end_time": end_time, "status": outcome.status,
-                            "truncated": outcome.status == "max_events", "wall_time": wall,
+                            "truncated": outcome.status in _TRUNCATED, "wall_time": wall,
                             "n_events": recorder.n_total, "series": dict(outcome.series)})
     except BaseException:
         if bounded:  # a streamed run: the chunk being written completes, then the thread stops
@@ -409,6 +416,14 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
             f"{limit_name}= to bound the window, or continue it in parts "
             "(initial_state=run.final_state)."
         )
+    if outcome.status == "avalanche_ids":
+        warnings.warn(
+            f"{_OWNER} stopped at time {end_time} after {n_events} events, before opening "
+            f"more than MAX_AVALANCHES = {_engine.MAX_AVALANCHES} avalanches (avalanche ids are "
+            "int32). The run so far is returned with Run.truncated = True and its unfinished "
+            "avalanches flagged; continue it with initial_state=run.final_state (a "
+            "continued run numbers its avalanches from 0 again).", NetavalWarning,
+            stacklevel=2)
     if outcome.status == "max_events" and on_max_events == "raise":
         raise RunawayActivityError(
             f"{_OWNER} stopped after {n_events} events at time {end_time}: the "
@@ -431,7 +446,7 @@ def simulate(network: Network | sp.sparray | sp.spmatrix, model: Any, *,
     activity = np.bincount(bins, minlength=n_bins).astype(np.int64, copy=False)
     return Run(events=events, activity=activity, model=model, network=network.provenance,
                seed=run_seed, protocol=protocol, protocol_params=protocol_params,
-               wall_time=wall, truncated=outcome.status == "max_events", end_time=end_time,
+               wall_time=wall, truncated=outcome.status in _TRUNCATED, end_time=end_time,
                alive_avalanches=outcome.alive, rng_state=rng_state,
                final_state=outcome.final_state, series=dict(outcome.series),
                network_data=network)
@@ -489,7 +504,7 @@ def _bounded_run(recorder: BoundedRecorder, outcome: Outcome, *, record: str,
             arrays, time_step=None if recorder.continuous else 1.0,
             burn_in=fields["protocol_params"].get("burn_in"))
     return Run(events=None, activity=recorder.activity(n_bins),
-               truncated=outcome.status == "max_events", end_time=end_time,
+               truncated=outcome.status in _TRUNCATED, end_time=end_time,
                alive_avalanches=outcome.alive, final_state=outcome.final_state,
                series=dict(outcome.series), record=record, summaries=summaries,
                out=None if out is None else os.fspath(out), **fields)

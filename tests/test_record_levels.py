@@ -366,3 +366,63 @@ def test_neurons_coming_back_to_long_avalanches_equal_the_full_record(tmp_path):
     model = netaval.Branching(sigma=1.0, drive=1e-3)
     full, _ = check_levels(net, model, tmp_path, n_steps=4000, seed=4)
     assert full.avalanches.duration.max() > 100
+
+
+
+#: models with many small avalanches (each a few hundred in these windows)
+MANY_AVALANCHES = {
+    "branching": (netaval.Branching(sigma=0.5, drive=0.05), {"n_steps": 400}),
+    "contact_process": (netaval.ContactProcess(rate=0.5, drive=0.2), {"duration": 100.0}),
+    "millman": (netaval.models.Millman(a_syn=230.0, a_ext=2000.0), {"n_steps": 10000}),
+    "facilitated_contact": (netaval.FacilitatedContact(rate=0.5, omega=1.0, drive=0.2),
+                            {"duration": 100.0}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MANY_AVALANCHES))
+@pytest.mark.parametrize("record", ["events", "avalanches", "activity", "out"])
+def test_runs_stop_before_their_avalanche_ids_run_out(name, record, tmp_path, monkeypatch):
+    """Avalanche ids are int32: a run that would open more than MAX_AVALANCHES avalanches
+    (here lowered to 400) stops at a chunk boundary before any id could wrap (the
+    summaries' tables are indexed by it), warns, and returns the run so far, truncated,
+    which a continuation extends with ids from 0 again. Without the engines' check the run
+    goes on to the end of its window and opens more than 400 avalanches."""
+    import netaval.models._engine as engine_module
+
+    model, limit = MANY_AVALANCHES[name]
+    net = topologies.random(100, k=8, seed=2)
+    monkeypatch.setattr(sim_module, "_CHUNK_EVENTS_BOUNDED", 5)
+    monkeypatch.setattr(sim_module, "_STREAM_CHUNK_FACTOR", 1)
+    monkeypatch.setattr(sim_module, "_CHUNK_STEPS", 3)
+    monkeypatch.setattr(sim_module, "_INITIAL_CAPACITY", 2)
+    kwargs = dict(seed=11, **limit)
+    if record == "out":
+        kwargs["out"] = tmp_path / "run"
+    else:
+        kwargs["record"] = record
+    whole = netaval.simulate(net, model, **kwargs)
+    assert len(netaval.simulate(net, model, seed=11, record="avalanches",
+                                **limit).avalanches) > 1000
+    monkeypatch.setattr(engine_module, "MAX_AVALANCHES", 400)
+    if record == "out":
+        kwargs["out"] = tmp_path / "capped"
+    with pytest.warns(netaval.NetavalWarning, match="MAX_AVALANCHES = 400"):
+        run = netaval.simulate(net, model, **kwargs)
+    assert run.truncated and 0 < run.end_time < whole.end_time
+    assert 0 < run.n_events < whole.n_events
+    if record == "events":
+        assert run.events.avalanche.max() < 400
+    if record != "activity":
+        av = run.avalanches
+        assert 0 < len(av) <= 400 and av.size.sum() == run.n_events
+        assert av.truncated[np.asarray(run.alive_avalanches, np.int64)].all()
+    if record == "out":
+        assert netaval.Avalanches.from_dataset(kwargs["out"]).size.sum() == run.n_events
+    monkeypatch.setattr(engine_module, "MAX_AVALANCHES", 2**31 - 1)
+    if record == "out":
+        kwargs["out"] = tmp_path / "continued"
+    kwargs["seed"] = 12
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", netaval.NetavalWarning)
+        more = netaval.simulate(net, model, initial_state=run.final_state, **kwargs)
+    assert not more.truncated and more.n_events > 0

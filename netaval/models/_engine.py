@@ -93,10 +93,19 @@ if TYPE_CHECKING:  # netaval.models imports no numba or scipy (netaval models, -
     from netaval.events import Events
     from netaval.network import Network
 
-__all__ = ["Task", "Recorder", "Outcome", "State", "STATUSES", "PROTOCOLS"]
+__all__ = ["Task", "Recorder", "Outcome", "State", "STATUSES", "PROTOCOLS", "MAX_AVALANCHES",
+           "avalanche_ids_run_out"]
 
-#: values of `Outcome.status`
-STATUSES = ("done", "limit", "max_events")
+#: values of `Outcome.status` ("avalanche_ids": stopped before opening more than
+#: `MAX_AVALANCHES` avalanches)
+STATUSES = ("done", "limit", "max_events", "avalanche_ids")
+#: Avalanche ids are int32 in every record (kernel buffers, `Events`, streamed chunks), so one
+#: run opens at most this many avalanches; a run may hold more events than that only with
+#: ``record="avalanches"`` / ``"activity"``, where many small avalanches could reach it.
+MAX_AVALANCHES = 2**31 - 1
+#: the engines' status code for "avalanche_ids", beside the kernels' codes
+#: (`netaval._kernels.branching`: OK 0 .. MAX_EVENTS 4, STALLED 5)
+AVALANCHE_IDS = 64
 #: protocol names, as `Task.protocol`
 PROTOCOLS = ("driven", "spreading", "isolated")
 
@@ -256,6 +265,23 @@ def _small_pages(array: np.ndarray) -> None:
     end = (array.ctypes.data + array.nbytes) // page * page
     if end > start:
         _madvise(start, end - start, mmap.MADV_NOHUGEPAGE)
+
+
+def avalanche_ids_run_out(next_avalanche: int, n_events: int, capacity: int,
+                          budget: int) -> bool:
+    """Whether the next kernel call could open an avalanche id beyond `MAX_AVALANCHES`.
+
+    A call writes at most ``min(capacity, budget) - n_events`` events (``capacity``: the
+    rows of the event buffer, which every kernel stops short of overrunning; ``budget``:
+    its ``max_events`` argument in the same units, negative for none), and each opens at
+    most one avalanche. An engine that checks this before each call, and stops with
+    status "avalanche_ids" when it is true, never writes an id that wraps the int32
+    avalanche column (the summaries' tables are indexed by it without bounds checks). An
+    in-memory record never stops so: its budget is at most 2**31 - 1 events, each
+    avalanche has one.
+    """
+    room = min(int(capacity), int(budget)) if budget >= 0 else int(capacity)
+    return int(next_avalanche) + room - int(n_events) > MAX_AVALANCHES
 
 
 def _grow(array: np.ndarray, size: int, keep: int, small_pages: bool = False) -> np.ndarray:

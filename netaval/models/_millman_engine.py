@@ -15,6 +15,7 @@ import numpy as np
 from netaval._kernels import branching as _kb
 from netaval._kernels import millman as _km
 from netaval.errors import InvalidParameterError
+from netaval.models._engine import AVALANCHE_IDS, avalanche_ids_run_out
 
 __all__ = ["MillmanArrays", "kernel_inputs", "advance", "membrane", "TABLE_MAX"]
 
@@ -215,6 +216,11 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
     state = arrays.state
     traces = []
     while True:
+        budget = max_events - getattr(recorder, "offset", 0) if max_events >= 0 else -1
+        if avalanche_ids_run_out(state[_km.M_NEXT_AV], state[_km.M_N_EVENTS],
+                                 len(recorder.time), budget):
+            status = AVALANCHE_IDS
+            break
         t = int(state[_km.M_T])
         chunk_end = min(t + chunk_steps, steps)
         trace = np.empty(max(chunk_end - t, 0))
@@ -222,8 +228,7 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
             network.indptr, network.indices, params, model.n_sites,
             model.refractory_steps, attribution, code, steps,
             -1 if n_avalanches is None else int(n_avalanches),
-            max_events - getattr(recorder, "offset", 0) if max_events >= 0 else -1,
-            chunk_end,
+            budget, chunk_end,
             forced, arrays.forced_flag, tables, arrays.u, arrays.cur, arrays.tref,
             arrays.treset, arrays.last_fire, arrays.ext_u, arrays.ext_cur, arrays.ext_tref,
             arrays.ext_last, arrays.src, weights, arrays.src_n,
@@ -284,7 +289,8 @@ def membrane(model, arrays: MillmanArrays) -> np.ndarray:
     return model.e_leak + u
 
 
-_STATUS = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events"}
+_STATUS = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events",
+           AVALANCHE_IDS: "avalanche_ids"}
 
 
 def run_engine(model, task, recorder):

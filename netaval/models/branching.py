@@ -11,7 +11,7 @@ import numpy as np
 
 from netaval._validation import Interval, Options, check_params
 from netaval.errors import InvalidParameterError
-from netaval.models._engine import Outcome, State
+from netaval.models._engine import AVALANCHE_IDS, Outcome, State, avalanche_ids_run_out
 from netaval.models._registry import register
 
 if TYPE_CHECKING:
@@ -280,6 +280,10 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
         acc = AvalancheAccumulator(0, continuous=False).kernel_arrays()
         n_new = 0  # events the next step may add (known after a BUFFER_FULL)
         while True:
+            if avalanche_ids_run_out(state[_kb.S_NEXT_AV], state[_kb.S_N_EVENTS],
+                                     len(buf.time), max_events - buf.offset):
+                status = AVALANCHE_IDS
+                break
             chunk_end = int(state[_kb.S_T]) + task.chunk_steps
             if summarise:
                 acc = buf.summary_arrays(int(state[_kb.S_N_EVENTS]), n_new,
@@ -334,6 +338,7 @@ def _engine(model: Branching, task: Task, buf: Recorder) -> Outcome:
     final = State(model=model, network=network,
                   neuron=np.sort(buf.neuron[frontier:n_ev]).astype(np.int32),
                   time=np.full(n_ev - frontier, -1, np.int64), arrays={"last_fire": last})
-    status = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events"}[status]
+    status = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events",
+              AVALANCHE_IDS: "avalanche_ids"}[status]
     return Outcome(n_events=n_ev, end_time=end_time, status=status,
                    alive=alive, final_state=final)

@@ -11,7 +11,7 @@ import numpy as np
 
 from netaval._validation import Interval, check_params
 from netaval.errors import InvalidParameterError, RunawayActivityError
-from netaval.models._engine import Outcome, State
+from netaval.models._engine import AVALANCHE_IDS, Outcome, State, avalanche_ids_run_out
 from netaval.models._registry import register
 
 if TYPE_CHECKING:
@@ -171,6 +171,10 @@ def _engine(model: ContactProcess, task: Task, buf: Recorder) -> Outcome:
         status = _kb.DONE
     else:
         while True:
+            if avalanche_ids_run_out(state[_kc.C_NEXT_AV], state[_kc.C_N_EVENTS],
+                                     len(buf.time), max_events - buf.offset):
+                status = AVALANCHE_IDS
+                break
             status = _kc._run_contact_process(
                 network.indptr, network.indices, model.rate, model.drive, protocol, limit,
                 -1 if n_avalanches is None else n_avalanches, max_events - buf.offset,
@@ -198,6 +202,7 @@ def _engine(model: ContactProcess, task: Task, buf: Recorder) -> Outcome:
     alive = np.unique(buf.avalanche[ids]).astype(np.int32)
     final = State(model=model, network=network, neuron=buf.neuron[ids].astype(np.int32),
                   time=buf.time[ids] - end_time, arrays={"perm": perm})
-    status = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events"}[status]
+    status = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events",
+              AVALANCHE_IDS: "avalanche_ids"}[status]
     return Outcome(n_events=n_ev, end_time=end_time, status=status,
                    alive=alive, final_state=final)

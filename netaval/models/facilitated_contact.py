@@ -10,7 +10,8 @@ import numpy as np
 
 from netaval._validation import Interval, check_params
 from netaval.errors import InvalidParameterError
-from netaval.models._engine import Outcome, Recorder, State, Task
+from netaval.models._engine import (AVALANCHE_IDS, Outcome, Recorder, State, Task,
+                                    avalanche_ids_run_out)
 from netaval.models._registry import register
 
 __all__ = ["FacilitatedContact"]
@@ -242,6 +243,10 @@ def _engine(model: FacilitatedContact, task: Task, buf: Recorder) -> Outcome:
         status = _kb.DONE
     else:
         while True:
+            if avalanche_ids_run_out(state[_kf.F_NEXT_AV], state[_kf.F_N_EVENTS],
+                                     len(buf.time), max_events - buf.offset):
+                status = AVALANCHE_IDS
+                break
             status = _kf._run_facilitated_contact(
                 network.indptr, network.indices, in_indptr, in_indices, edge_cum, weight,
                 uniform_row, group_start, group_bound, group_of, model.rate, model.omega,
@@ -273,6 +278,7 @@ def _engine(model: FacilitatedContact, task: Task, buf: Recorder) -> Outcome:
     alive = np.unique(buf.avalanche[ids]).astype(np.int32)
     final = State(model=model, network=network, neuron=buf.neuron[ids].astype(np.int32),
                   time=buf.time[ids] - end_time, arrays={"members": members})
-    status = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events"}[status]
+    status = {_kb.DONE: "done", _kb.LIMIT: "limit", _kb.MAX_EVENTS: "max_events",
+              AVALANCHE_IDS: "avalanche_ids"}[status]
     return Outcome(n_events=n_ev, end_time=end_time, status=status,
                    alive=alive, final_state=final)
