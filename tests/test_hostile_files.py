@@ -3,6 +3,7 @@ session 7): each either loads as what was saved or raises a netaval error naming
 wrong; a case that once crashed the interpreter runs in a subprocess."""
 
 import json
+import math
 import os
 import shutil
 import stat
@@ -627,6 +628,25 @@ def test_binned_activity_is_bounded_like_a_run(spikes, width, count):
                                       f"gives {count} bins over the window ")
     assert str(info.value).endswith(f"more than MAX_ACTIVITY_BINS = 268435456 (8 bytes each). "
                                     f"Got {width!r}.")
+
+
+@pytest.mark.parametrize("width", [math.inf, math.nan, True, 0.0, -1.0, "1"])
+def test_binned_activity_refuses_widths_that_are_not_positive_finite_numbers(width):
+    """An infinite width gave one bin, True a width of 1 (bool is an int)."""
+    with pytest.raises(netaval.InvalidParameterError) as info:
+        netaval.Spikes.from_arrays([0.0, 1.0]).binned_activity(width)
+    assert str(info.value) == ("The 'bin_width' parameter of Spikes.binned_activity must be a "
+                               f"positive finite number. Got {width!r} instead.")
+
+
+def test_binned_activity_takes_exactly_max_activity_bins(monkeypatch):
+    """The bound is inclusive: a width giving exactly MAX_ACTIVITY_BINS bins is binned
+    (checked with the bound lowered to 4 bins, 1 s wide over a 4 s window)."""
+    monkeypatch.setattr("netaval._memory.MAX_ACTIVITY_BINS", 4)
+    recording = netaval.Spikes.from_arrays([0.0, 1.5, 3.5], start=0.0, end=4.0)
+    assert recording.binned_activity(1.0).tolist() == [1, 1, 0, 1]
+    with pytest.raises(netaval.InvalidParameterError, match="gives 4.01 bins"):
+        recording.binned_activity(4.0 / 4.01)
 
 
 def test_default_activity_of_long_step_recordings_is_refused():
