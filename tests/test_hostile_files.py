@@ -639,6 +639,23 @@ def test_binned_activity_refuses_widths_that_are_not_positive_finite_numbers(wid
                                f"positive finite number. Got {width!r} instead.")
 
 
+def test_binned_activity_counts_each_bin_from_the_window_start():
+    """Bins of width w from the window's start, one per started bin up to its end (trailing
+    empty bins kept), at least one, int64; the tests reaching it checked only the sums."""
+    recording = netaval.Spikes.from_arrays([2.1, 2.3, 2.8, 3.4], start=2.0, end=3.5)
+    activity = recording.binned_activity(0.25)
+    assert activity.dtype == np.int64 and activity.tolist() == [1, 1, 0, 1, 0, 1]
+    assert netaval.Spikes.from_arrays([2.1], start=2.0, end=3.0).binned_activity(
+        0.25).tolist() == [1, 0, 0, 0]
+    assert netaval.Spikes.from_arrays([0.1, 0.2], start=0.0, end=0.5).binned_activity(
+        1.0).tolist() == [2]
+    # the last spike's bin rounds up to 17 of 17 (found by search): it stays in the last
+    start, width, end = -9.328288493890714, 0.7323588919656446, 3.1218126695252444
+    last = netaval.Spikes.from_arrays([3.121812669525244], start=start, end=end)
+    assert np.floor((3.121812669525244 - start) / width) == 17
+    assert last.binned_activity(width).tolist() == [0] * 16 + [1]
+
+
 def test_binned_activity_takes_exactly_max_activity_bins(monkeypatch):
     """The bound is inclusive: a width giving exactly MAX_ACTIVITY_BINS bins is binned
     (checked with the bound lowered to 4 bins, 1 s wide over a 4 s window)."""
