@@ -141,15 +141,20 @@ def test_every_record_level_equals_the_full_record(name, protocol, tmp_path, see
     assert full.n_events > 50
 
 
+def tiny_chunks(monkeypatch):
+    """Chunks of a few events and steps, buffers from 2 events: many flushes and files."""
+    monkeypatch.setattr(sim_module, "_CHUNK_EVENTS_BOUNDED", 5)
+    monkeypatch.setattr(sim_module, "_STREAM_CHUNK_FACTOR", 1)
+    monkeypatch.setattr(sim_module, "_CHUNK_STEPS", 3)
+    monkeypatch.setattr(sim_module, "_INITIAL_CAPACITY", 2)
+
+
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_tiny_chunks_many_files_same_summaries(name, tmp_path, monkeypatch):
     """Chunks of a few events (hundreds of flushes and dataset files): still exact."""
     model, limit = MODELS[name]
     net = topologies.random(300, k=8, seed=2)
-    monkeypatch.setattr(sim_module, "_CHUNK_EVENTS_BOUNDED", 5)
-    monkeypatch.setattr(sim_module, "_STREAM_CHUNK_FACTOR", 1)
-    monkeypatch.setattr(sim_module, "_CHUNK_STEPS", 3)
-    monkeypatch.setattr(sim_module, "_INITIAL_CAPACITY", 2)
+    tiny_chunks(monkeypatch)
     full, path = check_levels(net, model, tmp_path, seed=11, **limit)
     assert len(list(iter_chunks(path))) > 50
 
@@ -391,10 +396,7 @@ def test_runs_stop_before_their_avalanche_ids_run_out(name, record, tmp_path, mo
 
     model, limit = MANY_AVALANCHES[name]
     net = topologies.random(100, k=8, seed=2)
-    monkeypatch.setattr(sim_module, "_CHUNK_EVENTS_BOUNDED", 5)
-    monkeypatch.setattr(sim_module, "_STREAM_CHUNK_FACTOR", 1)
-    monkeypatch.setattr(sim_module, "_CHUNK_STEPS", 3)
-    monkeypatch.setattr(sim_module, "_INITIAL_CAPACITY", 2)
+    tiny_chunks(monkeypatch)
     kwargs = dict(seed=11, **limit)
     if record == "out":
         kwargs["out"] = tmp_path / "run"
