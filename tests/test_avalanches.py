@@ -936,3 +936,68 @@ def test_mean_profile_fields_and_messages():
         continuous.mean_profile(0.8, rtol=0.1)
     assert np.allclose(continuous.mean_profile(0.8, rtol=0.13, n_bins=2),
                        np.array([1, 2]) / 0.4)
+
+
+def _stored_dtype_summaries(n=6):
+    """Summaries of ``n`` single-spike avalanches, each array already of the dtype
+    `Avalanches.from_summaries` keeps it in (discrete time), plus lifetimes."""
+    one64, one32 = np.ones(n, np.int64), np.ones(n, np.int32)
+    return {"root": np.arange(n, dtype=np.int64), "size": one64.copy(),
+            "duration": one32.copy(), "depth": np.zeros(n, np.int32),
+            "n_neurons": one32.copy(), "n_generations": one32.copy(),
+            "start": np.arange(n, dtype=np.int32), "end": np.arange(n, dtype=np.int32),
+            "offspring": np.zeros(n, np.int64), "alive": np.zeros(n, np.bool_),
+            "lifetime": np.full(n, 0.5)}
+
+
+def test_from_summaries_keeps_arrays_of_their_stored_dtype():
+    """Documented: arrays already of the dtype a field is kept in are kept, not copied (a
+    long run's summaries are its largest arrays)."""
+    summaries = _stored_dtype_summaries()
+    av = Avalanches.from_summaries(summaries, time_step=1.0)
+    for name in ("root", "size", "offspring", "duration", "start", "end", "depth",
+                 "n_neurons", "n_generations", "lifetime"):
+        assert np.shares_memory(getattr(av, name), summaries[name]), name
+    assert np.shares_memory(av.truncated, summaries["alive"])
+    # a burn-in makes new flags and leaves the caller's array alone
+    flagged = Avalanches.from_summaries(summaries, time_step=1.0, burn_in=2)
+    assert flagged.truncated.tolist() == [True, True, False, False, False, False]
+    assert not summaries["alive"].any()
+
+
+def test_from_summaries_narrows_every_compact_field_whichever_is_int32_already():
+    """A compact field that arrives as int32 is kept; the ones after it in the same call
+    are still narrowed from int64 (each field on its own)."""
+    summaries = _stored_dtype_summaries()
+    for name in ("n_neurons", "n_generations", "start", "end", "duration"):
+        summaries[name] = summaries[name].astype(np.int64)
+    av = Avalanches.from_summaries(summaries, time_step=1.0)  # depth (first) is int32
+    for name in ("depth", "n_neurons", "n_generations", "start", "end", "duration"):
+        assert getattr(av, name).dtype == np.int32, name
+        assert getattr(av, name).tolist() == summaries[name].tolist(), name
+
+
+@pytest.mark.parametrize(("field", "values", "time_step", "expected"), [
+    # continuous time: durations are numbers >= 0
+    ("duration", [-1.0], None, "'duration' numbers >= 0 (finite). Got dtype float64, values "
+     "[-1.0]."),
+    # ends (like starts) may be negative: no ">= 0" in what is expected
+    ("end", [0.5], 1.0, "'end' integers (finite). Got dtype float64, values [0.5]."),
+    # the first five values, then "..." only when there are more
+    ("size", [-1, 2, 3, 4, 5], 1.0, "'size' integers >= 0 (finite). Got dtype int64, "
+     "values [-1, 2, 3, 4, 5]."),
+    ("size", [-1, 2, 3, 4, 5, 6], 1.0, "'size' integers >= 0 (finite). Got dtype int64, "
+     "values [-1, 2, 3, 4, 5]...."),
+])
+def test_from_summaries_names_the_field_what_it_holds_and_the_values(field, values,
+                                                                      time_step, expected):
+    summaries = _stored_dtype_summaries(len(values))
+    summaries[field] = np.array(values)
+    if time_step is None:
+        for name in ("duration", "start", "end"):
+            summaries[name] = summaries[name].astype(np.float64)
+        summaries[field] = np.array(values)
+    with pytest.raises(InvalidParameterError) as info:
+        Avalanches.from_summaries(summaries, time_step=time_step)
+    assert str(info.value) == ("The 'summaries' parameter of Avalanches.from_summaries must "
+                               "hold in " + expected)
