@@ -63,21 +63,19 @@ class Interval:
             return self.allow_none
         if isinstance(value, bool) or not isinstance(value, self.kind):
             return False
-        try:  # ints are compared exactly; a float parameter must be a float
-            magnitude = float(value)
-        except OverflowError:  # e.g. 10**400: no float holds it
+        try:  # ints are compared exactly below; a float parameter must fit in a float
+            if math.isnan(float(value)):
+                return False
+        except OverflowError:  # e.g. 10**400: no float holds it, an int kind compares it
             if self.kind is numbers.Real or not isinstance(value, numbers.Integral):
                 return False
-            magnitude = math.inf if value > 0 else -math.inf
-        if math.isnan(magnitude):
-            return False
         if self.low is not None:
             if value < self.low or (value == self.low and self.closed in ("right", "neither")):
                 return False
         if self.high is not None:
             if value > self.high or (value == self.high and self.closed in ("left", "neither")):
                 return False
-        if self.kind is numbers.Real and not math.isfinite(magnitude) and self.high is None:
+        if self.kind is numbers.Real and not math.isfinite(value) and self.high is None:
             return value > 0 and self.low is not None  # +inf allowed only for open-ended ranges
         return True
 

@@ -1,5 +1,7 @@
 """Tests of the shared validators and seed handling."""
 
+import fractions
+import math
 import numbers
 
 import numpy as np
@@ -116,6 +118,19 @@ def test_ints_beyond_float_range_are_compared_exactly(value):
             check_param("f", "x", value, unbounded)
 
 
+@pytest.mark.parametrize("value", [10**400, -10**400], ids=["1e400", "-1e400"])
+def test_ints_beyond_float_range_meet_each_bound_direction(value):
+    """Past the float range, an int interval bounded below, bounded above or not at all
+    compares the int exactly in both directions; a float interval bounded either way (or a
+    Fraction of that size) is refused."""
+    for low, high in [(0, None), (None, 0), (None, None), (-1, 1)]:
+        expected = ((low is None or value >= low) and (high is None or value <= high))
+        assert Interval(numbers.Integral, low, high).accepts(value) is expected, (low, high)
+        assert Interval(numbers.Real, low, high).accepts(value) is False, (low, high)
+    assert Interval(numbers.Real, None, None).accepts(fractions.Fraction(value)) is False
+    assert Interval(numbers.Integral, None, 0, closed="neither").accepts(value) is (value < 0)
+
+
 def test_forwarded_errors_name_each_caller_once():
     """A refusal forwarded through two callers names the outermost one once, not a chain
     of prefixes ("outer: middle: ..."); a message already naming the caller is kept."""
@@ -184,3 +199,16 @@ def test_exact_column_keeps_every_value_or_refuses(values, as_float, integral_fl
     else:
         assert expected and got.dtype == np.int32 and got.flags.c_contiguous
         assert got.tolist() == [int(v) for v in array.tolist()]
+
+
+def test_infinite_floats_only_where_a_range_is_open_that_way():
+    """+inf is accepted by a float range bounded below only (``[0, inf)``), never by an
+    unbounded one; -inf only by a range bounded above; an int range refuses both."""
+    inf = math.inf
+    assert Interval(numbers.Real, 0, None).accepts(inf)
+    assert not Interval(numbers.Real, None, None).accepts(inf)
+    assert not Interval(numbers.Real, None, None).accepts(-inf)
+    assert not Interval(numbers.Real, 0, None).accepts(-inf)
+    assert not Interval(numbers.Real, 0, 1).accepts(inf)
+    assert Interval(numbers.Real, None, 0).accepts(-inf)
+    assert not Interval(numbers.Integral, 0, None).accepts(inf)
