@@ -16,20 +16,23 @@ from test_summaries import FIELDS
 import netaval
 from netaval.errors import CorruptFileError, InvalidParameterError, MissingRecordError
 from netaval.io import dataset as ds
+from tests.forge import forged_writer
 from tests.refusals import raised_message
 
 
-def write_in_chunks(path, run, network, steps_per_chunk, *, memory=2, close=True):
+def write_in_chunks(path, run, network, steps_per_chunk, *, memory=2, close=True,
+                    forge=False):
     """Stream a recorded run into a dataset, cut every ``steps_per_chunk`` steps.
 
     The live events at a cut are those of the last ``memory`` steps (`example_run`'s
-    records take parents up to two steps back), as an engine would report its frontier.
+    records take parents up to two steps back), as an engine would report its frontier;
+    ``forge``: unchecked (`forged_writer`), for a ``memory`` too short.
     """
     ev = run.events
     continuous = ev.time.dtype.kind == "f"
     steps = np.floor(ev.time).astype(np.int64)
-    writer = ds.DatasetWriter(path, metadata={"protocol": "driven"}, continuous=continuous,
-                              n_nodes=network.n_nodes)
+    writer = (forged_writer if forge else ds.DatasetWriter)(
+        path, metadata={"protocol": "driven"}, continuous=continuous, n_nodes=network.n_nodes)
     cuts = list(range(steps_per_chunk, int(run.end_time), steps_per_chunk))
     bounds = [0, *np.searchsorted(steps, cuts).tolist(), ev.n_events]
     for k, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
@@ -136,8 +139,8 @@ def test_damaged_datasets_raise_corrupt_file_error(tmp_path):
 
 def test_a_chunk_that_would_write_a_bad_record_is_refused(tmp_path):
     """write_chunk stores exactly what it is given or refuses it naming the parameter, and
-    writes nothing then (what the values mean, e.g. neurons below n_nodes, the readers
-    check: tests above craft such files through the writer)."""
+    writes nothing then (what the values mean, e.g. neurons below n_nodes, is refused too:
+    tests/test_dataset_writer.py; the reader tests forge such files with tests.forge)."""
     writer = ds.DatasetWriter(tmp_path / "run", metadata={}, continuous=False, n_nodes=2)
     good = dict(time=np.array([0, 1]), neuron=np.array([0, 1], np.int32),
                 avalanche=np.array([0, 0]), generation=np.array([0, 1], np.int32),
@@ -168,8 +171,8 @@ def test_a_chunk_that_would_write_a_bad_record_is_refused(tmp_path):
          f"The 'live' parameter of {owner} must fit in int64. Got values in [{2**63}, "
          f"{2**63}]."),
         ({"end_time": math.nan},
-         f"The 'end_time' parameter of {owner} must be a float in the range (-inf, inf). Got "
-         "nan instead."),
+         f"The 'end_time' parameter of {owner} must be a float in the range [0, 268435456]. "
+         "Got nan instead."),
     ]:
         with pytest.raises(InvalidParameterError) as info:
             writer.write_chunk(**{**good, **change})
@@ -186,7 +189,7 @@ def test_parent_that_is_not_live_is_refused(tmp_path):
     """A chunk whose parent was not declared live at the previous cut cannot be summarised."""
     network, run = example_run(5)
     path = tmp_path / "run"
-    write_in_chunks(path, run, network, 5, memory=0)
+    write_in_chunks(path, run, network, 5, memory=0, forge=True)
     with pytest.raises(CorruptFileError, match="live"):
         netaval.Avalanches.from_dataset(path)
 
@@ -232,15 +235,16 @@ def test_summary_only_avalanches_refuse_record_queries(tmp_path):
 # Written from mutmut on netaval/io/dataset.py: the manifest and chunk metadata as
 # written, exact messages (a substring match cannot see a changed literal) and the
 # fields of a loaded streamed run.
-def two_chunks(path, *, continuous=False, close=True, metadata=None, final=None):
+def two_chunks(path, *, continuous=False, close=True, metadata=None, final=None, forge=False):
     """Events 0 -> 1 | -> 2, 3: avalanche 0 is 0 -> 1 -> 2 (parent 1 of event 2 across the
     cut), avalanche 1 is event 3 alone. Chunk 0 ends at time 2 with event 1 live, chunk 1
-    at time 4 with event 3 live (listed twice)."""
+    at time 4 with event 3 live (listed twice). ``forge``: unchecked (`forged_writer`)."""
     def t(values):
         return np.array(values, np.float64 if continuous else np.int64)
 
-    writer = ds.DatasetWriter(path, metadata={"protocol": "driven"} if metadata is None
-                              else metadata, continuous=continuous, n_nodes=3)
+    writer = (forged_writer if forge else ds.DatasetWriter)(
+        path, metadata={"protocol": "driven"} if metadata is None else metadata,
+        continuous=continuous, n_nodes=3)
     # parent_indptr starting at offset 1 into parent_ids: only parent_ids[1:2] is this chunk's
     writer.write_chunk(t([0, 1]), np.array([0, 1]), np.array([0, 0]), np.array([0, 1]),
                        np.array([1, 1, 2]), np.array([7, 0, 7]), live=np.array([1]), end_time=2)
@@ -539,7 +543,7 @@ def test_summarise_refuses_impossible_parents_and_live_events_exactly(tmp_path):
 
     def dataset(name, first_live, second_parents, second_live, neuron=2):
         path = tmp_path / name
-        writer = ds.DatasetWriter(path, metadata={}, continuous=False, n_nodes=3)
+        writer = forged_writer(path, metadata={}, continuous=False, n_nodes=3)
         writer.write_chunk(np.array([0, 1]), np.array([0, 1]), np.array([0, 0]), np.array([0, 1]),
                            np.array([0, 0, 1]), np.array([0]), live=np.array(first_live), end_time=2)
         writer.write_chunk(np.array([2]), np.array([neuron]), np.array([0]), np.array([2]),
@@ -585,11 +589,12 @@ def test_streamed_run_metadata_variants(tmp_path):
     run = netaval.load(tmp_path / "a")
     assert run.model == model and run.protocol == ""  # no protocol in the metadata
     assert run.avalanches.truncated.tolist() == [True, True]  # 0 rooted before burn_in
-    two_chunks(tmp_path / "b", metadata={"protocol_params": {"n_carried": 3}})
+    two_chunks(tmp_path / "b", metadata={"protocol_params": {"n_carried": 3}}, forge=True)
     summary = ds.summarise(tmp_path / "b")
     assert summary.activity.tolist() == [0, 0, 0, 1, 0]  # three carried events not counted
     assert summary.summaries["alive"].tolist() == [True, True]
-    two_chunks(tmp_path / "c", metadata={"protocol_params": [1]}, final={"end_time": 5, "x": (1, 2)})
+    two_chunks(tmp_path / "c", metadata={"protocol_params": [1]}, final={"end_time": 5, "x": (1, 2)},
+               forge=True)
     assert ds.summarise(tmp_path / "c").activity.tolist() == [1, 1, 1, 1, 0]
     manifest = ds.read_manifest(tmp_path / "c")
     assert manifest["final"] == {"end_time": 5, "x": (1, 2)}
@@ -962,7 +967,7 @@ def test_read_events_bounds_the_last_avalanche_id_exactly(tmp_path, monkeypatch)
     import netaval.events
 
     path = tmp_path / "run"
-    writer = ds.DatasetWriter(path, metadata={}, continuous=False, n_nodes=3)
+    writer = forged_writer(path, metadata={}, continuous=False, n_nodes=3)
     writer.write_chunk(np.array([0, 1, 2]), np.array([0, 1, 2]), np.array([0, 1, 3]),
                        np.array([0, 0, 0]), np.array([0, 0, 0, 0]), np.array([], np.int64),
                        live=np.array([2]), end_time=3)
@@ -975,11 +980,12 @@ def test_read_events_bounds_the_last_avalanche_id_exactly(tmp_path, monkeypatch)
         "avalanches, more than one in-memory Events holds;")
 
 
-def _chunks(path, *chunks, final=None, metadata=None):
+def _chunks(path, *chunks, final=None, metadata=None, forge=False):
     """A discrete dataset on 3 nodes from (time, neuron, avalanche, generation, indptr,
-    parent_ids, live) tuples, closed with end_time = 1 + the last time."""
-    writer = ds.DatasetWriter(path, metadata={} if metadata is None else metadata,
-                              continuous=False, n_nodes=3)
+    parent_ids, live) tuples, closed with end_time = 1 + the last time (``forge``:
+    unchecked, `forged_writer`)."""
+    writer = (forged_writer if forge else ds.DatasetWriter)(
+        path, metadata={} if metadata is None else metadata, continuous=False, n_nodes=3)
     for time, neuron, avalanche, generation, indptr, parents, live in chunks:
         writer.write_chunk(np.array(time), np.array(neuron), np.array(avalanche),
                            np.array(generation), np.array(indptr), np.array(parents, np.int64),
@@ -999,7 +1005,7 @@ def test_summarise_follows_one_carried_event_and_counts_shared_steps(tmp_path):
     assert summary.summaries["size"].tolist() == [1, 2, 1] and summary.alive.tolist() == [1]
     above = _chunks(tmp_path / "b",  # a parent id above the only live one
                     ([0, 1], [0, 1], [0, 0], [0, 1], [0, 0, 1], [0], [0]),
-                    ([2], [2], [0], [2], [0, 1], [1], []))
+                    ([2], [2], [0], [2], [0, 1], [1], []), forge=True)
     assert _message(lambda: ds.summarise(above)) == (
         f"Cannot read the streamed run at {above}: chunk 1 names a parent that is neither in "
         "the chunk nor live at its start.")
@@ -1011,7 +1017,7 @@ def test_streams_without_carried_events_count_every_event(tmp_path):
     AttributeError."""
     for params in ({}, {"burn_in": 0}, [1]):
         path = tmp_path / str(len(str(params)))
-        two_chunks(path, metadata={"protocol_params": params})
+        two_chunks(path, metadata={"protocol_params": params}, forge=isinstance(params, list))
         assert ds.summarise(path).activity.tolist() == [1, 1, 1, 1, 0], params
         if isinstance(params, list):
             assert _message(lambda path=path: netaval.load(path)) == (
@@ -1052,18 +1058,19 @@ def test_writer_stores_lifetimes_in_their_documented_dtypes(tmp_path):
 
 def test_lifetimes_of_zero_length_are_valid_at_every_boundary(tmp_path):
     """An event may end the instant it starts, in its own chunk or in the next one when it
-    started exactly when its chunk was written (the checks are strict inequalities)."""
+    started exactly when its chunk was written (the checks are strict inequalities; 2.5:
+    an event at an integer end time would lie past the activity of a dataset cut there)."""
     path = tmp_path / "run"
     writer = ds.DatasetWriter(path, metadata={}, continuous=True, n_nodes=2)
-    writer.write_chunk(np.array([0.0, 2.0]), np.array([0, 1]), np.array([0, 1]),
+    writer.write_chunk(np.array([0.0, 2.5]), np.array([0, 1]), np.array([0, 1]),
                        np.array([0, 0]), np.array([0, 0, 0]), np.array([], np.int64),
-                       live=np.array([1]), end_time=2, event_end_time=np.array([0.0, np.inf]))
+                       live=np.array([1]), end_time=2.5, event_end_time=np.array([0.0, np.inf]))
     writer.write_chunk(np.array([3.0]), np.array([0]), np.array([2]), np.array([0]),
                        np.array([0, 0]), np.array([], np.int64), live=np.array([], np.int64),
                        end_time=4, event_end_time=np.array([3.0]), ended_ids=np.array([1]),
-                       ended_times=np.array([2.0]))
+                       ended_times=np.array([2.5]))
     writer.close({"end_time": 4})
-    assert ds.read_events(path).end_time.tolist() == [0.0, 2.0, 3.0]
+    assert ds.read_events(path).end_time.tolist() == [0.0, 2.5, 3.0]
 
 
 def test_lifetimes_are_checked_from_a_later_start_chunk(tmp_path):
@@ -1182,7 +1189,7 @@ def test_writer_stores_integral_floats_and_the_dtype_bounds_exactly(tmp_path):
     included, and store exactly those values; a column longer than the chunk is refused
     naming it (only the parent offsets may be a longer buffer)."""
     lo, hi = -2**31, 2**31 - 1
-    writer = ds.DatasetWriter(tmp_path / "run", metadata={}, continuous=False, n_nodes=2)
+    writer = forged_writer(tmp_path / "run", metadata={}, continuous=False, n_nodes=2)
     good = dict(time=np.array([0.0, 1.0]), neuron=np.array([lo, hi]),
                 avalanche=np.array([0.0, 0.0]), generation=np.array([hi, lo], np.int64),
                 parent_indptr=np.array([0.0, 0.0, 1.0, 5.0]), parent_ids=np.array([0.0]),

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import netaval
 from netaval.io import read_network
+from tests.forge import forged_writer
 from tests.isolated import run_isolated
 
 # ------------------------------------------------ networks: scipy .npz
@@ -211,13 +212,15 @@ def test_streamed_run_too_large_for_memory_is_refused_before_allocating(tmp_path
         "out-of-core pass needs 59.6 GiB for them, more than the 16.0 GiB of memory available.")
 
 
-def _chunk_with_times(path, times, end_time, final_end=None, *, n_carried=0):
-    """One chunk of roots at ``times`` (the writer stores any values: the readers judge)."""
+def _chunk_with_times(path, times, end_time, final_end=None, *, n_carried=0, forge=True):
+    """One chunk of roots at ``times`` (forged: the writer refuses what the readers must;
+    ``forge=False`` for a valid one, which the writer then accepts too)."""
     from netaval.io import dataset as ds
 
     n = len(times)
-    writer = ds.DatasetWriter(path, metadata={"protocol_params": {"n_carried": n_carried}},
-                              continuous=True, n_nodes=2)
+    writer = (forged_writer if forge else ds.DatasetWriter)(
+        path, metadata={"protocol_params": {"n_carried": n_carried}}, continuous=True,
+        n_nodes=2)
     writer.write_chunk(np.array(times, float), np.zeros(n, np.int32), np.arange(n),
                        np.zeros(n, np.int32), np.zeros(n + 1, np.int64), np.zeros(0, np.int64),
                        live=np.zeros(0, np.int64), end_time=end_time)
@@ -245,13 +248,15 @@ def test_chunk_times_are_checked_before_they_are_binned(tmp_path, times, chunk_e
         netaval.io.dataset.read_events(path)  # the same check guards every reader
 
 
-def _chunks_with_times(path, chunks, *, n_carried=0):
+def _chunks_with_times(path, chunks, *, n_carried=0, forge=True):
     """Chunks of roots at the times of each list in ``chunks``, each written at its last
-    time (or 0), the run closed at the last one."""
+    time (or 0), the run closed at the last one (forged unless ``forge=False``, as in
+    `_chunk_with_times`)."""
     from netaval.io import dataset as ds
 
-    writer = ds.DatasetWriter(path, metadata={"protocol_params": {"n_carried": n_carried}},
-                              continuous=True, n_nodes=2)
+    writer = (forged_writer if forge else ds.DatasetWriter)(
+        path, metadata={"protocol_params": {"n_carried": n_carried}}, continuous=True,
+        n_nodes=2)
     first, end = 0, 0.0
     for times in chunks:
         n = len(times)
@@ -287,7 +292,7 @@ def test_chunk_times_within_the_rules_load(tmp_path):
     """The accepted side of those boundaries: equal times, a carried event before the
     window, a last time just below MAX_ACTIVITY_BINS (read chunk by chunk)."""
     path = _chunks_with_times(tmp_path / "run", [[-1.0], [0.5, 0.5, 268435455.5]],
-                              n_carried=1)
+                              n_carried=1, forge=False)
     chunks = list(netaval.io.dataset.iter_chunks(path))
     assert [chunk.time.tolist() for chunk in chunks] == [[-1.0], [0.5, 0.5, 268435455.5]]
 
@@ -305,7 +310,8 @@ def test_a_chunk_written_before_the_window_is_refused(tmp_path):
 
 def test_carried_events_before_the_window_still_load(tmp_path):
     """Continuation runs carry activations with times before 0: those stay valid."""
-    path = _chunk_with_times(tmp_path / "run", [-2.0, -1.0, 0.5], 2.0, n_carried=2)
+    path = _chunk_with_times(tmp_path / "run", [-2.0, -1.0, 0.5], 2.0, n_carried=2,
+                             forge=False)
     run = netaval.load(path)
     assert run.n_events == 3 and run.activity.tolist() == [1, 0]
 

@@ -26,7 +26,9 @@
   provenance, seed, protocol...), and, once the run has finished, ``complete: true`` with
   its end (end time, truncation, activity).
 
-Every file is written atomically (temporary file, fsync, rename), the manifest first with
+`DatasetWriter` refuses, before writing, whatever the readers of this module (and
+`netaval.load`) would refuse, so each file it writes is valid with those before it. Every
+file is written atomically (temporary file, fsync, rename), the manifest first with
 ``complete: false``. A writer that crashes therefore leaves the chunks it completed
 readable: readers take the consecutive part files whose first event ids follow each
 other, and flag the avalanches still alive at the last one as truncated (an activation
@@ -40,10 +42,12 @@ polars, DuckDB, Spark) reads the events of every chunk as one table.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import numbers
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from os import PathLike
@@ -140,6 +144,207 @@ def _part_name(index: int) -> str:
     return f"part-{index:06d}.parquet"
 
 
+_NO_IDS = np.zeros(0, np.int64)
+_INT32_RANGE = (-(2**31), 2**31 - 1)  # the steps the out-of-core summaries keep
+
+
+@dataclass(frozen=True)
+class _Stream:
+    """What the readers know of a dataset after its chunks so far, O(alive): what
+    `DatasetWriter` checks a new chunk (`follow`) and the run's end (`finish`) against, so
+    that it refuses, before writing, exactly what `iter_chunks`, `summarise` (so
+    `netaval.load` and `netaval.Avalanches.from_dataset`) and `read_events` refuse, and
+    the dataset cut after any chunk stays readable.
+
+    ``live`` (sorted global ids) and their avalanche, generation and activation time;
+    ``n_bins``: the activity's bins so far (1 + the bin of the last event after the
+    ``n_carried`` carried ones); ``written``: the previous chunk's end time.
+    """
+
+    continuous: bool
+    n_nodes: int
+    n_carried: int
+    n_events: int = 0
+    n_avalanches: int = 0
+    last_time: float = -np.inf
+    n_bins: int = 0
+    written: float = -np.inf
+    live: NDArray[np.int64] = field(default_factory=lambda: _NO_IDS)
+    live_avalanche: NDArray[np.int64] = field(default_factory=lambda: _NO_IDS)
+    live_generation: NDArray[np.int64] = field(default_factory=lambda: _NO_IDS)
+    live_start: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+
+    def _find(self, ids: NDArray[np.int64]) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+        """Positions of ``ids`` in ``live`` and whether each is there."""
+        if not len(self.live):
+            return np.zeros(len(ids), np.intp), np.zeros(len(ids), np.bool_)
+        at = np.minimum(np.searchsorted(self.live, ids), len(self.live) - 1)
+        return at, self.live[at] == ids
+
+    def _bins(self, end_time: float) -> int:
+        """The activity bins a reader gives a run ending at ``end_time``."""
+        return int(np.ceil(end_time)) if self.continuous else int(end_time)
+
+    def _check_end(self, subject: str, end_time: Any, n_bins: int, after: Any = None) -> None:
+        """Refuse an end time (``subject``: what it is, for the message) a reader refuses
+        for a run whose activity has ``n_bins`` bins, after an event at ``after``."""
+        window = Interval(numbers.Real, 0, MAX_ACTIVITY_BINS)
+        if (window.accepts(end_time) and (after is None or after <= end_time)
+                and self._bins(end_time) >= n_bins):
+            return
+        rules = [window.describe()]
+        if after is not None:
+            rules.append(f"at or after the chunk's last event time {after.item()!r}")
+        if n_bins:
+            rules.append(f"{'above' if self.continuous else 'at least'} "
+                         f"{n_bins - 1 if self.continuous else n_bins} (the activity runs to "
+                         f"bin {n_bins - 1})")
+        raise InvalidParameterError(f"{subject} must be {', '.join(rules[:-1])}"
+                                    f"{' and ' if len(rules) > 1 else ''}{rules[-1]}. Got "
+                                    f"{end_time!r} instead.")
+
+    def finish(self, owner: str, final: dict[str, Any]) -> None:
+        """Refuse a run's end (``final``, as read back) the readers would: entries of the
+        wrong type, an end time before the activity's last bin, or fewer events than the
+        metadata says were carried."""
+        def refused(reason: str) -> InvalidParameterError:
+            return InvalidParameterError(f"The 'final' parameter of {owner} {reason}.")
+
+        _check_final(final, refused)
+        self._check_end(f"The 'final' parameter of {owner} entry 'end_time'",
+                        final["end_time"], self.n_bins)
+        if self.n_events < self.n_carried:
+            raise InvalidParameterError(
+                f"The 'final' parameter of {owner} ends a run of {self.n_events} events, "
+                f"fewer than the n_carried = {self.n_carried} carried ones of its metadata.")
+
+    def follow(self, owner: str, arrays: dict[str, NDArray], live: NDArray[np.int64],
+               end_time: Any, ended: tuple[NDArray, NDArray] | None) -> _Stream:
+        """The state after the chunk ``arrays`` (the stored columns), or the error naming
+        the first parameter a reader would refuse it for (see the class docstring)."""
+        from netaval._kernels import events as _ke
+
+        def refuse(name: str, text: str) -> InvalidParameterError:
+            return InvalidParameterError(f"The {name!r} parameter of {owner} {text}.")
+
+        time, neuron = arrays["time"], arrays["neuron"]
+        avalanche, generation = arrays["avalanche"], arrays["generation"]
+        n, first = len(neuron), self.n_events
+        end_subject = f"The 'end_time' parameter of {owner}"
+        self._check_end(end_subject, end_time, 0)  # a number in range, then the rest
+        # one pass: times, neurons, parents (of the chunk or live), lineage
+        code, e, n_roots = _ke._check_chunk(
+            time, neuron, avalanche, generation, arrays["parent_indptr"],
+            arrays["parent_ids"], first, self.n_nodes, self.n_avalanches,
+            float(self.last_time), self.live, self.live_avalanche, self.live_generation)
+        if code != _ke.OK:
+            raise self._fault(refuse, code, e, arrays, self.n_avalanches + n_roots)
+        # the window's times in the activity range, steps in int32 (the summaries' range)
+        if n and not self.continuous and (time[0] < _INT32_RANGE[0]
+                                          or time[-1] > _INT32_RANGE[1]):
+            raise refuse("time", f"must hold steps in the int32 range. Got steps in "
+                                 f"[{time[0]}, {time[-1]}]")
+        inside = time[max(0, self.n_carried - first):]
+        if len(inside) and not (inside[0] >= 0 and inside[-1] < MAX_ACTIVITY_BINS):
+            raise refuse("time", f"must lie in [0, MAX_ACTIVITY_BINS = {MAX_ACTIVITY_BINS}) "
+                                 f"after the n_carried = {self.n_carried} carried events. Got "
+                                 f"times in [{inside[0]}, {inside[-1]}]")
+        if first + n < self.n_carried:
+            raise refuse("time", f"must bring the dataset to at least the n_carried = "
+                                 f"{self.n_carried} carried events of its metadata (a dataset "
+                                 f"cut after this chunk must hold them). Got {n} events, "
+                                 f"{first + n} in all")
+        n_bins = (int(np.floor(time[-1])) + 1 if n and first + n > self.n_carried
+                  else self.n_bins)
+        self._check_end(end_subject, end_time, n_bins, time[-1] if n else None)
+        # live: events of the chunk or live at the previous chunk
+        live = np.unique(live)
+        new = live >= first
+        old_at, old_known = self._find(live[~new])
+        if (len(live) and live[-1] >= first + n) or not old_known.all():
+            raise refuse("live", f"must list ids of the chunk's events ({first} to "
+                                 f"{first + n - 1}) or of events live at the previous chunk")
+        if ended is not None:
+            self._check_lifetimes(refuse, arrays, live, new, end_time, ended)
+        local = live[new] - first
+
+        def carried(column: NDArray, before: NDArray, dtype: Any) -> NDArray:
+            out = np.empty(len(live), dtype)
+            out[new] = column[local]
+            out[~new] = before[old_at]
+            return out
+
+        return dataclasses.replace(
+            self, n_events=first + n, n_avalanches=self.n_avalanches + n_roots,
+            last_time=time[-1].item() if n else self.last_time, n_bins=n_bins,
+            written=float(end_time),  # what a reader of the next chunk compares with
+            live=live, live_avalanche=carried(avalanche, self.live_avalanche, np.int64),
+            live_generation=carried(generation, self.live_generation, np.int64),
+            live_start=carried(time, self.live_start, np.float64))
+
+    def _fault(self, refuse: Any, code: int, e: int, arrays: dict[str, NDArray],
+               expected_root: int) -> InvalidParameterError:
+        """The error for `_check_chunk`'s ``code`` at chunk position ``e``."""
+        from netaval._kernels import events as _ke
+
+        event = self.n_events + e
+        if code == _ke.BAD_TIME:
+            time = arrays["time"]
+            before = time[e - 1].item() if e else self.last_time
+            return refuse("time", f"must be finite and non-decreasing, from the previous "
+                                  f"chunk's last time {self.last_time!r}. Got "
+                                  f"{before!r} then {time[e].item()!r} at event {event}")
+        if code == _ke.BAD_NEURON:
+            return refuse("neuron", f"must hold neuron ids in [0, n_nodes = {self.n_nodes}). "
+                                    f"Got {arrays['neuron'][e]} at event {event}")
+        indptr = arrays["parent_indptr"]
+        parents = arrays["parent_ids"][indptr[e]:indptr[e + 1]].tolist()
+        if code == _ke.BAD_PARENT:
+            return refuse("parent_ids", f"must hold ids of earlier events, of the chunk or "
+                                        f"live at the previous chunk. Got {parents} for "
+                                        f"event {event}")
+        root = "a root, opening avalanche " + str(expected_root) if not parents else \
+            f"primary parent {parents[0]}"
+        if code == _ke.BAD_AVALANCHE:
+            return refuse("avalanche", f"must number the roots (events without parents) in "
+                                       f"order and give every other event its primary "
+                                       f"parent's avalanche. Got {arrays['avalanche'][e]} for "
+                                       f"event {event} ({root})")
+        return refuse("generation", f"must be 0 for a root and 1 + the primary parent's "
+                                    f"otherwise. Got {arrays['generation'][e]} for event "
+                                    f"{event} ({root})")
+
+    def _check_lifetimes(self, refuse: Any, arrays: dict[str, NDArray],
+                         live: NDArray[np.int64], new: NDArray[np.bool_], end_time: Any,
+                         ended: tuple[NDArray, NDArray]) -> None:
+        """The lifetime columns and deactivation records against the chunk and the
+        previous one: an event ends once, after it started, after the previous chunk was
+        written and not after this one, only while live; a live event stays live until
+        it ends."""
+        time, ends, first = arrays["time"], arrays["end_time"], self.n_events
+        if np.any(ends < time) or np.any(ends[np.isfinite(ends)] > end_time):
+            raise refuse("event_end_time", f"must hold, per event, an end at or after its "
+                                           f"time and not after 'end_time' ({end_time!r}); "
+                                           "inf while it is active")
+        ids, times = ended
+        at, known = self._find(ids)
+        if len(ids) and (np.any(np.diff(ids) <= 0) or not known.all()):
+            raise refuse("ended_ids", "must be distinct ids of events live at the previous "
+                                      "chunk")
+        if not np.all(np.isfinite(times)) or np.any(times > end_time) or np.any(
+                times < self.live_start[at]) or np.any(times < self.written):
+            raise refuse("ended_times", f"must be finite, not after 'end_time' ({end_time!r}), "
+                                        f"nor before the event's start or the previous "
+                                        f"chunk's end time ({self.written!r})")
+        if np.isfinite(ends[live[new] - first]).any() or np.isin(ids, live).any():
+            raise refuse("live", "must not list an event that has ended (a finite "
+                                 "'event_end_time', or in 'ended_ids')")
+        dropped = np.setdiff1d(self.live, np.union1d(ids, live))
+        if len(dropped):
+            raise refuse("live", f"must keep every event live at the previous chunk until it "
+                                 f"ends (in 'ended_ids'). Got {dropped[:5].tolist()} dropped")
+
+
 class DatasetWriter:
     """Write a streamed run chunk by chunk (used by `netaval.simulate` with ``out=``).
 
@@ -153,6 +358,17 @@ class DatasetWriter:
         Float64 times instead of int64 steps.
     n_nodes : int
         Number of neurons.
+
+    Raises
+    ------
+    InvalidParameterError
+        From the constructor, `write_chunk` and `close`, before anything is written, for
+        any input the readers (`iter_chunks`, `summarise`, `read_events`, `netaval.load`,
+        `netaval.Avalanches.from_dataset`) would refuse, in the metadata, a chunk (read
+        with the chunks before it) or the run's end: the dataset cut after any chunk
+        written stays readable. The one exception is a continuation's dataset before
+        its first chunk, which must bring all the carried events (``n_carried`` in the
+        metadata's ``protocol_params``).
 
     Examples
     --------
@@ -174,6 +390,14 @@ class DatasetWriter:
         check_param(owner, "continuous", continuous, Boolean())
         check_param(owner, "n_nodes", n_nodes, Interval(numbers.Integral, 0, 2**31 - 1))
         metadata = _json_dict(owner, "metadata", metadata)
+
+        def refused(reason: str) -> InvalidParameterError:
+            return InvalidParameterError(f"The 'metadata' parameter of {owner} {reason}.")
+
+        # what `netaval.load` refuses in the metadata, refused before anything is written
+        meta = from_json(metadata)
+        _check_metadata(meta, refused, stacklevel=None)
+        n_carried = int((meta.get("protocol_params") or {}).get("n_carried") or 0)
         check_new_directory(owner, "path", path)
         os.makedirs(path, exist_ok=True)
         self.path = path
@@ -182,6 +406,7 @@ class DatasetWriter:
         self.n_events = 0
         self.n_chunks = 0
         self.lifetimes = False  # the chunks carry end_time (set by the first chunk)
+        self._stream = _Stream(self.continuous, self.n_nodes, n_carried)  # what readers check
         self._manifest = {"format": DATASET_FORMAT_NAME, "version": DATASET_FORMAT_VERSION,
                           "continuous": self.continuous, "n_nodes": self.n_nodes,
                           "complete": False, "metadata": metadata}
@@ -204,6 +429,16 @@ class DatasetWriter:
         events' deactivation times (``inf`` while active: those events are live), and
         ``ended_ids`` / ``ended_times`` the events of earlier chunks that deactivated
         since the previous chunk (any order; empty when omitted).
+
+        What the readers check is refused here, naming the parameter: times finite and
+        non-decreasing across chunks (after the carried events, in ``[0,
+        MAX_ACTIVITY_BINS)``); neuron ids below ``n_nodes``; parents that are earlier
+        events of the chunk or live at the previous one; roots numbering the avalanches
+        in order, other events in their primary parent's avalanche one generation on;
+        ``live`` ids of the chunk or live before; ``end_time`` in ``[0,
+        MAX_ACTIVITY_BINS]``, at or after the chunk's last event and past its activity
+        bin; lifetimes that end once, while live, between the previous chunk's end time
+        and this one's. A refused chunk leaves the writer as it was.
         """
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -238,22 +473,12 @@ class DatasetWriter:
         arrays["parent_indptr"] = indptr - lo if lo else indptr
         arrays["parent_ids"] = parent_ids[lo:hi]
         live = _column(owner, "live", live, np.int64)
-        check_param(owner, "end_time", end_time, Interval(numbers.Real, None, None))
         names = _COLUMNS
+        ended = None
         if lifetimes:
             names = _LIFETIME_COLUMNS
             arrays["end_time"] = _column(owner, "event_end_time", event_end_time, np.float64,
                                          length=n)
-        self.lifetimes = lifetimes
-        columns = {name: pa.array(arrays[name]) for name in names}
-        columns["parents"] = pa.LargeListArray.from_arrays(
-            pa.array(arrays["parent_indptr"], pa.int64()),
-            pa.array(arrays["parent_ids"], pa.int64()))
-        meta = {"index": self.n_chunks, "first_event": self.n_events, "n_events": n,
-                "end_time": to_json(end_time),
-                "live": encode_array(live),
-                "checksums": {name: crc(array) for name, array in arrays.items()}}
-        if lifetimes:
             ids = np.zeros(0, np.int64) if ended_ids is None else _column(
                 owner, "ended_ids", ended_ids, np.int64)
             times = np.zeros(0) if ended_times is None else _column(
@@ -262,8 +487,19 @@ class DatasetWriter:
                 raise InvalidParameterError(f"The 'ended_times' parameter of {owner} must "
                                             "have one entry per ended id.")
             order = np.argsort(ids, kind="stable")
-            meta["ended"] = {"ids": encode_array(ids[order]),
-                             "times": encode_array(times[order])}
+            ended = ids[order], times[order]
+        # what the readers will refuse, refused now (nothing written): the new state
+        stream = self._stream.follow(owner, arrays, live, end_time, ended)
+        columns = {name: pa.array(arrays[name]) for name in names}
+        columns["parents"] = pa.LargeListArray.from_arrays(
+            pa.array(arrays["parent_indptr"], pa.int64()),
+            pa.array(arrays["parent_ids"], pa.int64()))
+        meta = {"index": self.n_chunks, "first_event": self.n_events, "n_events": n,
+                "end_time": to_json(end_time),
+                "live": encode_array(live),
+                "checksums": {name: crc(array) for name, array in arrays.items()}}
+        if ended is not None:
+            meta["ended"] = {"ids": encode_array(ended[0]), "times": encode_array(ended[1])}
         table = pa.table(columns).replace_schema_metadata(
             {_CHUNK_KEY: json.dumps(meta, allow_nan=False).encode("utf-8")})
         atomic_write(os.path.join(self.path, _part_name(self.n_chunks)),
@@ -271,12 +507,17 @@ class DatasetWriter:
                                                    compression=_COMPRESSION,
                                                    column_encoding=_ENCODING,
                                                    write_statistics=_STATISTICS))
+        self.lifetimes = lifetimes
+        self._stream = stream
         self.n_chunks += 1
         self.n_events += n
 
     def close(self, final: dict[str, Any]) -> None:
-        """Mark the dataset complete, with the run's end (``final``: JSON-able values)."""
-        final = _json_dict("DatasetWriter.close", "final", final)
+        """Mark the dataset complete, with the run's end (``final``: JSON-able values, an
+        ``end_time`` in ``[0, MAX_ACTIVITY_BINS]`` past the last event's bin among them)."""
+        owner = "DatasetWriter.close"
+        final = _json_dict(owner, "final", final)
+        self._stream.finish(owner, from_json(final))  # what the readers refuse, refused
         self._manifest.update(complete=True, n_events=self.n_events, n_chunks=self.n_chunks,
                               final=final)
         self._write_manifest()
@@ -303,8 +544,8 @@ def _json_dict(owner: str, name: str, value: Any) -> dict[str, Any]:
 
 def _column(owner: str, name: str, values: Any, dtype: Any, **kwargs: Any) -> NDArray:
     """A chunk column, exactly (`netaval._validation.exact_column`): integral floats are
-    accepted for an integer ``dtype``, NaN is refused; what the values mean is checked by
-    the readers."""
+    accepted for an integer ``dtype``, NaN is refused; what the values mean is checked
+    against the stream (`_Stream.follow`)."""
     return exact_column(owner, name, values, dtype, integral_floats=True, nan=False, **kwargs)
 
 
@@ -416,10 +657,16 @@ def _check_manifest(manifest: dict[str, Any], corrupt: Any) -> None:
     final = manifest["final"]
     if not isinstance(final, dict):
         raise corrupt(f"entry 'final' must be a JSON object. Got {final!r}")
-    _check_entries(final, _FINAL_ENTRIES, "final ", corrupt)
-    _check_entries(final, _OPTIONAL_FINAL_ENTRIES, "final ", corrupt, optional=True)
+    _check_final(final, corrupt, "final ")
+
+
+def _check_final(final: dict[str, Any], corrupt: Any, where: str = "") -> None:
+    """The run's end (a manifest's ``final``) has the entries readers need (the reader's
+    check and `DatasetWriter.close`'s)."""
+    _check_entries(final, _FINAL_ENTRIES, where, corrupt)
+    _check_entries(final, _OPTIONAL_FINAL_ENTRIES, where, corrupt, optional=True)
     if not isinstance(final.get("series", {}), dict):
-        raise corrupt(f"entry final 'series' must be a JSON object. Got {final['series']!r}")
+        raise corrupt(f"entry {where}'series' must be a JSON object. Got {final['series']!r}")
 
 
 def _read_chunk(path: str, index: int, continuous: bool, version: int) -> EventChunk:
@@ -906,19 +1153,14 @@ def load_dataset(path: str | PathLike) -> Run:
     return _load_dataset(check_path("load_dataset", "path", path))
 
 
-def _load_dataset(path: str) -> Run:
-    """`load_dataset`, two frames below the public caller (`load_dataset` or `netaval.load`),
-    so a model warning names the user's line in both cases."""
-    from netaval.avalanches import Avalanches
+def _check_metadata(meta: dict[str, Any], corrupt: Any, *, stacklevel: int | None) -> Any:
+    """The run metadata's entries that `netaval.load` makes a `Run`'s fields have their
+    types (the reader's check and `DatasetWriter`'s).
+
+    Returns the model rebuilt from the registry (``stacklevel``: of the warning when it
+    cannot be; None: no warning, for the writer, which only checks that it can be read).
+    """
     from netaval.io.runs import _model_from_json
-
-    summary = _summarise(path)
-    meta = summary.manifest["metadata"]
-    final = summary.manifest["final"] or {}
-
-    def corrupt(reason: str) -> CorruptFileError:
-        return CorruptFileError(f"Cannot load the streamed run at {os.fspath(path)}: its "
-                                f"metadata {reason}.")
 
     # what becomes the Run's fields: the types `netaval.load` gives for a saved run
     for key, kind, what in (("protocol", str, "a str"), ("network", dict, "a JSON object"),
@@ -930,15 +1172,37 @@ def _load_dataset(path: str) -> Run:
     _check_entries(meta, {"seed": Interval(numbers.Integral, 0, None, allow_none=True)}, "",
                    corrupt, optional=True)
     params = meta.get("protocol_params") or {}
-    _check_entries(params, {"burn_in": Interval(numbers.Real, None, None, allow_none=True)},
+    _check_entries(params, {"burn_in": Interval(numbers.Real, None, None, allow_none=True),
+                            "n_carried": Interval(numbers.Integral, 0, None, allow_none=True)},
                    "protocol_params ", corrupt, optional=True)
+    try:
+        if stacklevel is None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return _model_from_json(meta.get("model"))
+        return _model_from_json(meta.get("model"), stacklevel=stacklevel)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise corrupt(f"entry 'model' is malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _load_dataset(path: str) -> Run:
+    """`load_dataset`, two frames below the public caller (`load_dataset` or `netaval.load`),
+    so a model warning names the user's line in both cases."""
+    from netaval.avalanches import Avalanches
+
+    summary = _summarise(path)
+    meta = summary.manifest["metadata"]
+    final = summary.manifest["final"] or {}
+
+    def corrupt(reason: str) -> CorruptFileError:
+        return CorruptFileError(f"Cannot load the streamed run at {os.fspath(path)}: its "
+                                f"metadata {reason}.")
+
+    model = _check_metadata(meta, corrupt, stacklevel=5)
+    params = meta.get("protocol_params") or {}
     avalanches = Avalanches.from_summaries(
         summary.summaries, time_step=None if summary.manifest["continuous"] else 1.0,
         burn_in=params.get("burn_in"))
-    try:
-        model = _model_from_json(meta.get("model"), stacklevel=4)
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise corrupt(f"entry 'model' is malformed ({type(exc).__name__}: {exc})") from None
     return Run(events=None, activity=summary.activity, model=model,
                network=meta.get("network") or {}, seed=meta.get("seed"),
                protocol=meta.get("protocol", ""), protocol_params=params,
