@@ -172,6 +172,38 @@ _FLAG_BUF = 512  # bytes of the flags buffer (a multiple of _VBLOCK, > 2 * _LEAD
 _AHEAD = 8
 
 
+#: The per-neuron state that every delivery, rescheduling and firing reads lives in one
+#: record of ``H_WIDTH`` float64 slots, one cache line per neuron, viewed as float64
+#: (``H_*`` of u, I), int64 (``H_*`` of time points), int32 (``W_*``: twice a slot number)
+#: and uint8 (``B_*``: eight times): a delivery touches that line and the wheel's arrays,
+#: not six arrays; a firing one line, not eleven. The kernel copies the state in at the
+#: start of a call and out at its end (O(n) per call of thousands of steps). The wheel's
+#: ``sched``, ``nxt`` and ``prv`` stay compact arrays: taking a bucket walks its list, one
+#: dependent load after another, which stays in the cache only while they are small
+#: (in the records: the walk 2.5x slower at N = 1e5).
+H_WIDTH = 8
+H_U = 0
+H_CUR = 1
+H_TREF = 2
+W_SRC_N = 6       # int32 in slot 3: remembered sources
+B_DIRTY = 28      # uint8 in slot 3: 1 while listed in ``dirty``
+B_FORCED = 29     # uint8 in slot 3: 1 for a forced firing of the current step
+H_TRESET = 4
+H_EXT_U = 5
+H_EXT_CUR = 6
+H_EXT_TREF = 7
+
+
+@njit(cache=True)
+def _records(n):
+    """The step loop's (n, H_WIDTH) records, 64-byte aligned, as float64, int64, int32 and
+    uint8 views of the same memory."""
+    buf = np.empty((n + 1) * H_WIDTH, np.float64)
+    skip = ((64 - (buf.ctypes.data & 63)) & 63) >> 3
+    hf = buf[skip:skip + n * H_WIDTH].reshape((n, H_WIDTH))
+    return hf, hf.view(np.int64), hf.view(np.int32), hf.view(np.uint8)
+
+
 def _trial_masks(bit):
     """uint64 (VECTOR_SITES + 1,): entry k selects trials 0 .. k - 1 of a run of flag
     bytes, trial q at byte q // 2, bit ``bit + q % 2`` (high, then low half of a draw)."""
@@ -325,7 +357,7 @@ def _first_crossing(u, cur, gap, g_max, tables, a, c, g_scale, degenerate):
 
 @njit(cache=True)
 def _run_millman(indptr, indices, params, n_sites, refractory, attribution, protocol,
-                 n_steps, n_avalanches, max_events, chunk_end_step, forced, forced_flag,
+                 n_steps, n_avalanches, max_events, chunk_end_step, forced,
                  tables, u, cur, tref, treset, last_fire, ext_u, ext_cur, ext_tref, ext_last,
                  src, weights, src_n, loaded, empty_row, spiking,
                  time, neuron, avalanche, generation, parent_indptr, parent_ids,
@@ -349,14 +381,14 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     forced : int32 (k,)
         Spreading: the neurons firing at step 0, sorted and distinct (a step fires each
         neuron at most once).
-    forced_flag : uint8 (n,)
-        Zeroed scratch marking a step's forced firings.
     tables : float64 (3, H)
         `power_tables` (beyond H the powers are computed).
     u, cur, tref, treset, last_fire : float64, float64, int64, int64, int64 (n,)
         Lazy state: ``(u, I)`` at time point ``tref`` (the last input, or the end of the
         refractory period, when u is 0 again); the last refractory end; the last firing
-        step (`FAR_PAST`: never).
+        step (`FAR_PAST`: never). These, ``ext_u``, ``ext_cur``, ``ext_tref`` and
+        ``src_n`` are read at the start of a call and written at its end: the step loop
+        keeps them in one cache line per neuron (`_records`).
     ext_u, ext_cur, ext_tref, ext_last : float64, float64, int64, int64 (n,)
         External slot: its lazy ``(u, I)`` at ``ext_tref``, and its last arrival.
     src : int64 (n, MAX_SOURCES, 2)
@@ -441,12 +473,22 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     n_sched = 0
     # neurons whose lazy state changed since their crossing was computed (all at first)
     dirty = np.empty(n + 1, np.int32)
-    is_dirty = np.zeros(n, np.uint8)
     n_dirty = 0
+    hf, hi, hw, hb = _records(n)
     for i in range(n):
+        hf[i, H_U] = u[i]
+        hf[i, H_CUR] = cur[i]
+        hi[i, H_TREF] = tref[i]
+        hw[i, W_SRC_N] = src_n[i]
+        hb[i, B_DIRTY] = 0
+        hb[i, B_FORCED] = 0
+        hi[i, H_TRESET] = treset[i]
+        hf[i, H_EXT_U] = ext_u[i]
+        hf[i, H_EXT_CUR] = ext_cur[i]
+        hi[i, H_EXT_TREF] = ext_tref[i]
         if u[i] + g_max * cur[i] >= gap:
             dirty[n_dirty] = i
-            is_dirty[i] = 1
+            hb[i, B_DIRTY] = 1
             n_dirty += 1
     if ext_inv != 0.0 and ext_next < 0:
         rng, z = next_u64(rng)
@@ -467,16 +509,14 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         # into the wheel): from their lazy state, not before m
         for q in range(n_dirty):
             ia = dirty[min(q + _AHEAD, n_dirty - 1)]
-            prefetch(u, ia)
-            prefetch(cur, ia)
-            prefetch(tref, ia)
+            prefetch(hf, np.int64(ia) * H_WIDTH)  # u, I, tref
             prefetch(sched, ia)
             prefetch(nxt, ia)
             prefetch(prv, ia)
             i = dirty[q]
-            is_dirty[i] = 0
-            k = _first_crossing(u[i], cur[i], gap, g_max, tables, a, c, g_scale, degenerate)
-            when = max(tref[i] + k, m) if k > 0 else np.int64(-1)
+            hb[i, B_DIRTY] = 0
+            k = _first_crossing(hf[i, H_U], hf[i, H_CUR], gap, g_max, tables, a, c, g_scale, degenerate)
+            when = max(hi[i, H_TREF] + k, m) if k > 0 else np.int64(-1)
             old = sched[i]
             if when == old:
                 continue
@@ -535,7 +575,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 if sched[i] != m:
                     spiking[n_spk] = i
                     n_spk += 1
-                forced_flag[i] = 1
+                hb[i, B_FORCED] = 1
             seeded = 1
         elif n_force == 1:
             rng, z = next_u64(rng)
@@ -543,7 +583,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             if sched[i] != m:
                 spiking[n_spk] = i
                 n_spk += 1
-            forced_flag[i] = 1
+            hb[i, B_FORCED] = 1
             started += 1
         i = head[bucket]  # take the neurons due at m out of their bucket
         kept = -1
@@ -591,30 +631,22 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         first_ev = n_ev
         for q in range(n_spk):
             ia = spiking[min(q + _AHEAD, n_spk - 1)]
-            prefetch(treset, ia)
-            prefetch(src_n, ia)
-            prefetch(ext_u, ia)
-            prefetch(ext_cur, ia)
-            prefetch(ext_tref, ia)
-            prefetch(forced_flag, ia)
-            prefetch(u, ia)
-            prefetch(cur, ia)
-            prefetch(tref, ia)
-            prefetch(is_dirty, ia)
+            prefetch(hf, np.int64(ia) * H_WIDTH)  # its record
             prefetch(sched, ia)
             row = np.int64(ia) * (2 * MAX_SOURCES)  # its first 16 sources (4 lines)
             for line in range(4):
                 prefetch(src, row + 8 * line)
             i = spiking[q]
-            tr = treset[i]
-            ns = src_n[i]
+            tr = hi[i, H_TRESET]
+            ns = hw[i, W_SRC_N]
             best = -1  # external
-            if forced_flag[i]:
-                forced_flag[i] = 0
+            if hb[i, B_FORCED]:
+                hb[i, B_FORCED] = 0
             else:
-                eu, _ = _advance(ext_u[i], ext_cur[i], m - ext_tref[i], tables, a, c,
+                eu, _ = _advance(hf[i, H_EXT_U], hf[i, H_EXT_CUR], m - hi[i, H_EXT_TREF], tables, a, c,
                                  g_scale, degenerate)
                 total = eu
+                best_val = eu  # LARGEST: the first largest, found in the same pass
                 for s in range(ns):
                     sl = src[i, s, 0]
                     t0 = src[i, s, 1]
@@ -623,13 +655,11 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                     values[s] = val
                     starts[s] = t0
                     total += val
-                if attribution == LARGEST:
-                    best_val = eu
-                    for s in range(ns):
-                        if values[s] > best_val:
-                            best = s
-                            best_val = values[s]
-                elif attribution == LAST:
+                    larger = val > best_val
+                    best = s if larger else best
+                    best_val = val if larger else best_val
+                if attribution == LAST:
+                    best = -1
                     best_val = eu
                     best_t = ext_last[i] if eu > 0.0 else FAR_PAST
                     for s in range(ns):
@@ -638,7 +668,8 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                             best = s
                             best_val = values[s]
                             best_t = t0
-                else:
+                elif attribution == PROPORTIONAL:
+                    best = -1
                     rng, z = next_u64(rng)
                     x = uniform_open(z) * total
                     acc = eu
@@ -651,38 +682,41 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             time[n_ev] = t
             neuron[n_ev] = i
             primary[q] = -1
-            if best >= 0:
+            caused = best >= 0
+            if caused:
                 p = src[i, best, 0] & _EVENT_MASK
                 primary[q] = p
                 parent_ids[n_ln] = p
                 n_ln += 1
-                for s in range(ns):
-                    if s != best and values[s] >= parent_min:
-                        parent_ids[n_ln] = src[i, s, 0] & _EVENT_MASK
-                        n_ln += 1
-            parent_indptr[n_ev + 1] = n_ln
-            n_ev += 1
             # reset: u held at 0 until te; the currents decay on (I does not depend on u,
             # so this holds for lazy and refractory forced neurons too)
             te = t + r_end
-            u[i] = 0.0
-            cur[i] = cur[i] * _cpow(te - tref[i], tables, c)
-            tref[i] = te
-            treset[i] = te
-            ext_u[i] = 0.0
-            ext_cur[i] = ext_cur[i] * _cpow(te - ext_tref[i], tables, c)
-            ext_tref[i] = te
+            hf[i, H_U] = 0.0
+            hf[i, H_CUR] = hf[i, H_CUR] * _cpow(te - hi[i, H_TREF], tables, c)
+            hi[i, H_TREF] = te
+            hi[i, H_TRESET] = te
+            hf[i, H_EXT_U] = 0.0
+            hf[i, H_EXT_CUR] = hf[i, H_EXT_CUR] * _cpow(te - hi[i, H_EXT_TREF], tables, c)
+            hi[i, H_EXT_TREF] = te
+            # one pass over the sources: the other parents (those contributing at least
+            # parent_min, in source order, after the primary; written without a branch:
+            # a slot is overwritten when its source is not one) and the sources kept
             kept = 0
             for s in range(ns):
                 sl = src[i, s, 0]
                 t0 = src[i, s, 1]
+                if caused:
+                    parent_ids[n_ln] = sl & _EVENT_MASK
+                    n_ln += (s != best) & (values[s] >= parent_min)
                 src[i, kept, 0] = sl  # kept <= s: no source not yet read is overwritten
                 src[i, kept, 1] = t0
                 kept += weights[sl >> SOURCE_BITS] * _cpow(te - t0, tables, c) * g_max >= forget
-            src_n[i] = kept
-            if is_dirty[i] == 0 and (sched[i] >= 0 or g_max * cur[i] >= gap):
+            hw[i, W_SRC_N] = kept
+            parent_indptr[n_ev + 1] = n_ln
+            n_ev += 1
+            if hb[i, B_DIRTY] == 0 and (sched[i] >= 0 or g_max * hf[i, H_CUR] >= gap):
                 dirty[n_dirty] = i
-                is_dirty[i] = 1
+                hb[i, B_DIRTY] = 1
                 n_dirty += 1
         # the avalanche and generation of the step's events, after its firings: the loads
         # of their parents' (scattered over the recent events) wait together, not one per
@@ -795,20 +829,16 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             n_del = 0
         for q in range(n_del):
             ia = targets[min(q + 2 * _AHEAD, n_del - 1)]
-            prefetch(u, ia)
-            prefetch(cur, ia)
-            prefetch(tref, ia)
+            prefetch(hf, np.int64(ia) * H_WIDTH)  # u, I, tref, source count, flag
             prefetch(sched, ia)
-            prefetch(src_n, ia)
-            prefetch(is_dirty, ia)
             ib = targets[min(q + _AHEAD, n_del - 1)]  # the slot it will append to
-            prefetch(src, (np.int64(ib) * MAX_SOURCES + src_n[ib]) * 2)
+            prefetch(src, (np.int64(ib) * MAX_SOURCES + hw[ib, W_SRC_N]) * 2)
             i = targets[q]
             slot = slots[q]
             w = (slot >> SOURCE_BITS) * a_syn
             # u, I brought to m (lazy: k > 0 steps; refractory: k < 0, I decays until
             # tref; both are the identity for k = 0: a^0 = c^0 = 1, g(0) = 0)
-            ti = tref[i]
+            ti = hi[i, H_TREF]
             k = max(m - ti, 0)
             kr = max(ti - m, 0)
             if max(k, kr) < n_table:
@@ -821,54 +851,63 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 gk = _gval(k, tables, a, c, g_scale, degenerate)
                 ck = _cpow(k, tables, c)
                 cr = _cpow(kr, tables, c)
-            ui = u[i] * ak + cur[i] * gk
-            ci = cur[i] * ck + w * cr
-            u[i] = ui
-            cur[i] = ci
-            tref[i] = max(ti, m)
-            ns = src_n[i]
+            ui = hf[i, H_U] * ak + hf[i, H_CUR] * gk
+            ci = hf[i, H_CUR] * ck + w * cr
+            hf[i, H_U] = ui
+            hf[i, H_CUR] = ci
+            hi[i, H_TREF] = max(ti, m)
+            ns = hw[i, W_SRC_N]
             if ns == MAX_SOURCES:
-                ns, evicted = _make_room(i, m, src, weights, ns, treset[i], tables, a, c,
+                ns, evicted = _make_room(i, m, src, weights, ns, hi[i, H_TRESET], tables, a, c,
                                          g_scale, degenerate, g_max, forget)
                 n_evicted += evicted
             src[i, ns, 0] = slot
             src[i, ns, 1] = m
-            src_n[i] = ns + 1
+            hw[i, W_SRC_N] = ns + 1
             # marked dirty without a branch (dirty has room for one more than n)
-            flag = np.uint8((is_dirty[i] == 0) & ((sched[i] >= 0) | (ui + g_max * ci >= gap)))
+            flag = np.uint8((hb[i, B_DIRTY] == 0) & ((sched[i] >= 0) | (ui + g_max * ci >= gap)))
             dirty[n_dirty] = i
-            is_dirty[i] |= flag
+            hb[i, B_DIRTY] |= flag
             n_dirty += np.int64(flag)
         # 5. external events of step t, delivered at m
         if ext_inv != 0.0:
             end = m * n
             while ext_next < end:
                 i = ext_next - t * n
-                if tref[i] > m:
-                    f = a_ext * _cpow(tref[i] - m, tables, c)
-                    cur[i] += f
-                    ext_cur[i] += f
+                if hi[i, H_TREF] > m:
+                    f = a_ext * _cpow(hi[i, H_TREF] - m, tables, c)
+                    hf[i, H_CUR] += f
+                    hf[i, H_EXT_CUR] += f
                 else:
-                    if tref[i] < m:
-                        u[i], cur[i] = _advance(u[i], cur[i], m - tref[i], tables, a, c,
+                    if hi[i, H_TREF] < m:
+                        hf[i, H_U], hf[i, H_CUR] = _advance(hf[i, H_U], hf[i, H_CUR], m - hi[i, H_TREF], tables, a, c,
                                                 g_scale, degenerate)
-                        tref[i] = m
-                    cur[i] += a_ext
-                    if ext_tref[i] < m:
-                        ext_u[i], ext_cur[i] = _advance(ext_u[i], ext_cur[i], m - ext_tref[i],
+                        hi[i, H_TREF] = m
+                    hf[i, H_CUR] += a_ext
+                    if hi[i, H_EXT_TREF] < m:
+                        hf[i, H_EXT_U], hf[i, H_EXT_CUR] = _advance(hf[i, H_EXT_U], hf[i, H_EXT_CUR], m - hi[i, H_EXT_TREF],
                                                         tables, a, c, g_scale, degenerate)
-                        ext_tref[i] = m
-                    ext_cur[i] += a_ext
+                        hi[i, H_EXT_TREF] = m
+                    hf[i, H_EXT_CUR] += a_ext
                 ext_last[i] = m
-                if is_dirty[i] == 0 and (sched[i] >= 0 or u[i] + g_max * cur[i] >= gap):
+                if hb[i, B_DIRTY] == 0 and (sched[i] >= 0 or hf[i, H_U] + g_max * hf[i, H_CUR] >= gap):
                     dirty[n_dirty] = i
-                    is_dirty[i] = 1
+                    hb[i, B_DIRTY] = 1
                     n_dirty += 1
                 rng, z = next_u64(rng)
                 ext_next += 1 + np.int64(min(np.log(uniform_open(z)) * ext_inv, 4.0e18))
         loaded_trace[t - chunk_start] = (1.0 - expected / total_sites if total_sites > 0
                                          else 1.0)
         t = m
+    for i in range(n):
+        u[i] = hf[i, H_U]
+        cur[i] = hf[i, H_CUR]
+        tref[i] = hi[i, H_TREF]
+        src_n[i] = hw[i, W_SRC_N]
+        treset[i] = hi[i, H_TRESET]
+        ext_u[i] = hf[i, H_EXT_U]
+        ext_cur[i] = hf[i, H_EXT_CUR]
+        ext_tref[i] = hi[i, H_EXT_TREF]
     state[M_T] = t
     state[M_N_EVENTS] = n_ev
     state[M_N_LINKS] = n_ln

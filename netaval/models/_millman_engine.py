@@ -74,7 +74,6 @@ class MillmanArrays:
         self.loaded = np.full(n_edges, n_sites, np.uint8)
         self.empty_row = np.zeros(n, np.int64)
         self.spiking = np.zeros(n, np.int32)
-        self.forced_flag = np.zeros(n, np.uint8)
         self.state = np.zeros(_km.M_STATE_SIZE, np.int64)
         self.state[_km.M_EXT_NEXT] = -1
         self.fstate = np.zeros(1)  # expected empty sites now
@@ -229,7 +228,7 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
             model.refractory_steps, attribution, code, steps,
             -1 if n_avalanches is None else int(n_avalanches),
             budget, chunk_end,
-            forced, arrays.forced_flag, tables, arrays.u, arrays.cur, arrays.tref,
+            forced, tables, arrays.u, arrays.cur, arrays.tref,
             arrays.treset, arrays.last_fire, arrays.ext_u, arrays.ext_cur, arrays.ext_tref,
             arrays.ext_last, arrays.src, weights, arrays.src_n,
             arrays.loaded, arrays.empty_row, arrays.spiking, recorder.time,
