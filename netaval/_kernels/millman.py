@@ -170,6 +170,9 @@ _FLAG_BUF = 512  # bytes of the flags buffer (a multiple of _VBLOCK, > 2 * _LEAD
 #: time was the kernel's main cost at N = 1e5. In-process A/B, up state, same records:
 #: 0.88x (N = 1e4) and 0.67-0.70x (N = 1e5) of the time without prefetching.
 _AHEAD = 8
+#: Refill probabilities tabulated per call (steps since the presynaptic neuron's last
+#: firing); beyond, computed
+_KEEP_TABLE = 4096
 
 
 #: The per-neuron state that every delivery, rescheduling and firing reads lives in one
@@ -456,6 +459,12 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     targets = np.empty(min(n_edges, 64), np.int32)
     slots = np.empty(len(targets), np.int64)
     values = np.empty(MAX_SOURCES, np.float64)
+    keep_age = _keep_ages(weights, tables, c, g_max, forget)
+    # an empty site stays empty over k steps with probability exp(-k dt / tau_recovery):
+    # the same expression, evaluated once per call for the usual k
+    keep_table = np.empty(_KEEP_TABLE, np.float64)
+    for k in range(_KEEP_TABLE):
+        keep_table[k] = np.exp(-k * dt_tau_r)
     primary = np.empty(n, np.int64)  # the primary parent of each of a step's firings
     marks = np.zeros((n >> 6) + 1, np.uint64)  # a bitmap of a step's firings (kept zero)
     vector = n_sites <= VECTOR_SITES
@@ -710,7 +719,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                     n_ln += (s != best) & (values[s] >= parent_min)
                 src[i, kept, 0] = sl  # kept <= s: no source not yet read is overwritten
                 src[i, kept, 1] = t0
-                kept += weights[sl >> SOURCE_BITS] * _cpow(te - t0, tables, c) * g_max >= forget
+                kept += te - t0 <= keep_age[sl >> SOURCE_BITS]
             hw[i, W_SRC_N] = kept
             parent_indptr[n_ev + 1] = n_ln
             n_ev += 1
@@ -734,7 +743,9 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             prefetch(loaded, indptr[jb])
             prefetch(indices, indptr[jb])
             j = neuron[e]
-            keep_p = np.exp(-(t - last_fire[j]) * dt_tau_r)
+            elapsed = t - last_fire[j]
+            keep_p = (keep_table[np.uint64(elapsed)] if np.uint64(elapsed) < _KEEP_TABLE
+                      else np.exp(-elapsed * dt_tau_r))
             expected -= empty_row[j] * keep_p
             q_thr = np.uint64(min((1.0 - keep_p) * _TWO32, _TWO32))
             last_fire[j] = t
@@ -957,6 +968,37 @@ def saved_sources(src, src_n, event_map, weights, shift):
             src_t0[i, s] = src[i, s, 1] - shift
             src_w[i, s] = weights[slot >> SOURCE_BITS]
     return src_event, src_t0, src_w
+
+
+@njit(cache=True)
+def _keep_ages(weights, tables, c, g_max, forget):
+    """Per source class, the largest age k >= 0 (steps since its arrival) at which a reset
+    keeps a source of that class, ``weights[class] c^k g_max >= forget`` (-1: never).
+
+    The test decreases with k (``c^k`` does, and so do its products with positive
+    constants, rounding included), so a reset compares the age with this bound, the same
+    answer as evaluating it."""
+    out = np.full(len(weights), -1, np.int64)
+    for r in range(len(weights)):
+        w = weights[r]
+        if not w * _cpow(0, tables, c) * g_max >= forget:
+            continue
+        lo = 0  # kept at lo, not known beyond
+        hi = 1
+        while hi < 2**62 and w * _cpow(hi, tables, c) * g_max >= forget:
+            lo = hi
+            hi *= 2
+        if hi >= 2**62 and w * _cpow(hi, tables, c) * g_max >= forget:
+            out[r] = hi
+            continue
+        while hi - lo > 1:  # kept at lo, not at hi
+            mid = (lo + hi) >> 1
+            if w * _cpow(mid, tables, c) * g_max >= forget:
+                lo = mid
+            else:
+                hi = mid
+        out[r] = lo
+    return out
 
 
 @njit(cache=True)
