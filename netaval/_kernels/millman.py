@@ -184,18 +184,21 @@ _KEEP_TABLE = 4096
 #: ``sched``, ``nxt`` and ``prv`` stay compact arrays: taking a bucket walks its list, one
 #: dependent load after another, which stays in the cache only while they are small
 #: (in the records: the walk 2.5x slower at N = 1e5).
-H_WIDTH = 8
-H_U = 0
+H_WIDTH = 16
+H_U = 0           # first line: what a delivery and a rescheduling read
 H_CUR = 1
 H_TREF = 2
 W_SRC_N = 6       # int32 in slot 3: remembered sources
 B_DIRTY = 28      # uint8 in slot 3: 1 while listed in ``dirty``
 B_FORCED = 29     # uint8 in slot 3: 1 for a forced firing of the current step
 H_TRESET = 4
-H_EXT_U = 5
-H_EXT_CUR = 6
-H_EXT_TREF = 7
-
+H_SCHED = 5       # time point of the scheduled crossing, -1: none
+H_EXT_U = 8       # second line: what a firing, its vesicles and external input read
+H_EXT_CUR = 9
+H_EXT_TREF = 10
+H_EXT_LAST = 11
+H_LAST_FIRE = 12
+H_EMPTY_ROW = 13
 
 @njit(cache=True)
 def _records(n):
@@ -474,7 +477,6 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     expected = fstate[0]
     # the wheel of the scheduled crossings: bucket m % WHEEL lists (doubly linked through
     # nxt / prv) the neurons whose crossing sched is at time point m (or m + WHEEL, ...)
-    sched = np.full(n, -1, np.int64)
     nxt = np.empty(n, np.int32)
     prv = np.empty(n, np.int32)
     head = np.full(WHEEL, -1, np.int32)
@@ -492,9 +494,13 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         hb[i, B_DIRTY] = 0
         hb[i, B_FORCED] = 0
         hi[i, H_TRESET] = treset[i]
+        hi[i, H_SCHED] = -1
         hf[i, H_EXT_U] = ext_u[i]
         hf[i, H_EXT_CUR] = ext_cur[i]
         hi[i, H_EXT_TREF] = ext_tref[i]
+        hi[i, H_EXT_LAST] = ext_last[i]
+        hi[i, H_LAST_FIRE] = last_fire[i]
+        hi[i, H_EMPTY_ROW] = empty_row[i]
         if u[i] + g_max * cur[i] >= gap:
             dirty[n_dirty] = i
             hb[i, B_DIRTY] = 1
@@ -518,15 +524,14 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         # into the wheel): from their lazy state, not before m
         for q in range(n_dirty):
             ia = dirty[min(q + _AHEAD, n_dirty - 1)]
-            prefetch(hf, np.int64(ia) * H_WIDTH)  # u, I, tref
-            prefetch(sched, ia)
+            prefetch(hf, np.int64(ia) * H_WIDTH)  # u, I, tref, sched
             prefetch(nxt, ia)
             prefetch(prv, ia)
             i = dirty[q]
             hb[i, B_DIRTY] = 0
             k = _first_crossing(hf[i, H_U], hf[i, H_CUR], gap, g_max, tables, a, c, g_scale, degenerate)
             when = max(hi[i, H_TREF] + k, m) if k > 0 else np.int64(-1)
-            old = sched[i]
+            old = hi[i, H_SCHED]
             if when == old:
                 continue
             if old >= 0:
@@ -541,7 +546,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                     prv[nx] = p
                 cnt[bk] -= 1
                 n_sched -= 1
-            sched[i] = when
+            hi[i, H_SCHED] = when
             if when >= 0:
                 bk = when & (WHEEL - 1)
                 h = head[bk]
@@ -581,7 +586,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         if protocol == SPREADING and seeded == 0:
             for q in range(len(forced)):
                 i = forced[q]
-                if sched[i] != m:
+                if hi[i, H_SCHED] != m:
                     spiking[n_spk] = i
                     n_spk += 1
                 hb[i, B_FORCED] = 1
@@ -589,7 +594,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         elif n_force == 1:
             rng, z = next_u64(rng)
             i = bounded(z, n)
-            if sched[i] != m:
+            if hi[i, H_SCHED] != m:
                 spiking[n_spk] = i
                 n_spk += 1
             hb[i, B_FORCED] = 1
@@ -599,8 +604,8 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         head[bucket] = -1
         while i >= 0:
             following = nxt[i]
-            if sched[i] == m:
-                sched[i] = -1
+            if hi[i, H_SCHED] == m:
+                hi[i, H_SCHED] = -1
                 cnt[bucket] -= 1
                 n_sched -= 1
                 spiking[n_spk] = i
@@ -640,8 +645,8 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         first_ev = n_ev
         for q in range(n_spk):
             ia = spiking[min(q + _AHEAD, n_spk - 1)]
-            prefetch(hf, np.int64(ia) * H_WIDTH)  # its record
-            prefetch(sched, ia)
+            prefetch(hf, np.int64(ia) * H_WIDTH)  # both lines of its record
+            prefetch(hf, np.int64(ia) * H_WIDTH + 8)
             row = np.int64(ia) * (2 * MAX_SOURCES)  # its first 16 sources (4 lines)
             for line in range(4):
                 prefetch(src, row + 8 * line)
@@ -670,7 +675,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 if attribution == LAST:
                     best = -1
                     best_val = eu
-                    best_t = ext_last[i] if eu > 0.0 else FAR_PAST
+                    best_t = hi[i, H_EXT_LAST] if eu > 0.0 else FAR_PAST
                     for s in range(ns):
                         t0 = starts[s]
                         if t0 > best_t or (t0 == best_t and values[s] > best_val):
@@ -723,7 +728,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             hw[i, W_SRC_N] = kept
             parent_indptr[n_ev + 1] = n_ln
             n_ev += 1
-            if hb[i, B_DIRTY] == 0 and (sched[i] >= 0 or g_max * hf[i, H_CUR] >= gap):
+            if hb[i, B_DIRTY] == 0 and (hi[i, H_SCHED] >= 0 or g_max * hf[i, H_CUR] >= gap):
                 dirty[n_dirty] = i
                 hb[i, B_DIRTY] = 1
                 n_dirty += 1
@@ -736,19 +741,17 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         n_del = 0
         for e in range(first_ev, n_ev):
             ja = neuron[min(e + _AHEAD, n_ev - 1)]
-            prefetch(last_fire, ja)
-            prefetch(empty_row, ja)
-            prefetch(indptr, ja)
+            prefetch(indptr, ja)  # its record's second line is in the cache since its firing
             jb = neuron[min(e + _AHEAD // 2, n_ev - 1)]  # its row (indptr read by now)
             prefetch(loaded, indptr[jb])
             prefetch(indices, indptr[jb])
             j = neuron[e]
-            elapsed = t - last_fire[j]
+            elapsed = t - hi[j, H_LAST_FIRE]
             keep_p = (keep_table[np.uint64(elapsed)] if np.uint64(elapsed) < _KEEP_TABLE
                       else np.exp(-elapsed * dt_tau_r))
-            expected -= empty_row[j] * keep_p
+            expected -= hi[j, H_EMPTY_ROW] * keep_p
             q_thr = np.uint64(min((1.0 - keep_p) * _TWO32, _TWO32))
-            last_fire[j] = t
+            hi[j, H_LAST_FIRE] = t
             row_empty = 0
             if n_del + indptr[j + 1] - indptr[j] > len(targets):
                 size = max(2 * len(targets), n_del + indptr[j + 1] - indptr[j])
@@ -799,7 +802,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                     slots[du] = e | (released << SOURCE_BITS)
                     n_del += np.int64(released > 0)
                 rng = rng0 + GAMMA * np.uint64(used)
-                empty_row[j] = row_empty
+                hi[j, H_EMPTY_ROW] = row_empty
                 expected += row_empty
                 continue
             for s in range(indptr[j], indptr[j + 1]):
@@ -832,7 +835,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 targets[n_del] = indices[s]
                 slots[n_del] = e | (np.int64(released) << SOURCE_BITS)
                 n_del += np.int64(released > 0)
-            empty_row[j] = row_empty
+            hi[j, H_EMPTY_ROW] = row_empty
             expected += row_empty
         # 4. the currents of those vesicles, in the same order (a second pass: its loop,
         # with few branches, waits for the targets' state of several deliveries at once)
@@ -840,8 +843,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             n_del = 0
         for q in range(n_del):
             ia = targets[min(q + 2 * _AHEAD, n_del - 1)]
-            prefetch(hf, np.int64(ia) * H_WIDTH)  # u, I, tref, source count, flag
-            prefetch(sched, ia)
+            prefetch(hf, np.int64(ia) * H_WIDTH)  # u, I, tref, sched, source count, flag
             ib = targets[min(q + _AHEAD, n_del - 1)]  # the slot it will append to
             prefetch(src, (np.int64(ib) * MAX_SOURCES + hw[ib, W_SRC_N]) * 2)
             i = targets[q]
@@ -876,7 +878,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             src[i, ns, 1] = m
             hw[i, W_SRC_N] = ns + 1
             # marked dirty without a branch (dirty has room for one more than n)
-            flag = np.uint8((hb[i, B_DIRTY] == 0) & ((sched[i] >= 0) | (ui + g_max * ci >= gap)))
+            flag = np.uint8((hb[i, B_DIRTY] == 0) & ((hi[i, H_SCHED] >= 0) | (ui + g_max * ci >= gap)))
             dirty[n_dirty] = i
             hb[i, B_DIRTY] |= flag
             n_dirty += np.int64(flag)
@@ -900,8 +902,8 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                                                         tables, a, c, g_scale, degenerate)
                         hi[i, H_EXT_TREF] = m
                     hf[i, H_EXT_CUR] += a_ext
-                ext_last[i] = m
-                if hb[i, B_DIRTY] == 0 and (sched[i] >= 0 or hf[i, H_U] + g_max * hf[i, H_CUR] >= gap):
+                hi[i, H_EXT_LAST] = m
+                if hb[i, B_DIRTY] == 0 and (hi[i, H_SCHED] >= 0 or hf[i, H_U] + g_max * hf[i, H_CUR] >= gap):
                     dirty[n_dirty] = i
                     hb[i, B_DIRTY] = 1
                     n_dirty += 1
@@ -919,6 +921,9 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         ext_u[i] = hf[i, H_EXT_U]
         ext_cur[i] = hf[i, H_EXT_CUR]
         ext_tref[i] = hi[i, H_EXT_TREF]
+        ext_last[i] = hi[i, H_EXT_LAST]
+        last_fire[i] = hi[i, H_LAST_FIRE]
+        empty_row[i] = hi[i, H_EMPTY_ROW]
     state[M_T] = t
     state[M_N_EVENTS] = n_ev
     state[M_N_LINKS] = n_ln
