@@ -175,15 +175,19 @@ _AHEAD = 8
 _KEEP_TABLE = 4096
 
 
-#: The per-neuron state that every delivery, rescheduling and firing reads lives in one
-#: record of ``H_WIDTH`` float64 slots, one cache line per neuron, viewed as float64
-#: (``H_*`` of u, I), int64 (``H_*`` of time points), int32 (``W_*``: twice a slot number)
-#: and uint8 (``B_*``: eight times): a delivery touches that line and the wheel's arrays,
-#: not six arrays; a firing one line, not eleven. The kernel copies the state in at the
-#: start of a call and out at its end (O(n) per call of thousands of steps). The wheel's
-#: ``sched``, ``nxt`` and ``prv`` stay compact arrays: taking a bucket walks its list, one
-#: dependent load after another, which stays in the cache only while they are small
-#: (in the records: the walk 2.5x slower at N = 1e5).
+#: The per-neuron state of the step loop lives in records of ``H_WIDTH`` float64 slots (two
+#: cache lines) per neuron, in flat arrays viewed as float64 (``H_*`` of u, I), int64
+#: (``H_*`` of time points), int32 (``W_*``: twice a slot number) and uint8 (``B_*``:
+#: eight times), indexed by `_rec`, `_rec32`, `_rec8` (unsigned, constant strides). The
+#: first line holds what a delivery and a rescheduling read, the second what only a
+#: firing, its vesicle row and external input read: a delivery touches one line, not six
+#: arrays; a firing two, not eleven. The kernel copies the state in at the start of a call
+#: and out at its end (O(n) per call of thousands of steps). The wheel's links ``nxt``
+#: and ``prv`` stay compact arrays: taking a bucket walks its list, one dependent load
+#: after another, which stays in the cache only while they are small (in the records:
+#: the walk 2.5x slower at N = 1e5). In-process A/B against separate arrays, up state,
+#: same records: 0.71-0.80x at N = 1e4, 0.79-0.80x at N = 1e5 (with the fused source
+#: passes, see `_run_millman`).
 H_WIDTH = 16
 H_U = 0           # first line: what a delivery and a rescheduling read
 H_CUR = 1
@@ -200,14 +204,42 @@ H_EXT_LAST = 11
 H_LAST_FIRE = 12
 H_EMPTY_ROW = 13
 
+
 @njit(cache=True)
 def _records(n):
-    """The step loop's (n, H_WIDTH) records, 64-byte aligned, as float64, int64, int32 and
-    uint8 views of the same memory."""
+    """The step loop's records (n of H_WIDTH float64 slots, flat), 64-byte aligned, as
+    float64, int64, int32 and uint8 views of the same memory (indexed by `_rec`,
+    `_rec32`, `_rec8`)."""
     buf = np.empty((n + 1) * H_WIDTH, np.float64)
     skip = ((64 - (buf.ctypes.data & 63)) & 63) >> 3
-    hf = buf[skip:skip + n * H_WIDTH].reshape((n, H_WIDTH))
+    hf = buf[skip:skip + n * H_WIDTH]
     return hf, hf.view(np.int64), hf.view(np.int32), hf.view(np.uint8)
+
+
+@njit(cache=True, inline="always")
+def _rec(i, slot):
+    """Index of neuron i's float64 / int64 ``slot`` in the flat records (unsigned: no
+    negative-index code; a constant stride)."""
+    return np.uint64(i) * np.uint64(H_WIDTH) + np.uint64(slot)
+
+
+@njit(cache=True, inline="always")
+def _rec32(i, slot):
+    """Index of neuron i's int32 ``slot`` (``W_*``) in the records' int32 view."""
+    return np.uint64(i) * np.uint64(2 * H_WIDTH) + np.uint64(slot)
+
+
+@njit(cache=True, inline="always")
+def _rec8(i, slot):
+    """Index of neuron i's uint8 ``slot`` (``B_*``) in the records' uint8 view."""
+    return np.uint64(i) * np.uint64(8 * H_WIDTH) + np.uint64(slot)
+
+
+@njit(cache=True, inline="always")
+def _slot(i, s):
+    """Index of the event of neuron i's source s in the flat source table (its arrival
+    time follows)."""
+    return (np.uint64(i) * np.uint64(MAX_SOURCES) + np.uint64(s)) * np.uint64(2)
 
 
 def _trial_masks(bit):
@@ -290,21 +322,26 @@ def power_tables(a, c, g_scale, degenerate, size):
 
 @njit(cache=True, inline="always")
 def _apow(k, tables, a):
-    """a**k for an integer k >= 0 (table, else computed)."""
-    return tables[0, k] if k < tables.shape[1] else a ** np.float64(k)
+    """a**k for an integer k >= 0 (table, else computed; the table is indexed unsigned,
+    so no negative-index code, and a negative k, never passed, would be computed)."""
+    uk = np.uint64(k)
+    return tables[0, uk] if uk < np.uint64(tables.shape[1]) else a ** np.float64(k)
 
 
 @njit(cache=True, inline="always")
 def _cpow(k, tables, c):
-    """c**k for an integer k >= 0."""
-    return tables[1, k] if k < tables.shape[1] else c ** np.float64(k)
+    """c**k for an integer k >= 0 (see `_apow`)."""
+    uk = np.uint64(k)
+    return tables[1, uk] if uk < np.uint64(tables.shape[1]) else c ** np.float64(k)
 
 
 @njit(cache=True, inline="always")
 def _gval(k, tables, a, c, g_scale, degenerate):
-    """g(k dt), the PSP of a unit current pulse k steps after it, for k >= 0."""
-    if k < tables.shape[1]:
-        return tables[2, k]
+    """g(k dt), the PSP of a unit current pulse k steps after it, for k >= 0 (see
+    `_apow`)."""
+    uk = np.uint64(k)
+    if uk < np.uint64(tables.shape[1]):
+        return tables[2, uk]
     if degenerate:
         return g_scale * k * a ** np.float64(k)
     return g_scale * (a ** np.float64(k) - c ** np.float64(k))
@@ -486,24 +523,25 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     dirty = np.empty(n + 1, np.int32)
     n_dirty = 0
     hf, hi, hw, hb = _records(n)
+    srcf = src.reshape(src.size)  # flat: constant strides, see `_slot`
     for i in range(n):
-        hf[i, H_U] = u[i]
-        hf[i, H_CUR] = cur[i]
-        hi[i, H_TREF] = tref[i]
-        hw[i, W_SRC_N] = src_n[i]
-        hb[i, B_DIRTY] = 0
-        hb[i, B_FORCED] = 0
-        hi[i, H_TRESET] = treset[i]
-        hi[i, H_SCHED] = -1
-        hf[i, H_EXT_U] = ext_u[i]
-        hf[i, H_EXT_CUR] = ext_cur[i]
-        hi[i, H_EXT_TREF] = ext_tref[i]
-        hi[i, H_EXT_LAST] = ext_last[i]
-        hi[i, H_LAST_FIRE] = last_fire[i]
-        hi[i, H_EMPTY_ROW] = empty_row[i]
+        hf[_rec(i, H_U)] = u[i]
+        hf[_rec(i, H_CUR)] = cur[i]
+        hi[_rec(i, H_TREF)] = tref[i]
+        hw[_rec32(i, W_SRC_N)] = src_n[i]
+        hb[_rec8(i, B_DIRTY)] = 0
+        hb[_rec8(i, B_FORCED)] = 0
+        hi[_rec(i, H_TRESET)] = treset[i]
+        hi[_rec(i, H_SCHED)] = -1
+        hf[_rec(i, H_EXT_U)] = ext_u[i]
+        hf[_rec(i, H_EXT_CUR)] = ext_cur[i]
+        hi[_rec(i, H_EXT_TREF)] = ext_tref[i]
+        hi[_rec(i, H_EXT_LAST)] = ext_last[i]
+        hi[_rec(i, H_LAST_FIRE)] = last_fire[i]
+        hi[_rec(i, H_EMPTY_ROW)] = empty_row[i]
         if u[i] + g_max * cur[i] >= gap:
             dirty[n_dirty] = i
-            hb[i, B_DIRTY] = 1
+            hb[_rec8(i, B_DIRTY)] = 1
             n_dirty += 1
     if ext_inv != 0.0 and ext_next < 0:
         rng, z = next_u64(rng)
@@ -528,10 +566,11 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             prefetch(nxt, ia)
             prefetch(prv, ia)
             i = dirty[q]
-            hb[i, B_DIRTY] = 0
-            k = _first_crossing(hf[i, H_U], hf[i, H_CUR], gap, g_max, tables, a, c, g_scale, degenerate)
-            when = max(hi[i, H_TREF] + k, m) if k > 0 else np.int64(-1)
-            old = hi[i, H_SCHED]
+            hb[_rec8(i, B_DIRTY)] = 0
+            k = _first_crossing(hf[_rec(i, H_U)], hf[_rec(i, H_CUR)], gap, g_max, tables, a,
+                                c, g_scale, degenerate)
+            when = max(hi[_rec(i, H_TREF)] + k, m) if k > 0 else np.int64(-1)
+            old = hi[_rec(i, H_SCHED)]
             if when == old:
                 continue
             if old >= 0:
@@ -546,7 +585,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                     prv[nx] = p
                 cnt[bk] -= 1
                 n_sched -= 1
-            hi[i, H_SCHED] = when
+            hi[_rec(i, H_SCHED)] = when
             if when >= 0:
                 bk = when & (WHEEL - 1)
                 h = head[bk]
@@ -586,26 +625,26 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         if protocol == SPREADING and seeded == 0:
             for q in range(len(forced)):
                 i = forced[q]
-                if hi[i, H_SCHED] != m:
+                if hi[_rec(i, H_SCHED)] != m:
                     spiking[n_spk] = i
                     n_spk += 1
-                hb[i, B_FORCED] = 1
+                hb[_rec8(i, B_FORCED)] = 1
             seeded = 1
         elif n_force == 1:
             rng, z = next_u64(rng)
             i = bounded(z, n)
-            if hi[i, H_SCHED] != m:
+            if hi[_rec(i, H_SCHED)] != m:
                 spiking[n_spk] = i
                 n_spk += 1
-            hb[i, B_FORCED] = 1
+            hb[_rec8(i, B_FORCED)] = 1
             started += 1
         i = head[bucket]  # take the neurons due at m out of their bucket
         kept = -1
         head[bucket] = -1
         while i >= 0:
             following = nxt[i]
-            if hi[i, H_SCHED] == m:
-                hi[i, H_SCHED] = -1
+            if hi[_rec(i, H_SCHED)] == m:
+                hi[_rec(i, H_SCHED)] = -1
                 cnt[bucket] -= 1
                 n_sched -= 1
                 spiking[n_spk] = i
@@ -651,19 +690,20 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             for line in range(4):
                 prefetch(src, row + 8 * line)
             i = spiking[q]
-            tr = hi[i, H_TRESET]
-            ns = hw[i, W_SRC_N]
+            tr = hi[_rec(i, H_TRESET)]
+            ns = hw[_rec32(i, W_SRC_N)]
             best = -1  # external
-            if hb[i, B_FORCED]:
-                hb[i, B_FORCED] = 0
+            if hb[_rec8(i, B_FORCED)]:
+                hb[_rec8(i, B_FORCED)] = 0
             else:
-                eu, _ = _advance(hf[i, H_EXT_U], hf[i, H_EXT_CUR], m - hi[i, H_EXT_TREF], tables, a, c,
+                eu, _ = _advance(hf[_rec(i, H_EXT_U)], hf[_rec(i, H_EXT_CUR)],
+                                 m - hi[_rec(i, H_EXT_TREF)], tables, a, c,
                                  g_scale, degenerate)
                 total = eu
                 best_val = eu  # LARGEST: the first largest, found in the same pass
                 for s in range(ns):
-                    sl = src[i, s, 0]
-                    t0 = src[i, s, 1]
+                    sl = srcf[_slot(i, s) + 0]
+                    t0 = srcf[_slot(i, s) + 1]
                     val = _contribution(t0, weights[sl >> SOURCE_BITS], tr, m, tables, a, c,
                                         g_scale, degenerate)
                     values[s] = val
@@ -675,7 +715,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 if attribution == LAST:
                     best = -1
                     best_val = eu
-                    best_t = hi[i, H_EXT_LAST] if eu > 0.0 else FAR_PAST
+                    best_t = hi[_rec(i, H_EXT_LAST)] if eu > 0.0 else FAR_PAST
                     for s in range(ns):
                         t0 = starts[s]
                         if t0 > best_t or (t0 == best_t and values[s] > best_val):
@@ -698,39 +738,40 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             primary[q] = -1
             caused = best >= 0
             if caused:
-                p = src[i, best, 0] & _EVENT_MASK
+                p = srcf[_slot(i, best) + 0] & _EVENT_MASK
                 primary[q] = p
                 parent_ids[n_ln] = p
                 n_ln += 1
             # reset: u held at 0 until te; the currents decay on (I does not depend on u,
             # so this holds for lazy and refractory forced neurons too)
             te = t + r_end
-            hf[i, H_U] = 0.0
-            hf[i, H_CUR] = hf[i, H_CUR] * _cpow(te - hi[i, H_TREF], tables, c)
-            hi[i, H_TREF] = te
-            hi[i, H_TRESET] = te
-            hf[i, H_EXT_U] = 0.0
-            hf[i, H_EXT_CUR] = hf[i, H_EXT_CUR] * _cpow(te - hi[i, H_EXT_TREF], tables, c)
-            hi[i, H_EXT_TREF] = te
+            hf[_rec(i, H_U)] = 0.0
+            hf[_rec(i, H_CUR)] = hf[_rec(i, H_CUR)] * _cpow(te - hi[_rec(i, H_TREF)], tables, c)
+            hi[_rec(i, H_TREF)] = te
+            hi[_rec(i, H_TRESET)] = te
+            hf[_rec(i, H_EXT_U)] = 0.0
+            hf[_rec(i, H_EXT_CUR)] *= _cpow(te - hi[_rec(i, H_EXT_TREF)], tables, c)
+            hi[_rec(i, H_EXT_TREF)] = te
             # one pass over the sources: the other parents (those contributing at least
             # parent_min, in source order, after the primary; written without a branch:
             # a slot is overwritten when its source is not one) and the sources kept
             kept = 0
             for s in range(ns):
-                sl = src[i, s, 0]
-                t0 = src[i, s, 1]
+                sl = srcf[_slot(i, s) + 0]
+                t0 = srcf[_slot(i, s) + 1]
                 if caused:
                     parent_ids[n_ln] = sl & _EVENT_MASK
                     n_ln += (s != best) & (values[s] >= parent_min)
-                src[i, kept, 0] = sl  # kept <= s: no source not yet read is overwritten
-                src[i, kept, 1] = t0
+                srcf[_slot(i, kept) + 0] = sl  # kept <= s: no source not yet read is overwritten
+                srcf[_slot(i, kept) + 1] = t0
                 kept += te - t0 <= keep_age[sl >> SOURCE_BITS]
-            hw[i, W_SRC_N] = kept
+            hw[_rec32(i, W_SRC_N)] = kept
             parent_indptr[n_ev + 1] = n_ln
             n_ev += 1
-            if hb[i, B_DIRTY] == 0 and (hi[i, H_SCHED] >= 0 or g_max * hf[i, H_CUR] >= gap):
+            if hb[_rec8(i, B_DIRTY)] == 0 and (hi[_rec(i, H_SCHED)] >= 0
+                                               or g_max * hf[_rec(i, H_CUR)] >= gap):
                 dirty[n_dirty] = i
-                hb[i, B_DIRTY] = 1
+                hb[_rec8(i, B_DIRTY)] = 1
                 n_dirty += 1
         # the avalanche and generation of the step's events, after its firings: the loads
         # of their parents' (scattered over the recent events) wait together, not one per
@@ -746,12 +787,12 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             prefetch(loaded, indptr[jb])
             prefetch(indices, indptr[jb])
             j = neuron[e]
-            elapsed = t - hi[j, H_LAST_FIRE]
+            elapsed = t - hi[_rec(j, H_LAST_FIRE)]
             keep_p = (keep_table[np.uint64(elapsed)] if np.uint64(elapsed) < _KEEP_TABLE
                       else np.exp(-elapsed * dt_tau_r))
-            expected -= hi[j, H_EMPTY_ROW] * keep_p
+            expected -= hi[_rec(j, H_EMPTY_ROW)] * keep_p
             q_thr = np.uint64(min((1.0 - keep_p) * _TWO32, _TWO32))
-            hi[j, H_LAST_FIRE] = t
+            hi[_rec(j, H_LAST_FIRE)] = t
             row_empty = 0
             if n_del + indptr[j + 1] - indptr[j] > len(targets):
                 size = max(2 * len(targets), n_del + indptr[j + 1] - indptr[j])
@@ -802,7 +843,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                     slots[du] = e | (released << SOURCE_BITS)
                     n_del += np.int64(released > 0)
                 rng = rng0 + GAMMA * np.uint64(used)
-                hi[j, H_EMPTY_ROW] = row_empty
+                hi[_rec(j, H_EMPTY_ROW)] = row_empty
                 expected += row_empty
                 continue
             for s in range(indptr[j], indptr[j + 1]):
@@ -835,7 +876,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 targets[n_del] = indices[s]
                 slots[n_del] = e | (np.int64(released) << SOURCE_BITS)
                 n_del += np.int64(released > 0)
-            hi[j, H_EMPTY_ROW] = row_empty
+            hi[_rec(j, H_EMPTY_ROW)] = row_empty
             expected += row_empty
         # 4. the currents of those vesicles, in the same order (a second pass: its loop,
         # with few branches, waits for the targets' state of several deliveries at once)
@@ -845,67 +886,72 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             ia = targets[min(q + 2 * _AHEAD, n_del - 1)]
             prefetch(hf, np.int64(ia) * H_WIDTH)  # u, I, tref, sched, source count, flag
             ib = targets[min(q + _AHEAD, n_del - 1)]  # the slot it will append to
-            prefetch(src, (np.int64(ib) * MAX_SOURCES + hw[ib, W_SRC_N]) * 2)
+            prefetch(src, (np.int64(ib) * MAX_SOURCES + hw[_rec32(ib, W_SRC_N)]) * 2)
             i = targets[q]
             slot = slots[q]
             w = (slot >> SOURCE_BITS) * a_syn
             # u, I brought to m (lazy: k > 0 steps; refractory: k < 0, I decays until
             # tref; both are the identity for k = 0: a^0 = c^0 = 1, g(0) = 0)
-            ti = hi[i, H_TREF]
+            ti = hi[_rec(i, H_TREF)]
             k = max(m - ti, 0)
             kr = max(ti - m, 0)
             if max(k, kr) < n_table:
-                ak = tables[0, k]
-                gk = tables[2, k]
-                ck = tables[1, k]
-                cr = tables[1, kr]
+                ak = tables[0, np.uint64(k)]  # k, kr >= 0: unsigned, no negative-index code
+                gk = tables[2, np.uint64(k)]
+                ck = tables[1, np.uint64(k)]
+                cr = tables[1, np.uint64(kr)]
             else:
                 ak = _apow(k, tables, a)
                 gk = _gval(k, tables, a, c, g_scale, degenerate)
                 ck = _cpow(k, tables, c)
                 cr = _cpow(kr, tables, c)
-            ui = hf[i, H_U] * ak + hf[i, H_CUR] * gk
-            ci = hf[i, H_CUR] * ck + w * cr
-            hf[i, H_U] = ui
-            hf[i, H_CUR] = ci
-            hi[i, H_TREF] = max(ti, m)
-            ns = hw[i, W_SRC_N]
+            ui = hf[_rec(i, H_U)] * ak + hf[_rec(i, H_CUR)] * gk
+            ci = hf[_rec(i, H_CUR)] * ck + w * cr
+            hf[_rec(i, H_U)] = ui
+            hf[_rec(i, H_CUR)] = ci
+            hi[_rec(i, H_TREF)] = max(ti, m)
+            ns = hw[_rec32(i, W_SRC_N)]
             if ns == MAX_SOURCES:
-                ns, evicted = _make_room(i, m, src, weights, ns, hi[i, H_TRESET], tables, a, c,
-                                         g_scale, degenerate, g_max, forget)
+                ns, evicted = _make_room(i, m, src, weights, ns, hi[_rec(i, H_TRESET)], tables,
+                                         a, c, g_scale, degenerate, g_max, forget)
                 n_evicted += evicted
-            src[i, ns, 0] = slot
-            src[i, ns, 1] = m
-            hw[i, W_SRC_N] = ns + 1
+            srcf[_slot(i, ns) + 0] = slot
+            srcf[_slot(i, ns) + 1] = m
+            hw[_rec32(i, W_SRC_N)] = ns + 1
             # marked dirty without a branch (dirty has room for one more than n)
-            flag = np.uint8((hb[i, B_DIRTY] == 0) & ((hi[i, H_SCHED] >= 0) | (ui + g_max * ci >= gap)))
+            flag = np.uint8((hb[_rec8(i, B_DIRTY)] == 0)
+                            & ((hi[_rec(i, H_SCHED)] >= 0) | (ui + g_max * ci >= gap)))
             dirty[n_dirty] = i
-            hb[i, B_DIRTY] |= flag
+            hb[_rec8(i, B_DIRTY)] |= flag
             n_dirty += np.int64(flag)
         # 5. external events of step t, delivered at m
         if ext_inv != 0.0:
             end = m * n
             while ext_next < end:
                 i = ext_next - t * n
-                if hi[i, H_TREF] > m:
-                    f = a_ext * _cpow(hi[i, H_TREF] - m, tables, c)
-                    hf[i, H_CUR] += f
-                    hf[i, H_EXT_CUR] += f
+                if hi[_rec(i, H_TREF)] > m:
+                    f = a_ext * _cpow(hi[_rec(i, H_TREF)] - m, tables, c)
+                    hf[_rec(i, H_CUR)] += f
+                    hf[_rec(i, H_EXT_CUR)] += f
                 else:
-                    if hi[i, H_TREF] < m:
-                        hf[i, H_U], hf[i, H_CUR] = _advance(hf[i, H_U], hf[i, H_CUR], m - hi[i, H_TREF], tables, a, c,
-                                                g_scale, degenerate)
-                        hi[i, H_TREF] = m
-                    hf[i, H_CUR] += a_ext
-                    if hi[i, H_EXT_TREF] < m:
-                        hf[i, H_EXT_U], hf[i, H_EXT_CUR] = _advance(hf[i, H_EXT_U], hf[i, H_EXT_CUR], m - hi[i, H_EXT_TREF],
-                                                        tables, a, c, g_scale, degenerate)
-                        hi[i, H_EXT_TREF] = m
-                    hf[i, H_EXT_CUR] += a_ext
-                hi[i, H_EXT_LAST] = m
-                if hb[i, B_DIRTY] == 0 and (hi[i, H_SCHED] >= 0 or hf[i, H_U] + g_max * hf[i, H_CUR] >= gap):
+                    if hi[_rec(i, H_TREF)] < m:
+                        hf[_rec(i, H_U)], hf[_rec(i, H_CUR)] = _advance(
+                            hf[_rec(i, H_U)], hf[_rec(i, H_CUR)], m - hi[_rec(i, H_TREF)],
+                            tables, a, c, g_scale, degenerate)
+                        hi[_rec(i, H_TREF)] = m
+                    hf[_rec(i, H_CUR)] += a_ext
+                    if hi[_rec(i, H_EXT_TREF)] < m:
+                        hf[_rec(i, H_EXT_U)], hf[_rec(i, H_EXT_CUR)] = _advance(
+                            hf[_rec(i, H_EXT_U)], hf[_rec(i, H_EXT_CUR)],
+                            m - hi[_rec(i, H_EXT_TREF)], tables, a, c, g_scale, degenerate)
+                        hi[_rec(i, H_EXT_TREF)] = m
+                    hf[_rec(i, H_EXT_CUR)] += a_ext
+                hi[_rec(i, H_EXT_LAST)] = m
+                if hb[_rec8(i, B_DIRTY)] == 0 and (
+                        hi[_rec(i, H_SCHED)] >= 0
+                        or hf[_rec(i, H_U)] + g_max * hf[_rec(i, H_CUR)] >= gap):
                     dirty[n_dirty] = i
-                    hb[i, B_DIRTY] = 1
+                    hb[_rec8(i, B_DIRTY)] = 1
                     n_dirty += 1
                 rng, z = next_u64(rng)
                 ext_next += 1 + np.int64(min(np.log(uniform_open(z)) * ext_inv, 4.0e18))
@@ -913,17 +959,17 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                                          else 1.0)
         t = m
     for i in range(n):
-        u[i] = hf[i, H_U]
-        cur[i] = hf[i, H_CUR]
-        tref[i] = hi[i, H_TREF]
-        src_n[i] = hw[i, W_SRC_N]
-        treset[i] = hi[i, H_TRESET]
-        ext_u[i] = hf[i, H_EXT_U]
-        ext_cur[i] = hf[i, H_EXT_CUR]
-        ext_tref[i] = hi[i, H_EXT_TREF]
-        ext_last[i] = hi[i, H_EXT_LAST]
-        last_fire[i] = hi[i, H_LAST_FIRE]
-        empty_row[i] = hi[i, H_EMPTY_ROW]
+        u[i] = hf[_rec(i, H_U)]
+        cur[i] = hf[_rec(i, H_CUR)]
+        tref[i] = hi[_rec(i, H_TREF)]
+        src_n[i] = hw[_rec32(i, W_SRC_N)]
+        treset[i] = hi[_rec(i, H_TRESET)]
+        ext_u[i] = hf[_rec(i, H_EXT_U)]
+        ext_cur[i] = hf[_rec(i, H_EXT_CUR)]
+        ext_tref[i] = hi[_rec(i, H_EXT_TREF)]
+        ext_last[i] = hi[_rec(i, H_EXT_LAST)]
+        last_fire[i] = hi[_rec(i, H_LAST_FIRE)]
+        empty_row[i] = hi[_rec(i, H_EMPTY_ROW)]
     state[M_T] = t
     state[M_N_EVENTS] = n_ev
     state[M_N_LINKS] = n_ln
