@@ -185,9 +185,12 @@ _KEEP_TABLE = 4096
 #: and out at its end (O(n) per call of thousands of steps). The wheel's links ``nxt``
 #: and ``prv`` stay compact arrays: taking a bucket walks its list, one dependent load
 #: after another, which stays in the cache only while they are small (in the records:
-#: the walk 2.5x slower at N = 1e5). In-process A/B against separate arrays, up state,
-#: same records: 0.71-0.80x at N = 1e4, 0.79-0.80x at N = 1e5 (with the fused source
-#: passes, see `_run_millman`).
+#: the walk 2.5x slower at N = 1e5). With the other changes that came with it (LARGEST's
+#: argmax and the other parents found in the two passes over the sources, `_keep_ages`,
+#: the refill table, unsigned indices), in-process A/B against separate arrays, same
+#: records: up state 0.85x (fastest) / 0.90x (median of pairs) at N = 1e4, 0.70x / 0.71x
+#: at N = 1e5; down state, where the copies dominate, 1.02x at N = 1e4 and 1.08x /
+#: 1.16x at N = 1e5 (about 10 ms more per simulated second).
 H_WIDTH = 16
 H_U = 0           # first line: what a delivery and a rescheduling read
 H_CUR = 1
