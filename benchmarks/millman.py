@@ -13,7 +13,8 @@ it simulates ``--seconds`` of biological time and prints:
 - netaval's wall time with causal attribution and the full event record on (best of
   ``--repeats``; the first call of a session also compiles the kernel, done beforehand),
 - Brian2's wall time of the simulation loop alone (``device._last_run_time``: code
-  generation and compilation excluded) and with them,
+  generation and compilation excluded; with ``cpp_standalone`` the fastest of
+  ``--repeats`` runs of the built program, as for netaval) and the first run with them,
 - the speed-up (Brian2 loop time / netaval time; the issue's target is >= 5),
 - both population rates (Hz per neuron over the second half), which must agree.
 
@@ -95,7 +96,8 @@ def main() -> None:
                 b2_wall = b2_total = rate_b2 = float("nan")
             else:
                 out = run_brian2(python, network.indptr, network.indices,
-                                 dataclasses.asdict(model), n_steps, 1, mode=args.mode)
+                                 dataclasses.asdict(model), n_steps, 1, mode=args.mode,
+                                 repeats=args.repeats)
                 b2_wall, b2_total = float(out["wall"]), float(out["wall_total"])
                 rate_b2 = rate_second_half(out["time"], n, n_steps, model.dt)
             print(f"{n:>7} {state:>5} {wall:>10.3f} {b2_wall:>9.3f} {b2_total:>9.1f} "

@@ -12,7 +12,9 @@ parameters under their `netaval.Millman` names (``n_sites`` ... ``dt``, in netav
 ms, mV, pF, pA, Hz), ``n_steps``, ``seed`` and ``mode`` (Brian2's "cpp_standalone", or "cython" / "numpy"
 runtime code generation). ``OUT.npz`` receives the spike
 ``time`` (steps) and ``neuron`` of every spike, and ``wall`` (seconds of the simulation
-itself, excluding code generation and compilation) and ``wall_total``.
+itself, excluding code generation and compilation; with ``cpp_standalone`` the fastest of
+``repeats`` runs of the built program, 1 if absent) and ``wall_total`` (the first run,
+with code generation and compilation).
 
 The model, as in netaval: ``dv/dt = -(v - e_leak)/tau_l + I/C`` (unless refractory),
 ``dI/dt = -I/tau_s``, integrated exactly (``method="exact"``), threshold ``v >= threshold``,
@@ -91,6 +93,12 @@ def main(path_in: str, path_out: str) -> None:
         b2.device.build(directory=build_dir, compile=True, run=True, with_output=False)
         wall = float(b2.device._last_run_time)
     wall_total = time.perf_counter() - started
+    if mode == "cpp_standalone":
+        # the fastest of ``repeats`` runs of the same program (the same seed: the same
+        # spikes), as netaval's time is the fastest of its repeats
+        for _ in range(int(p.get("repeats", 1)) - 1):
+            b2.device.run(directory=build_dir, with_output=False)
+            wall = min(wall, float(b2.device._last_run_time))
     if mode != "cpp_standalone":
         wall = wall_total
     steps = np.round(np.asarray(monitor.t / ms) / float(p["dt"])).astype(np.int64)
@@ -117,9 +125,11 @@ def brian2_python() -> str | None:
 
 
 def run_brian2(python: str, indptr, indices, params: dict, n_steps: int, seed: int,
-               mode: str = "cpp_standalone", timeout: float = 3600.0) -> dict:
+               mode: str = "cpp_standalone", timeout: float = 3600.0,
+               repeats: int = 1) -> dict:
     """Run this script with ``python`` on a network (CSR) and `netaval.Millman` parameters
-    (a dict of its fields); return the ``OUT.npz`` contents as a dict."""
+    (a dict of its fields); return the ``OUT.npz`` contents as a dict. With
+    ``cpp_standalone``, ``wall`` is the fastest of ``repeats`` runs of the built program."""
     import os
     import subprocess
 
@@ -127,7 +137,7 @@ def run_brian2(python: str, indptr, indices, params: dict, n_steps: int, seed: i
         path_in, path_out = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.npz")
         fields = {k: v for k, v in params.items() if k != "attribution"}
         np.savez(path_in, indptr=np.asarray(indptr), indices=np.asarray(indices),
-                 n_steps=n_steps, seed=seed, mode=mode, **fields)
+                 n_steps=n_steps, seed=seed, mode=mode, repeats=repeats, **fields)
         done = subprocess.run([python, os.path.abspath(__file__), path_in, path_out],
                               capture_output=True, text=True, timeout=timeout)
         if done.returncode != 0:
