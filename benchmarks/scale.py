@@ -68,7 +68,12 @@ if args["level"] == "out":
     kwargs["out"] = args["path"]
 else:
     kwargs["record"] = args["level"]
-netaval.simulate(net, model, n_steps=50, seed=1, record=kwargs.get("record", "avalanches"))
+if args["level"] == "out":  # the writer's kernels too (loaded from numba's cache)
+    import shutil
+    netaval.simulate(net, model, n_steps=50, seed=1, out=args["path"] + "-warm-up")
+    shutil.rmtree(args["path"] + "-warm-up")
+else:
+    netaval.simulate(net, model, n_steps=50, seed=1, record=kwargs.get("record", "avalanches"))
 before = timed_probe()
 t, c = time.perf_counter(), time.process_time()
 run = netaval.simulate(net, model, **kwargs)
