@@ -256,6 +256,24 @@ def two_chunks(path, *, continuous=False, close=True, metadata=None, final=None,
     return writer
 
 
+def test_read_events_refuses_a_forged_generation_as_a_corrupt_file(tmp_path):
+    """The chunk readers leave generations to `Events`: a forged one is the file's fault,
+    reported as a CorruptFileError naming the path, not as a bad argument of Events."""
+    path = tmp_path / "run"
+    writer = forged_writer(path, metadata={"protocol": "driven"}, continuous=False, n_nodes=3)
+    writer.write_chunk(np.array([0, 1]), np.array([0, 1]), np.array([0, 0]), np.array([0, 5]),
+                       np.array([0, 0, 1]), np.array([0]), live=np.array([1]), end_time=2)
+    writer.close({"end_time": 2})
+    with pytest.raises(CorruptFileError) as info:
+        ds.read_events(path)
+    message = str(info.value)
+    assert message.startswith(f"Cannot read the streamed run at {path}: its events are not a "
+                              "causal record ("), message
+    assert "'generation'" in message and info.value.__cause__ is None
+    two_chunks(tmp_path / "valid")
+    assert ds.read_events(tmp_path / "valid").generation.tolist() == [0, 1, 2, 0]
+
+
 def test_manifest_and_chunk_metadata_are_written_exactly(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq

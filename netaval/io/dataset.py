@@ -933,6 +933,8 @@ def read_events(path: str | PathLike) -> Events:
     InvalidParameterError
         When the dataset holds more events (or avalanches) than one in-memory record can
         (2**31 - 1): use `netaval.Avalanches.from_dataset` or `iter_chunks` instead.
+    CorruptFileError
+        When the files are not a streamed run, or its events not a causal record.
     """
     from netaval.events import MAX_EVENTS_IN_MEMORY
 
@@ -969,11 +971,15 @@ def read_events(path: str | PathLike) -> Events:
         end = join("event_end_time")
         for chunk in chunks:
             end[chunk.ended_ids] = chunk.ended_times
-    return Events(time=join("time"), neuron=join("neuron"),
-                  avalanche=join("avalanche").astype(np.int32),
-                  generation=join("generation"), parent_indptr=indptr,
-                  parent_ids=join("parent_ids").astype(np.int32),
-                  time_step=None if continuous else 1.0, end_time=end)
+    try:  # Events checks what the chunk readers do not (the generations)
+        return Events(time=join("time"), neuron=join("neuron"),
+                      avalanche=join("avalanche").astype(np.int32),
+                      generation=join("generation"), parent_indptr=indptr,
+                      parent_ids=join("parent_ids").astype(np.int32),
+                      time_step=None if continuous else 1.0, end_time=end)
+    except InvalidParameterError as error:  # the file's fault, not the caller's
+        raise CorruptFileError(f"Cannot read the streamed run at {path}: its events are "
+                               f"not a causal record ({error})") from None
 
 
 @dataclass(frozen=True)
