@@ -432,9 +432,9 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     u, cur, tref, treset, last_fire : float64, float64, int64, int64, int64 (n,)
         Lazy state: ``(u, I)`` at time point ``tref`` (the last input, or the end of the
         refractory period, when u is 0 again); the last refractory end; the last firing
-        step (`FAR_PAST`: never). These, ``ext_u``, ``ext_cur``, ``ext_tref`` and
-        ``src_n`` are read at the start of a call and written at its end: the step loop
-        keeps them in one cache line per neuron (`_records`).
+        step (`FAR_PAST`: never). These and the other per-neuron arrays below but
+        ``src``, ``loaded`` and ``spiking`` are read at the start of a call and written at
+        its end: the step loop keeps them in its records (`_records`).
     ext_u, ext_cur, ext_tref, ext_last : float64, float64, int64, int64 (n,)
         External slot: its lazy ``(u, I)`` at ``ext_tref``, and its last arrival.
     src : int64 (n, MAX_SOURCES, 2)
@@ -749,7 +749,7 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             # so this holds for lazy and refractory forced neurons too)
             te = t + r_end
             hf[_rec(i, H_U)] = 0.0
-            hf[_rec(i, H_CUR)] = hf[_rec(i, H_CUR)] * _cpow(te - hi[_rec(i, H_TREF)], tables, c)
+            hf[_rec(i, H_CUR)] *= _cpow(te - hi[_rec(i, H_TREF)], tables, c)
             hi[_rec(i, H_TREF)] = te
             hi[_rec(i, H_TRESET)] = te
             hf[_rec(i, H_EXT_U)] = 0.0
@@ -1042,7 +1042,7 @@ def _keep_ages(weights, tables, c, g_max, forget):
         while hi < 2**62 and w * _cpow(hi, tables, c) * g_max >= forget:
             lo = hi
             hi *= 2
-        if hi >= 2**62 and w * _cpow(hi, tables, c) * g_max >= forget:
+        if w * _cpow(hi, tables, c) * g_max >= forget:  # still kept at the cap
             out[r] = hi
             continue
         while hi - lo > 1:  # kept at lo, not at hi
