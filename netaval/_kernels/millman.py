@@ -14,11 +14,11 @@ integrated again from step ``n + max(R, 1)`` on; I keeps decaying and summing me
 Scheduled crossings. Every neuron is kept lazily: its ``(u, I)`` at the time point
 ``tref`` of its last input (or refractory end), advanced in closed form only when an
 input arrives or it fires. Until its next input, ``u_k = u a^k + I g(k)`` k steps later
-(the same closed form) has at most one maximum (a sum of two exponentials), so
-`_first_crossing` finds the first step boundary where it reaches ``gap`` exactly: none
-when the bound ``u + g_max I`` or the maximum over the grid (near the peak ``t*`` in
-closed form) is below ``gap``, else the first ``k`` by bisection before the peak. That
-time point sits in a timing wheel (one bucket per step modulo its size, a doubly linked
+(the same closed form) has at most one maximum (a sum of two exponentials), so the
+first step boundary where it reaches ``gap`` is found exactly: none when the bound ``u +
+g_max I`` is below ``gap``, else from the state's cell of a table of crossings
+(`crossing_table`: none, exactly k, or not before k) and Newton's method on the grid from
+there (`_first_crossing`). That time point sits in a timing wheel (one bucket per step modulo its size, a doubly linked
 list per bucket) and is recomputed at every input; the schedule is a function of the
 lazy state alone, so it is rebuilt from it at every call (chunking changes nothing). A
 neuron costs nothing per step, only per input and per firing.
@@ -92,8 +92,10 @@ __all__ = [
     "M_NEED_EVENTS", "M_NEED_LINKS", "M_N_EVICTED", "M_STARTED", "M_COMPLETED", "M_SEEDED",
     "M_STATE_SIZE",
     "P_A", "P_B", "P_C", "P_GMAX", "P_GAP", "P_A_SYN", "P_A_EXT", "P_EXT_INV_LOG_Q",
-    "P_DT_OVER_TAU_R", "P_P_RELEASE", "P_G_SCALE", "P_DEGENERATE", "P_SIZE",
-    "WHEEL", "FAR_PAST", "VECTOR_SITES", "propagator", "power_tables", "_first_crossing",
+    "P_DT_OVER_TAU_R", "P_P_RELEASE", "P_G_SCALE", "P_DEGENERATE", "P_CROSS_INV_H_U",
+    "P_CROSS_INV_H_I", "P_SIZE", "CROSS_RANGE", "CROSS_CELLS",
+    "WHEEL", "FAR_PAST", "VECTOR_SITES", "propagator", "power_tables", "crossing_grid",
+    "crossing_table", "_first_crossing",
     "_run_millman", "saved_sources",
 ]
 
@@ -141,7 +143,9 @@ P_DT_OVER_TAU_R = 8   # dt / tau_recovery (0.0: no refill)
 P_P_RELEASE = 9
 P_G_SCALE = 10        # g(s) = P_G_SCALE (a^k - c^k), or P_G_SCALE k a^k when degenerate
 P_DEGENERATE = 11     # 1.0 when tau_l == tau_s
-P_SIZE = 12
+P_CROSS_INV_H_U = 12  # the crossing table's inverse cell sides (`crossing_grid`)
+P_CROSS_INV_H_I = 13
+P_SIZE = 14
 
 #: Buckets of the timing wheel (a power of two; later crossings wait in their bucket).
 WHEEL = 1 << 12
@@ -323,7 +327,7 @@ def power_tables(a, c, g_scale, degenerate, size):
     return np.ascontiguousarray(np.stack([ak, ck, gk]))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _apow(k, tables, a):
     """a**k for an integer k >= 0 (table, else computed; the table is indexed unsigned,
     so no negative-index code, and a negative k, never passed, would be computed)."""
@@ -331,14 +335,14 @@ def _apow(k, tables, a):
     return tables[0, uk] if uk < np.uint64(tables.shape[1]) else a ** np.float64(k)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _cpow(k, tables, c):
     """c**k for an integer k >= 0 (see `_apow`)."""
     uk = np.uint64(k)
     return tables[1, uk] if uk < np.uint64(tables.shape[1]) else c ** np.float64(k)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _gval(k, tables, a, c, g_scale, degenerate):
     """g(k dt), the PSP of a unit current pulse k steps after it, for k >= 0 (see
     `_apow`)."""
@@ -350,7 +354,7 @@ def _gval(k, tables, a, c, g_scale, degenerate):
     return g_scale * (a ** np.float64(k) - c ** np.float64(k))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _contribution(t0, w, tr, m, tables, a, c, g_scale, degenerate):
     """Contribution to u at time m of a current w that arrived at t0, for a neuron whose
     last refractory period ended at tr (u reset to 0 then, the current carried over):
@@ -363,34 +367,32 @@ def _contribution(t0, w, tr, m, tables, a, c, g_scale, degenerate):
             * _gval(max(m - start, 0), tables, a, c, g_scale, degenerate))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _advance(u, cur, k, tables, a, c, g_scale, degenerate):
     """(u, I) after k steps without input."""
     return (u * _apow(k, tables, a) + cur * _gval(k, tables, a, c, g_scale, degenerate),
             cur * _cpow(k, tables, c))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _u_at(u, cur, k, tables, a, c, g_scale, degenerate):
     """u k steps after a state (u, I) without input (the first value of `_advance`)."""
     return u * _apow(k, tables, a) + cur * _gval(k, tables, a, c, g_scale, degenerate)
 
 
-@njit(cache=True, inline="always")
-def _first_crossing(u, cur, gap, g_max, tables, a, c, g_scale, degenerate):
-    """The first k >= 1 with ``u_k = u a^k + I g(k) >= gap`` (state (u, I) >= 0 without
-    further input), or -1 if there is none.
+@njit(cache=True)
+def _first_crossing(u, cur, k, gap, tables, a, c, g_scale, degenerate):
+    """The first step ``j >= k`` with ``u_j = u a^j + I g(j) >= gap`` (state (u, I) >= 0
+    without further input), or -1 if there is none, for a lower bound ``k >= 1`` of the
+    first crossing after step 0 (1 when nothing better is known).
 
-    ``u_k`` is a sum of two exponentials in k (``(u + I g_scale k) a^k`` when degenerate)
+    ``u_j`` is a sum of two exponentials in j (``(u + I g_scale j) a^j`` when degenerate)
     with at most one maximum and concave up to it, so from any k below the first
     crossing, ``u_k + j (u_(k+1) - u_k)`` bounds ``u_(k+j)`` from above: the crossing
     lies at least ``(gap - u_k) / (u_(k+1) - u_k)`` steps later. Jumping by that much
-    (at least one step) from k = 1 reaches it in a few steps (Newton's method on the
-    grid); a non-positive difference means the maximum is passed below gap.
+    (at least one step) reaches it in a few steps (Newton's method on the grid); a
+    non-positive difference means the maximum is passed below gap.
     """
-    if u + g_max * cur < gap:
-        return -1
-    k = np.int64(1)
     v = _u_at(u, cur, k, tables, a, c, g_scale, degenerate)
     while v < gap:
         d = _u_at(u, cur, k + 1, tables, a, c, g_scale, degenerate) - v
@@ -401,10 +403,94 @@ def _first_crossing(u, cur, gap, g_max, tables, a, c, g_scale, degenerate):
     return k
 
 
+#: The crossing table (`crossing_table`) covers u in [0, gap) and I in [0, CROSS_RANGE gap
+#: / g_max) (a current this large crosses within a few steps anyway) in cells of about
+#: 1 / CROSS_CELLS of each range, rounded down to a power of two (so that a cell's index
+#: is exact and its corners bound every state in it, see `crossing_grid`)
+CROSS_RANGE = 3.0
+CROSS_CELLS = 128
+_CROSS_MAX = (1 << 14) - 1  # crossings up to this step are tabulated (int16 entries 2 k + 1)
+
+
+def crossing_grid(gap, g_max):
+    """``(1 / h_u, 1 / h_i)``: the inverse cell sides of the crossing table (``h_u`` and
+    ``h_i`` powers of two, mV and pA, see `CROSS_RANGE`), for the params slots
+    `P_CROSS_INV_H_U` and `P_CROSS_INV_H_I`; ``(0.0, 0.0)``, no table, when gap or g_max
+    are not positive finite numbers."""
+    if not (0.0 < gap < np.inf and 0.0 < g_max < np.inf):
+        return 0.0, 0.0
+    i_range = CROSS_RANGE * gap / g_max
+    return (float(2.0 ** -np.floor(np.log2(gap / CROSS_CELLS))),
+            float(2.0 ** -np.floor(np.log2(i_range / CROSS_CELLS))))
+
+
+@njit(cache=True)
+def _scan_crossing(u, cur, gap, g_max, tables, a, c, g_scale, degenerate):
+    """The first crossing of `_first_crossing`, found by stepping one step at a time (exact
+    on the float64 grid values), or -1; 0 when it lies beyond `_CROSS_MAX`."""
+    if u + g_max * cur < gap:
+        return -1
+    v = _u_at(u, cur, 1, tables, a, c, g_scale, degenerate)
+    k = np.int64(1)
+    while v < gap:
+        w = _u_at(u, cur, k + 1, tables, a, c, g_scale, degenerate)
+        if w - v <= 0.0:
+            return -1
+        k += 1
+        v = w
+        if k > _CROSS_MAX:
+            return 0
+    return k
+
+
+@njit(cache=True)
+def crossing_table(params, tables):
+    """int16 (n_u, n_i): for each cell ``[iu h_u, (iu + 1) h_u) x [ii h_i, (ii + 1) h_i)``
+    of states (u, I) (the grid of `crossing_grid`, u below gap, I below ``CROSS_RANGE gap
+    / g_max``), what its corners say of the first crossing (`_first_crossing`) of every
+    state in it: -1 none (its upper corner has none), ``2 k`` at step k or later (the
+    upper corner's crossing), ``2 k + 1`` exactly at step k (both corners cross at k), 0
+    unknown (beyond `_CROSS_MAX`).
+
+    u_j grows with u and with I on the float64 grid too (products with non-negative
+    factors and their sum round monotonically), so the upper corner's first crossing is a
+    lower bound of every state's in the cell, and the lower corner's an upper bound. The
+    corners' crossings are found step by step (`_scan_crossing`), exactly; the cells'
+    corners are exact too (multiples of powers of two), and so is a state's cell index.
+    """
+    a = params[P_A]
+    c = params[P_C]
+    g_max = params[P_GMAX]
+    gap = params[P_GAP]
+    g_scale = params[P_G_SCALE]
+    degenerate = params[P_DEGENERATE] != 0.0
+    inv_h_u = params[P_CROSS_INV_H_U]
+    inv_h_i = params[P_CROSS_INV_H_I]
+    n_u = np.int64(np.ceil(gap * inv_h_u)) if inv_h_u > 0.0 else 0
+    n_i = np.int64(np.ceil(CROSS_RANGE * gap / g_max * inv_h_i)) if inv_h_i > 0.0 else 0
+    h_u = 1.0 / inv_h_u if n_u > 0 else 0.0
+    h_i = 1.0 / inv_h_i if n_i > 0 else 0.0
+    corner = np.empty((n_u + 1, n_i + 1), np.int64)
+    for iu in range(n_u + 1):
+        for ii in range(n_i + 1):
+            corner[iu, ii] = _scan_crossing(iu * h_u, ii * h_i, gap, g_max, tables, a, c,
+                                            g_scale, degenerate)
+    table = np.zeros((n_u, n_i), np.int16)
+    for iu in range(n_u):
+        for ii in range(n_i):
+            lower = corner[iu + 1, ii + 1]  # the earliest crossing in the cell
+            later = corner[iu, ii]
+            if lower < 0:
+                table[iu, ii] = -1
+            elif lower > 0:
+                table[iu, ii] = 2 * lower + (1 if later == lower else 0)
+    return table
+
+
 @njit(cache=True)
 def _run_millman(indptr, indices, params, n_sites, refractory, attribution, protocol,
                  n_steps, n_avalanches, max_events, chunk_end_step, forced,
-                 tables, u, cur, tref, treset, last_fire, ext_u, ext_cur, ext_tref, ext_last,
+                 tables, cross, u, cur, tref, treset, last_fire, ext_u, ext_cur, ext_tref, ext_last,
                  src, weights, src_n, loaded, empty_row, spiking,
                  time, neuron, avalanche, generation, parent_indptr, parent_ids,
                  loaded_trace, state, fstate, rng_state):
@@ -429,6 +515,8 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
         neuron at most once).
     tables : float64 (3, H)
         `power_tables` (beyond H the powers are computed).
+    cross : int16 (n_u, n_i)
+        `crossing_table`.
     u, cur, tref, treset, last_fire : float64, float64, int64, int64, int64 (n,)
         Lazy state: ``(u, I)`` at time point ``tref`` (the last input, or the end of the
         refractory period, when u is 0 again); the last refractory end; the last firing
@@ -477,6 +565,10 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     dt_tau_r = params[P_DT_OVER_TAU_R]
     g_scale = params[P_G_SCALE]
     degenerate = params[P_DEGENERATE] != 0.0
+    inv_h_u = params[P_CROSS_INV_H_U]
+    inv_h_i = params[P_CROSS_INV_H_I]
+    n_cross_u = cross.shape[0]
+    n_cross_i = cross.shape[1]
     p_thr = np.uint64(min(params[P_P_RELEASE] * _TWO32, _TWO32))
     all_refill = np.uint64(4294967296)
     forget = FORGET * gap
@@ -498,7 +590,12 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
     total_sites = np.float64(n_edges) * n_sites
     decay_step = np.exp(-dt_tau_r)
     n_table = tables.shape[1]
-    # a step's deliveries (released > 0): target and source slot (grown on demand)
+    # a step's deliveries (released > 0): target and source slot, room made before each
+    # step's firings (not in the loop over them: an array reassigned there is reference
+    # counted at every firing)
+    max_degree = 0
+    for j in range(n):
+        max_degree = max(max_degree, indptr[j + 1] - indptr[j])
     targets = np.empty(min(n_edges, 64), np.int32)
     slots = np.empty(len(targets), np.int64)
     values = np.empty(MAX_SOURCES, np.float64)
@@ -570,8 +667,27 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             prefetch(prv, ia)
             i = dirty[q]
             hb[_rec8(i, B_DIRTY)] = 0
-            k = _first_crossing(hf[_rec(i, H_U)], hf[_rec(i, H_CUR)], gap, g_max, tables, a,
-                                c, g_scale, degenerate)
+            # its first crossing: none below the bound u + g_max I; else from its cell of
+            # the crossing table (exact, or a lower bound to start Newton's method from:
+            # in-process A/B, up state, same records, 0.86x of the time of Newton's method
+            # from step 1 at N = 1e4 and 0.93x at N = 1e5; 2.1 instead of 7.9 values of u_k
+            # and 0.7 instead of 3.4 divisions per search)
+            ui = hf[_rec(i, H_U)]
+            ci = hf[_rec(i, H_CUR)]
+            k = np.int64(-1)
+            if ui + g_max * ci >= gap:
+                x = ui * inv_h_u  # exact: powers of two
+                y = ci * inv_h_i
+                entry = np.int64(0)  # unknown
+                if 0.0 <= x < n_cross_u and 0.0 <= y < n_cross_i:
+                    entry = np.int64(cross[np.uint64(x), np.uint64(y)])
+                if entry < 0:
+                    k = np.int64(-1)
+                elif entry & 1:
+                    k = entry >> 1
+                else:
+                    k = _first_crossing(ui, ci, max(entry >> 1, np.int64(1)), gap, tables, a,
+                                        c, g_scale, degenerate)
             when = max(hi[_rec(i, H_TREF)] + k, m) if k > 0 else np.int64(-1)
             old = hi[_rec(i, H_SCHED)]
             if when == old:
@@ -621,6 +737,9 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             state[M_NEED_LINKS] = n_ln + due * MAX_SOURCES
             status = BUFFER_FULL
             break
+        if min(n_edges, due * max_degree) > len(targets):  # room for the step's deliveries
+            targets = np.empty(max(min(n_edges, due * max_degree), 2 * len(targets)), np.int32)
+            slots = np.empty(len(targets), np.int64)
         expected *= decay_step
         # 1. the step's firings: forced ones (roots; a neuron due anyway is only marked),
         # then the crossings due at m
@@ -797,10 +916,6 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
             q_thr = np.uint64(min((1.0 - keep_p) * _TWO32, _TWO32))
             hi[_rec(j, H_LAST_FIRE)] = t
             row_empty = 0
-            if n_del + indptr[j + 1] - indptr[j] > len(targets):
-                size = max(2 * len(targets), n_del + indptr[j + 1] - indptr[j])
-                targets = _grown(targets, n_del, size)
-                slots = _grown(slots, n_del, size)
             if vector:
                 # the row's draws come from vector blocks of flag bytes (draw k after rng0
                 # at flags[k - base]); a synapse reads its refill trials from the bytes of
@@ -1052,14 +1167,6 @@ def _keep_ages(weights, tables, c, g_max, forget):
             else:
                 hi = mid
         out[r] = lo
-    return out
-
-
-@njit(cache=True)
-def _grown(buffer, used, size):
-    """A copy of ``buffer`` with room for ``size`` items, its first ``used`` kept."""
-    out = np.empty(size, buffer.dtype)
-    out[:used] = buffer[:used]
     return out
 
 

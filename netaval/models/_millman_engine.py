@@ -186,6 +186,8 @@ def kernel_inputs(model) -> tuple[np.ndarray, np.ndarray]:
     params[_km.P_P_RELEASE] = model.p_release
     params[_km.P_G_SCALE] = g_scale
     params[_km.P_DEGENERATE] = 1.0 if degenerate else 0.0
+    params[_km.P_CROSS_INV_H_U], params[_km.P_CROSS_INV_H_I] = _km.crossing_grid(
+        params[_km.P_GAP], g_max)
     size = int(min(TABLE_MAX, max(64, math.ceil(10 * max(model.tau_l, model.tau_s)
                                                 / model.dt))))
     return params, _km.power_tables(a, c, g_scale, degenerate, size)
@@ -207,6 +209,7 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
     params, tables = kernel_inputs(model)
     if protocol != "driven":
         params[_km.P_EXT_INV_LOG_Q] = 0.0
+    cross = _km.crossing_table(params, tables)
     code = _PROTOCOL[protocol]
     forced = np.zeros(0, np.int32) if initial is None else np.asarray(initial, np.int32)
     steps = _kb.MAX_STEPS if n_steps is None else int(n_steps)
@@ -228,7 +231,7 @@ def advance(network, model, arrays: MillmanArrays, recorder, *, protocol: str = 
             model.refractory_steps, attribution, code, steps,
             -1 if n_avalanches is None else int(n_avalanches),
             budget, chunk_end,
-            forced, tables, arrays.u, arrays.cur, arrays.tref,
+            forced, tables, cross, arrays.u, arrays.cur, arrays.tref,
             arrays.treset, arrays.last_fire, arrays.ext_u, arrays.ext_cur, arrays.ext_tref,
             arrays.ext_last, arrays.src, weights, arrays.src_n,
             arrays.loaded, arrays.empty_row, arrays.spiking, recorder.time,
