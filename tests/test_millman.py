@@ -173,10 +173,11 @@ def test_release_without_refill_follows_binomial_depletion():
     rec = _recorder()
     loaded_before = arrays.loaded.astype(np.int64).sum()
     step, spikes = 0, 0
+    rng = np.array([7], np.uint64)  # one random stream through the calls
     for k in range(1, 6):
         while int(arrays.state[_km.M_N_EVENTS]) < k:
             step += 1
-            _run(net, model, arrays, rec, step)
+            engine.advance(net, model, arrays, rec, n_steps=step, rng=rng)
         spikes = k
         loaded = arrays.loaded.astype(np.int64)
         released = loaded_before - loaded.sum()
@@ -216,34 +217,37 @@ def test_stationary_loaded_fraction_under_poisson_spiking():
 
 def _vesicle_reference(net, model, loaded, last_fire, times, neurons, state):
     """The documented vesicle draws, literally: for each firing in event order, for each
-    synapse of its row in CSR order, one draw per two empty sites (refill with
-    probability 1 - exp(-elapsed dt / tau_recovery), no draw when that is 0 or 1), then
-    one draw per two loaded sites (release); high 32 bits first, success iff below
-    floor(p 2**32). Returns the loaded sites and the SplitMix64 state after them."""
+    synapse of its row in CSR order, ceil(n_sites / 2) draws for refill trials (refill
+    with probability 1 - exp(-elapsed dt / tau_recovery); none when that is 0 or 1), of
+    which the empty sites use the first, then ceil(n_sites / 2) draws for release trials,
+    of which the loaded sites use the first; two trials per draw, high 32 bits first,
+    success iff below floor(p 2**32). Returns the loaded sites and the SplitMix64 state
+    after them."""
     rng = SplitMix64(state)
     loaded = [int(x) for x in loaded]
     last_fire = [int(x) for x in last_fire]
     dt_tau_r = model.dt / model.tau_recovery
     p_thr = int(min(model.p_release * 2.0**32, 2.0**32))
+    half = (model.n_sites + 1) // 2
+
+    def trials():
+        out = []
+        for _ in range(half):
+            z = rng.bits()
+            out += [z >> 32, z & 0xFFFFFFFF]
+        return out
+
     for t, j in zip(times.tolist(), neurons.tolist(), strict=True):
         keep = math.exp(-(t - last_fire[j]) * dt_tau_r)
         q_thr = int(min((1.0 - keep) * 2.0**32, 2.0**32))
         last_fire[j] = t
         for s in range(net.indptr[j], net.indptr[j + 1]):
-            trials = []
             if 0 < q_thr < 2**32:
                 empty = model.n_sites - loaded[s]
-                while len(trials) < empty:
-                    z = rng.bits()
-                    trials += [z >> 32, z & 0xFFFFFFFF]
-                loaded[s] += sum(u < q_thr for u in trials[:empty])
+                loaded[s] += sum(u < q_thr for u in trials()[:empty])
             elif q_thr >= 2**32:
                 loaded[s] = model.n_sites
-            trials = []
-            while len(trials) < loaded[s]:
-                z = rng.bits()
-                trials += [z >> 32, z & 0xFFFFFFFF]
-            loaded[s] -= sum(u < p_thr for u in trials[:loaded[s]])
+            loaded[s] -= sum(u < p_thr for u in trials()[:loaded[s]])
     return np.array(loaded), rng.state
 
 
@@ -257,8 +261,8 @@ def test_vesicle_draws_match_the_documented_order(seed, n_sites, p_release, tau_
     """Rows of 0-120 synapses with random loaded sites, fired by a few driven neurons
     (several in one step too): the kernel's loaded sites and its random state after the
     run are those of the literal draw order (`_vesicle_reference`). Synapses of up to
-    `VECTOR_SITES` sites take the vector path (short rows drawn up front, long ones on
-    demand, wrapping its flag buffer), more sites the scalar one."""
+    `VECTOR_SITES` sites take the vector path (rows longer than its flag buffer holds
+    drawn in parts), more sites the scalar one."""
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="layout"))
     n_drivers = 4
     degrees = rng.integers(0, 121, n_drivers)
