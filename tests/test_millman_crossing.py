@@ -9,6 +9,7 @@ different step.
 """
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -66,8 +67,8 @@ def _from_table(u, cur, params, tables, cross):
         return -1
     if entry & 1:
         return entry >> 1
-    return _km._first_crossing(u, cur, max(entry >> 1, 1), gap, tables, a, c, g_scale,
-                               degenerate)
+    return _km._first_crossing(u, cur, max(entry >> 1, 1), _km._NO_LIMIT, gap, tables, a, c,
+                               g_scale, degenerate)
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -112,6 +113,15 @@ def test_every_cell_claim_holds_at_its_corners_and_centre(name):
                 assert k == entry >> 1
             elif entry > 0:
                 assert k == -1 or k >= entry >> 1
+
+
+def test_slow_neurons_build_their_table_quickly():
+    """Crossings beyond `_CROSS_MAX` steps are left unknown (0) without searching on."""
+    params, tables, cross = _inputs(netaval.Millman(tau_l=10_000.0, tau_s=5000.0, dt=0.01))
+    assert (cross == 0).mean() > 0.5  # most cells: the search goes on from step 1
+    started = time.process_time()
+    _km.crossing_table(params, tables)
+    assert time.process_time() - started < 0.05 * 60  # bounded: seconds would mean a scan
 
 
 def test_no_table_for_a_degenerate_grid():

@@ -385,10 +385,11 @@ def _u_at(u, cur, k, tables, a, c, g_scale, degenerate):
 
 
 @njit(cache=True)
-def _first_crossing(u, cur, k, gap, tables, a, c, g_scale, degenerate):
+def _first_crossing(u, cur, k, k_max, gap, tables, a, c, g_scale, degenerate):
     """The first step ``j >= k`` with ``u_j = u a^j + I g(j) >= gap`` (state (u, I) >= 0
     without further input), or -1 if there is none, for a lower bound ``k >= 1`` of the
-    first crossing after step 0 (1 when nothing better is known).
+    first crossing after step 0 (1 when nothing better is known); 0 once the search
+    passes ``k_max``.
 
     ``u_j`` is a sum of two exponentials in j (``(u + I g_scale j) a^j`` when degenerate)
     with at most one maximum and concave up to it, so from any k below the first
@@ -403,6 +404,8 @@ def _first_crossing(u, cur, k, gap, tables, a, c, g_scale, degenerate):
         if d <= 0.0:
             return -1
         k += max(np.int64(1), np.int64(min((gap - v) / d, 1e12)))
+        if k > k_max:
+            return 0
         v = _u_at(u, cur, k, tables, a, c, g_scale, degenerate)
     return k
 
@@ -414,6 +417,7 @@ def _first_crossing(u, cur, k, gap, tables, a, c, g_scale, degenerate):
 CROSS_RANGE = 3.0
 CROSS_CELLS = 128
 _CROSS_MAX = (1 << 14) - 1  # crossings up to this step are tabulated (int16 entries 2 k + 1)
+_NO_LIMIT = 1 << 62
 
 
 def crossing_grid(gap, g_max):
@@ -429,21 +433,18 @@ def crossing_grid(gap, g_max):
 
 
 @njit(cache=True)
-def _scan_crossing(u, cur, gap, g_max, tables, a, c, g_scale, degenerate):
-    """The first crossing of `_first_crossing`, found by stepping one step at a time (exact
-    on the float64 grid values), or -1; 0 when it lies beyond `_CROSS_MAX`."""
+def _corner_crossing(u, cur, gap, g_max, tables, a, c, g_scale, degenerate):
+    """The first crossing of `_first_crossing` from step 1, or -1; 0 when it lies beyond
+    `_CROSS_MAX`. Checked one step back (and moved back while the step before also
+    reaches gap): u_k rises to its maximum and falls after it, so the steps where it is
+    at least gap are consecutive, and the one before the first is below gap."""
     if u + g_max * cur < gap:
         return -1
-    v = _u_at(u, cur, 1, tables, a, c, g_scale, degenerate)
-    k = np.int64(1)
-    while v < gap:
-        w = _u_at(u, cur, k + 1, tables, a, c, g_scale, degenerate)
-        if w - v <= 0.0:
-            return -1
-        k += 1
-        v = w
-        if k > _CROSS_MAX:
-            return 0
+    k = _first_crossing(u, cur, 1, _CROSS_MAX, gap, tables, a, c, g_scale, degenerate)
+    if k <= 0:
+        return k
+    while k > 1 and _u_at(u, cur, k - 1, tables, a, c, g_scale, degenerate) >= gap:
+        k -= 1
     return k
 
 
@@ -459,8 +460,8 @@ def crossing_table(params, tables):
     u_j grows with u and with I on the float64 grid too (products with non-negative
     factors and their sum round monotonically), so the upper corner's first crossing is a
     lower bound of every state's in the cell, and the lower corner's an upper bound. The
-    corners' crossings are found step by step (`_scan_crossing`), exactly; the cells'
-    corners are exact too (multiples of powers of two), and so is a state's cell index.
+    corners' crossings are checked one step back (`_corner_crossing`); the cells' corners
+    are exact (multiples of powers of two), and so is a state's cell index.
     """
     a = params[P_A]
     c = params[P_C]
@@ -477,7 +478,7 @@ def crossing_table(params, tables):
     corner = np.empty((n_u + 1, n_i + 1), np.int64)
     for iu in range(n_u + 1):
         for ii in range(n_i + 1):
-            corner[iu, ii] = _scan_crossing(iu * h_u, ii * h_i, gap, g_max, tables, a, c,
+            corner[iu, ii] = _corner_crossing(iu * h_u, ii * h_i, gap, g_max, tables, a, c,
                                             g_scale, degenerate)
     table = np.zeros((n_u, n_i), np.int16)
     for iu in range(n_u):
@@ -690,8 +691,8 @@ def _run_millman(indptr, indices, params, n_sites, refractory, attribution, prot
                 elif entry & 1:
                     k = entry >> 1
                 else:
-                    k = _first_crossing(ui, ci, max(entry >> 1, np.int64(1)), gap, tables, a,
-                                        c, g_scale, degenerate)
+                    k = _first_crossing(ui, ci, max(entry >> 1, np.int64(1)), _NO_LIMIT, gap,
+                                        tables, a, c, g_scale, degenerate)
             when = max(hi[_rec(i, H_TREF)] + k, m) if k > 0 else np.int64(-1)
             old = hi[_rec(i, H_SCHED)]
             if when == old:
