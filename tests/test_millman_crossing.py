@@ -9,7 +9,6 @@ different step.
 """
 
 import dataclasses
-import time
 
 import numpy as np
 import pytest
@@ -115,13 +114,11 @@ def test_every_cell_claim_holds_at_its_corners_and_centre(name):
                 assert k == -1 or k >= entry >> 1
 
 
-def test_slow_neurons_build_their_table_quickly():
-    """Crossings beyond `_CROSS_MAX` steps are left unknown (0) without searching on."""
+def test_slow_neurons_leave_far_crossings_unknown():
+    """Crossings beyond `_CROSS_MAX` steps are left unknown (0), not wrapped into int16."""
     params, tables, cross = _inputs(netaval.Millman(tau_l=10_000.0, tau_s=5000.0, dt=0.01))
     assert (cross == 0).mean() > 0.5  # most cells: the search goes on from step 1
-    started = time.process_time()
-    _km.crossing_table(params, tables)
-    assert time.process_time() - started < 0.05 * 60  # bounded: seconds would mean a scan
+    assert (cross >= -1).all() and (cross <= 2 * _km._CROSS_MAX + 1).all()
 
 
 def test_no_table_for_a_degenerate_grid():
